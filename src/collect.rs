@@ -1,0 +1,218 @@
+//! Collecting one response: place and date checks, answer validation, the abuse-control
+//! hashes, and the append to storage. No HTTP here, so the HTML form and the JSON API
+//! share one path and cannot drift apart.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::answers::{self, FieldError, Outcome, RawAnswers};
+use crate::definition::Survey;
+use crate::storage::{NewResponse, StorageError, Store, STATUS_COMPLETE, STATUS_SCREENED};
+
+/// How a response reached minyi.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Scanned from a poster (the default for questionnaire links).
+    Qr,
+    /// The same link shared as text (`?ch=link`).
+    Link,
+    /// The JSON API (kiosks, interview software).
+    Api,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Qr => "qr",
+            Channel::Link => "link",
+            Channel::Api => "api",
+        }
+    }
+    pub fn from_param(s: Option<&str>) -> Channel {
+        match s {
+            Some("link") => Channel::Link,
+            _ => Channel::Qr,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("survey `{0}` does not exist")]
+    UnknownSurvey(String),
+    #[error("survey `{survey}` has no place `{place}`")]
+    UnknownPlace { survey: String, place: String },
+    #[error("survey `{0}` closed on {1}")]
+    Closed(String, NaiveDate),
+    #[error("survey `{0}` opens on {1}")]
+    NotYetOpen(String, NaiveDate),
+    #[error("some answers are invalid")]
+    Invalid(Vec<FieldError>),
+    #[error("this questionnaire was already submitted")]
+    Duplicate,
+    #[error(transparent)]
+    Storage(StorageError),
+}
+
+impl From<StorageError> for CollectError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Duplicate => CollectError::Duplicate,
+            e => CollectError::Storage(e),
+        }
+    }
+}
+
+/// Checks that the link's place exists.
+pub fn check_place(
+    survey: &Survey,
+    district: &str,
+    community: Option<&str>,
+) -> Result<(), CollectError> {
+    let unknown = || CollectError::UnknownPlace {
+        survey: survey.id.clone(),
+        place: match community {
+            Some(c) => format!("{district}/{c}"),
+            None => district.to_string(),
+        },
+    };
+    let d = survey.district(district).ok_or_else(unknown)?;
+    if let Some(c) = community {
+        d.community(c).ok_or_else(unknown)?;
+    }
+    Ok(())
+}
+
+/// Checks the survey's dates against `today` (the server's local date).
+pub fn check_open(survey: &Survey, today: NaiveDate) -> Result<(), CollectError> {
+    if today > survey.closes {
+        Err(CollectError::Closed(survey.id.clone(), survey.closes))
+    } else if today < survey.opens {
+        Err(CollectError::NotYetOpen(survey.id.clone(), survey.opens))
+    } else {
+        Ok(())
+    }
+}
+
+/// One submission, as received.
+pub struct Submission<'a> {
+    pub survey: &'a Survey,
+    pub collection_district: &'a str,
+    pub collection_community: Option<&'a str>,
+    pub channel: Channel,
+    pub answers: RawAnswers,
+    pub started_at: Option<NaiveDateTime>,
+    pub submission_key: String,
+    /// The client's network address, hashed before storage.
+    pub source: String,
+    /// Browser fingerprint material (user agent …), hashed before storage.
+    pub device: Option<String>,
+}
+
+/// What was stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub id: i64,
+    pub screened_out: bool,
+}
+
+/// Validates and appends a response. Nothing is stored unless everything is valid.
+pub fn submit(
+    store: &Store,
+    salt: &str,
+    sub: Submission<'_>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Stored, CollectError> {
+    let survey = sub.survey;
+    check_place(survey, sub.collection_district, sub.collection_community)?;
+    check_open(survey, today)?;
+    let outcome = answers::check(survey, &sub.answers).map_err(CollectError::Invalid)?;
+    let (answers, status) = match &outcome {
+        Outcome::Complete(a) => (a, STATUS_COMPLETE),
+        Outcome::ScreenedOut { answers, .. } => (answers, STATUS_SCREENED),
+    };
+    // The district used for estimates is the resident's own answer; the link's place
+    // is only where the poster hung.
+    let district = survey
+        .district_question()
+        .and_then(|q| answers.get(&q.id))
+        .and_then(|v| v.as_str())
+        .unwrap_or(sub.collection_district)
+        .to_string();
+    let key = sub.submission_key.trim();
+    if key.is_empty() || key.len() > 100 {
+        return Err(CollectError::Invalid(vec![FieldError {
+            question: "submission_key".into(),
+            message: crate::definition::Text::new(
+                "表单已失效，请刷新页面后重新提交。",
+                "This form has expired; reload the page and submit again.",
+            ),
+        }]));
+    }
+    let new = NewResponse {
+        survey_id: survey.id.clone(),
+        definition_version: survey.version.clone(),
+        wave: survey.wave as i32,
+        collection_district: sub.collection_district.to_string(),
+        collection_community: sub.collection_community.map(str::to_string),
+        district,
+        channel: sub.channel.as_str().to_string(),
+        status: status.to_string(),
+        started_at: sub.started_at.filter(|s| *s <= now.naive_utc()),
+        submitted_at: now.naive_utc(),
+        answers: serde_json::Value::Object(answers.clone()).to_string(),
+        source_hash: keyed_hash(salt, &sub.source),
+        device_hash: sub.device.as_deref().map(|d| keyed_hash(salt, d)),
+        // Keys are namespaced per survey so two surveys cannot collide.
+        submission_key: format!("{}:{key}", survey.id),
+    };
+    let id = store.insert_response(&new)?;
+    Ok(Stored {
+        id,
+        screened_out: status == STATUS_SCREENED,
+    })
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn mac(salt: &str) -> HmacSha256 {
+    // HMAC takes keys of any length; this cannot fail.
+    <HmacSha256 as Mac>::new_from_slice(salt.as_bytes()).expect("HMAC accepts any key length")
+}
+
+/// HMAC-SHA-256 of a value under the survey's salt: equal inputs match within one
+/// survey, and the input cannot be recovered or linked across surveys.
+pub fn keyed_hash(salt: &str, value: &str) -> String {
+    let mut m = mac(salt);
+    m.update(value.as_bytes());
+    hex::encode(m.finalize().into_bytes())
+}
+
+/// A signed "form rendered at" stamp, so the completion time cannot be forged
+/// by editing a hidden field.
+pub fn start_token(salt: &str, at: DateTime<Utc>) -> String {
+    let ms = at.timestamp_millis();
+    let sig = keyed_hash(salt, &format!("start:{ms}"));
+    format!("{ms}.{}", &sig[..24])
+}
+
+/// Reads a stamp made by [`start_token`]; `None` when absent or tampered with.
+pub fn verify_start_token(salt: &str, token: &str) -> Option<NaiveDateTime> {
+    let (ms, sig) = token.split_once('.')?;
+    let ms: i64 = ms.parse().ok()?;
+    let want = keyed_hash(salt, &format!("start:{ms}"));
+    if want.get(..24)? != sig {
+        return None;
+    }
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|d| d.naive_utc())
+}
+
+/// A fresh random submission key for a rendered form.
+pub fn new_submission_key() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}

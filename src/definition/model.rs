@@ -1,0 +1,336 @@
+//! The validated, in-memory shape of a survey definition.
+//!
+//! Everything here has passed `validate`: codes are unique, references resolve,
+//! the census matches the districts. Other modules rely on that and do not re-check.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// A text in both languages. Chinese is the default; English falls back to Chinese
+/// when a translator left it empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Text {
+    pub zh: String,
+    pub en: String,
+}
+
+/// Interface language of a page or report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Parses `zh` / `en` (as in `?lang=en`); anything else is Chinese.
+    pub fn from_code(code: Option<&str>) -> Lang {
+        match code {
+            Some(c) if c.eq_ignore_ascii_case("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+    /// Picks between two literal strings; used for interface text.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+impl Text {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Text {
+        Text {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En if !self.en.is_empty() => &self.en,
+            _ => &self.zh,
+        }
+    }
+}
+
+/// The code of the "don't know" (说不清) option. Answers with this code are kept but
+/// leave every rate's denominator.
+pub const DONT_KNOW: &str = "dk";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Survey {
+    pub id: String,
+    pub wave: u32,
+    pub title: Text,
+    pub intro: Text,
+    pub opens: NaiveDate,
+    pub closes: NaiveDate,
+    /// Completing faster than this is implausible (used by quality flags).
+    pub min_seconds: Option<u32>,
+    pub districts: Vec<District>,
+    pub questions: Vec<Question>,
+    pub weighting: Option<Weighting>,
+    pub targets: Targets,
+    /// Hex SHA-256 of the definition file (and census file, when there is one).
+    /// Stored with every response so an answer is always read against the
+    /// definition it was given under.
+    pub version: String,
+    #[serde(skip)]
+    pub source: PathBuf,
+    /// The definition text (and census CSV) as read, archived with the responses.
+    #[serde(skip)]
+    pub source_text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct District {
+    pub code: String,
+    pub name: Text,
+    /// Adult (18+) resident population, the weighting target.
+    pub adults: u64,
+    pub communities: Vec<Community>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Community {
+    pub code: String,
+    pub name: Text,
+    /// The 街道 (subdistrict) the community belongs to, when given.
+    pub street: Option<Text>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Single,
+    Multiple,
+    Scale5,
+    Scale3,
+    #[serde(rename = "yesno")]
+    YesNo,
+    Quiz,
+    Number,
+    Text,
+    /// The resident's own district: pre-filled from the link, changeable. Its options
+    /// are the survey's districts.
+    District,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Single => "single",
+            Kind::Multiple => "multiple",
+            Kind::Scale5 => "scale5",
+            Kind::Scale3 => "scale3",
+            Kind::YesNo => "yesno",
+            Kind::Quiz => "quiz",
+            Kind::Number => "number",
+            Kind::Text => "text",
+            Kind::District => "district",
+        }
+    }
+    pub fn is_scale(self) -> bool {
+        matches!(self, Kind::Scale5 | Kind::Scale3)
+    }
+    pub fn has_options(self) -> bool {
+        !matches!(self, Kind::Number | Kind::Text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    Awareness,
+    Participation,
+    Support,
+    Knowledge,
+    Satisfaction,
+    Demographic,
+    Screening,
+    Other,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 8] = [
+        Dimension::Awareness,
+        Dimension::Participation,
+        Dimension::Support,
+        Dimension::Knowledge,
+        Dimension::Satisfaction,
+        Dimension::Demographic,
+        Dimension::Screening,
+        Dimension::Other,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Awareness => "awareness",
+            Dimension::Participation => "participation",
+            Dimension::Support => "support",
+            Dimension::Knowledge => "knowledge",
+            Dimension::Satisfaction => "satisfaction",
+            Dimension::Demographic => "demographic",
+            Dimension::Screening => "screening",
+            Dimension::Other => "other",
+        }
+    }
+    pub fn label(self) -> Text {
+        let (zh, en) = match self {
+            Dimension::Awareness => ("知晓率", "Awareness"),
+            Dimension::Participation => ("参与率", "Participation"),
+            Dimension::Support => ("支持率", "Support"),
+            Dimension::Knowledge => ("知识正确率", "Knowledge"),
+            Dimension::Satisfaction => ("满意率", "Satisfaction"),
+            Dimension::Demographic => ("基本信息", "About you"),
+            Dimension::Screening => ("甄别", "Screening"),
+            Dimension::Other => ("其他", "Other"),
+        };
+        Text::new(zh, en)
+    }
+    /// Dimensions whose questions yield a published rate.
+    pub fn is_rated(self) -> bool {
+        matches!(
+            self,
+            Dimension::Awareness
+                | Dimension::Participation
+                | Dimension::Support
+                | Dimension::Knowledge
+                | Dimension::Satisfaction
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    pub code: String,
+    pub label: Text,
+}
+
+/// `show_if`: ask this question only when an earlier single-answer question got one
+/// of the listed options.
+#[derive(Debug, Clone, Serialize)]
+pub struct Condition {
+    pub question: String,
+    pub any_of: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Question {
+    pub id: String,
+    pub kind: Kind,
+    pub dimension: Dimension,
+    pub text: Text,
+    pub help: Option<Text>,
+    pub required: bool,
+    /// Options in display order. For `dont_know` questions the last one is `dk`.
+    pub options: Vec<Choice>,
+    pub dont_know: bool,
+    /// Option codes that count as "positive" for the question's rate. For a quiz this
+    /// is the correct set, which is never sent to respondents.
+    #[serde(skip)]
+    pub positive: Vec<String>,
+    pub show_if: Option<Condition>,
+    /// Options that end the questionnaire politely (under 18, resident < 6 months).
+    pub screen_out: Vec<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub max_len: usize,
+    /// Target for the question's rate (0–1), used by charts and the dashboard.
+    pub target: Option<f64>,
+}
+
+impl Question {
+    pub fn option(&self, code: &str) -> Option<&Choice> {
+        self.options.iter().find(|o| o.code == code)
+    }
+    /// Whether this question's rate exists (it has a positive set).
+    pub fn is_indicator(&self) -> bool {
+        self.dimension.is_rated() && !self.positive.is_empty()
+    }
+    /// For a quiz with several correct options the respondent ticks all that apply.
+    pub fn multi_answer(&self) -> bool {
+        self.kind == Kind::Multiple || (self.kind == Kind::Quiz && self.positive.len() > 1)
+    }
+    /// Score of a rating-scale answer on the 1..=k scale (`k` = 5 or 3), `None` for
+    /// don't-know or other codes.
+    pub fn scale_point(&self, code: &str) -> Option<u32> {
+        if !self.kind.is_scale() {
+            return None;
+        }
+        code.parse::<u32>()
+            .ok()
+            .filter(|v| *v >= 1 && *v <= self.scale_len())
+    }
+    pub fn scale_len(&self) -> u32 {
+        match self.kind {
+            Kind::Scale5 => 5,
+            Kind::Scale3 => 3,
+            _ => 0,
+        }
+    }
+}
+
+/// Which questions carry the weighting variables, and the census they are calibrated to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Weighting {
+    /// (variable name, question id), e.g. ("age_band", "S1"), in census column order.
+    pub variables: Vec<(String, String)>,
+    pub census: Vec<CensusCell>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CensusCell {
+    pub district: String,
+    /// Option codes, one per weighting variable, in `Weighting::variables` order.
+    pub values: Vec<String>,
+    pub population: u64,
+}
+
+/// Targets per dimension, overridable per question.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Targets {
+    pub by_dimension: Vec<(Dimension, f64)>,
+}
+
+impl Targets {
+    pub fn for_dimension(&self, d: Dimension) -> Option<f64> {
+        self.by_dimension
+            .iter()
+            .find(|(k, _)| *k == d)
+            .map(|(_, v)| *v)
+    }
+}
+
+impl Survey {
+    pub fn district(&self, code: &str) -> Option<&District> {
+        self.districts.iter().find(|d| d.code == code)
+    }
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.id == id)
+    }
+    /// The question that records the resident's own district, if the survey has one.
+    pub fn district_question(&self) -> Option<&Question> {
+        self.questions.iter().find(|q| q.kind == Kind::District)
+    }
+    /// Whether the survey accepts answers on `today` (inclusive dates).
+    pub fn is_open_on(&self, today: NaiveDate) -> bool {
+        today >= self.opens && today <= self.closes
+    }
+    pub fn target_for(&self, q: &Question) -> Option<f64> {
+        q.target.or_else(|| self.targets.for_dimension(q.dimension))
+    }
+}
+
+impl District {
+    pub fn community(&self, code: &str) -> Option<&Community> {
+        self.communities.iter().find(|c| c.code == code)
+    }
+}

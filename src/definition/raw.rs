@@ -1,0 +1,131 @@
+//! The file format as written by hand: serde structs that mirror the TOML, with the
+//! spans needed to point at a line and column when something is wrong.
+//! `deny_unknown_fields` everywhere, so a misspelt key is reported, not ignored.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+use super::model::{Dimension, Kind};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFile {
+    pub survey: Spanned<RawSurvey>,
+    #[serde(default)]
+    pub targets: BTreeMap<String, Spanned<f64>>,
+    pub weighting: Option<Spanned<RawWeighting>>,
+    #[serde(default, rename = "district")]
+    pub districts: Vec<Spanned<RawDistrict>>,
+    #[serde(default, rename = "question")]
+    pub questions: Vec<Spanned<RawQuestion>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawText {
+    pub zh: String,
+    #[serde(default)]
+    pub en: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSurvey {
+    pub id: Spanned<String>,
+    #[serde(default = "one")]
+    pub wave: u32,
+    pub title: RawText,
+    pub intro: Option<RawText>,
+    pub opens: Spanned<toml::value::Datetime>,
+    pub closes: Spanned<toml::value::Datetime>,
+    pub min_seconds: Option<u32>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeighting {
+    /// Question ids of the weighting variables; also the census file's column names.
+    pub variables: Spanned<Vec<Spanned<String>>>,
+    /// Census CSV path, relative to the definition file.
+    pub census: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDistrict {
+    pub code: Spanned<String>,
+    pub name: RawText,
+    pub adults: Spanned<i64>,
+    #[serde(default, rename = "community")]
+    pub communities: Vec<Spanned<RawCommunity>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommunity {
+    pub code: Spanned<String>,
+    pub name: RawText,
+    pub street: Option<RawText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChoice {
+    pub code: Spanned<String>,
+    pub zh: String,
+    #[serde(default)]
+    pub en: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCondition {
+    pub question: Spanned<String>,
+    pub any_of: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuestion {
+    pub id: Spanned<String>,
+    pub kind: Spanned<Kind>,
+    pub dimension: Option<Spanned<Dimension>>,
+    pub text: RawText,
+    pub help: Option<RawText>,
+    #[serde(default = "yes")]
+    pub required: bool,
+    #[serde(default)]
+    pub options: Vec<Spanned<RawChoice>>,
+    #[serde(default)]
+    pub dont_know: bool,
+    pub positive: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Quiz only: the correct option(s). Kept server-side, never rendered.
+    pub correct: Option<Spanned<Vec<Spanned<String>>>>,
+    pub show_if: Option<Spanned<RawCondition>>,
+    #[serde(default)]
+    pub screen_out: Vec<Spanned<String>>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub max_len: Option<usize>,
+    pub target: Option<Spanned<f64>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// TOML dates come as `Datetime`; the format only allows plain dates.
+pub fn to_date(d: &toml::value::Datetime) -> Option<NaiveDate> {
+    match (d.date, d.time) {
+        (Some(date), None) => {
+            NaiveDate::from_ymd_opt(date.year as i32, date.month as u32, date.day as u32)
+        }
+        _ => None,
+    }
+}

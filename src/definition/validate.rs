@@ -1,0 +1,860 @@
+//! From the hand-written shape to a validated [`Survey`], collecting every problem.
+
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use toml::Spanned;
+
+use super::model::*;
+use super::raw::{self, RawChoice, RawFile, RawQuestion, RawText};
+use super::{DefinitionError, Diagnostic, Locator};
+
+/// Relative difference allowed between a district's census cells and its `adults`.
+/// Census tables are often rounded per cell; anything more is a real disagreement.
+const CENSUS_TOLERANCE: f64 = 0.005;
+
+struct Ctx<'a> {
+    loc: &'a Locator<'a>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, at: usize, msg: impl Into<String>, help: impl Into<String>) {
+        self.diags.push(self.loc.diag(at, msg, help));
+    }
+}
+
+fn text(t: RawText) -> Text {
+    Text::new(t.zh.trim(), t.en.trim())
+}
+
+fn valid_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+const CODE_HELP: &str =
+    "use 1–40 ASCII letters, digits, '-' or '_' (codes appear in links and data files)";
+
+pub(super) fn validate(
+    raw: RawFile,
+    loc: &Locator<'_>,
+    read: &dyn Fn(&Path) -> std::io::Result<String>,
+    hasher: &mut Sha256,
+) -> Result<Survey, DefinitionError> {
+    let mut cx = Ctx {
+        loc,
+        diags: Vec::new(),
+    };
+    let survey_span = raw.survey.span();
+    let s = raw.survey.into_inner();
+
+    let id = s.id.get_ref().trim().to_string();
+    if !valid_code(&id) {
+        cx.err(
+            s.id.span().start,
+            format!("survey id `{id}` is not a valid code"),
+            CODE_HELP,
+        );
+    }
+    let opens = date(&mut cx, &s.opens, "opens");
+    let closes = date(&mut cx, &s.closes, "closes");
+    if let (Some(o), Some(c)) = (opens, closes) {
+        if c < o {
+            cx.err(
+                s.closes.span().start,
+                format!("the survey closes ({c}) before it opens ({o})"),
+                "set `closes` to a date on or after `opens`",
+            );
+        }
+    }
+    if s.wave == 0 {
+        cx.err(
+            survey_span.start,
+            "`wave` must be 1 or more",
+            "number waves from 1",
+        );
+    }
+
+    let districts = districts(&mut cx, raw.districts);
+    let questions = questions(&mut cx, raw.questions, &districts);
+    let targets = targets(&mut cx, raw.targets);
+    let mut archive = loc.text.to_string();
+    let weighting = match raw.weighting {
+        Some(w) => weighting(
+            &mut cx,
+            w,
+            &questions,
+            &districts,
+            read,
+            hasher,
+            &mut archive,
+        ),
+        None => None,
+    };
+    if districts.is_empty() {
+        cx.err(
+            survey_span.start,
+            "the survey has no districts",
+            "add at least one [[district]] table with code, name and adults",
+        );
+    }
+    if questions.iter().all(|q| q.kind == Kind::District) {
+        cx.err(
+            survey_span.start,
+            "the survey has no questions",
+            "add [[question]] tables",
+        );
+    }
+
+    if !cx.diags.is_empty() {
+        return Err(DefinitionError::Invalid(cx.diags));
+    }
+    let (Some(opens), Some(closes)) = (opens, closes) else {
+        unreachable!("date errors are reported above");
+    };
+    Ok(Survey {
+        id,
+        wave: s.wave,
+        title: text(s.title),
+        intro: s.intro.map(text).unwrap_or_else(|| Text::new("", "")),
+        opens,
+        closes,
+        min_seconds: s.min_seconds,
+        districts,
+        questions,
+        weighting,
+        targets,
+        version: hex::encode(hasher.clone().finalize()),
+        source: loc.path.to_path_buf(),
+        source_text: archive,
+    })
+}
+
+fn date(
+    cx: &mut Ctx<'_>,
+    d: &Spanned<toml::value::Datetime>,
+    key: &str,
+) -> Option<chrono::NaiveDate> {
+    let r = raw::to_date(d.get_ref());
+    if r.is_none() {
+        cx.err(
+            d.span().start,
+            format!("`{key}` must be a plain date"),
+            format!("write it as {key} = 2026-06-01 (no time, no quotes)"),
+        );
+    }
+    r
+}
+
+fn districts(cx: &mut Ctx<'_>, raw: Vec<Spanned<raw::RawDistrict>>) -> Vec<District> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for d in raw {
+        let d = d.into_inner();
+        let code = d.code.get_ref().trim().to_string();
+        if !valid_code(&code) {
+            cx.err(
+                d.code.span().start,
+                format!("district code `{code}` is not a valid code"),
+                CODE_HELP,
+            );
+        } else if !seen.insert(code.clone()) {
+            cx.err(
+                d.code.span().start,
+                format!("district code `{code}` is used twice"),
+                "give each district its own code",
+            );
+        }
+        let adults = *d.adults.get_ref();
+        if adults <= 0 {
+            cx.err(
+                d.adults.span().start,
+                format!("district `{code}` has adults = {adults}; weighting needs a positive population"),
+                "set `adults` to the district's adult (18+) resident population from the census",
+            );
+        }
+        let mut cseen = HashSet::new();
+        let mut communities = Vec::new();
+        for c in d.communities {
+            let c = c.into_inner();
+            let ccode = c.code.get_ref().trim().to_string();
+            if !valid_code(&ccode) {
+                cx.err(
+                    c.code.span().start,
+                    format!("community code `{ccode}` is not a valid code"),
+                    CODE_HELP,
+                );
+            } else if !cseen.insert(ccode.clone()) {
+                cx.err(
+                    c.code.span().start,
+                    format!("community code `{ccode}` is used twice in district `{code}`"),
+                    "community codes must be unique within their district",
+                );
+            }
+            communities.push(Community {
+                code: ccode,
+                name: text(c.name),
+                street: c.street.map(text),
+            });
+        }
+        out.push(District {
+            code,
+            name: text(d.name),
+            adults: adults.max(0) as u64,
+            communities,
+        });
+    }
+    out
+}
+
+fn preset(kind: Kind) -> Vec<(&'static str, &'static str, &'static str)> {
+    match kind {
+        Kind::Scale5 => vec![
+            ("5", "非常满意", "Very satisfied"),
+            ("4", "比较满意", "Satisfied"),
+            ("3", "一般", "Neutral"),
+            ("2", "不太满意", "Dissatisfied"),
+            ("1", "非常不满意", "Very dissatisfied"),
+        ],
+        Kind::Scale3 => vec![
+            ("3", "满意", "Satisfied"),
+            ("2", "基本满意", "Fairly satisfied"),
+            ("1", "不满意", "Dissatisfied"),
+        ],
+        Kind::YesNo => vec![("yes", "是", "Yes"), ("no", "否", "No")],
+        _ => vec![],
+    }
+}
+
+fn default_positive(kind: Kind) -> Vec<String> {
+    let v: &[&str] = match kind {
+        Kind::Scale5 => &["5", "4"],
+        // In three-level schemes offices count 满意 and 基本满意 together.
+        Kind::Scale3 => &["3", "2"],
+        Kind::YesNo => &["yes"],
+        _ => &[],
+    };
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn questions(
+    cx: &mut Ctx<'_>,
+    raw: Vec<Spanned<RawQuestion>>,
+    districts: &[District],
+) -> Vec<Question> {
+    let mut out: Vec<Question> = Vec::new();
+    let mut ids: BTreeMap<String, usize> = BTreeMap::new();
+    let mut district_q = 0;
+    for q in raw {
+        let qspan = q.span();
+        let q = q.into_inner();
+        let id = q.id.get_ref().trim().to_string();
+        let kind = *q.kind.get_ref();
+        if !valid_code(&id) {
+            cx.err(
+                q.id.span().start,
+                format!("question id `{id}` is not a valid id"),
+                CODE_HELP,
+            );
+        } else if ids.contains_key(&id) {
+            cx.err(
+                q.id.span().start,
+                format!("question id `{id}` is used twice"),
+                "question ids are stable keys in stored answers; give each question its own",
+            );
+        }
+        let dimension = match (&q.dimension, kind) {
+            (Some(d), _) => *d.get_ref(),
+            (None, Kind::District) => Dimension::Demographic,
+            (None, _) => {
+                cx.err(
+                    qspan.start,
+                    format!("question `{id}` has no `dimension`"),
+                    "add dimension = \"awareness\" | \"participation\" | \"support\" | \"knowledge\" | \"satisfaction\" | \"demographic\" | \"screening\" | \"other\"",
+                );
+                Dimension::Other
+            }
+        };
+
+        let options = options(
+            cx,
+            &id,
+            kind,
+            q.options,
+            q.dont_know,
+            districts,
+            qspan.start,
+        );
+        let codes: HashSet<&str> = options.iter().map(|o| o.code.as_str()).collect();
+        let check_codes = |cx: &mut Ctx<'_>, list: &[Spanned<String>], what: &str| {
+            for c in list {
+                let v = c.get_ref();
+                if v == DONT_KNOW {
+                    cx.err(
+                        c.span().start,
+                        format!("`{what}` of question `{id}` lists the don't-know option `dk`"),
+                        "don't-know answers are excluded from rates; remove `dk` from this list",
+                    );
+                } else if !codes.contains(v.as_str()) {
+                    cx.err(
+                        c.span().start,
+                        format!("`{what}` of question `{id}` names option `{v}`, which the question does not have"),
+                        format!("use one of: {}", list_codes(&options)),
+                    );
+                }
+            }
+        };
+
+        if kind == Kind::District {
+            district_q += 1;
+            if district_q > 1 {
+                cx.err(
+                    q.kind.span().start,
+                    "only one question may have kind = \"district\"",
+                    "keep one question for the resident's district",
+                );
+            }
+        }
+
+        let mut positive: Vec<String> = Vec::new();
+        match (&q.correct, kind) {
+            (Some(c), Kind::Quiz) => {
+                check_codes(cx, c.get_ref(), "correct");
+                if c.get_ref().is_empty() {
+                    cx.err(
+                        c.span().start,
+                        format!("quiz `{id}` has an empty `correct` list"),
+                        "list the correct option code(s)",
+                    );
+                }
+                positive = c.get_ref().iter().map(|s| s.get_ref().clone()).collect();
+            }
+            (None, Kind::Quiz) => cx.err(
+                qspan.start,
+                format!("quiz `{id}` has no `correct` option"),
+                "add correct = [\"code\"]; it is used for scoring and never shown to residents",
+            ),
+            (Some(c), _) => cx.err(
+                c.span().start,
+                format!("`correct` is only for quiz questions, and `{id}` is a {} question", kind.name()),
+                "use `positive` for the options that count towards the rate, or set kind = \"quiz\"",
+            ),
+            (None, _) => {}
+        }
+        if let Some(p) = &q.positive {
+            if kind == Kind::Quiz {
+                cx.err(
+                    p.span().start,
+                    format!("quiz `{id}` takes `correct`, not `positive`"),
+                    "rename `positive` to `correct`",
+                );
+            } else if !kind.has_options() || kind == Kind::District {
+                cx.err(
+                    p.span().start,
+                    format!(
+                        "a {} question has no options to count as positive",
+                        kind.name()
+                    ),
+                    "remove `positive`",
+                );
+            } else {
+                check_codes(cx, p.get_ref(), "positive");
+                positive = p.get_ref().iter().map(|s| s.get_ref().clone()).collect();
+            }
+        } else if kind != Kind::Quiz {
+            positive = default_positive(kind);
+        }
+        if dimension.is_rated() && positive.is_empty() && kind.has_options() && kind != Kind::Quiz {
+            cx.err(
+                qspan.start,
+                format!(
+                    "question `{id}` is in dimension `{}` but no answer counts as positive",
+                    dimension.name()
+                ),
+                "add positive = [\"code\", …] listing the answers that count for the rate",
+            );
+        }
+        check_codes(cx, &q.screen_out, "screen_out");
+
+        let show_if = q.show_if.map(|c| {
+            let at = c.span().start;
+            let c = c.into_inner();
+            let target = c.question.get_ref().clone();
+            match ids.get(&target).map(|i| &out[*i]) {
+                None => {
+                    let later = target == id;
+                    cx.err(
+                        c.question.span().start,
+                        format!("`show_if` of `{id}` refers to `{target}`, which is {}", if later { "this same question" } else { "not an earlier question" }),
+                        "a condition can only depend on a question asked before this one; move it below that question or fix the id",
+                    );
+                }
+                Some(prev) if prev.multi_answer() || !prev.kind.has_options() => cx.err(
+                    c.question.span().start,
+                    format!("`show_if` of `{id}` refers to `{target}`, a {} question", prev.kind.name()),
+                    "conditions can only depend on single-answer choice questions",
+                ),
+                Some(prev) => {
+                    for v in &c.any_of {
+                        if prev.option(v.get_ref()).is_none() {
+                            cx.err(
+                                v.span().start,
+                                format!("`show_if` of `{id}` names option `{}` of `{target}`, which does not exist", v.get_ref()),
+                                format!("use one of: {}", list_codes(&prev.options)),
+                            );
+                        }
+                    }
+                    if c.any_of.is_empty() {
+                        cx.err(at, "`show_if.any_of` is empty", "list the answers that make this question appear");
+                    }
+                }
+            }
+            Condition {
+                question: target,
+                any_of: c.any_of.into_iter().map(|s| s.into_inner()).collect(),
+            }
+        });
+
+        if let (Some(lo), Some(hi)) = (q.min, q.max) {
+            if lo > hi {
+                cx.err(
+                    qspan.start,
+                    format!("question `{id}` has min {lo} greater than max {hi}"),
+                    "swap min and max",
+                );
+            }
+        }
+        if (q.min.is_some() || q.max.is_some()) && kind != Kind::Number {
+            cx.err(
+                qspan.start,
+                format!(
+                    "`min`/`max` apply to number questions, and `{id}` is {}",
+                    kind.name()
+                ),
+                "remove them or set kind = \"number\"",
+            );
+        }
+        let target = q.target.map(|t| {
+            let v = *t.get_ref();
+            if !(0.0..=1.0).contains(&v) || v == 0.0 {
+                cx.err(
+                    t.span().start,
+                    format!("target {v} is not a rate"),
+                    "write targets as a fraction, e.g. 0.90 for 90%",
+                );
+            }
+            v
+        });
+
+        ids.insert(id.clone(), out.len());
+        out.push(Question {
+            id,
+            kind,
+            dimension,
+            text: text(q.text),
+            help: q.help.map(text),
+            required: q.required,
+            options,
+            dont_know: q.dont_know,
+            positive,
+            show_if,
+            screen_out: q.screen_out.into_iter().map(|s| s.into_inner()).collect(),
+            min: q.min,
+            max: q.max,
+            max_len: q.max_len.unwrap_or(500),
+            target,
+        });
+    }
+    out
+}
+
+fn list_codes(options: &[Choice]) -> String {
+    options
+        .iter()
+        .filter(|o| o.code != DONT_KNOW)
+        .map(|o| format!("`{}`", o.code))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn options(
+    cx: &mut Ctx<'_>,
+    id: &str,
+    kind: Kind,
+    raw: Vec<Spanned<RawChoice>>,
+    dont_know: bool,
+    districts: &[District],
+    at: usize,
+) -> Vec<Choice> {
+    let mut out: Vec<Choice> = Vec::new();
+    match kind {
+        Kind::District => {
+            if !raw.is_empty() {
+                cx.err(
+                    raw[0].span().start,
+                    format!(
+                        "district question `{id}` takes its options from the [[district]] tables"
+                    ),
+                    "remove `options`",
+                );
+            }
+            out.extend(districts.iter().map(|d| Choice {
+                code: d.code.clone(),
+                label: d.name.clone(),
+            }));
+        }
+        Kind::Number | Kind::Text => {
+            if let Some(o) = raw.first() {
+                cx.err(
+                    o.span().start,
+                    format!("a {} question has no options", kind.name()),
+                    "remove `options`, or change the kind",
+                );
+            }
+        }
+        _ => {
+            let preset = preset(kind);
+            if raw.is_empty() {
+                if preset.is_empty() {
+                    cx.err(
+                        at,
+                        format!("question `{id}` ({}) has no options", kind.name()),
+                        "add options = [{ code = \"1\", zh = \"…\", en = \"…\" }, …]",
+                    );
+                }
+                out.extend(preset.iter().map(|(c, zh, en)| Choice {
+                    code: c.to_string(),
+                    label: Text::new(*zh, *en),
+                }));
+            } else {
+                let mut seen = HashSet::new();
+                for o in raw {
+                    let ospan = o.span().start;
+                    let o = o.into_inner();
+                    let code = o.code.get_ref().trim().to_string();
+                    if !valid_code(&code) {
+                        cx.err(
+                            o.code.span().start,
+                            format!("option code `{code}` of `{id}` is not a valid code"),
+                            CODE_HELP,
+                        );
+                    } else if code == DONT_KNOW {
+                        cx.err(
+                            o.code.span().start,
+                            format!("option code `dk` of `{id}` is reserved for don't know"),
+                            "set dont_know = true instead of adding the option by hand",
+                        );
+                    } else if !seen.insert(code.clone()) {
+                        cx.err(
+                            o.code.span().start,
+                            format!("option code `{code}` is used twice in `{id}`"),
+                            "give each option its own code",
+                        );
+                    }
+                    if o.zh.trim().is_empty() {
+                        cx.err(
+                            ospan,
+                            format!("option `{code}` of `{id}` has no Chinese label"),
+                            "add zh = \"…\"",
+                        );
+                    }
+                    out.push(Choice {
+                        code,
+                        label: Text::new(o.zh.trim(), o.en.trim()),
+                    });
+                }
+                if kind.is_scale() {
+                    // Relabelling a scale (很好…很差) is fine; its codes must stay the points.
+                    let want: HashSet<String> = preset.iter().map(|p| p.0.to_string()).collect();
+                    let got: HashSet<String> = out.iter().map(|o| o.code.clone()).collect();
+                    if want != got {
+                        cx.err(
+                            at,
+                            format!("scale question `{id}` must use the codes {} for its points", list_codes(&preset.iter().map(|p| Choice { code: p.0.into(), label: Text::new("", "") }).collect::<Vec<_>>())),
+                            "code the best answer with the highest number; leave out `options` to use the standard labels",
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if dont_know {
+        if !kind.has_options() || kind == Kind::District {
+            cx.err(
+                at,
+                format!(
+                    "`dont_know` is only for choice questions, and `{id}` is {}",
+                    kind.name()
+                ),
+                "remove dont_know, or leave the question optional",
+            );
+        } else {
+            out.push(Choice {
+                code: DONT_KNOW.into(),
+                label: Text::new("说不清", "Don't know"),
+            });
+        }
+    }
+    out
+}
+
+fn targets(cx: &mut Ctx<'_>, raw: BTreeMap<String, Spanned<f64>>) -> Targets {
+    let mut by_dimension = Vec::new();
+    for (k, v) in raw {
+        let Some(d) = Dimension::ALL.iter().find(|d| d.name() == k) else {
+            cx.err(
+                v.span().start,
+                format!("unknown dimension `{k}` in [targets]"),
+                "use awareness, participation, support, knowledge or satisfaction",
+            );
+            continue;
+        };
+        let x = *v.get_ref();
+        if !(x > 0.0 && x <= 1.0) {
+            cx.err(
+                v.span().start,
+                format!("target {x} for {k} is not a rate"),
+                "write targets as a fraction, e.g. 0.90 for 90%",
+            );
+        }
+        by_dimension.push((*d, x));
+    }
+    Targets { by_dimension }
+}
+
+fn weighting(
+    cx: &mut Ctx<'_>,
+    raw: Spanned<raw::RawWeighting>,
+    questions: &[Question],
+    districts: &[District],
+    read: &dyn Fn(&Path) -> std::io::Result<String>,
+    hasher: &mut Sha256,
+    archive: &mut String,
+) -> Option<Weighting> {
+    let raw = raw.into_inner();
+    let mut vars = Vec::new();
+    let mut var_questions: Vec<&Question> = Vec::new();
+    for v in raw.variables.get_ref() {
+        let name = v.get_ref().clone();
+        match questions.iter().find(|q| q.id == name) {
+            Some(q) if q.kind.has_options() && !q.multi_answer() && q.kind != Kind::District => {
+                vars.push((name.clone(), name));
+                var_questions.push(q);
+            }
+            Some(q) => cx.err(
+                v.span().start,
+                format!("weighting variable `{name}` is a {} question", q.kind.name()),
+                "weight on single-choice demographic questions such as age band and sex",
+            ),
+            None => cx.err(
+                v.span().start,
+                format!("weighting variable `{name}` is not a question id"),
+                "list the ids of the demographic questions used for weighting, e.g. [\"age_band\", \"sex\"]",
+            ),
+        }
+    }
+    if vars.is_empty() {
+        cx.err(
+            raw.variables.span().start,
+            "[weighting] has no usable variables",
+            "list question ids, e.g. variables = [\"age_band\", \"sex\"]",
+        );
+        return None;
+    }
+    let rel = Path::new(raw.census.get_ref());
+    let census_path = cx
+        .loc
+        .path
+        .parent()
+        .map(|p| p.join(rel))
+        .unwrap_or_else(|| rel.to_path_buf());
+    let text = match read(&census_path) {
+        Ok(t) => t,
+        Err(e) => {
+            cx.err(
+                raw.census.span().start,
+                format!("cannot read census file {}: {e}", census_path.display()),
+                "give the path relative to this definition file",
+            );
+            return None;
+        }
+    };
+    hasher.update(text.as_bytes());
+    archive.push_str(&format!("\n# ---- census: {} ----\n", raw.census.get_ref()));
+    archive.push_str(&text);
+    let cells = census(cx, &census_path, &text, &vars, &var_questions, districts)?;
+    Some(Weighting {
+        variables: vars,
+        census: cells,
+    })
+}
+
+fn census(
+    cx: &mut Ctx<'_>,
+    path: &Path,
+    text: &str,
+    vars: &[(String, String)],
+    var_questions: &[&Question],
+    districts: &[District],
+) -> Option<Vec<CensusCell>> {
+    let mut diag = |line: usize, column: usize, message: String, help: &str| {
+        cx.diags.push(Diagnostic {
+            file: path.to_path_buf(),
+            line,
+            column,
+            message,
+            help: help.into(),
+        })
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = match rdr.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(e) => {
+            diag(
+                1,
+                1,
+                format!("cannot read the header: {e}"),
+                "the first line must name the columns",
+            );
+            return None;
+        }
+    };
+    let mut want: Vec<String> = vec!["district".into()];
+    want.extend(vars.iter().map(|v| v.0.clone()));
+    want.push("population".into());
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let idx: Vec<Option<usize>> = want.iter().map(|w| col(w)).collect();
+    if idx.iter().any(Option::is_none) {
+        diag(
+            1,
+            1,
+            format!(
+                "the census header is `{}`; it needs the columns {}",
+                header.join(","),
+                want.join(", ")
+            ),
+            "one column per weighting variable, plus district and population",
+        );
+        return None;
+    }
+    let idx: Vec<usize> = idx.into_iter().flatten().collect();
+    let mut cells: Vec<CensusCell> = Vec::new();
+    let mut seen: HashSet<(String, Vec<String>)> = HashSet::new();
+    let mut bad = false;
+    for rec in rdr.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                diag(
+                    line,
+                    1,
+                    format!("unreadable row: {e}"),
+                    "every row needs the same columns as the header",
+                );
+                bad = true;
+                continue;
+            }
+        };
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let get = |i: usize| rec.get(idx[i]).unwrap_or("").to_string();
+        let district = get(0);
+        if !districts.iter().any(|d| d.code == district) {
+            diag(
+                line,
+                1,
+                format!("census district `{district}` is not a district of the survey"),
+                "use the district codes from the definition's [[district]] tables",
+            );
+            bad = true;
+        }
+        let mut values = Vec::new();
+        for (k, q) in var_questions.iter().enumerate() {
+            let v = get(k + 1);
+            if q.option(&v).is_none() || v == DONT_KNOW || q.screen_out.contains(&v) {
+                let usable: Vec<Choice> = q
+                    .options
+                    .iter()
+                    .filter(|o| !q.screen_out.contains(&o.code))
+                    .cloned()
+                    .collect();
+                diag(
+                    line,
+                    idx[k + 1] + 1,
+                    format!("`{v}` is not a weighting category of `{}`", q.id),
+                    &format!("use one of: {}", list_codes(&usable)),
+                );
+                bad = true;
+            }
+            values.push(v);
+        }
+        let pop_s = get(vars.len() + 1);
+        let population = match pop_s.replace('_', "").parse::<u64>() {
+            Ok(p) if p > 0 => p,
+            _ => {
+                diag(line, idx[vars.len() + 1] + 1, format!("population `{pop_s}` is not a positive whole number"), "a census cell with no people cannot be weighted to; merge it with a neighbouring cell in the questionnaire's options");
+                bad = true;
+                0
+            }
+        };
+        if !seen.insert((district.clone(), values.clone())) {
+            diag(
+                line,
+                1,
+                format!("cell {district} × {} appears twice", values.join(" × ")),
+                "keep one row per cell",
+            );
+            bad = true;
+        }
+        cells.push(CensusCell {
+            district,
+            values,
+            population,
+        });
+    }
+    if bad {
+        return None;
+    }
+    // Every combination must be present, or weighting cannot calibrate those people.
+    let mut combos: Vec<Vec<String>> = vec![vec![]];
+    for q in var_questions {
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                // Screened-out answers (under 18) are not part of the population.
+                q.options
+                    .iter()
+                    .filter(|o| o.code != DONT_KNOW && !q.screen_out.contains(&o.code))
+                    .map(move |o| {
+                        let mut c = c.clone();
+                        c.push(o.code.clone());
+                        c
+                    })
+            })
+            .collect();
+    }
+    let last = text.lines().count();
+    for d in districts {
+        for combo in &combos {
+            if !seen.contains(&(d.code.clone(), combo.clone())) {
+                diag(last, 1, format!("no census row for {} × {}", d.code, combo.join(" × ")), "add the row (population of that cell), or remove that option from the weighting question");
+            }
+        }
+        let total: u64 = cells
+            .iter()
+            .filter(|c| c.district == d.code)
+            .map(|c| c.population)
+            .sum();
+        let diff = (total as f64 - d.adults as f64).abs() / d.adults.max(1) as f64;
+        if total > 0 && diff > CENSUS_TOLERANCE {
+            diag(last, 1, format!("census cells of district `{}` add up to {total}, but the definition says adults = {}", d.code, d.adults), "make the two agree: correct `adults` in the definition or the census rows");
+        }
+    }
+    Some(cells)
+}

@@ -1,0 +1,80 @@
+//! Stored responses → the responses CSV that `minyi stats` reads: a header row, the
+//! place columns, then one column per question id; values are option codes (several
+//! joined by `;`), empty = missing. Screened-out responses are not exported.
+
+use crate::answers::csv_cell;
+use crate::definition::Survey;
+use crate::storage::{StoredResponse, STATUS_COMPLETE};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot write CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("stored response {id} has unreadable answers ({reason}); the database may have been edited by hand")]
+    Corrupt { id: i64, reason: String },
+}
+
+/// The CSV header for a survey.
+pub fn header(survey: &Survey) -> Vec<String> {
+    let mut h: Vec<String> = [
+        "response_id",
+        "wave",
+        "channel",
+        "submitted_at",
+        "collection_district",
+        "community",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if survey
+        .district_question()
+        .is_none_or(|q| q.id != "district")
+    {
+        h.push("district".into());
+    }
+    h.extend(survey.questions.iter().map(|q| q.id.clone()));
+    h
+}
+
+/// Writes complete responses as CSV.
+pub fn write_csv<W: std::io::Write>(
+    survey: &Survey,
+    rows: &[StoredResponse],
+    out: W,
+) -> Result<usize, ExportError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(header(survey))?;
+    let own_district_col = survey
+        .district_question()
+        .is_none_or(|q| q.id != "district");
+    let mut n = 0;
+    for r in rows.iter().filter(|r| r.status == STATUS_COMPLETE) {
+        let answers: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r.answers)
+            .map_err(|e| ExportError::Corrupt {
+                id: r.id,
+                reason: e.to_string(),
+            })?;
+        let mut rec = vec![
+            r.id.to_string(),
+            r.wave.to_string(),
+            r.channel.clone(),
+            r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            r.collection_district.clone(),
+            r.collection_community.clone().unwrap_or_default(),
+        ];
+        if own_district_col {
+            rec.push(r.district.clone());
+        }
+        rec.extend(
+            survey
+                .questions
+                .iter()
+                .map(|q| csv_cell(answers.get(&q.id))),
+        );
+        w.write_record(&rec)?;
+        n += 1;
+    }
+    w.flush().map_err(csv::Error::from)?;
+    Ok(n)
+}

@@ -1,0 +1,14 @@
+//! minyi (民意): public satisfaction and awareness polls for a city.
+//!
+//! The pipeline, one module per room: `definition` (survey files) → `qr` (poster codes)
+//! → `web` (questionnaire) → `collect` + `answers` (checking a response) → `storage`
+//! (append-only responses) → `export` (the CSV that `stats` reads). See ARCHITECTURE.md.
+
+pub mod answers;
+pub mod collect;
+pub mod config;
+pub mod definition;
+pub mod export;
+pub mod qr;
+pub mod storage;
+pub mod web;

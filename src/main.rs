@@ -1,0 +1,281 @@
+//! The `minyi` command line. Thin: parses arguments, calls the library, prints.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use minyi::config::{self, AppConfig};
+use minyi::definition::{self, DefinitionError, Lang};
+use minyi::storage::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "minyi",
+    version,
+    about = "民意 minyi — public satisfaction and awareness polls for a city"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web service: questionnaires, QR images and the JSON intake API.
+    ///
+    /// Reads Rocket.toml (address, port, database_url, surveys_dir, base_url) and the
+    /// environment (ROCKET_PORT, ROCKET_BASE_URL, DATABASE_URL, …). The SQLite database
+    /// is created and migrated on first start.
+    Serve,
+    /// Validate survey definitions; prints every problem with file:line:column and a fix.
+    ///
+    /// Exits with status 1 when any file has an error.
+    Check {
+        /// A definition file or a directory of them.
+        #[arg(default_value = "surveys")]
+        path: PathBuf,
+    },
+    /// Write one QR code per district and community (SVG and PNG) for posters.
+    Qr {
+        /// The survey id (as in the definition's [survey] id).
+        #[arg(long)]
+        survey: String,
+        /// Public address of the service, e.g. https://minyi.example.gov.cn
+        /// (default: base_url from Rocket.toml, else the local address).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Output directory (created if missing).
+        #[arg(long, default_value = "qr")]
+        out: PathBuf,
+        /// Language of the place names printed under the codes.
+        #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+        lang: String,
+    },
+    /// Export a survey's complete responses as CSV (the shape `minyi stats` reads).
+    Export {
+        #[arg(long)]
+        survey: String,
+        /// Output file; `-` for standard output.
+        #[arg(long, default_value = "-")]
+        out: PathBuf,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve => serve(),
+        Command::Check { path } => return check(&path),
+        Command::Qr {
+            survey,
+            base_url,
+            out,
+            lang,
+        } => qr(&survey, base_url, &out, Lang::from_code(Some(&lang))),
+        Command::Export { survey, out } => export(&survey, &out),
+        Command::Migrate => migrate(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config() -> Result<(rocket::figment::Figment, AppConfig)> {
+    let f = config::figment();
+    let cfg = AppConfig::from_figment(&f).map_err(anyhow::Error::msg)?;
+    Ok((f, cfg))
+}
+
+fn load_surveys(cfg: &AppConfig) -> Result<Vec<definition::Survey>> {
+    definition::load_dir(&cfg.surveys_dir).map_err(|e| match e {
+        DefinitionError::Invalid(_) => anyhow::anyhow!(
+            "the survey definitions in {} have errors:\n{e}\n(run `minyi check {}` after fixing them)",
+            cfg.surveys_dir.display(),
+            cfg.surveys_dir.display()
+        ),
+        e => anyhow::Error::new(e),
+    })
+}
+
+fn check(path: &Path) -> ExitCode {
+    let files = match definition::definition_files(path) {
+        Ok(f) if !f.is_empty() => f,
+        Ok(_) => {
+            eprintln!("error: no *.toml survey definitions in {}", path.display());
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut errors = 0;
+    for f in &files {
+        match definition::load_file(f) {
+            Ok(s) => println!(
+                "ok   {}: survey `{}` wave {}, {} districts, {} communities, {} questions{}",
+                f.display(),
+                s.id,
+                s.wave,
+                s.districts.len(),
+                s.districts
+                    .iter()
+                    .map(|d| d.communities.len())
+                    .sum::<usize>(),
+                s.questions.len(),
+                if s.weighting.is_some() {
+                    ", census for weighting"
+                } else {
+                    ""
+                }
+            ),
+            Err(e) => {
+                let n = e.diagnostics().len().max(1);
+                errors += n;
+                eprintln!("{e}");
+            }
+        }
+    }
+    if errors > 0 {
+        eprintln!("{errors} error(s) in {} file(s) checked", files.len());
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn base_url(f: &rocket::figment::Figment, cfg: &AppConfig) -> String {
+    let rc = rocket::Config::from(f);
+    cfg.base_url_or(&rc.address.to_string(), rc.port)
+}
+
+fn serve() -> Result<()> {
+    let (mut figment, cfg) = load_config()?;
+    let surveys = load_surveys(&cfg)?;
+    let store = Store::open(&cfg.database_url).context("opening the database")?;
+    let configured = rocket::Config::try_from(&figment)
+        .map(|c| !c.secret_key.is_zero())
+        .map_err(|e| anyhow::anyhow!("invalid Rocket configuration: {e}"))?;
+    if !configured {
+        if let Some(path) = config::secret_key_file(&cfg.database_url) {
+            figment = figment.merge((rocket::Config::SECRET_KEY, persistent_secret(&path)?));
+        }
+    }
+    let base = base_url(&figment, &cfg);
+    println!(
+        "minyi: database {}",
+        minyi::storage::describe_url(&cfg.database_url)
+    );
+    for s in &surveys {
+        println!(
+            "minyi: survey `{}` ({}), {} – {}",
+            s.id, s.title.zh, s.opens, s.closes
+        );
+        if let Some(d) = s.districts.first() {
+            println!(
+                "        open the questionnaire at {}",
+                minyi::qr::link(&base, &s.id, &d.code, None)
+            );
+        }
+    }
+    let app = minyi::web::App::new(surveys, store, base).context("preparing the surveys")?;
+    rocket::execute(async move { minyi::web::rocket(figment, app).launch().await })
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("the server stopped: {e}"))
+}
+
+/// Reads the cookie-signing key kept beside the database, creating it on first start.
+fn persistent_secret(path: &Path) -> Result<String> {
+    if let Ok(s) = std::fs::read_to_string(path) {
+        let s = s.trim().to_string();
+        if s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(s);
+        }
+        bail!(
+            "{} is not a 64-character hex key; delete it to have a new one made",
+            path.display()
+        );
+    }
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    let key = hex::encode(b);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).ok();
+    }
+    std::fs::write(path, &key).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).ok();
+    }
+    Ok(key)
+}
+
+fn find_survey(cfg: &AppConfig, id: &str) -> Result<definition::Survey> {
+    let surveys = load_surveys(cfg)?;
+    let known: Vec<String> = surveys.iter().map(|s| s.id.clone()).collect();
+    surveys.into_iter().find(|s| s.id == id).with_context(|| {
+        format!(
+            "no survey `{id}` in {}; known: {}",
+            cfg.surveys_dir.display(),
+            known.join(", ")
+        )
+    })
+}
+
+fn qr(survey: &str, base: Option<String>, out: &Path, lang: Lang) -> Result<()> {
+    let (f, cfg) = load_config()?;
+    let s = find_survey(&cfg, survey)?;
+    let base = base.unwrap_or_else(|| base_url(&f, &cfg));
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let places = minyi::qr::places(&s, &base, lang);
+    for p in &places {
+        let svg = minyi::qr::svg(p)?;
+        let png = minyi::qr::png(p)?;
+        let stem = out.join(&p.stem);
+        std::fs::write(stem.with_extension("svg"), svg)?;
+        std::fs::write(stem.with_extension("png"), png)?;
+        println!("{}.{{svg,png}}  {}  {}", stem.display(), p.label, p.url);
+    }
+    println!(
+        "wrote {} QR codes for survey `{}` to {}",
+        places.len(),
+        s.id,
+        out.display()
+    );
+    Ok(())
+}
+
+fn export(survey: &str, out: &Path) -> Result<()> {
+    let (_, cfg) = load_config()?;
+    let s = find_survey(&cfg, survey)?;
+    let store = Store::open(&cfg.database_url)?;
+    let rows = store.responses(&s.id)?;
+    let n = if out == Path::new("-") {
+        minyi::export::write_csv(&s, &rows, std::io::stdout().lock())?
+    } else {
+        let f =
+            std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+        minyi::export::write_csv(&s, &rows, std::io::BufWriter::new(f))?
+    };
+    eprintln!("exported {n} complete responses of `{}`", s.id);
+    Ok(())
+}
+
+fn migrate() -> Result<()> {
+    let (_, cfg) = load_config()?;
+    Store::open(&cfg.database_url)?;
+    println!(
+        "database is up to date: {}",
+        minyi::storage::describe_url(&cfg.database_url)
+    );
+    Ok(())
+}

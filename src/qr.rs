@@ -1,0 +1,184 @@
+//! QR codes for posters: the questionnaire link of one place, with the place's name
+//! printed under the code so a poster cannot be hung in the wrong community unnoticed.
+//! Pure: returns bytes and strings; callers decide where they go.
+
+use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
+use image::{GrayImage, ImageEncoder, Luma};
+use qrcode::{EcLevel, QrCode};
+
+use crate::definition::{Lang, Survey};
+
+/// The CJK-capable font compiled into the binary (Apache-2.0, see assets/fonts).
+pub static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DroidSansFallbackFull.ttf");
+
+#[derive(Debug, thiserror::Error)]
+pub enum QrError {
+    #[error("the link is too long for a QR code ({0} bytes); use a shorter base_url or codes")]
+    TooLong(usize),
+    #[error("cannot encode PNG: {0}")]
+    Png(String),
+    #[error("the embedded font is unreadable: {0}")]
+    Font(String),
+}
+
+/// One place that gets a code.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub district: String,
+    pub community: Option<String>,
+    /// "新城区 · 幸福里社区" — printed under the code.
+    pub label: String,
+    pub url: String,
+    /// File stem: `district` or `district_community`.
+    pub stem: String,
+}
+
+/// The questionnaire link of a place: `{base_url}/s/{survey}/{district}[/{community}]`.
+pub fn link(base_url: &str, survey: &str, district: &str, community: Option<&str>) -> String {
+    let base = base_url.trim_end_matches('/');
+    match community {
+        Some(c) => format!("{base}/s/{survey}/{district}/{c}"),
+        None => format!("{base}/s/{survey}/{district}"),
+    }
+}
+
+/// Every place of a survey: each district, then each of its communities.
+pub fn places(survey: &Survey, base_url: &str, lang: Lang) -> Vec<Place> {
+    let mut out = Vec::new();
+    for d in &survey.districts {
+        out.push(Place {
+            district: d.code.clone(),
+            community: None,
+            label: d.name.get(lang).to_string(),
+            url: link(base_url, &survey.id, &d.code, None),
+            stem: d.code.clone(),
+        });
+        for c in &d.communities {
+            let street = c
+                .street
+                .as_ref()
+                .map(|s| format!(" · {}", s.get(lang)))
+                .unwrap_or_default();
+            out.push(Place {
+                district: d.code.clone(),
+                community: Some(c.code.clone()),
+                label: format!("{}{street} · {}", d.name.get(lang), c.name.get(lang)),
+                url: link(base_url, &survey.id, &d.code, Some(&c.code)),
+                stem: format!("{}_{}", d.code, c.code),
+            });
+        }
+    }
+    out
+}
+
+fn code(url: &str) -> Result<QrCode, QrError> {
+    // Level M survives a poster that is a little dirty or creased.
+    QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
+        .map_err(|_| QrError::TooLong(url.len()))
+}
+
+fn escape_xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// An SVG with the code and the place name under it.
+pub fn svg(place: &Place) -> Result<String, QrError> {
+    let code = code(&place.url)?;
+    let w = code.width();
+    let quiet = 4;
+    let module = 8;
+    let side = (w + 2 * quiet) * module;
+    let text_h = 56;
+    let mut path = String::new();
+    for y in 0..w {
+        for x in 0..w {
+            if code[(x, y)] == qrcode::Color::Dark {
+                path.push_str(&format!(
+                    "M{} {}h{m}v{m}h-{m}z",
+                    (x + quiet) * module,
+                    (y + quiet) * module,
+                    m = module
+                ));
+            }
+        }
+    }
+    Ok(format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{side}" height="{h}" viewBox="0 0 {side} {h}" role="img" aria-label="{label}"><title>{label}</title><rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="{path}"/><text x="{cx}" y="{ty}" font-family="Noto Sans SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif" font-size="26" text-anchor="middle" fill="#000">{label}</text></svg>"##,
+        h = side + text_h,
+        label = escape_xml(&place.label),
+        cx = side / 2,
+        ty = side + 30,
+    ))
+}
+
+/// A PNG with the code and the place name drawn in the embedded font.
+pub fn png(place: &Place) -> Result<Vec<u8>, QrError> {
+    let code = code(&place.url)?;
+    let qr: GrayImage = code
+        .render::<Luma<u8>>()
+        .quiet_zone(true)
+        .module_dimensions(10, 10)
+        .build();
+    let font = FontRef::try_from_slice(FONT_BYTES).map_err(|e| QrError::Font(e.to_string()))?;
+    let mut size = 34.0f32;
+    let margin = 16u32;
+    // Shrink long community names until they fit the code's width.
+    let width_of = |s: f32| {
+        let f = font.as_scaled(PxScale::from(s));
+        place
+            .label
+            .chars()
+            .map(|c| f.h_advance(f.glyph_id(c)))
+            .sum::<f32>()
+    };
+    while width_of(size) > (qr.width() - 2 * margin) as f32 && size > 12.0 {
+        size -= 1.0;
+    }
+    let text_h = (size * 1.8) as u32;
+    let (w, h) = (qr.width(), qr.height() + text_h);
+    let mut img = GrayImage::from_pixel(w, h, Luma([255]));
+    image::imageops::replace(&mut img, &qr, 0, 0);
+    draw_text(
+        &mut img,
+        &font,
+        size,
+        &place.label,
+        qr.height() + (size * 0.2) as u32,
+    );
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(img.as_raw(), w, h, image::ExtendedColorType::L8)
+        .map_err(|e| QrError::Png(e.to_string()))?;
+    Ok(out)
+}
+
+/// Draws one centred line of text with its top at `top`.
+fn draw_text(img: &mut GrayImage, font: &FontRef<'_>, size: f32, text: &str, top: u32) {
+    let scaled = font.as_scaled(PxScale::from(size));
+    let width: f32 = text
+        .chars()
+        .map(|c| scaled.h_advance(scaled.glyph_id(c)))
+        .sum();
+    let mut x = ((img.width() as f32 - width) / 2.0).max(0.0);
+    let baseline = top as f32 + scaled.ascent();
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        let glyph = id.with_scale_and_position(PxScale::from(size), point(x, baseline));
+        x += scaled.h_advance(id);
+        if let Some(outline) = font.outline_glyph(glyph) {
+            let b = outline.px_bounds();
+            outline.draw(|gx, gy, cov| {
+                let px = b.min.x as i64 + gx as i64;
+                let py = b.min.y as i64 + gy as i64;
+                if px >= 0 && py >= 0 && (px as u32) < img.width() && (py as u32) < img.height() {
+                    let p = img.get_pixel_mut(px as u32, py as u32);
+                    let ink = (cov.clamp(0.0, 1.0) * 255.0) as u8;
+                    p.0[0] = p.0[0].min(255 - ink);
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Storage: the only module that talks to the database.
+//!
+//! Responses are append-only. This module offers no update or delete, and the
+//! database itself refuses them (triggers in the first migration), so a bug
+//! elsewhere cannot alter what residents said.
+
+pub mod schema;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use rand::RngCore;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::definition::Survey;
+use schema::{definitions, responses, survey_salts};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("unsupported database URL `{0}`: use sqlite://path/to/file.sqlite3 (PostgreSQL URLs are not supported by this version)")]
+    UnsupportedUrl(String),
+    #[error("cannot create the database directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("cannot migrate the database: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("this submission was already stored")]
+    Duplicate,
+}
+
+pub type Result<T> = std::result::Result<T, StorageError>;
+
+/// Where responses live: a pool of connections to one database.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<ConnectionManager<SqliteConnection>>,
+}
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(
+        &self,
+        conn: &mut SqliteConnection,
+    ) -> std::result::Result<(), diesel::r2d2::Error> {
+        // busy_timeout: writers wait for each other instead of failing with SQLITE_BUSY.
+        // synchronous=NORMAL is durable under WAL against process crashes; a power loss can
+        // lose the last transactions but never corrupt the file.
+        diesel::sql_query(
+            "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+        )
+        .execute(conn)
+        .map(|_| ())
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Accepts `sqlite://relative/or/absolute/path`, `sqlite:path` or a bare file path.
+fn sqlite_path(url: &str) -> Result<PathBuf> {
+    if url.starts_with("postgres://")
+        || url.starts_with("postgresql://")
+        || url.contains("://") && !url.starts_with("sqlite://")
+    {
+        return Err(StorageError::UnsupportedUrl(url.to_string()));
+    }
+    let p = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    Ok(PathBuf::from(p))
+}
+
+/// A stored response as read back.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = responses)]
+pub struct StoredResponse {
+    pub id: i64,
+    pub survey_id: String,
+    pub definition_version: String,
+    pub wave: i32,
+    pub collection_district: String,
+    pub collection_community: Option<String>,
+    pub district: String,
+    pub channel: String,
+    pub status: String,
+    pub started_at: Option<NaiveDateTime>,
+    pub submitted_at: NaiveDateTime,
+    pub answers: String,
+    pub source_hash: String,
+    pub device_hash: Option<String>,
+    pub submission_key: String,
+}
+
+/// A response to append.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = responses)]
+pub struct NewResponse {
+    pub survey_id: String,
+    pub definition_version: String,
+    pub wave: i32,
+    pub collection_district: String,
+    pub collection_community: Option<String>,
+    pub district: String,
+    pub channel: String,
+    pub status: String,
+    pub started_at: Option<NaiveDateTime>,
+    pub submitted_at: NaiveDateTime,
+    pub answers: String,
+    pub source_hash: String,
+    pub device_hash: Option<String>,
+    pub submission_key: String,
+}
+
+/// Response status: a complete questionnaire, or one that screening ended.
+pub const STATUS_COMPLETE: &str = "complete";
+pub const STATUS_SCREENED: &str = "screened_out";
+
+impl Store {
+    /// Opens (creating if needed) the database and brings its schema up to date.
+    pub fn open(url: &str) -> Result<Store> {
+        let path = sqlite_path(url)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StorageError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
+        let pool = Pool::builder()
+            .max_size(8)
+            .connection_timeout(Duration::from_secs(10))
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(manager)?;
+        let store = Store { pool };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> Result<PooledConnection<ConnectionManager<SqliteConnection>>> {
+        Ok(self.pool.get()?)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let mut c = self.conn()?;
+        // WAL lets readers (dashboards, exports) run while a submission commits.
+        diesel::sql_query("PRAGMA journal_mode = WAL;")
+            .execute(&mut c)
+            .map_err(|e| StorageError::Migration(e.to_string()))?;
+        c.run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| StorageError::Migration(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Archives a definition version (idempotent).
+    pub fn register_definition(&self, s: &Survey) -> Result<()> {
+        let mut c = self.conn()?;
+        diesel::insert_or_ignore_into(definitions::table)
+            .values((
+                definitions::survey_id.eq(&s.id),
+                definitions::version.eq(&s.version),
+                definitions::wave.eq(s.wave as i32),
+                definitions::source.eq(&s.source_text),
+                definitions::loaded_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(&mut c)?;
+        Ok(())
+    }
+
+    /// The survey's salt for abuse-control hashes, created on first use.
+    pub fn salt(&self, survey_id: &str) -> Result<String> {
+        let mut c = self.conn()?;
+        let mut bytes = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        diesel::insert_or_ignore_into(survey_salts::table)
+            .values((
+                survey_salts::survey_id.eq(survey_id),
+                survey_salts::salt.eq(hex::encode(bytes)),
+                survey_salts::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(&mut c)?;
+        Ok(survey_salts::table
+            .find(survey_id)
+            .select(survey_salts::salt)
+            .first(&mut c)?)
+    }
+
+    /// Appends a response. A repeated `submission_key` is `StorageError::Duplicate`
+    /// and stores nothing.
+    pub fn insert_response(&self, r: &NewResponse) -> Result<i64> {
+        let mut c = self.conn()?;
+        match diesel::insert_into(responses::table)
+            .values(r)
+            .returning(responses::id)
+            .get_result(&mut c)
+        {
+            Ok(id) => Ok(id),
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => Err(StorageError::Duplicate),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// All responses of a survey, oldest first.
+    pub fn responses(&self, survey_id: &str) -> Result<Vec<StoredResponse>> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .order(responses::id.asc())
+            .select(StoredResponse::as_select())
+            .load(&mut c)?)
+    }
+
+    /// Complete responses per resident district.
+    pub fn count_by_district(&self, survey_id: &str) -> Result<Vec<(String, i64)>> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::status.eq(STATUS_COMPLETE))
+            .group_by(responses::district)
+            .select((responses::district, diesel::dsl::count_star()))
+            .order(responses::district.asc())
+            .load(&mut c)?)
+    }
+
+    /// Runs SQLite's own consistency check; `Ok(())` when the file is sound.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        let mut c = self.conn()?;
+        let rows: Vec<Row> = diesel::sql_query("PRAGMA integrity_check").load(&mut c)?;
+        Ok(rows.into_iter().map(|r| r.integrity_check).collect())
+    }
+
+    /// Tries to alter a stored response; used by tests to prove the database refuses.
+    #[doc(hidden)]
+    pub fn try_tamper(&self, id: i64) -> Result<()> {
+        let mut c = self.conn()?;
+        diesel::update(responses::table.find(id))
+            .set(responses::answers.eq("{}"))
+            .execute(&mut c)?;
+        Ok(())
+    }
+}
+
+/// The file a `sqlite://` URL points at (for messages).
+pub fn describe_url(url: &str) -> String {
+    match sqlite_path(url) {
+        Ok(p) => format!("SQLite file {}", display_abs(&p)),
+        Err(_) => url.to_string(),
+    }
+}
+
+fn display_abs(p: &Path) -> String {
+    std::fs::canonicalize(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
+}

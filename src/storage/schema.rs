@@ -1,0 +1,42 @@
+// The one table! file. Column types are limited to those every backend shares
+// (Integer, BigInt, Text, Timestamp), so PostgreSQL can use it unchanged.
+
+diesel::table! {
+    definitions (survey_id, version) {
+        survey_id -> Text,
+        version -> Text,
+        wave -> Integer,
+        source -> Text,
+        loaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_salts (survey_id) {
+        survey_id -> Text,
+        salt -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> BigInt,
+        survey_id -> Text,
+        definition_version -> Text,
+        wave -> Integer,
+        collection_district -> Text,
+        collection_community -> Nullable<Text>,
+        district -> Text,
+        channel -> Text,
+        status -> Text,
+        started_at -> Nullable<Timestamp>,
+        submitted_at -> Timestamp,
+        answers -> Text,
+        source_hash -> Text,
+        device_hash -> Nullable<Text>,
+        submission_key -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(definitions, survey_salts, responses);

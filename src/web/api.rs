@@ -1,0 +1,118 @@
+//! JSON intake for kiosks and interview software: the same rules as the form.
+//!
+//! `POST /api/surveys/{survey}/responses` with
+//! `{"district": "XC", "community": null, "submission_key": "…", "started_at": "2026-06-01T09:30:00Z", "answers": {"aware_campaign": "1", …}}`
+//! → 201 `{"id": …, "status": "complete"}`; 422 `{"errors": [{"question", "message"}]}`.
+
+use chrono::{DateTime, Local, Utc};
+use rocket::data::{Data, ToByteUnit};
+use rocket::http::Status;
+use rocket::post;
+use rocket::serde::json::Json;
+use rocket::State;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::{App, Client};
+use crate::answers;
+use crate::collect::{self, Channel, CollectError, Submission};
+use crate::definition::Lang;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiSubmission {
+    /// Collection point (the place of the kiosk or interview).
+    district: String,
+    community: Option<String>,
+    /// Idempotency key chosen by the client: resending the same key stores nothing new.
+    submission_key: String,
+    started_at: Option<DateTime<Utc>>,
+    answers: Map<String, Value>,
+}
+
+type ApiResult = (Status, Json<Value>);
+
+fn error(status: Status, message: impl Into<String>) -> ApiResult {
+    (status, Json(json!({ "error": message.into() })))
+}
+
+#[post("/api/surveys/<survey>/responses", data = "<data>")]
+pub async fn post_response(
+    app: &State<App>,
+    client: Client,
+    survey: &str,
+    data: Data<'_>,
+) -> ApiResult {
+    let body = match data.open(256.kibibytes()).into_string().await {
+        Ok(b) if b.is_complete() => b.into_inner(),
+        Ok(_) => return error(Status::PayloadTooLarge, "body larger than 256 KiB"),
+        Err(e) => return error(Status::BadRequest, format!("cannot read body: {e}")),
+    };
+    let Some(s) = app.surveys.get(survey).cloned() else {
+        return error(
+            Status::NotFound,
+            format!("survey `{survey}` does not exist"),
+        );
+    };
+    let req: ApiSubmission = match serde_json::from_str(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return error(
+                Status::BadRequest,
+                format!("invalid JSON at line {} column {}: {e}; expected {{\"district\", \"community\"?, \"submission_key\", \"started_at\"?, \"answers\": {{…}}}}", e.line(), e.column()),
+            )
+        }
+    };
+    let raw = match answers::from_json(&s, &req.answers) {
+        Ok(r) => r,
+        Err(errs) => return invalid(errs),
+    };
+    let salt = app.salt(&s.id).to_string();
+    let store = app.store.clone();
+    let result = rocket::tokio::task::spawn_blocking(move || {
+        let sub = Submission {
+            survey: &s,
+            collection_district: &req.district,
+            collection_community: req.community.as_deref(),
+            channel: Channel::Api,
+            answers: raw,
+            started_at: req.started_at.map(|d| d.naive_utc()),
+            submission_key: req.submission_key.clone(),
+            source: client.source,
+            device: None,
+        };
+        collect::submit(&store, &salt, sub, Utc::now(), Local::now().date_naive())
+    })
+    .await;
+    match result {
+        Ok(Ok(stored)) => (
+            Status::Created,
+            Json(json!({
+                "id": stored.id,
+                "status": if stored.screened_out { "screened_out" } else { "complete" },
+            })),
+        ),
+        Ok(Err(CollectError::Invalid(errs))) => invalid(errs),
+        Ok(Err(CollectError::UnknownSurvey(s))) => error(Status::NotFound, format!("survey `{s}` does not exist")),
+        Ok(Err(CollectError::UnknownPlace { place, .. })) => error(Status::UnprocessableEntity, format!("no collection point `{place}` in this survey; use a district code (and community code) from the definition")),
+        Ok(Err(CollectError::Closed(_, d))) => error(Status::Gone, format!("the survey closed on {d}")),
+        Ok(Err(CollectError::NotYetOpen(_, d))) => error(Status::Forbidden, format!("the survey opens on {d}")),
+        Ok(Err(CollectError::Duplicate)) => error(Status::Conflict, "a response with this submission_key is already stored; nothing was added"),
+        Ok(Err(CollectError::Storage(e))) => {
+            rocket::error!("storage: {e}");
+            error(Status::ServiceUnavailable, "the database is unavailable; retry with the same submission_key")
+        }
+        Err(e) => {
+            rocket::error!("submission task failed: {e}");
+            error(Status::ServiceUnavailable, "the server could not store the response; retry with the same submission_key")
+        }
+    }
+}
+
+fn invalid(errs: Vec<answers::FieldError>) -> ApiResult {
+    let list: Vec<Value> = errs
+        .iter()
+        .map(|e| json!({ "question": e.question, "message": e.message(Lang::En), "message_zh": e.message(Lang::Zh) }))
+        .collect();
+    (Status::UnprocessableEntity, Json(json!({ "errors": list })))
+}

@@ -1,0 +1,212 @@
+//! HTML for residents: the questionnaire and the pages around it. Server-rendered,
+//! small, readable at large type, complete without JavaScript (a few lines of script
+//! only hide questions that do not apply).
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use std::collections::BTreeMap;
+
+use crate::answers::FieldError;
+use crate::definition::{Kind, Lang, Question, Survey, DONT_KNOW};
+
+const CSS: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font:1.25rem/1.6 system-ui,-apple-system,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif;color:#111;background:#f6f6f3}\
+main,header,footer{max-width:40rem;margin:0 auto;padding:0 1rem}\
+header{display:flex;justify-content:space-between;align-items:center;padding-top:.6rem;font-size:1rem}\
+h1{font-size:1.6rem;line-height:1.3;margin:.8rem 0}\
+a{color:#0a4f9e}\
+fieldset{border:0;background:#fff;border-radius:.5rem;margin:0 0 1rem;padding:1rem;box-shadow:0 1px 2px #0002}\
+legend{float:left;width:100%;font-weight:600;margin-bottom:.5rem;padding:0}\
+legend+*{clear:both}\
+.o{display:flex;gap:.6rem;align-items:center;min-height:3rem;padding:.4rem .6rem;margin:.3rem 0;border:2px solid #bbb;border-radius:.4rem;background:#fff}\
+.o input{width:1.5rem;height:1.5rem;margin:0;flex:none}\
+.o:has(input:checked){border-color:#0a4f9e;background:#eef4fb}\
+input[type=number],textarea,select{font:inherit;width:100%;padding:.5rem;border:2px solid #888;border-radius:.4rem}\
+.req{color:#b00020;font-weight:400;font-size:1rem}\
+.help,.cond{font-size:1rem;color:#444;margin:.2rem 0}\
+.err{border-left:.4rem solid #b00020}\
+.em{color:#b00020;font-weight:600;margin:.3rem 0}\
+.sum{background:#fdecee;border:2px solid #b00020;border-radius:.5rem;padding:.6rem 1rem;margin-bottom:1rem}\
+button{font:inherit;font-weight:600;width:100%;min-height:3.2rem;border:0;border-radius:.5rem;background:#0a4f9e;color:#fff;margin:.5rem 0 1.5rem}\
+footer{font-size:.95rem;color:#444;padding-bottom:2rem}\
+:focus-visible{outline:3px solid #e8a200;outline-offset:2px}";
+
+// Hides questions whose `show_if` is not met and ends the page at a screening answer;
+// without it, every question shows and the server applies the same rules.
+const JS: &str = "(function(){var f=document.forms[0];if(!f)return;function v(n){var e=f.elements[n];return e?e.value:''}\
+function u(){var stop=false;document.querySelectorAll('fieldset').forEach(function(s){var c=s.dataset.if;var show=!stop&&(!c||c.split('=')[1].split(',').indexOf(v(c.split('=')[0]))>=0);s.hidden=!show;\
+var so=s.dataset.so;if(show&&so&&so.split(',').indexOf(v(s.dataset.q))>=0)stop=true});var n=document.getElementById('so');if(n)n.hidden=!stop}\
+f.addEventListener('change',u);u()})()";
+
+pub struct Page<'a> {
+    pub title: &'a str,
+    pub lang: Lang,
+    /// Link to the same page in the other language.
+    pub switch: Option<String>,
+}
+
+pub fn layout(p: &Page<'_>, body: Markup) -> Markup {
+    let l = p.lang;
+    html! {
+        (DOCTYPE)
+        html lang=(l.pick("zh-CN", "en")) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { (p.title) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    span { "民意 minyi" }
+                    @if let Some(href) = &p.switch {
+                        a href=(href) lang=(l.pick("en", "zh-CN")) { (l.pick("English", "中文")) }
+                    }
+                }
+                main { (body) }
+                footer {
+                    p { (l.pick("本调查匿名进行：不收集姓名、电话，不保存IP地址。答案仅用于统计。",
+                        "This survey is anonymous: no names or phone numbers are asked and no IP addresses are kept. Answers are used only for statistics.")) }
+                }
+            }
+        }
+    }
+}
+
+/// A plain message page (errors, thanks, already answered).
+pub fn message(lang: Lang, title: &str, lines: &[&str], switch: Option<String>) -> Markup {
+    layout(
+        &Page {
+            title,
+            lang,
+            switch,
+        },
+        html! {
+            h1 { (title) }
+            @for l in lines { p { (l) } }
+        },
+    )
+}
+
+/// Everything the questionnaire form needs besides the survey.
+pub struct FormState<'a> {
+    pub lang: Lang,
+    pub action: String,
+    pub switch: String,
+    pub district: &'a str,
+    pub community: Option<&'a str>,
+    pub channel: &'a str,
+    pub key: String,
+    pub start: String,
+    /// Previous answers (after a failed submit) or pre-filled values.
+    pub values: BTreeMap<String, Vec<String>>,
+    pub errors: Vec<FieldError>,
+}
+
+pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
+    let l = st.lang;
+    let place = s.district(st.district).map(|d| {
+        let mut name = d.name.get(l).to_string();
+        if let Some(c) = st.community.and_then(|c| d.community(c)) {
+            name.push_str(" · ");
+            name.push_str(c.name.get(l));
+        }
+        name
+    });
+    let title = s.title.get(l);
+    let mut n = 0;
+    layout(
+        &Page {
+            title,
+            lang: l,
+            switch: Some(st.switch.clone()),
+        },
+        html! {
+            h1 { (title) }
+            @if let Some(p) = place { p.help { (l.pick("调查点：", "Collection point: ")) (p) } }
+            @if !s.intro.get(l).is_empty() { p { (s.intro.get(l)) } }
+            @if !st.errors.is_empty() {
+                div.sum role="alert" id="errors" {
+                    p.em { (l.pick("有", "")) (st.errors.len()) (l.pick(" 处需要修改，请查看标红的题目：", " answers need attention:")) }
+                    ul { @for e in &st.errors {
+                        li { a href={ "#" (e.question) } { (label_of(s, &e.question, l)) } }
+                    } }
+                }
+            }
+            form method="post" action=(st.action) novalidate {
+                input type="hidden" name="m.key" value=(st.key);
+                input type="hidden" name="m.t" value=(st.start);
+                input type="hidden" name="m.lang" value=(l.code());
+                input type="hidden" name="m.ch" value=(st.channel);
+                @for q in &s.questions {
+                    @let _ = { n += 1; };
+                    (question(s, q, n, st))
+                }
+                p #so .em hidden { (l.pick("感谢您的配合！根据您的回答，本次调查无需继续，请直接提交。",
+                    "Thank you! Based on your answer the survey ends here; please submit.")) }
+                button type="submit" { (l.pick("提交问卷", "Submit")) }
+            }
+            script { (PreEscaped(JS)) }
+        },
+    )
+}
+
+fn label_of(s: &Survey, id: &str, l: Lang) -> String {
+    s.question(id)
+        .map(|q| q.text.get(l).to_string())
+        .unwrap_or_else(|| id.to_string())
+}
+
+fn question(s: &Survey, q: &Question, n: usize, st: &FormState<'_>) -> Markup {
+    let l = st.lang;
+    let err = st.errors.iter().find(|e| e.question == q.id);
+    let vals: &[String] = st.values.get(&q.id).map(|v| v.as_slice()).unwrap_or(&[]);
+    let cond = q
+        .show_if
+        .as_ref()
+        .map(|c| format!("{}={}", c.question, c.any_of.join(",")));
+    let so = (!q.screen_out.is_empty()).then(|| q.screen_out.join(","));
+    let cond_text = q.show_if.as_ref().and_then(|c| {
+        let prev = s.question(&c.question)?;
+        let opts: Vec<&str> = c
+            .any_of
+            .iter()
+            .filter_map(|a| prev.option(a).map(|o| o.label.get(l)))
+            .collect();
+        Some(format!(
+            "{}{}{}",
+            l.pick("（仅当上题“", "(Only if you answered “"),
+            opts.join(l.pick("”或“", "” or “")),
+            l.pick("”时回答）", "” above)")
+        ))
+    });
+    let eid = format!("e-{}", q.id);
+    html! {
+        fieldset #(q.id) class=[err.map(|_| "err")] data-if=[cond] data-so=[so] data-q=(q.id)
+            aria-describedby=[err.map(|_| eid.as_str())] {
+            legend { (n) ". " (q.text.get(l))
+                @if q.required { " " span.req { (l.pick("（必答）", "(required)")) } } }
+            @if let Some(c) = cond_text { p.cond { (c) } }
+            @if let Some(h) = &q.help { p.help { (h.get(l)) } }
+            @if let Some(e) = err { p.em id=(eid) { (e.message(l)) } }
+            @match q.kind {
+                Kind::Number => {
+                    input type="number" name=(q.id) inputmode="numeric" step="any"
+                        min=[q.min] max=[q.max] value=[vals.first()] aria-label=(q.text.get(l));
+                }
+                Kind::Text => {
+                    textarea name=(q.id) rows="3" maxlength=(q.max_len) aria-label=(q.text.get(l)) { (vals.first().map(String::as_str).unwrap_or("")) }
+                }
+                _ => {
+                    @let ty = if q.multi_answer() { "checkbox" } else { "radio" };
+                    @for o in &q.options {
+                        label.o {
+                            input type=(ty) name=(q.id) value=(o.code) checked[vals.contains(&o.code)];
+                            (if o.code == DONT_KNOW { l.pick("说不清", "Don't know") } else { o.label.get(l) })
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
