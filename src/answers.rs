@@ -145,7 +145,12 @@ fn check_one(q: &Question, values: &[&str]) -> Result<Value, FieldError> {
                     format!("Please enter {hi} or less."),
                 ));
             }
-            Ok(serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number))
+            // Whole numbers stay integers so the export reads "12", not "12.0".
+            if x.fract() == 0.0 && x.abs() < 9.0e15 {
+                Ok(Value::from(x as i64))
+            } else {
+                Ok(serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number))
+            }
         }
         Kind::Text => {
             let joined = values.join("\n");

@@ -114,7 +114,6 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
         name
     });
     let title = s.title.get(l);
-    let mut n = 0;
     layout(
         &Page {
             title,
@@ -129,7 +128,11 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
                 div.sum role="alert" id="errors" {
                     p.em { (l.pick("有", "")) (st.errors.len()) (l.pick(" 处需要修改，请查看标红的题目：", " answers need attention:")) }
                     ul { @for e in &st.errors {
-                        li { a href={ "#" (e.question) } { (label_of(s, &e.question, l)) } }
+                        @if let Some(q) = s.question(&e.question) {
+                            li { a href={ "#" (q.id) } { (q.text.get(l)) } }
+                        } @else {
+                            li { (e.message(l)) }
+                        }
                     } }
                 }
             }
@@ -138,9 +141,8 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
                 input type="hidden" name="m.t" value=(st.start);
                 input type="hidden" name="m.lang" value=(l.code());
                 input type="hidden" name="m.ch" value=(st.channel);
-                @for q in &s.questions {
-                    @let _ = { n += 1; };
-                    (question(s, q, n, st))
+                @for (i, q) in s.questions.iter().enumerate() {
+                    (question(s, q, i + 1, st))
                 }
                 p #so .em hidden { (l.pick("感谢您的配合！根据您的回答，本次调查无需继续，请直接提交。",
                     "Thank you! Based on your answer the survey ends here; please submit.")) }
@@ -149,12 +151,6 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
             script { (PreEscaped(JS)) }
         },
     )
-}
-
-fn label_of(s: &Survey, id: &str, l: Lang) -> String {
-    s.question(id)
-        .map(|q| q.text.get(l).to_string())
-        .unwrap_or_else(|| id.to_string())
 }
 
 fn question(s: &Survey, q: &Question, n: usize, st: &FormState<'_>) -> Markup {

@@ -31,7 +31,8 @@ fn action(survey: &str, district: &str, community: Option<&str>) -> String {
 
 pub enum FormPage {
     Page(Status, maud::Markup),
-    Redirect(Redirect),
+    /// 303 to this location (after a successful POST).
+    Redirect(String),
 }
 
 impl<'r> rocket::response::Responder<'r, 'static> for FormPage {
@@ -40,7 +41,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for FormPage {
             FormPage::Page(s, m) => rocket::response::Response::build_from(m.respond_to(req)?)
                 .status(s)
                 .ok(),
-            FormPage::Redirect(r) => r.respond_to(req),
+            FormPage::Redirect(to) => Redirect::to(to).respond_to(req),
         }
     }
 }
@@ -277,11 +278,11 @@ async fn accept(
             } else {
                 ""
             };
-            Ok(FormPage::Redirect(Redirect::to(format!(
+            Ok(FormPage::Redirect(format!(
                 "/thanks/{}?lang={}{screened}",
                 s.id,
                 lang.code()
-            ))))
+            )))
         }
         Err(CollectError::Invalid(errors)) => {
             let page = render(

@@ -1,0 +1,148 @@
+//! `TestApp`: a server on a fresh temporary SQLite database with chosen surveys.
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::blocking::{Client, LocalResponse};
+use std::path::{Path, PathBuf};
+
+use minyi::storage::{Store, StoredResponse};
+use minyi::web::App;
+
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+pub const SURVEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/surveys");
+
+pub struct TestApp {
+    pub client: Client,
+    pub store: Store,
+    pub dir: tempfile::TempDir,
+}
+
+/// Copies definition files (and their census files) into a fresh surveys directory.
+pub fn surveys_dir(dir: &Path, files: &[&str]) -> PathBuf {
+    let out = dir.join("surveys");
+    std::fs::create_dir_all(&out).unwrap();
+    for f in files {
+        let src = Path::new(f);
+        std::fs::copy(src, out.join(src.file_name().unwrap())).unwrap();
+        let census = src.with_file_name(
+            src.file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .replace("closed", "mini")
+                .replace("future", "mini")
+                + ".census.csv",
+        );
+        if census.exists() {
+            std::fs::copy(&census, out.join(census.file_name().unwrap())).unwrap();
+        }
+    }
+    out
+}
+
+fn figment() -> rocket::figment::Figment {
+    rocket::Config::figment()
+        .merge((rocket::Config::SECRET_KEY, "4c".repeat(32)))
+        .merge(("log_level", "off"))
+}
+
+impl TestApp {
+    /// The example survey shipped in surveys/ plus the test fixtures.
+    pub fn new() -> TestApp {
+        TestApp::with(&[
+            &format!("{SURVEYS}/civility-2026.toml"),
+            &format!("{FIXTURES}/mini.toml"),
+            &format!("{FIXTURES}/closed.toml"),
+            &format!("{FIXTURES}/future.toml"),
+        ])
+    }
+
+    pub fn with(files: &[&str]) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let surveys = minyi::definition::load_dir(&surveys_dir(dir.path(), files)).unwrap();
+        let url = format!("sqlite://{}", dir.path().join("db/minyi.sqlite3").display());
+        let store = Store::open(&url).unwrap();
+        let app = App::new(surveys, store.clone(), "http://minyi.test".into()).unwrap();
+        let client = Client::tracked(minyi::web::rocket(figment(), app)).unwrap();
+        TestApp { client, store, dir }
+    }
+
+    /// Another browser (no cookies) on the same server and database.
+    pub fn second_browser(&self) -> Client {
+        let surveys = minyi::definition::load_dir(&self.dir.path().join("surveys")).unwrap();
+        let app = App::new(surveys, self.store.clone(), "http://minyi.test".into()).unwrap();
+        Client::tracked(minyi::web::rocket(figment(), app)).unwrap()
+    }
+
+    /// Fetches a fresh form in a new browser and submits `answers` with it.
+    pub fn submit_as_new_browser(&self, uri: &str, answers: &str) -> Status {
+        let b = self.second_browser();
+        let html = b.get(uri.to_string()).dispatch().into_string().unwrap();
+        let hidden = ["m.key", "m.t", "m.lang", "m.ch"]
+            .iter()
+            .map(|n| format!("{n}={}", hidden_value(&html, n)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let status = b
+            .post(uri.to_string())
+            .header(ContentType::Form)
+            .body(format!("{hidden}&{answers}"))
+            .dispatch()
+            .status();
+        status
+    }
+
+    pub fn get(&self, uri: &str) -> LocalResponse<'_> {
+        self.client.get(uri.to_string()).dispatch()
+    }
+
+    pub fn post_form(&self, uri: &str, body: &str) -> LocalResponse<'_> {
+        self.client
+            .post(uri.to_string())
+            .header(ContentType::Form)
+            .header(Header::new("User-Agent", "test-phone"))
+            .body(body)
+            .dispatch()
+    }
+
+    pub fn post_json(&self, uri: &str, body: &str) -> LocalResponse<'_> {
+        self.client
+            .post(uri.to_string())
+            .header(ContentType::JSON)
+            .body(body)
+            .dispatch()
+    }
+
+    pub fn rows(&self, survey: &str) -> Vec<StoredResponse> {
+        self.store.responses(survey).unwrap()
+    }
+
+    /// Fetches the form at `uri` and returns its page plus the hidden fields, encoded
+    /// ready to prefix a POST body.
+    pub fn form(&self, uri: &str) -> (String, String) {
+        let r = self.get(uri);
+        assert_eq!(r.status(), Status::Ok, "GET {uri}");
+        let html = r.into_string().unwrap();
+        let hidden = ["m.key", "m.t", "m.lang", "m.ch"]
+            .iter()
+            .map(|n| format!("{n}={}", hidden_value(&html, n)))
+            .collect::<Vec<_>>()
+            .join("&");
+        (html, hidden)
+    }
+}
+
+/// The value of `<input type="hidden" name=NAME value=...>`.
+pub fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden field {name}"))
+        + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_string()
+}
+
+/// A complete, valid answer set for the mini survey.
+pub const MINI_OK: &str = "age=young&district=N&aware=yes&joined=1&what=a&what=b&quiz=y&sat=4&sat3=2&years=12&note=%E5%A5%BD&sex=f";
+
+/// A complete, valid answer set for the example survey.
+pub const CIVILITY_OK: &str = "age_band=a40&residence=gt3y&district=XC&aware_campaign=1&aware_values=2&quiz_values=b&support=1&participated=2&participation_kind=vol&sat_sanitation=4&sat_shops=3&sat_culture=dk&sat_security=5&sat_ecology=4&sat_traffic=2&sat_windows=4&sat_minors=5&civic_behaviour=4&sat_overall=4&suggestion=&sex=m";

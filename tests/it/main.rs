@@ -1,0 +1,14 @@
+//! All integration tests, compiled as one binary (one link step on a 2-core machine).
+
+mod common;
+
+/// The JSON intake API.
+mod api;
+/// `minyi check` and the definition validator on broken files.
+mod definitions;
+/// QR codes decode to the right links; the CLI writes them.
+mod qr;
+/// The resident's path through the HTML questionnaire.
+mod questionnaire;
+/// Storage guarantees: append-only, export shape.
+mod storage;
