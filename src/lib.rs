@@ -5,10 +5,13 @@
 //! (append-only responses) → `export` (the CSV that `stats` reads). See ARCHITECTURE.md.
 
 pub mod answers;
+pub mod cli_stats;
 pub mod collect;
 pub mod config;
+pub mod dataset;
 pub mod definition;
 pub mod export;
 pub mod qr;
+pub mod stats;
 pub mod storage;
 pub mod web;

@@ -62,6 +62,93 @@ enum Command {
     },
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Weighted rates, means and satisfaction indices with confidence intervals.
+    ///
+    /// Example: minyi stats --survey surveys/civility-2026.toml --responses export.csv
+    ///          --weighting rake --trim 0.4,2.5 --method logit --by district --format table
+    Stats(StatsArgs),
+    /// Respondents needed per district for a target margin of error.
+    ///
+    /// Example: minyi plan --rate 0.9 --moe 0.03 --deff 1.5
+    Plan {
+        /// Expected rate (0–1); 0.5 is the most cautious.
+        #[arg(long, default_value_t = 0.5)]
+        rate: f64,
+        /// Margin of error: half-width of the interval, e.g. 0.03 for ±3 points.
+        #[arg(long)]
+        moe: f64,
+        /// Expected design effect of the weighting (1.5–2 is typical).
+        #[arg(long, default_value_t = 1.5)]
+        deff: f64,
+        #[arg(long, default_value_t = 0.95)]
+        level: f64,
+        /// A survey definition: also prints the need per district with its population.
+        #[arg(long)]
+        survey: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct StatsArgs {
+    /// The survey definition file (.toml).
+    #[arg(long)]
+    survey: PathBuf,
+    /// Responses CSV (as written by `minyi export`).
+    #[arg(long)]
+    responses: PathBuf,
+    /// Census CSV replacing the definition's: district, weighting variables, population.
+    #[arg(long)]
+    census: Option<PathBuf>,
+    #[arg(long, default_value = "rake", value_parser = ["none", "base", "poststrat", "rake"])]
+    weighting: String,
+    /// Trim weights to LOW,HIGH times the mean weight, e.g. 0.4,2.5.
+    #[arg(long, value_parser = parse_trim)]
+    trim: Option<(f64, f64)>,
+    /// Interval method for proportions.
+    #[arg(long, default_value = "logit", value_parser = ["logit", "xlogit", "beta", "mean", "asin", "likelihood", "wilson", "clopper-pearson"])]
+    method: String,
+    /// Confidence level.
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    /// Domains besides the city, comma-separated: district, community, or a question id
+    /// such as age_band.
+    #[arg(long, default_value = "district", value_delimiter = ',')]
+    by: Vec<String>,
+    /// Compare two groups: COLUMN=A,B (b − a), e.g. wave=1,2 or district=XC,JY.
+    #[arg(long)]
+    compare: Option<String>,
+    /// Scores for rating scales on the 0–100 index.
+    #[arg(long, default_value = "100-75-50-25-0", value_parser = ["100-75-50-25-0", "100-80-60-40-20", "100-80-60-30-0"])]
+    scores: String,
+    /// Publication flags: suppress below this effective n.
+    #[arg(long, default_value_t = 30.0)]
+    suppress_below: f64,
+    /// Publication flags: directional below this effective n.
+    #[arg(long, default_value_t = 100.0)]
+    directional_below: f64,
+    /// Publication flags: directional above this coefficient of variation.
+    #[arg(long, default_value_t = 0.3)]
+    max_cv: f64,
+    #[arg(long, default_value = "table", value_parser = ["json", "csv", "table"])]
+    format: String,
+    /// Language of names in the table.
+    #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+    lang: String,
+}
+
+fn parse_trim(s: &str) -> std::result::Result<(f64, f64), String> {
+    let (a, b) = s
+        .split_once(',')
+        .ok_or_else(|| format!("`{s}`: write LOW,HIGH, e.g. 0.4,2.5"))?;
+    let lo: f64 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{a}` is not a number"))?;
+    let hi: f64 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{b}` is not a number"))?;
+    Ok((lo, hi))
 }
 
 fn main() -> ExitCode {
@@ -77,6 +164,32 @@ fn main() -> ExitCode {
         } => qr(&survey, base_url, &out, Lang::from_code(Some(&lang))),
         Command::Export { survey, out } => export(&survey, &out),
         Command::Migrate => migrate(),
+        Command::Stats(a) => minyi::cli_stats::run(minyi::cli_stats::Args {
+            survey: a.survey,
+            responses: a.responses,
+            census: a.census,
+            weighting: a.weighting,
+            trim: a.trim,
+            method: a.method,
+            level: a.level,
+            by: a.by,
+            compare: a.compare,
+            scores: a.scores,
+            flags: minyi::stats::FlagRules {
+                suppress_below: a.suppress_below,
+                directional_below: a.directional_below,
+                max_cv: a.max_cv,
+            },
+            format: a.format,
+            lang: Lang::from_code(Some(&a.lang)),
+        }),
+        Command::Plan {
+            rate,
+            moe,
+            deff,
+            level,
+            survey,
+        } => plan(rate, moe, deff, level, survey.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -267,6 +380,33 @@ fn export(survey: &str, out: &Path) -> Result<()> {
         minyi::export::write_csv(&s, &rows, std::io::BufWriter::new(f))?
     };
     eprintln!("exported {n} complete responses of `{}`", s.id);
+    Ok(())
+}
+
+fn plan(rate: f64, moe: f64, deff: f64, level: f64, survey: Option<&Path>) -> Result<()> {
+    use minyi::stats::plan::sample_size;
+    let Some(n) = sample_size(rate, moe, deff, level, None) else {
+        bail!("need 0 < rate < 1, 0 < moe < 1, deff >= 1 and 0.5 < level < 1");
+    };
+    println!(
+        "expected rate {:.0}%, margin ±{:.1} points at {:.0}% confidence, design effect {deff}: {n} respondents per district",
+        rate * 100.0,
+        moe * 100.0,
+        level * 100.0
+    );
+    if let Some(path) = survey {
+        let s = definition::load_file(path)?;
+        let mut total = 0.0;
+        for d in &s.districts {
+            let nd = sample_size(rate, moe, deff, level, Some(d.adults as f64)).unwrap_or(n);
+            total += nd;
+            println!(
+                "  {:<6} {:<12} adults {:>9}  needs {:>6}",
+                d.code, d.name.zh, d.adults, nd
+            );
+        }
+        println!("  total {total}");
+    }
     Ok(())
 }
 

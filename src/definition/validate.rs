@@ -35,6 +35,14 @@ fn valid_code(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// Option codes never appear in paths, so they may also use `+` and `.` (e.g. `60+`).
+fn valid_option_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.'))
+}
+
 const CODE_HELP: &str =
     "use 1–40 ASCII letters, digits, '-' or '_' (codes appear in links and data files)";
 
@@ -536,11 +544,11 @@ fn options(
                     let ospan = o.span().start;
                     let o = o.into_inner();
                     let code = o.code.get_ref().trim().to_string();
-                    if !valid_code(&code) {
+                    if !valid_option_code(&code) {
                         cx.err(
                             o.code.span().start,
                             format!("option code `{code}` of `{id}` is not a valid code"),
-                            CODE_HELP,
+                            "use 1–40 ASCII letters, digits, '-', '_', '+' or '.'",
                         );
                     } else if code == DONT_KNOW {
                         cx.err(

@@ -1,0 +1,295 @@
+//! Responses CSV → [`stats::Dataset`]: the shape `minyi export` writes and `minyi stats`
+//! reads. A header row; `district` (the resident's district) and optionally
+//! `community`; one column per question id with option codes (several joined by `;`);
+//! empty = missing. Other columns (`wave`, `response_id`, …) are kept as text for
+//! comparisons. Every bad cell is reported with its line, column and the codes allowed.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use crate::definition::{Kind, Survey};
+use crate::stats::{Column, Dataset, MISSING};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    #[error("{file}: cannot read CSV: {source}")]
+    Csv { file: String, source: csv::Error },
+    #[error("{file}: the header has no `district` column; the responses CSV needs `district` plus one column per question id (as `minyi export` writes it)")]
+    NoDistrict { file: String },
+    #[error("{}", .0.join("\n"))]
+    Cells(Vec<String>),
+}
+
+/// At most this many cell errors are listed; the rest are counted.
+const MAX_ERRORS: usize = 20;
+
+/// Reads a responses CSV for `survey`. `file` names the source in messages.
+pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Dataset, DatasetError> {
+    let csv_err = |source| DatasetError::Csv {
+        file: file.to_string(),
+        source,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(csv_err)?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let col = |n: &str| header.iter().position(|h| h == n);
+    let Some(d_col) = col("district") else {
+        return Err(DatasetError::NoDistrict {
+            file: file.to_string(),
+        });
+    };
+    let c_col = col("community");
+    // Question columns present in the file.
+    let questions: Vec<(usize, &crate::definition::Question)> = survey
+        .questions
+        .iter()
+        .filter(|q| q.kind != Kind::Text && q.kind != Kind::District)
+        .filter_map(|q| col(&q.id).map(|i| (i, q)))
+        .collect();
+    let extra_cols: Vec<usize> = (0..header.len())
+        .filter(|&i| i != d_col && Some(i) != c_col && !questions.iter().any(|(j, _)| *j == i))
+        .filter(|&i| survey.question(&header[i]).is_none())
+        .collect();
+    let communities: Vec<(usize, String)> = survey
+        .districts
+        .iter()
+        .enumerate()
+        .flat_map(|(di, d)| d.communities.iter().map(move |c| (di, c.code.clone())))
+        .collect();
+
+    let mut data = Dataset::default();
+    let mut cols: Vec<Column> = questions
+        .iter()
+        .map(|(_, q)| match q.kind {
+            Kind::Number => Column::Number(Vec::new()),
+            _ if q.multi_answer() => Column::Multi(Vec::new()),
+            _ => Column::Choice(Vec::new()),
+        })
+        .collect();
+    let mut extra: Vec<Vec<String>> = vec![Vec::new(); extra_cols.len()];
+    let mut errors: Vec<String> = Vec::new();
+    let mut n_errors = 0usize;
+    let mut err = |line: u64, column: &str, msg: String| {
+        n_errors += 1;
+        if errors.len() < MAX_ERRORS {
+            errors.push(format!("{file}:{line}: column `{column}`: {msg}"));
+        }
+    };
+    let mut record = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(csv_err(e)),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let dcode = record.get(d_col).unwrap_or("");
+        let Some(di) = survey.districts.iter().position(|d| d.code == dcode) else {
+            err(
+                line,
+                "district",
+                format!(
+                    "`{dcode}` is not a district of survey `{}`; use one of: {}",
+                    survey.id,
+                    survey
+                        .districts
+                        .iter()
+                        .map(|d| d.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            continue;
+        };
+        let community = match c_col.map(|i| record.get(i).unwrap_or("")) {
+            None | Some("") => u32::MAX,
+            Some(c) => match communities
+                .iter()
+                .position(|(d, code)| *d == di && code == c)
+            {
+                Some(i) => i as u32,
+                None => {
+                    // The collection community may sit in another district than the
+                    // resident's: look it up anywhere.
+                    communities
+                        .iter()
+                        .position(|(_, code)| code == c)
+                        .map_or(u32::MAX, |i| i as u32)
+                }
+            },
+        };
+        data.district.push(di as u32);
+        data.community.push(community);
+        for ((i, q), column) in questions.iter().zip(cols.iter_mut()) {
+            let v = record.get(*i).unwrap_or("");
+            match column {
+                Column::Number(out) => {
+                    if v.is_empty() {
+                        out.push(f64::NAN);
+                    } else {
+                        match v.parse::<f64>() {
+                            Ok(x) if x.is_finite() => out.push(x),
+                            _ => {
+                                err(line, &q.id, format!("`{v}` is not a number"));
+                                out.push(f64::NAN);
+                            }
+                        }
+                    }
+                }
+                Column::Choice(out) => {
+                    if v.is_empty() {
+                        out.push(MISSING);
+                    } else if let Some(k) = q.options.iter().position(|o| o.code == v) {
+                        out.push(k as u16);
+                    } else {
+                        err(
+                            line,
+                            &q.id,
+                            format!("`{v}` is not an option code; use one of: {}", codes(q)),
+                        );
+                        out.push(MISSING);
+                    }
+                }
+                Column::Multi(out) => {
+                    let mut mask = 0u64;
+                    for part in v.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                        match q.options.iter().position(|o| o.code == part) {
+                            Some(k) if k < 64 => mask |= 1 << k,
+                            _ => err(line, &q.id, format!("`{part}` is not an option code; use one of: {} (several joined by `;`)", codes(q))),
+                        }
+                    }
+                    out.push(mask);
+                }
+            }
+        }
+        for (k, &i) in extra_cols.iter().enumerate() {
+            extra[k].push(record.get(i).unwrap_or("").to_string());
+        }
+    }
+    if n_errors > 0 {
+        if n_errors > errors.len() {
+            errors.push(format!("… and {} more problem(s)", n_errors - errors.len()));
+        }
+        return Err(DatasetError::Cells(errors));
+    }
+    data.columns = questions
+        .iter()
+        .zip(cols)
+        .map(|((_, q), c)| (q.id.clone(), c))
+        .collect::<BTreeMap<_, _>>();
+    data.extra = extra_cols
+        .iter()
+        .zip(extra)
+        .map(|(&i, v)| (header[i].clone(), v))
+        .collect();
+    Ok(data)
+}
+
+fn codes(q: &crate::definition::Question) -> String {
+    q.options
+        .iter()
+        .map(|o| o.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads a census CSV (`district`, one column per weighting variable, `population`)
+/// that replaces the definition's census for one analysis.
+pub fn read_census(
+    survey: &Survey,
+    file: &str,
+    text: &str,
+) -> Result<crate::stats::Census, DatasetError> {
+    let mut census = crate::stats::Census::from_survey(survey).ok_or_else(|| {
+        DatasetError::Cells(vec![format!("{file}: survey `{}` has no [weighting] section naming the weighting variables; add one to the definition", survey.id)])
+    })?;
+    census.population.iter_mut().for_each(|p| *p = 0.0);
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let csv_err = |source| DatasetError::Csv {
+        file: file.to_string(),
+        source,
+    };
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(csv_err)?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let mut want = vec!["district".to_string()];
+    want.extend(census.variables.iter().map(|v| v.0.clone()));
+    want.push("population".into());
+    let idx: Option<Vec<usize>> = want
+        .iter()
+        .map(|w| header.iter().position(|h| h == w))
+        .collect();
+    let Some(idx) = idx else {
+        return Err(DatasetError::Cells(vec![format!(
+            "{file}:1: the header is `{}`; it needs the columns {}",
+            header.join(","),
+            want.join(", ")
+        )]));
+    };
+    let mut errors = Vec::new();
+    let mut seen = vec![false; census.population.len()];
+    for rec in rdr.records() {
+        let rec = rec.map_err(csv_err)?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let get = |k: usize| rec.get(idx[k]).unwrap_or("");
+        let Some(d) = survey.districts.iter().position(|d| d.code == get(0)) else {
+            errors.push(format!(
+                "{file}:{line}: district `{}` is not in the survey",
+                get(0)
+            ));
+            continue;
+        };
+        let mut cats = Vec::new();
+        for (k, (var, codes)) in census.variables.iter().enumerate() {
+            match codes.iter().position(|c| c == get(k + 1)) {
+                Some(c) => cats.push(c),
+                None => errors.push(format!(
+                    "{file}:{line}: `{}` is not a category of `{var}`; use one of: {}",
+                    get(k + 1),
+                    codes.join(", ")
+                )),
+            }
+        }
+        let pop = get(want.len() - 1);
+        let Ok(p) = pop.parse::<f64>() else {
+            errors.push(format!("{file}:{line}: population `{pop}` is not a number"));
+            continue;
+        };
+        if cats.len() == census.variables.len() {
+            let c = census.layout.cell(d, &cats);
+            seen[c] = true;
+            census.population[c] += p;
+        }
+    }
+    for (c, s) in seen.iter().enumerate() {
+        if !s {
+            let (d, cats) = census.layout.decode(c);
+            let cell: Vec<String> = cats
+                .iter()
+                .enumerate()
+                .map(|(k, &i)| census.variables[k].1[i].clone())
+                .collect();
+            errors.push(format!(
+                "{file}: no row for district {} × {}; add it (its population)",
+                survey.districts[d].code,
+                cell.join(" × ")
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(census)
+    } else {
+        Err(DatasetError::Cells(errors))
+    }
+}

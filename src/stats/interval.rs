@@ -1,0 +1,382 @@
+//! Confidence intervals for proportions and means, computed as R's `svyciprop`,
+//! `confint(svymean)`, `prop.test` and `binom.test` do.
+
+use statrs::distribution::{Beta, ContinuousCDF, FisherSnedecor, Normal, StudentsT};
+
+/// Interval methods. The first six take the design into account (R's `svyciprop`);
+/// `wilson` and `clopper-pearson` treat the data as an unweighted simple random sample.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    Logit,
+    Xlogit,
+    Beta,
+    Mean,
+    Asin,
+    Likelihood,
+    Wilson,
+    ClopperPearson,
+}
+
+impl Method {
+    pub const ALL: [Method; 8] = [
+        Method::Logit,
+        Method::Xlogit,
+        Method::Beta,
+        Method::Mean,
+        Method::Asin,
+        Method::Likelihood,
+        Method::Wilson,
+        Method::ClopperPearson,
+    ];
+    pub fn parse(s: &str) -> Option<Method> {
+        Method::ALL.iter().copied().find(|m| m.name() == s)
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Logit => "logit",
+            Method::Xlogit => "xlogit",
+            Method::Beta => "beta",
+            Method::Mean => "mean",
+            Method::Asin => "asin",
+            Method::Likelihood => "likelihood",
+            Method::Wilson => "wilson",
+            Method::ClopperPearson => "clopper-pearson",
+        }
+    }
+    pub fn is_unweighted(self) -> bool {
+        matches!(self, Method::Wilson | Method::ClopperPearson)
+    }
+}
+
+/// Quantile of Student's t (normal when df is infinite or absurdly large).
+pub fn qt(p: f64, df: f64) -> f64 {
+    if !df.is_finite() || df > 1e7 {
+        return qnorm(p);
+    }
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(t) => t.inverse_cdf(p),
+        Err(_) => f64::NAN,
+    }
+}
+
+pub fn qnorm(p: f64) -> f64 {
+    Normal::standard().inverse_cdf(p)
+}
+
+pub fn pnorm(x: f64) -> f64 {
+    Normal::standard().cdf(x)
+}
+
+/// Two-sided p-value of a t statistic.
+pub fn p_two_sided(t: f64, df: f64) -> f64 {
+    if !df.is_finite() || df > 1e7 {
+        return 2.0 * (1.0 - pnorm(t.abs()));
+    }
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(d) => 2.0 * (1.0 - d.cdf(t.abs())),
+        Err(_) => f64::NAN,
+    }
+}
+
+fn qbeta(p: f64, a: f64, b: f64) -> f64 {
+    if a <= 0.0 {
+        return 0.0;
+    }
+    if b <= 0.0 {
+        return 1.0;
+    }
+    match Beta::new(a, b) {
+        Ok(d) => d.inverse_cdf(p),
+        Err(_) => f64::NAN,
+    }
+}
+
+fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
+fn expit(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// What an interval needs to know about an estimate.
+#[derive(Debug, Clone, Copy)]
+pub struct IntervalInput {
+    pub estimate: f64,
+    pub se: f64,
+    pub df: f64,
+    pub level: f64,
+    /// Rows of the design the estimate was computed in (R's `nrow(design)`), for `beta`.
+    pub design_rows: f64,
+    /// Unweighted count of positive answers and of answers, for `wilson` / `clopper-pearson`.
+    pub successes: f64,
+    pub trials: f64,
+    /// For `likelihood`: what the quasi-binomial GLM needs (see [`LikelihoodInput`]).
+    pub likelihood: Option<LikelihoodInput>,
+}
+
+/// The symmetric t interval of a mean (also what `mean` gives for a proportion).
+pub fn t_interval(estimate: f64, se: f64, df: f64, level: f64) -> (f64, f64) {
+    let t = qt(1.0 - (1.0 - level) / 2.0, df);
+    (estimate - t * se, estimate + t * se)
+}
+
+/// An interval for a proportion; `None` when the method has no interval here (e.g.
+/// logit-scale methods at p = 0 or 1).
+pub fn proportion(method: Method, x: &IntervalInput) -> Option<(f64, f64)> {
+    let p = x.estimate;
+    let alpha = 1.0 - x.level;
+    let t = qt(1.0 - alpha / 2.0, x.df);
+    let inner = p > 0.0 && p < 1.0;
+    let r = match method {
+        Method::Mean => (p - t * x.se, p + t * x.se),
+        Method::Logit | Method::Xlogit => {
+            if !inner {
+                return None;
+            }
+            let h = t * x.se / (p * (1.0 - p));
+            (expit(logit(p) - h), expit(logit(p) + h))
+        }
+        Method::Asin => {
+            if !inner {
+                return None;
+            }
+            let a = p.sqrt().asin();
+            let h = t * x.se / (2.0 * (p * (1.0 - p)).sqrt());
+            ((a - h).sin().powi(2), (a + h).sin().powi(2))
+        }
+        Method::Beta => {
+            if x.se <= 0.0 || !inner {
+                return None;
+            }
+            let mut n_eff = p * (1.0 - p) / (x.se * x.se);
+            let ratio = qt(alpha / 2.0, x.design_rows - 1.0) / qt(alpha / 2.0, x.df);
+            n_eff *= ratio * ratio;
+            (
+                qbeta(alpha / 2.0, n_eff * p, n_eff * (1.0 - p) + 1.0),
+                qbeta(1.0 - alpha / 2.0, n_eff * p + 1.0, n_eff * (1.0 - p)),
+            )
+        }
+        Method::Likelihood => return likelihood(x),
+        Method::Wilson => {
+            let (k, n) = (x.successes, x.trials);
+            if n <= 0.0 {
+                return None;
+            }
+            let ph = k / n;
+            let z = qnorm(1.0 - alpha / 2.0);
+            let z2 = z * z;
+            let centre = ph + z2 / (2.0 * n);
+            let half = z * (ph * (1.0 - ph) / n + z2 / (4.0 * n * n)).sqrt();
+            let den = 1.0 + z2 / n;
+            ((centre - half) / den, (centre + half) / den)
+        }
+        Method::ClopperPearson => {
+            let (k, n) = (x.successes, x.trials);
+            if n <= 0.0 {
+                return None;
+            }
+            let lo = if k == 0.0 {
+                0.0
+            } else {
+                qbeta(alpha / 2.0, k, n - k + 1.0)
+            };
+            let hi = if k == n {
+                1.0
+            } else {
+                qbeta(1.0 - alpha / 2.0, k + 1.0, n - k)
+            };
+            (lo, hi)
+        }
+    };
+    (r.0.is_finite() && r.1.is_finite()).then_some(r)
+}
+
+/// The profile-likelihood interval of a quasi-binomial intercept-only GLM, rescaled by
+/// the design effect (Rao–Scott), as `svyciprop(method = "likelihood")`: R profiles the
+/// deviance on a grid, fits an FMM spline through the signed roots, and interpolates.
+#[derive(Debug, Clone, Copy)]
+pub struct LikelihoodInput {
+    /// Σ of the GLM's prior weights (design weights over their mean) over answered rows.
+    pub glm_weight_sum: f64,
+    /// The GLM's dispersion: design-based variance of the Pearson residuals.
+    pub dispersion: f64,
+    /// Rows in the GLM's model frame (answered rows of the design it was fitted in).
+    pub model_rows: f64,
+}
+
+fn likelihood(x: &IntervalInput) -> Option<(f64, f64)> {
+    let l = x.likelihood?;
+    let p = x.estimate;
+    if !(p > 0.0 && p < 1.0) || x.se <= 0.0 || l.dispersion <= 0.0 {
+        return None;
+    }
+    let pq = p * (1.0 - p);
+    let beta0 = logit(p);
+    let se_beta = x.se / pq;
+    let naive = 1.0 / (l.glm_weight_sum * pq);
+    let lambda = se_beta * se_beta / naive;
+    let q = qt((1.0 - x.level) / 2.0, x.df) * lambda.sqrt();
+    let half_alpha = pnorm(q) / 2.0;
+    let zmax = FisherSnedecor::new(1.0, l.model_rows - 1.0)
+        .ok()?
+        .inverse_cdf(1.0 - half_alpha)
+        .sqrt();
+    let del = zmax / 5.0;
+    let dev = |b: f64| {
+        let mu = expit(b);
+        2.0 * l.glm_weight_sum * (p * (p / mu).ln() + (1.0 - p) * ((1.0 - p) / (1.0 - mu)).ln())
+    };
+    let mut pts: Vec<(f64, f64)> = vec![(beta0, 0.0)];
+    for sgn in [-1.0, 1.0] {
+        let mut step = 0;
+        let mut z: f64 = 0.0;
+        loop {
+            step += 1;
+            if step >= 10 || z.abs() >= zmax {
+                break;
+            }
+            let b = beta0 + sgn * step as f64 * del * se_beta;
+            let zz = (dev(b) / l.dispersion).max(0.0);
+            z = sgn * zz.sqrt();
+            pts.push((b, z));
+        }
+    }
+    pts.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let xs: Vec<f64> = pts.iter().map(|p| p.0).collect();
+    let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
+    // R: spline(x = beta, y = z) on 3n points, then approx(z → beta) at the cutoffs.
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
+    let sx: Vec<f64> = order.iter().map(|&i| xs[i]).collect();
+    let sy: Vec<f64> = order.iter().map(|&i| ys[i]).collect();
+    let spline = FmmSpline::new(&sx, &sy)?;
+    let m = 3 * sx.len();
+    let (lo, hi) = (sx[0], sx[sx.len() - 1]);
+    let grid_x: Vec<f64> = (0..m)
+        .map(|i| lo + i as f64 * (hi - lo) / (m - 1) as f64)
+        .collect();
+    let grid_z: Vec<f64> = grid_x.iter().map(|&u| spline.eval(u)).collect();
+    let lower = approx(&grid_z, &grid_x, q)?;
+    let upper = approx(&grid_z, &grid_x, -q)?;
+    Some((expit(lower), expit(upper)))
+}
+
+/// Linear interpolation of `y` at `v` over increasing `x` (R's `approx`, rule 1).
+fn approx(x: &[f64], y: &[f64], v: f64) -> Option<f64> {
+    let n = x.len();
+    if n == 0 || v < x[0] || v > x[n - 1] || v.is_nan() {
+        return None;
+    }
+    let (mut i, mut j) = (0, n - 1);
+    while i < j - 1 {
+        let k = (i + j) / 2;
+        if v < x[k] {
+            j = k;
+        } else {
+            i = k;
+        }
+    }
+    if v == x[j] {
+        return Some(y[j]);
+    }
+    if v == x[i] {
+        return Some(y[i]);
+    }
+    Some(y[i] + (y[j] - y[i]) * ((v - x[i]) / (x[j] - x[i])))
+}
+
+/// Forsythe–Malcolm–Moler cubic spline (R's `spline(method = "fmm")`).
+struct FmmSpline {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    b: Vec<f64>,
+    c: Vec<f64>,
+    d: Vec<f64>,
+}
+
+impl FmmSpline {
+    fn new(x: &[f64], y: &[f64]) -> Option<FmmSpline> {
+        let n = x.len();
+        if n < 2 {
+            return None;
+        }
+        let (mut b, mut c, mut d) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        if n < 3 {
+            let t = (y[1] - y[0]) / (x[1] - x[0]);
+            b[0] = t;
+            b[1] = t;
+            return Some(FmmSpline {
+                x: x.to_vec(),
+                y: y.to_vec(),
+                b,
+                c,
+                d,
+            });
+        }
+        let nm1 = n - 1;
+        d[0] = x[1] - x[0];
+        c[1] = (y[1] - y[0]) / d[0];
+        for i in 1..nm1 {
+            d[i] = x[i + 1] - x[i];
+            b[i] = 2.0 * (d[i - 1] + d[i]);
+            c[i + 1] = (y[i + 1] - y[i]) / d[i];
+            c[i] = c[i + 1] - c[i];
+        }
+        b[0] = -d[0];
+        b[nm1] = -d[n - 2];
+        c[0] = 0.0;
+        c[nm1] = 0.0;
+        if n > 3 {
+            c[0] = c[2] / (x[3] - x[1]) - c[1] / (x[2] - x[0]);
+            c[nm1] = c[n - 2] / (x[nm1] - x[n - 3]) - c[n - 3] / (x[n - 2] - x[n - 4]);
+            c[0] = c[0] * d[0] * d[0] / (x[3] - x[0]);
+            c[nm1] = -c[nm1] * d[n - 2] * d[n - 2] / (x[nm1] - x[n - 4]);
+        }
+        for i in 1..=nm1 {
+            let t = d[i - 1] / b[i - 1];
+            b[i] -= t * d[i - 1];
+            c[i] -= t * c[i - 1];
+        }
+        c[nm1] /= b[nm1];
+        for i in (0..nm1).rev() {
+            c[i] = (c[i] - d[i] * c[i + 1]) / b[i];
+        }
+        b[nm1] = (y[nm1] - y[n - 2]) / d[n - 2] + d[n - 2] * (c[n - 2] + 2.0 * c[nm1]);
+        for i in 0..nm1 {
+            b[i] = (y[i + 1] - y[i]) / d[i] - d[i] * (c[i + 1] + 2.0 * c[i]);
+            d[i] = (c[i + 1] - c[i]) / d[i];
+            c[i] *= 3.0;
+        }
+        c[nm1] *= 3.0;
+        d[nm1] = d[n - 2];
+        Some(FmmSpline {
+            x: x.to_vec(),
+            y: y.to_vec(),
+            b,
+            c,
+            d,
+        })
+    }
+
+    fn eval(&self, u: f64) -> f64 {
+        let n = self.x.len();
+        // The interval i with x[i] <= u < x[i+1] (the first one below x[0]).
+        let mut i = 0;
+        if u >= self.x[1] {
+            let (mut lo, mut hi) = (0, n);
+            while lo < hi - 1 {
+                let k = (lo + hi) / 2;
+                if u < self.x[k] {
+                    hi = k;
+                } else {
+                    lo = k;
+                }
+            }
+            i = lo;
+        }
+        let dx = u - self.x[i];
+        self.y[i] + dx * (self.b[i] + dx * (self.c[i] + dx * self.d[i]))
+    }
+}

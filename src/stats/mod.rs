@@ -1,0 +1,756 @@
+//! The statistics engine: calibrated weights, per-domain rates and means with
+//! linearization standard errors, design effects and confidence intervals — the numbers
+//! R's `survey` package gives (see `tests/r/`), for the whole city in well under a second.
+//!
+//! Pure: no web, no database, no files. Input is a [`Dataset`] of coded answers (made by
+//! `crate::dataset` from a CSV or from storage) and the survey definition.
+
+pub mod design;
+pub mod estimate;
+pub mod interval;
+pub mod plan;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use crate::definition::{Kind, Question, Survey, DONT_KNOW};
+pub use design::{Design, RakeControl, RakeReport, Weighting};
+pub use interval::Method;
+pub use plan::{FlagRules, ScorePreset};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    #[error("no respondents in {cell}, but the census counts people there; {fix}")]
+    EmptyCell { cell: String, fix: String },
+    #[error("the census population of {cell} is zero; weighting needs a positive population: merge the cell with a neighbour")]
+    ZeroPopulation { cell: String },
+    #[error("district {0} has no respondents; estimates need at least two per district (drop the district from the definition or collect responses there)")]
+    EmptyDistrict(String),
+    #[error("{0} respondent(s) have no answer to weighting variable `{1}`; weighting to the census needs it: use --weighting base, or drop those rows")]
+    MissingWeightingVariable(usize, String),
+    #[error(
+        "--weighting {0} needs a census: add [weighting] to the definition or pass --census FILE"
+    )]
+    NoCensus(&'static str),
+    #[error("level {0} is not a confidence level; use e.g. 0.90, 0.95 or 0.99")]
+    Level(f64),
+    #[error("--trim {0},{1}: bounds must satisfy 0 < LOW < 1 < HIGH (multiples of the mean weight), e.g. 0.4,2.5")]
+    Trim(f64, f64),
+    #[error("no rows to analyse")]
+    Empty,
+}
+
+/// Coded answers in columns, one row per complete response.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    /// Index into `Survey::districts` (the resident's district).
+    pub district: Vec<u32>,
+    /// Index into the flattened communities of all districts, `u32::MAX` when none.
+    pub community: Vec<u32>,
+    /// Per question id: the answer of every row.
+    pub columns: BTreeMap<String, Column>,
+    /// Extra columns (e.g. `wave`) kept as text for comparisons.
+    pub extra: BTreeMap<String, Vec<String>>,
+}
+
+/// One question's answers.
+#[derive(Debug, Clone)]
+pub enum Column {
+    /// Option index (into `Question::options`), `u16::MAX` = missing.
+    Choice(Vec<u16>),
+    /// Bit set of option indexes, 0 = missing.
+    Multi(Vec<u64>),
+    /// NaN = missing.
+    Number(Vec<f64>),
+}
+
+pub const MISSING: u16 = u16::MAX;
+
+impl Dataset {
+    pub fn len(&self) -> usize {
+        self.district.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.district.is_empty()
+    }
+}
+
+/// What to compute.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub weighting: Weighting,
+    /// Trim bounds as multiples of the mean weight.
+    pub trim: Option<(f64, f64)>,
+    pub method: Method,
+    pub level: f64,
+    /// Domains besides the city: `district`, `community`, or a weighting/question id.
+    pub by: Vec<String>,
+    pub rake: RakeControl,
+    pub flags: FlagRules,
+    pub scores: ScorePreset,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            weighting: Weighting::Rake,
+            trim: None,
+            method: Method::Logit,
+            level: 0.95,
+            by: vec!["district".into()],
+            rake: RakeControl::default(),
+            flags: FlagRules::default(),
+            scores: ScorePreset::Linear,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EstimateKind {
+    Proportion,
+    Mean,
+    Index,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flag {
+    Ok,
+    Directional,
+    Suppress,
+}
+
+/// One published figure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Estimate {
+    pub indicator: String,
+    pub kind: EstimateKind,
+    pub dimension: String,
+    pub domain: String,
+    pub group: String,
+    pub n: f64,
+    pub weighted_total: f64,
+    pub estimate: f64,
+    pub se: f64,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub deff: f64,
+    pub n_eff: f64,
+    pub df: f64,
+    pub flag: Flag,
+}
+
+/// Everything `minyi stats` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub weighting: Weighting,
+    pub method: Method,
+    pub level: f64,
+    pub respondents: usize,
+    pub trim: Option<(f64, f64)>,
+    pub raking: Option<RakeReport>,
+    pub estimates: Vec<Estimate>,
+}
+
+/// An indicator derived from a question.
+pub struct Indicator<'a> {
+    pub name: String,
+    pub kind: EstimateKind,
+    pub question: &'a Question,
+    /// Per option index: the value an answer contributes (NaN = excluded).
+    values: Vec<f64>,
+}
+
+impl Indicator<'_> {
+    /// The per-row values (NaN where missing or excluded).
+    pub fn values(&self, data: &Dataset) -> Vec<f64> {
+        let Some(col) = data.columns.get(&self.question.id) else {
+            return vec![f64::NAN; data.len()];
+        };
+        match col {
+            Column::Choice(v) => v
+                .iter()
+                .map(|&c| {
+                    if c == MISSING {
+                        f64::NAN
+                    } else {
+                        self.values[c as usize]
+                    }
+                })
+                .collect(),
+            Column::Multi(v) => {
+                // Ticked exactly the positive set (a quiz with several correct answers).
+                let want: u64 = self
+                    .question
+                    .options
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, o)| self.question.positive.contains(&o.code))
+                    .fold(0, |m, (i, _)| m | (1 << i));
+                let dk = self
+                    .question
+                    .options
+                    .iter()
+                    .position(|o| o.code == DONT_KNOW);
+                v.iter()
+                    .map(|&m| match m {
+                        0 => f64::NAN,
+                        m if dk.is_some_and(|d| m == 1 << d) => {
+                            if self.name.ends_with(".dont_know") {
+                                1.0
+                            } else {
+                                f64::NAN
+                            }
+                        }
+                        _ if self.name.ends_with(".dont_know") => 0.0,
+                        m => (m == want) as u8 as f64,
+                    })
+                    .collect()
+            }
+            Column::Number(v) => v.clone(),
+        }
+    }
+}
+
+/// The indicators a survey defines: a rate per question with a positive set; for rating
+/// scales also the mean score and the 0–100 index; for questions with "don't know", the
+/// don't-know rate.
+pub fn indicators(survey: &Survey, scores: ScorePreset) -> Vec<Indicator<'_>> {
+    let mut out = Vec::new();
+    for q in survey.questions.iter().filter(|q| q.is_indicator()) {
+        let is_dk = |o: &crate::definition::Choice| o.code == DONT_KNOW;
+        out.push(Indicator {
+            name: q.id.clone(),
+            kind: EstimateKind::Proportion,
+            question: q,
+            values: q
+                .options
+                .iter()
+                .map(|o| {
+                    if is_dk(o) {
+                        f64::NAN
+                    } else {
+                        q.positive.contains(&o.code) as u8 as f64
+                    }
+                })
+                .collect(),
+        });
+        if q.kind.is_scale() {
+            let k = q.scale_len();
+            out.push(Indicator {
+                name: q.id.clone(),
+                kind: EstimateKind::Mean,
+                question: q,
+                values: q
+                    .options
+                    .iter()
+                    .map(|o| q.scale_point(&o.code).map_or(f64::NAN, |v| v as f64))
+                    .collect(),
+            });
+            out.push(Indicator {
+                name: q.id.clone(),
+                kind: EstimateKind::Index,
+                question: q,
+                values: q
+                    .options
+                    .iter()
+                    .map(|o| {
+                        q.scale_point(&o.code)
+                            .map_or(f64::NAN, |v| scores.score(v, k))
+                    })
+                    .collect(),
+            });
+        }
+        if q.dont_know && q.kind != Kind::Multiple {
+            out.push(Indicator {
+                name: format!("{}.dont_know", q.id),
+                kind: EstimateKind::Proportion,
+                question: q,
+                values: q.options.iter().map(|o| is_dk(o) as u8 as f64).collect(),
+            });
+        }
+    }
+    out
+}
+
+/// The census cells of the survey's weighting, as populations in `layout` order.
+pub struct Census {
+    pub layout: design::CellLayout,
+    pub population: Vec<f64>,
+    /// Per weighting variable: its question id and category codes (cell order).
+    pub variables: Vec<(String, Vec<String>)>,
+}
+
+impl Census {
+    /// The census of a definition (validated, so every cell is present).
+    pub fn from_survey(survey: &Survey) -> Option<Census> {
+        let w = survey.weighting.as_ref()?;
+        let variables: Vec<(String, Vec<String>)> = w
+            .variables
+            .iter()
+            .map(|(_, qid)| {
+                let q = survey.question(qid).expect("validated weighting variable");
+                let cats = q
+                    .options
+                    .iter()
+                    .filter(|o| o.code != DONT_KNOW && !q.screen_out.contains(&o.code))
+                    .map(|o| o.code.clone())
+                    .collect();
+                (qid.clone(), cats)
+            })
+            .collect();
+        let layout = design::CellLayout {
+            n_districts: survey.districts.len(),
+            levels: variables.iter().map(|v| v.1.len()).collect(),
+        };
+        let mut population = vec![0.0; layout.n_cells()];
+        for cell in &w.census {
+            let d = survey
+                .districts
+                .iter()
+                .position(|d| d.code == cell.district)?;
+            let cats: Option<Vec<usize>> = cell
+                .values
+                .iter()
+                .zip(&variables)
+                .map(|(v, (_, cats))| cats.iter().position(|c| c == v))
+                .collect();
+            population[layout.cell(d, &cats?)] += cell.population as f64;
+        }
+        Some(Census {
+            layout,
+            population,
+            variables,
+        })
+    }
+}
+
+/// Builds the weighting design and the per-row cell of every respondent.
+pub fn build_design(
+    survey: &Survey,
+    data: &Dataset,
+    census: Option<&Census>,
+    opts: &Options,
+) -> Result<(Design, Vec<u32>), StatsError> {
+    if data.is_empty() {
+        return Err(StatsError::Empty);
+    }
+    let districts: Vec<String> = survey.districts.iter().map(|d| d.code.clone()).collect();
+    let calibrated = matches!(opts.weighting, Weighting::Poststrat | Weighting::Rake);
+    let (layout, population, variables) = match (calibrated, census) {
+        (true, None) => return Err(StatsError::NoCensus(opts.weighting.name())),
+        (true, Some(c)) => (c.layout.clone(), c.population.clone(), c.variables.clone()),
+        (false, _) => {
+            // Base weights need only the district populations.
+            let pop = survey.districts.iter().map(|d| d.adults as f64).collect();
+            (
+                design::CellLayout {
+                    n_districts: districts.len(),
+                    levels: vec![],
+                },
+                pop,
+                vec![],
+            )
+        }
+    };
+    // Map each row to its cell.
+    let mut cats_per_var: Vec<Vec<u16>> = Vec::new();
+    for (qid, cats) in &variables {
+        let q = survey.question(qid).expect("validated weighting variable");
+        let col = match data.columns.get(qid) {
+            Some(Column::Choice(v)) => v,
+            _ => {
+                return Err(StatsError::MissingWeightingVariable(
+                    data.len(),
+                    qid.clone(),
+                ))
+            }
+        };
+        // Option index → category index (screened-out and "don't know" are not categories).
+        let map: Vec<u16> = q
+            .options
+            .iter()
+            .map(|o| {
+                cats.iter()
+                    .position(|c| *c == o.code)
+                    .map_or(MISSING, |i| i as u16)
+            })
+            .collect();
+        let mut missing = 0;
+        let v: Vec<u16> = col
+            .iter()
+            .map(|&c| {
+                let m = if c == MISSING {
+                    MISSING
+                } else {
+                    map[c as usize]
+                };
+                if m == MISSING {
+                    missing += 1;
+                }
+                m
+            })
+            .collect();
+        if missing > 0 {
+            return Err(StatsError::MissingWeightingVariable(missing, qid.clone()));
+        }
+        cats_per_var.push(v);
+    }
+    let mut cells = Vec::with_capacity(data.len());
+    let mut count = vec![0.0; layout.n_cells()];
+    let mut cats = vec![0usize; variables.len()];
+    for i in 0..data.len() {
+        for (k, v) in cats_per_var.iter().enumerate() {
+            cats[k] = v[i] as usize;
+        }
+        let c = layout.cell(data.district[i] as usize, &cats);
+        count[c] += 1.0;
+        cells.push(c as u32);
+    }
+    let names_vars: Vec<String> = variables.iter().map(|v| v.0.clone()).collect();
+    let names_cats: Vec<Vec<String>> = variables.iter().map(|v| v.1.clone()).collect();
+    let names = design::CellNames {
+        districts: &districts,
+        variables: &names_vars,
+        categories: &names_cats,
+    };
+    let mut design = Design::build(
+        opts.weighting,
+        layout,
+        count,
+        &population,
+        opts.rake,
+        &names,
+    )?;
+    if let Some((lo, hi)) = opts.trim {
+        if !(lo > 0.0 && lo < 1.0 && hi > 1.0 && hi.is_finite()) {
+            return Err(StatsError::Trim(lo, hi));
+        }
+        design.trim(lo, hi);
+    }
+    Ok((design, cells))
+}
+
+/// A domain variable: a name, the group of every row (`u32::MAX`: none) and group labels.
+pub struct DomainVar {
+    pub name: String,
+    pub group: Vec<u32>,
+    pub labels: Vec<String>,
+}
+
+/// Resolves `--by` names to row groupings.
+pub fn domain_var(survey: &Survey, data: &Dataset, name: &str) -> Option<DomainVar> {
+    match name {
+        "district" => Some(DomainVar {
+            name: name.into(),
+            group: data.district.clone(),
+            labels: survey.districts.iter().map(|d| d.code.clone()).collect(),
+        }),
+        "community" => Some(DomainVar {
+            name: name.into(),
+            group: data.community.clone(),
+            labels: survey
+                .districts
+                .iter()
+                .flat_map(|d| {
+                    d.communities
+                        .iter()
+                        .map(move |c| format!("{}/{}", d.code, c.code))
+                })
+                .collect(),
+        }),
+        col if data.extra.contains_key(col) => {
+            let values = &data.extra[col];
+            let mut labels: Vec<String> =
+                values.iter().filter(|v| !v.is_empty()).cloned().collect();
+            labels.sort();
+            labels.dedup();
+            let group = values
+                .iter()
+                .map(|v| {
+                    labels
+                        .iter()
+                        .position(|l| l == v)
+                        .map_or(u32::MAX, |i| i as u32)
+                })
+                .collect();
+            Some(DomainVar {
+                name: name.into(),
+                group,
+                labels,
+            })
+        }
+        qid => {
+            let q = survey.question(qid)?;
+            match data.columns.get(qid)? {
+                Column::Choice(v) => Some(DomainVar {
+                    name: name.into(),
+                    group: v
+                        .iter()
+                        .map(|&c| if c == MISSING { u32::MAX } else { c as u32 })
+                        .collect(),
+                    labels: q.options.iter().map(|o| o.code.clone()).collect(),
+                }),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// Computes every indicator for the city and each requested domain.
+pub fn analyse(
+    survey: &Survey,
+    data: &Dataset,
+    census: Option<&Census>,
+    opts: &Options,
+) -> Result<Report, StatsError> {
+    if !(opts.level > 0.5 && opts.level < 1.0) {
+        return Err(StatsError::Level(opts.level));
+    }
+    let (design, cells) = build_design(survey, data, census, opts)?;
+    let nc = design.layout.n_cells();
+    let inds = indicators(survey, opts.scores);
+    let domains: Vec<DomainVar> = opts
+        .by
+        .iter()
+        .filter_map(|b| domain_var(survey, data, b))
+        .collect();
+    let mut estimates = Vec::new();
+    for ind in &inds {
+        let y = ind.values(data);
+        let city = estimate::CellSums::collect(&cells, None, 1, nc, &y);
+        if let Some(e) = finish(
+            ind,
+            "city",
+            "ALL",
+            &design,
+            &city,
+            0,
+            data.len() as f64,
+            opts,
+        ) {
+            estimates.push(e);
+        }
+        for dv in &domains {
+            let sums =
+                estimate::CellSums::collect(&cells, Some(&dv.group), dv.labels.len(), nc, &y);
+            for (g, label) in dv.labels.iter().enumerate() {
+                if let Some(e) = finish(
+                    ind,
+                    &dv.name,
+                    label,
+                    &design,
+                    &sums,
+                    g,
+                    data.len() as f64,
+                    opts,
+                ) {
+                    estimates.push(e);
+                }
+            }
+        }
+    }
+    Ok(Report {
+        weighting: opts.weighting,
+        method: opts.method,
+        level: opts.level,
+        respondents: data.len(),
+        trim: design.trimmed,
+        raking: design.rake.clone(),
+        estimates,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    ind: &Indicator<'_>,
+    domain: &str,
+    group: &str,
+    design: &Design,
+    sums: &estimate::CellSums,
+    g: usize,
+    total_rows: f64,
+    opts: &Options,
+) -> Option<Estimate> {
+    let st = estimate::domain(design, sums, g)?;
+    let se = st.se();
+    let deff = st.deff();
+    let (ci_low, ci_high) = match ind.kind {
+        EstimateKind::Proportion => {
+            let input = interval_input(design, sums, g, &st, total_rows, opts.level);
+            match interval::proportion(opts.method, &input) {
+                Some((l, h)) => (Some(l), Some(h)),
+                None => (None, None),
+            }
+        }
+        _ => {
+            let (l, h) = interval::t_interval(st.estimate, se, st.df, opts.level);
+            (Some(l), Some(h))
+        }
+    };
+    let n_eff = if deff.is_finite() && deff > 0.0 {
+        st.n / deff
+    } else {
+        st.n
+    };
+    let flag = opts.flags.flag(n_eff, se, st.estimate, ind.kind);
+    Some(Estimate {
+        indicator: ind.name.clone(),
+        kind: ind.kind,
+        dimension: ind.question.dimension.name().to_string(),
+        domain: domain.into(),
+        group: group.into(),
+        n: st.n,
+        weighted_total: st.weighted_total,
+        estimate: st.estimate,
+        se,
+        ci_low,
+        ci_high,
+        deff,
+        n_eff,
+        df: st.df,
+        flag,
+    })
+}
+
+/// Everything an interval method may need about one domain estimate.
+pub fn interval_input(
+    design: &Design,
+    sums: &estimate::CellSums,
+    g: usize,
+    st: &estimate::DomainStat,
+    total_rows: f64,
+    level: f64,
+) -> interval::IntervalInput {
+    let nc = sums.n_cells;
+    let at = |c: usize| g * nc + c;
+    let calibrated = design.is_calibrated();
+    // R keeps every row in a calibrated domain (zero weights), and drops the others.
+    let design_rows = if calibrated || sums.n_groups == 1 {
+        total_rows
+    } else {
+        st.rows
+    };
+    let successes: f64 = (0..nc).map(|c| sums.sum[at(c)]).sum();
+    // The quasi-binomial GLM of svyciprop: prior weights are the design weights over
+    // their mean across the rows of the design it is fitted in.
+    // Rows outside a calibrated domain stay in the design with weight zero.
+    let rows_w: f64 = (0..nc).map(|c| design.weight[c] * sums.rows[at(c)]).sum();
+    let mean_w = rows_w / design_rows;
+    let p = st.estimate;
+    let pq = p * (1.0 - p);
+    // Pearson residuals r = (y − p)·√(w/mean_w)/√(pq); dispersion = svyvar(r).
+    let (mut swr, mut swr2) = (0.0, 0.0);
+    for c in 0..nc {
+        let i = at(c);
+        let d = sums.answered[i];
+        if d == 0.0 {
+            continue;
+        }
+        let w = design.weight[c];
+        let wn = w / mean_w;
+        let dev = sums.sum[i] - d * p;
+        let dev_sq = sums.sum_sq[i] - 2.0 * p * sums.sum[i] + d * p * p;
+        swr += w * wn.sqrt() * dev / pq.sqrt();
+        swr2 += w * wn * dev_sq / pq;
+    }
+    let wt = st.weighted_total;
+    let rbar = swr / wt;
+    let dispersion = st.n / (st.n - 1.0) * (swr2 / wt - rbar * rbar);
+    // Rows in the GLM's model frame: answered rows of the fitted design.
+    let model_rows = if calibrated {
+        (0..nc)
+            .map(|c| {
+                (0..sums.n_groups)
+                    .map(|h| sums.answered[h * nc + c])
+                    .sum::<f64>()
+            })
+            .sum()
+    } else {
+        st.n
+    };
+    interval::IntervalInput {
+        estimate: p,
+        se: st.se(),
+        df: st.df,
+        level,
+        design_rows,
+        successes,
+        trials: st.n,
+        likelihood: Some(interval::LikelihoodInput {
+            glm_weight_sum: wt / mean_w,
+            dispersion,
+            model_rows,
+        }),
+    }
+}
+
+/// The difference between two groups of a domain variable (b − a) for one indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub indicator: String,
+    pub kind: EstimateKind,
+    pub domain: String,
+    pub a: String,
+    pub b: String,
+    pub estimate_a: f64,
+    pub estimate_b: f64,
+    pub difference: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub df: f64,
+    pub p_value: f64,
+}
+
+/// Differences b − a of every indicator between two groups of a domain variable,
+/// estimated jointly in one design (so calibration and shared strata are accounted for).
+pub fn compare(
+    survey: &Survey,
+    data: &Dataset,
+    census: Option<&Census>,
+    opts: &Options,
+    dv: &DomainVar,
+    a: usize,
+    b: usize,
+) -> Result<Vec<Difference>, StatsError> {
+    let (design, cells) = build_design(survey, data, census, opts)?;
+    let nc = design.layout.n_cells();
+    let mut out = Vec::new();
+    for ind in indicators(survey, opts.scores) {
+        let y = ind.values(data);
+        let sums = estimate::CellSums::collect(&cells, Some(&dv.group), dv.labels.len(), nc, &y);
+        let (Some(ea), Some(eb)) = (
+            estimate::domain(&design, &sums, a),
+            estimate::domain(&design, &sums, b),
+        ) else {
+            continue;
+        };
+        let Some((diff, var, df)) = estimate::difference(&design, &sums, a, b) else {
+            continue;
+        };
+        let se = var.sqrt();
+        let (lo, hi) = interval::t_interval(diff, se, df, opts.level);
+        out.push(Difference {
+            indicator: ind.name.clone(),
+            kind: ind.kind,
+            domain: dv.name.clone(),
+            a: dv.labels[a].clone(),
+            b: dv.labels[b].clone(),
+            estimate_a: ea.estimate,
+            estimate_b: eb.estimate,
+            difference: diff,
+            se,
+            ci_low: lo,
+            ci_high: hi,
+            df,
+            p_value: if se > 0.0 {
+                interval::p_two_sided(diff / se, df)
+            } else {
+                f64::NAN
+            },
+        });
+    }
+    Ok(out)
+}
