@@ -5,6 +5,9 @@
 //! per cell, and estimation works on cell totals instead of rows: the same numbers as a
 //! row-by-row computation, in a fraction of the time.
 
+// Cells, strata and groups live in parallel arrays indexed together; index loops say so.
+#![allow(clippy::needless_range_loop)]
+
 use super::StatsError;
 
 /// How the weights are made.

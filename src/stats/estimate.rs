@@ -7,6 +7,9 @@
 //! Σz and Σz² per cell are all the stratified variance needs:
 //! `V = Σ_h n_h/(n_h−1) Σ_{i∈h} (z_i − z̄_h)²` with `n_h` the district's respondents.
 
+// Cells, strata and groups live in parallel arrays indexed together; index loops say so.
+#![allow(clippy::needless_range_loop)]
+
 use super::design::Design;
 
 /// Per cell × group sums of one variable: respondents with an answer, Σy, Σy², and all

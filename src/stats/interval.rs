@@ -1,7 +1,10 @@
 //! Confidence intervals for proportions and means, computed as R's `svyciprop`,
 //! `confint(svymean)`, `prop.test` and `binom.test` do.
 
-use statrs::distribution::{Beta, ContinuousCDF, FisherSnedecor, Normal, StudentsT};
+// Cells, strata and groups live in parallel arrays indexed together; index loops say so.
+#![allow(clippy::needless_range_loop)]
+
+use statrs::distribution::{Beta, ContinuousCDF, Normal, StudentsT};
 
 /// Interval methods. The first six take the design into account (R's `svyciprop`);
 /// `wilson` and `clopper-pearson` treat the data as an unweighted simple random sample.
@@ -101,7 +104,7 @@ fn expit(x: f64) -> f64 {
 }
 
 /// What an interval needs to know about an estimate.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct IntervalInput {
     pub estimate: f64,
     pub se: f64,
@@ -196,37 +199,101 @@ pub fn proportion(method: Method, x: &IntervalInput) -> Option<(f64, f64)> {
 /// The profile-likelihood interval of a quasi-binomial intercept-only GLM, rescaled by
 /// the design effect (Rao–Scott), as `svyciprop(method = "likelihood")`: R profiles the
 /// deviance on a grid, fits an FMM spline through the signed roots, and interpolates.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LikelihoodInput {
-    /// Σ of the GLM's prior weights (design weights over their mean) over answered rows.
-    pub glm_weight_sum: f64,
+    /// Answered rows of the domain grouped by prior weight: (GLM prior weight — the design
+    /// weight over its mean across the design's rows —, count of y = 1, count of y = 0).
+    pub cells: Vec<(f64, f64, f64)>,
     /// The GLM's dispersion: design-based variance of the Pearson residuals.
     pub dispersion: f64,
     /// Rows in the GLM's model frame (answered rows of the design it was fitted in).
     pub model_rows: f64,
 }
 
+/// R's `glm.fit` (IRLS) for an intercept-only binomial model, replayed exactly: the
+/// model-based variance R reports comes from the working weights of the *last*
+/// iteration's start, not from the converged fit, and the interval inherits that.
+/// Returns (final coefficient, Σ of the last working weights).
+fn glm_intercept(cells: &[(f64, f64, f64)]) -> Option<(f64, f64)> {
+    let dev = |mu: &dyn Fn(f64) -> f64| -> f64 {
+        cells
+            .iter()
+            .map(|&(w, n1, n0)| {
+                let m = mu(w);
+                -2.0 * w * (n1 * m.ln() + n0 * (1.0 - m).ln())
+            })
+            .sum()
+    };
+    // Per-row starting values: mustart = (W y + 0.5) / (W + 1).
+    let mut devold = cells
+        .iter()
+        .map(|&(w, n1, n0)| {
+            let m1 = (w + 0.5) / (w + 1.0);
+            let m0 = 0.5 / (w + 1.0);
+            -2.0 * w * (n1 * m1.ln() + n0 * (1.0 - m0).ln())
+        })
+        .sum::<f64>();
+    // First iteration from the per-row start.
+    let (mut sw, mut swz) = (0.0, 0.0);
+    for &(w, n1, n0) in cells {
+        for (y, n) in [(1.0, n1), (0.0, n0)] {
+            if n == 0.0 {
+                continue;
+            }
+            let m = (w * y + 0.5) / (w + 1.0);
+            let v = m * (1.0 - m);
+            let z = logit(m) + (y - m) / v;
+            sw += n * w * v;
+            swz += n * w * v * z;
+        }
+    }
+    let mut beta = swz / sw;
+    let mut last_sw = sw;
+    for _ in 1..25 {
+        let mu = expit(beta);
+        let d = dev(&|_| mu);
+        if ((d - devold).abs() / (d.abs() + 0.1)) < 1e-8 {
+            return Some((beta, last_sw));
+        }
+        devold = d;
+        // Next IRLS step at the scalar mu.
+        let v = mu * (1.0 - mu);
+        let (mut sw, mut swz) = (0.0, 0.0);
+        for &(w, n1, n0) in cells {
+            for (y, n) in [(1.0, n1), (0.0, n0)] {
+                let z = beta + (y - mu) / v;
+                sw += n * w * v;
+                swz += n * w * v * z;
+            }
+        }
+        beta = swz / sw;
+        last_sw = sw;
+    }
+    let _ = dev(&|_| expit(beta));
+    Some((beta, last_sw))
+}
+
 fn likelihood(x: &IntervalInput) -> Option<(f64, f64)> {
-    let l = x.likelihood?;
+    let l = x.likelihood.as_ref()?;
     let p = x.estimate;
     if !(p > 0.0 && p < 1.0) || x.se <= 0.0 || l.dispersion <= 0.0 {
         return None;
     }
     let pq = p * (1.0 - p);
-    let beta0 = logit(p);
+    let (beta0, working) = glm_intercept(&l.cells)?;
+    let glm_weight_sum: f64 = l.cells.iter().map(|c| c.0 * (c.1 + c.2)).sum();
     let se_beta = x.se / pq;
-    let naive = 1.0 / (l.glm_weight_sum * pq);
+    let naive = 1.0 / working;
     let lambda = se_beta * se_beta / naive;
     let q = qt((1.0 - x.level) / 2.0, x.df) * lambda.sqrt();
     let half_alpha = pnorm(q) / 2.0;
-    let zmax = FisherSnedecor::new(1.0, l.model_rows - 1.0)
-        .ok()?
-        .inverse_cdf(1.0 - half_alpha)
-        .sqrt();
+    // zmax = √qf(α, 1, ν, upper tail) = |qt(α/2, ν)|: the t form keeps its precision
+    // when α is tiny (strong design effects), where 1 − α would round away.
+    let zmax = qt(half_alpha / 2.0, l.model_rows - 1.0).abs();
     let del = zmax / 5.0;
     let dev = |b: f64| {
         let mu = expit(b);
-        2.0 * l.glm_weight_sum * (p * (p / mu).ln() + (1.0 - p) * ((1.0 - p) / (1.0 - mu)).ln())
+        2.0 * glm_weight_sum * (p * (p / mu).ln() + (1.0 - p) * ((1.0 - p) / (1.0 - mu)).ln())
     };
     let mut pts: Vec<(f64, f64)> = vec![(beta0, 0.0)];
     for sgn in [-1.0, 1.0] {

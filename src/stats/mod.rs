@@ -5,6 +5,9 @@
 //! Pure: no web, no database, no files. Input is a [`Dataset`] of coded answers (made by
 //! `crate::dataset` from a CSV or from storage) and the survey definition.
 
+// Cells, strata and groups live in parallel arrays indexed together; index loops say so.
+#![allow(clippy::needless_range_loop)]
+
 pub mod design;
 pub mod estimate;
 pub mod interval;
@@ -626,21 +629,17 @@ pub fn interval_input(
     let nc = sums.n_cells;
     let at = |c: usize| g * nc + c;
     let calibrated = design.is_calibrated();
-    // R keeps every row in a calibrated domain (zero weights), and drops the others.
-    let design_rows = if calibrated || sums.n_groups == 1 {
-        total_rows
-    } else {
-        st.rows
-    };
+    // R's subset of a calibrated design keeps every row (weight zero outside the
+    // domain and where the answer is missing); of an uncalibrated one, only the
+    // domain's answered rows.
+    let design_rows = if calibrated { total_rows } else { st.n };
     let successes: f64 = (0..nc).map(|c| sums.sum[at(c)]).sum();
     // The quasi-binomial GLM of svyciprop: prior weights are the design weights over
     // their mean across the rows of the design it is fitted in.
-    // Rows outside a calibrated domain stay in the design with weight zero.
-    let rows_w: f64 = (0..nc).map(|c| design.weight[c] * sums.rows[at(c)]).sum();
-    let mean_w = rows_w / design_rows;
+    let mean_w = st.weighted_total / design_rows;
     let p = st.estimate;
     let pq = p * (1.0 - p);
-    // Pearson residuals r = (y − p)·√(w/mean_w)/√(pq); dispersion = svyvar(r).
+    // svyglm's Pearson residuals r = (y − p)/√(pq) (no prior weights); dispersion = svyvar(r).
     let (mut swr, mut swr2) = (0.0, 0.0);
     for c in 0..nc {
         let i = at(c);
@@ -649,11 +648,10 @@ pub fn interval_input(
             continue;
         }
         let w = design.weight[c];
-        let wn = w / mean_w;
         let dev = sums.sum[i] - d * p;
         let dev_sq = sums.sum_sq[i] - 2.0 * p * sums.sum[i] + d * p * p;
-        swr += w * wn.sqrt() * dev / pq.sqrt();
-        swr2 += w * wn * dev_sq / pq;
+        swr += w * dev / pq.sqrt();
+        swr2 += w * dev_sq / pq;
     }
     let wt = st.weighted_total;
     let rbar = swr / wt;
@@ -679,7 +677,17 @@ pub fn interval_input(
         successes,
         trials: st.n,
         likelihood: Some(interval::LikelihoodInput {
-            glm_weight_sum: wt / mean_w,
+            cells: (0..nc)
+                .filter(|&c| sums.answered[at(c)] > 0.0 && design.weight[c] > 0.0)
+                .map(|c| {
+                    let i = at(c);
+                    (
+                        design.weight[c] / mean_w,
+                        sums.sum[i],
+                        sums.answered[i] - sums.sum[i],
+                    )
+                })
+                .collect(),
             dispersion,
             model_rows,
         }),

@@ -25,7 +25,7 @@ impl Default for FlagRules {
 
 impl FlagRules {
     pub fn flag(&self, n_eff: f64, se: f64, estimate: f64, kind: EstimateKind) -> Flag {
-        if !(n_eff >= self.suppress_below) {
+        if n_eff.is_nan() || n_eff < self.suppress_below {
             return Flag::Suppress;
         }
         // For a proportion the CV is judged on the rarer side, so 98% is not "unstable"
