@@ -54,6 +54,11 @@ impl Method {
 
 /// Quantile of Student's t (normal when df is infinite or absurdly large).
 pub fn qt(p: f64, df: f64) -> f64 {
+    // statrs asserts 0 ≤ p ≤ 1; degenerate inputs (NaN from an empty domain) must give
+    // NaN here, never a panic.
+    if !(p > 0.0 && p < 1.0) || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
     if !df.is_finite() || df > 1e7 {
         return qnorm(p);
     }
@@ -64,6 +69,9 @@ pub fn qt(p: f64, df: f64) -> f64 {
 }
 
 pub fn qnorm(p: f64) -> f64 {
+    if !(p > 0.0 && p < 1.0) {
+        return f64::NAN;
+    }
     Normal::standard().inverse_cdf(p)
 }
 
@@ -73,6 +81,9 @@ pub fn pnorm(x: f64) -> f64 {
 
 /// Two-sided p-value of a t statistic.
 pub fn p_two_sided(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
     if !df.is_finite() || df > 1e7 {
         return 2.0 * (1.0 - pnorm(t.abs()));
     }
@@ -83,6 +94,9 @@ pub fn p_two_sided(t: f64, df: f64) -> f64 {
 }
 
 fn qbeta(p: f64, a: f64, b: f64) -> f64 {
+    if !(p > 0.0 && p < 1.0) || a.is_nan() || b.is_nan() {
+        return f64::NAN;
+    }
     if a <= 0.0 {
         return 0.0;
     }

@@ -10,5 +10,7 @@ mod definitions;
 mod qr;
 /// The resident's path through the HTML questionnaire.
 mod questionnaire;
+/// Statistics against R's survey package (fixtures with the R script that made them).
+mod stats_r;
 /// Storage guarantees: append-only, export shape.
 mod storage;

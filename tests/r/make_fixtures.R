@@ -1,0 +1,178 @@
+# Makes the R-checked fixtures in tests/fixtures/r/: synthetic response sets with the
+# results of R's survey package, in the same JSON shape as tests/fixtures/reference/.
+#
+#   Rscript tests/r/make_fixtures.R            # from the repository root
+#
+# Needs R with the survey and jsonlite packages (Debian: r-base-core r-cran-survey
+# r-cran-jsonlite). The data are drawn with fixed seeds, so a rerun reproduces the files.
+# Conventions (the same as the reference files): estimates are computed on the design
+# restricted to rows that answered (`subset(design, !is.na(y))`), per district by a
+# further subset; df = degf of that subset; trimming at 0.4x and 2.5x the mean weight;
+# raking with maxit = 500, epsilon = 1e-9. `na.rm = TRUE` throughout: a calibrated
+# subset keeps the excluded rows (weight 0), whose NA answers would otherwise turn R's
+# sums into NaN.
+
+suppressMessages({
+  library(survey)
+  library(jsonlite)
+})
+
+out <- "tests/fixtures/r"
+dir.create(out, showWarnings = FALSE, recursive = TRUE)
+census <- read.csv("tests/fixtures/public.census.csv", stringsAsFactors = FALSE)
+districts <- paste0("D", 1:6)
+ages <- c("18-29", "30-44", "45-59", "60+")
+N_d <- tapply(census$population, census$district, sum)[districts]
+
+# One synthetic data set. `n` respondents per district; `age_w` sampling weights of the
+# age bands (skew); `female` share of women; rates by district; `miss` share of missing
+# answers per question.
+simulate <- function(seed, n, age_w, female, aware, quiz, miss) {
+  set.seed(seed)
+  rows <- lapply(seq_along(districts), function(k) {
+    m <- n[k]
+    age <- sample(ages, m, replace = TRUE, prob = age_w)
+    sex <- ifelse(runif(m) < female, "F", "M")
+    older <- age %in% c("45-59", "60+")
+    data.frame(
+      district = districts[k], age_band = age, sex = sex,
+      wave = sample(1:2, m, replace = TRUE),
+      aware_campaign = rbinom(m, 1, pmin(aware[k] + 0.02 * older, 1)),
+      aware_values = rbinom(m, 1, 0.55 + 0.1 * older + 0.02 * k),
+      participated = rbinom(m, 1, 0.25 + 0.15 * older),
+      satisfaction = sample(1:5, m, replace = TRUE, prob = c(0.05, 0.1, 0.2, 0.35 + 0.02 * k, 0.3)),
+      quiz_correct = rbinom(m, 1, quiz[k]),
+      stringsAsFactors = FALSE
+    )
+  })
+  d <- do.call(rbind, rows)
+  d$id <- seq_len(nrow(d))
+  for (v in c("aware_values", "participated", "satisfaction", "quiz_correct")) {
+    d[[v]][runif(nrow(d)) < miss[[v]]] <- NA
+  }
+  d[, c("id", "district", "age_band", "sex", "wave", "aware_campaign", "aware_values",
+        "participated", "satisfaction", "quiz_correct")]
+}
+
+margins <- function() {
+  m1 <- aggregate(population ~ district + age_band, census, sum); names(m1)[3] <- "Freq"
+  m2 <- aggregate(population ~ district + sex, census, sum); names(m2)[3] <- "Freq"
+  list(m1, m2)
+}
+
+designs <- function(d) {
+  d$w0 <- as.numeric(N_d[d$district] / table(d$district)[d$district])
+  base <- svydesign(ids = ~1, strata = ~district, weights = ~w0, data = d)
+  pop <- census; names(pop)[names(pop) == "population"] <- "Freq"
+  out <- list(base = base)
+  errors <- list()
+  ps <- tryCatch(postStratify(base, ~district + age_band + sex, pop),
+                 error = function(e) { errors$poststrat <<- conditionMessage(e); NULL })
+  if (!is.null(ps)) out$poststrat <- ps
+  raked <- tryCatch(rake(base, list(~district + age_band, ~district + sex), margins(),
+                         control = list(maxit = 500, epsilon = 1e-9)),
+                    error = function(e) { errors$raked <<- conditionMessage(e); NULL })
+  if (!is.null(raked)) {
+    out$raked <- raked
+    w <- weights(raked)
+    out$raked_trimmed <- trimWeights(raked, lower = 0.4 * mean(w), upper = 2.5 * mean(w))
+  }
+  list(designs = out, errors = errors)
+}
+
+num <- function(x) if (is.null(x) || length(x) == 0 || !is.finite(x)) NA else unname(x)
+
+ci_or_na <- function(expr) tryCatch({
+  ci <- as.numeric(attr(suppressWarnings(expr), "ci"))
+  if (length(ci) == 2 && all(is.finite(ci))) ci else c(NA, NA)
+}, error = function(e) c(NA, NA))
+
+estimate <- function(des, var, kind, group) {
+  f <- as.formula(paste0("~", var))
+  ok <- !is.na(des$variables[[var]])
+  sub <- des[ok, ]
+  if (group != "ALL") sub <- subset(sub, district == group)
+  m <- svymean(f, sub, deff = TRUE, na.rm = TRUE)
+  r <- list(indicator = if (var == "satisfied") "satisfied" else var, kind = kind, group = group,
+            n = sum(weights(sub) != 0), weighted_total = sum(weights(sub)),
+            estimate = num(as.numeric(coef(m))), se = num(as.numeric(SE(m))),
+            deff = num(as.numeric(deff(m))), df = degf(sub))
+  if (kind == "mean") {
+    r$ci <- list(normal = as.numeric(confint(m)), t = as.numeric(confint(m, df = degf(sub))))
+  } else {
+    r$ci <- list()
+    for (meth in c("logit", "likelihood", "asin", "beta", "mean", "xlogit")) {
+      r$ci[[meth]] <- ci_or_na(svyciprop(f, sub, method = meth, na.rm = TRUE))
+    }
+    r$ci$logit90 <- ci_or_na(svyciprop(f, sub, method = "logit", level = 0.90, na.rm = TRUE))
+  }
+  r
+}
+
+unweighted <- function(d, var, group) {
+  y <- d[[var]][!is.na(d[[var]]) & (group == "ALL" | d$district == group)]
+  x <- sum(y); n <- length(y)
+  list(indicator = var, group = group, n = n, estimate = x / n,
+       wilson = as.numeric(prop.test(x, n, correct = FALSE)$conf.int),
+       clopper_pearson = as.numeric(binom.test(x, n)$conf.int))
+}
+
+make <- function(name, d) {
+  write.csv(d, file.path(out, paste0(name, ".csv")), row.names = FALSE, na = "")
+  d$satisfied <- as.numeric(d$satisfaction >= 4)
+  made <- designs(d)
+  props <- c("aware_campaign", "aware_values", "participated", "quiz_correct", "satisfied")
+  groups <- c("ALL", districts)
+  res <- list(dataset = name, r_version = R.version.string,
+              survey_version = as.character(packageVersion("survey")),
+              errors = made$errors, designs = list())
+  wts <- data.frame(id = d$id)
+  for (dn in names(made$designs)) {
+    des <- made$designs[[dn]]
+    des$variables$satisfied <- d$satisfied
+    wts[[dn]] <- weights(des)
+    est <- list()
+    for (v in props) for (g in groups) est[[length(est) + 1]] <- estimate(des, v, "proportion", g)
+    for (g in groups) est[[length(est) + 1]] <- estimate(des, "satisfaction", "mean", g)
+    res$designs[[dn]] <- list(
+      weights_sum_by_district = as.list(tapply(weights(des), d$district, sum)),
+      weights_sum = sum(weights(des)),
+      estimates = est)
+  }
+  res$designs$unweighted_srs <- list(estimates = unlist(lapply(props[props != "satisfied"], function(v)
+    lapply(groups, function(g) unweighted(d, v, g))), recursive = FALSE))
+  raked <- made$designs$raked
+  raked$variables$satisfied <- d$satisfied
+  nn <- subset(raked, !is.na(satisfied))
+  fit <- svyglm(satisfied ~ factor(wave), nn)
+  means <- svyby(~satisfied, ~wave, nn, svymean, na.rm = TRUE)
+  res$wave_contrast_raked <- list(wave1 = coef(means)[[1]], wave2 = coef(means)[[2]],
+                                  difference = unname(coef(fit)[2]), se = unname(SE(fit)[2]),
+                                  df = degf(nn),
+                                  note = "svyglm(satisfied ~ factor(wave)) on the raked design, NA rows dropped")
+  write.csv(wts, file.path(out, paste0("weights_", name, ".csv")), row.names = FALSE)
+  writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
+             file.path(out, paste0("expected_", name, ".json")))
+  cat(name, ":", nrow(d), "rows,", length(made$designs), "designs",
+      if (length(made$errors)) paste("; R refused:", paste(names(made$errors), collapse = ", ")) else "", "\n")
+}
+
+# Small districts: D5 and D6 have few respondents (flags, wide intervals; too few to
+# post-stratify to 48 cells).
+make("r_small_districts", simulate(
+  2026, n = c(300, 250, 200, 120, 45, 24), age_w = c(1, 1, 1, 1), female = 0.5,
+  aware = c(0.9, 0.88, 0.92, 0.85, 0.8, 0.9), quiz = rep(0.7, 6),
+  miss = list(aware_values = 0.05, participated = 0.05, satisfaction = 0.08, quiz_correct = 0.02)))
+
+# Rates near 100% (some districts at exactly 100%: no logit-scale interval there).
+make("r_near_one", simulate(
+  7, n = rep(150, 6), age_w = c(1, 1, 1, 1), female = 0.5,
+  aware = c(0.995, 0.99, 0.985, 0.99, 0.98, 0.995), quiz = c(0.97, 0.98, 0.96, 0.99, 0.97, 0.98),
+  miss = list(aware_values = 0.03, participated = 0.03, satisfaction = 0.03, quiz_correct = 0.03)))
+
+# A skewed QR sample: one district answers far more, older residents and women
+# over-represented, many missing satisfaction answers.
+make("r_skewed", simulate(
+  99, n = c(1500, 400, 300, 250, 200, 150), age_w = c(0.5, 0.8, 1.2, 2.5), female = 0.65,
+  aware = c(0.9, 0.85, 0.8, 0.75, 0.7, 0.95), quiz = c(0.6, 0.65, 0.7, 0.55, 0.5, 0.75),
+  miss = list(aware_values = 0.04, participated = 0.06, satisfaction = 0.15, quiz_correct = 0.05)))
