@@ -10,6 +10,10 @@ mod definitions;
 mod qr;
 /// The resident's path through the HTML questionnaire.
 mod questionnaire;
+/// `minyi stats` and `minyi plan` from the command line.
+mod stats_cli;
+/// Properties of weights, intervals and estimates on random data (proptest).
+mod stats_props;
 /// Statistics against R's survey package (fixtures with the R script that made them).
 mod stats_r;
 /// Storage guarantees: append-only, export shape.

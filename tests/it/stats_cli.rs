@@ -1,0 +1,215 @@
+//! `minyi stats` and `minyi plan` as a user runs them.
+
+use serde_json::Value;
+use std::process::Command;
+
+use crate::common::FIXTURES;
+
+fn minyi(args: &[&str]) -> (bool, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+fn public(args: &[&str]) -> (bool, String, String) {
+    let survey = format!("{FIXTURES}/public.toml");
+    let responses = format!("{FIXTURES}/reference/public_small.csv");
+    let mut all = vec!["stats", "--survey", &survey, "--responses", &responses];
+    all.extend_from_slice(args);
+    minyi(&all)
+}
+
+#[test]
+fn json_has_the_documented_keys() {
+    let (ok, out, err) = public(&[
+        "--weighting",
+        "rake",
+        "--trim",
+        "0.4,2.5",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["weighting"], "rake");
+    assert_eq!(v["method"], "logit");
+    assert_eq!(v["level"], 0.95);
+    assert_eq!(v["raking"]["converged"], true);
+    let e = &v["estimates"][0];
+    for k in [
+        "indicator",
+        "kind",
+        "domain",
+        "group",
+        "n",
+        "weighted_total",
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "deff",
+        "n_eff",
+        "df",
+        "flag",
+    ] {
+        assert!(e.get(k).is_some(), "missing key {k}");
+    }
+    assert_eq!(e["group"], "ALL");
+    let groups: Vec<&str> = v["estimates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["indicator"] == "aware_campaign" && e["kind"] == "proportion")
+        .map(|e| e["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["ALL", "D1", "D2", "D3", "D4", "D5", "D6"]);
+    // Raked to R's figure (expected_public_small.json, raked_trimmed, aware_campaign ALL).
+    assert!((v["estimates"][0]["estimate"].as_f64().unwrap() - 0.900089513953898).abs() < 1e-12);
+}
+
+#[test]
+fn table_is_for_people() {
+    let (ok, out, err) = public(&["--format", "table"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("参考数据 — 加权 rake"), "{out}");
+    assert!(out.contains("全市"));
+    assert!(out.contains("一区"));
+    assert!(out.contains('%'));
+    let (_, en, _) = public(&["--format", "table", "--lang", "en"]);
+    assert!(en.contains("District 1") && en.contains("City"));
+}
+
+#[test]
+fn csv_output_and_other_domains() {
+    let (ok, out, err) = public(&[
+        "--format",
+        "csv",
+        "--by",
+        "district,age_band",
+        "--weighting",
+        "base",
+        "--method",
+        "beta",
+    ]);
+    assert!(ok, "{err}");
+    let mut lines = out.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("indicator,kind,dimension,domain,group,n,"));
+    assert!(out.contains(",age_band,60+,"));
+    assert!(out.contains(",base,beta,0.95"));
+}
+
+#[test]
+fn poststratification_with_an_empty_cell_is_refused_clearly() {
+    let (ok, _, err) = public(&["--weighting", "poststrat"]);
+    assert!(!ok);
+    assert!(err.contains("no respondents in district"), "{err}");
+    assert!(
+        err.contains("collapse") || err.contains("use --weighting rake"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_cells_are_listed_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.csv");
+    std::fs::write(&f, "district,age_band,sex,aware_campaign,satisfaction\nD1,18-29,M,1,4\nD9,18-29,M,1,4\nD2,18-29,X,1,7\n").unwrap();
+    let (ok, _, err) = minyi(&[
+        "stats",
+        "--survey",
+        &format!("{FIXTURES}/public.toml"),
+        "--responses",
+        f.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("bad.csv:3: column `district`: `D9` is not a district"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.csv:4: column `sex`: `X` is not an option code; use one of: M, F"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.csv:4: column `satisfaction`: `7` is not an option code"),
+        "{err}"
+    );
+}
+
+#[test]
+fn wave_comparison() {
+    let (ok, out, err) = public(&["--format", "json", "--compare", "wave=1,2"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let d = v["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["indicator"] == "satisfaction" && d["kind"] == "proportion")
+        .unwrap();
+    // R: svyglm(satisfied ~ factor(wave)) on the raked design.
+    assert!((d["difference"].as_f64().unwrap() - -0.0101771626280809).abs() < 1e-9);
+    assert!((d["se"].as_f64().unwrap() - 0.043568324814821).abs() < 1e-8);
+    assert!(d["p_value"].as_f64().unwrap() > 0.5);
+    let (ok, _, err) = public(&["--compare", "wave=1,3"]);
+    assert!(
+        !ok && err.contains("has no group `3`; it has 1, 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn flags_follow_the_thresholds() {
+    let (ok, out, _) = public(&[
+        "--format",
+        "json",
+        "--suppress-below",
+        "150",
+        "--directional-below",
+        "300",
+    ]);
+    assert!(ok);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    for e in v["estimates"].as_array().unwrap() {
+        let n_eff = e["n_eff"].as_f64().unwrap();
+        let flag = e["flag"].as_str().unwrap();
+        if n_eff < 150.0 {
+            assert_eq!(flag, "suppress", "{e}");
+        } else if n_eff < 300.0 {
+            assert_eq!(flag, "directional", "{e}");
+        }
+    }
+}
+
+#[test]
+fn plan_prints_the_sample_size() {
+    // n0 = 1.96² · 0.9 · 0.1 / 0.03² = 384.1 → × 1.5 = 576.2 → 577 (as in the domain notes).
+    let (ok, out, _) = minyi(&["plan", "--rate", "0.9", "--moe", "0.03", "--deff", "1.5"]);
+    assert!(ok);
+    assert!(out.contains(": 577 respondents per district"), "{out}");
+    let (ok, out, _) = minyi(&[
+        "plan",
+        "--rate",
+        "0.5",
+        "--moe",
+        "0.05",
+        "--deff",
+        "1",
+        "--survey",
+        &format!("{FIXTURES}/public.toml"),
+    ]);
+    assert!(ok);
+    assert!(out.contains("385 respondents per district"), "{out}");
+    assert!(out.contains("D6"), "{out}");
+    let (ok, _, err) = minyi(&["plan", "--rate", "1.5", "--moe", "0.03"]);
+    assert!(!ok && err.contains("0 < rate < 1"));
+}
