@@ -164,16 +164,29 @@ pub fn proportion(method: Method, x: &IntervalInput) -> Option<(f64, f64)> {
             ((a - h).sin().powi(2), (a + h).sin().powi(2))
         }
         Method::Beta => {
-            if x.se <= 0.0 || !inner {
+            // At 0% or 100% the design says nothing about the variance (0/0); R then
+            // returns a meaningless zero-width interval. minyi falls back to the
+            // respondents as the effective size: Clopper–Pearson, [ (α/2)^(1/n), 1 ] at 100%.
+            let n_eff = if inner && x.se > 0.0 {
+                let ratio = qt(alpha / 2.0, x.design_rows - 1.0) / qt(alpha / 2.0, x.df);
+                p * (1.0 - p) / (x.se * x.se) * ratio * ratio
+            } else {
+                x.trials
+            };
+            if !(n_eff > 0.0) {
                 return None;
             }
-            let mut n_eff = p * (1.0 - p) / (x.se * x.se);
-            let ratio = qt(alpha / 2.0, x.design_rows - 1.0) / qt(alpha / 2.0, x.df);
-            n_eff *= ratio * ratio;
-            (
-                qbeta(alpha / 2.0, n_eff * p, n_eff * (1.0 - p) + 1.0),
-                qbeta(1.0 - alpha / 2.0, n_eff * p + 1.0, n_eff * (1.0 - p)),
-            )
+            let lo = if p <= 0.0 {
+                0.0
+            } else {
+                qbeta(alpha / 2.0, n_eff * p, n_eff * (1.0 - p) + 1.0)
+            };
+            let hi = if p >= 1.0 {
+                1.0
+            } else {
+                qbeta(1.0 - alpha / 2.0, n_eff * p + 1.0, n_eff * (1.0 - p))
+            };
+            (lo, hi)
         }
         Method::Likelihood => return likelihood(x),
         Method::Wilson => {
