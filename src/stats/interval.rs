@@ -173,7 +173,7 @@ pub fn proportion(method: Method, x: &IntervalInput) -> Option<(f64, f64)> {
             } else {
                 x.trials
             };
-            if !(n_eff > 0.0) {
+            if n_eff.is_nan() || n_eff <= 0.0 {
                 return None;
             }
             let lo = if p <= 0.0 {
