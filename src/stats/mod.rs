@@ -592,8 +592,10 @@ fn finish(
             (Some(l), Some(h))
         }
     };
+    // NCHS: the effective size never exceeds the respondents (a design effect below 1
+    // from calibration does not create information for publication purposes).
     let n_eff = if deff.is_finite() && deff > 0.0 {
-        st.n / deff
+        st.n / deff.max(1.0)
     } else {
         st.n
     };
