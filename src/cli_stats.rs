@@ -44,13 +44,6 @@ pub fn run(a: Args) -> Result<()> {
     };
     let method = Method::parse(&a.method).context("unknown method")?;
     let weighting = Weighting::parse(&a.weighting).context("unknown weighting")?;
-    if method.is_unweighted() && weighting != Weighting::None {
-        eprintln!(
-            "note: --method {} treats the sample as unweighted; the estimates and standard errors still use --weighting {}",
-            method.name(),
-            weighting.name()
-        );
-    }
     for b in &a.by {
         if stats::domain_var(&survey, &data, b).is_none() {
             bail!("--by {b}: not `district`, `community`, a choice question id or a column of the responses file");

@@ -635,7 +635,15 @@ pub fn interval_input(
     // domain and where the answer is missing); of an uncalibrated one, only the
     // domain's answered rows.
     let design_rows = if calibrated { total_rows } else { st.n };
-    let successes: f64 = (0..nc).map(|c| sums.sum[at(c)]).sum();
+    // Wilson and Clopper–Pearson count respondents when the data are unweighted; on
+    // weighted data they use the weighted rate over the design's effective size
+    // p(1−p)/SE², so the interval reflects the weighting and contains the estimate.
+    let (successes, trials) = if design.weighting == Weighting::None || !(st.se() > 0.0) {
+        ((0..nc).map(|c| sums.sum[at(c)]).sum::<f64>(), st.n)
+    } else {
+        let n_eff = st.estimate * (1.0 - st.estimate) / st.variance;
+        (st.estimate * n_eff, n_eff)
+    };
     // The quasi-binomial GLM of svyciprop: prior weights are the design weights over
     // their mean across the rows of the design it is fitted in.
     let mean_w = st.weighted_total / design_rows;
@@ -677,7 +685,7 @@ pub fn interval_input(
         level,
         design_rows,
         successes,
-        trials: st.n,
+        trials,
         likelihood: Some(interval::LikelihoodInput {
             cells: (0..nc)
                 .filter(|&c| sums.answered[at(c)] > 0.0 && design.weight[c] > 0.0)
