@@ -638,12 +638,13 @@ pub fn interval_input(
     // Wilson and Clopper–Pearson count respondents when the data are unweighted; on
     // weighted data they use the weighted rate over the design's effective size
     // p(1−p)/SE², so the interval reflects the weighting and contains the estimate.
-    let (successes, trials) = if design.weighting == Weighting::None || !(st.se() > 0.0) {
-        ((0..nc).map(|c| sums.sum[at(c)]).sum::<f64>(), st.n)
-    } else {
-        let n_eff = st.estimate * (1.0 - st.estimate) / st.variance;
-        (st.estimate * n_eff, n_eff)
-    };
+    let (successes, trials) =
+        if design.weighting == Weighting::None || st.se().is_nan() || st.se() <= 0.0 {
+            ((0..nc).map(|c| sums.sum[at(c)]).sum::<f64>(), st.n)
+        } else {
+            let n_eff = st.estimate * (1.0 - st.estimate) / st.variance;
+            (st.estimate * n_eff, n_eff)
+        };
     // The quasi-binomial GLM of svyciprop: prior weights are the design weights over
     // their mean across the rows of the design it is fitted in.
     let mean_w = st.weighted_total / design_rows;
