@@ -84,7 +84,7 @@ proptest! {
     // no regression files are written into the source tree.
     #![proptest_config(ProptestConfig {
         cases: 24,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(0x6d69_6e79_69),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x006d_696e_7969),
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
