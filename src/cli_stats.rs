@@ -249,6 +249,17 @@ fn write_table<W: Write>(
             rk.max_margin_error
         )?;
     }
+    if !r.districts_without_respondents.is_empty() {
+        writeln!(
+            out,
+            "{}: {}",
+            lang.pick(
+                "注意：以下区没有样本，全市数据不含这些区",
+                "note: no respondents in these districts; city figures exclude them"
+            ),
+            r.districts_without_respondents.join(", ")
+        )?;
+    }
     let mut last = String::new();
     for e in &r.estimates {
         let title = format!(

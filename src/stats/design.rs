@@ -189,7 +189,9 @@ impl Design {
                     cell: format!("district {}", names.districts[d]),
                 });
             }
-            if stratum_n[d] == 0.0 {
+            // Calibration needs every district; base weights can leave one out (the city
+            // figure then covers the districts that answered, and the report says so).
+            if stratum_n[d] == 0.0 && matches!(weighting, Weighting::Poststrat | Weighting::Rake) {
                 return Err(StatsError::EmptyDistrict(names.districts[d].clone()));
             }
         }
@@ -198,6 +200,7 @@ impl Design {
                 let d = layout.district_of(c);
                 match weighting {
                     Weighting::None => 1.0,
+                    _ if stratum_n[d] == 0.0 => 0.0,
                     _ => stratum_pop[d] / stratum_n[d],
                 }
             })

@@ -27,7 +27,7 @@ pub enum StatsError {
     EmptyCell { cell: String, fix: String },
     #[error("the census population of {cell} is zero; weighting needs a positive population: merge the cell with a neighbour")]
     ZeroPopulation { cell: String },
-    #[error("district {0} has no respondents; estimates need at least two per district (drop the district from the definition or collect responses there)")]
+    #[error("district {0} has no respondents, so the census cannot be matched there; collect responses in {0}, or use --weighting base to estimate the districts that have answered")]
     EmptyDistrict(String),
     #[error("{0} respondent(s) have no answer to weighting variable `{1}`; weighting to the census needs it: use --weighting base, or drop those rows")]
     MissingWeightingVariable(usize, String),
@@ -153,6 +153,8 @@ pub struct Report {
     pub respondents: usize,
     pub trim: Option<(f64, f64)>,
     pub raking: Option<RakeReport>,
+    /// Districts with no respondents: no figures for them, and city figures cover the others.
+    pub districts_without_respondents: Vec<String>,
     pub estimates: Vec<Estimate>,
 }
 
@@ -561,6 +563,13 @@ pub fn analyse(
         respondents: data.len(),
         trim: design.trimmed,
         raking: design.rake.clone(),
+        districts_without_respondents: survey
+            .districts
+            .iter()
+            .zip(&design.stratum_n)
+            .filter(|(_, n)| **n == 0.0)
+            .map(|(d, _)| d.code.clone())
+            .collect(),
         estimates,
     })
 }

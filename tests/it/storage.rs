@@ -100,3 +100,97 @@ fn postgres_url_is_refused_clearly() {
         .unwrap();
     assert!(err.to_string().contains("use sqlite://"), "{err}");
 }
+
+#[test]
+fn export_round_trips_into_stats() {
+    use minyi::stats::{self, EstimateKind, Options, Weighting};
+    let app = TestApp::new();
+    let answers = |district: &str, aware: &str, key: &str| {
+        let mut a: serde_json::Value = serde_json::json!({
+            "age_band": "a40", "residence": "gt3y", "district": district, "aware_campaign": aware,
+            "aware_values": "2", "quiz_values": "b", "support": "1", "participated": "3",
+            "sat_sanitation": "4", "sat_shops": "4", "sat_culture": "dk", "sat_security": "5",
+            "sat_ecology": "4", "sat_traffic": "3", "sat_windows": "4", "sat_minors": "4",
+            "civic_behaviour": "4", "sat_overall": "4", "sex": "f"
+        });
+        a["district"] = district.into();
+        serde_json::json!({ "district": "XC", "submission_key": key, "answers": a }).to_string()
+    };
+    let cases = [
+        ("XC", "1"),
+        ("XC", "1"),
+        ("XC", "3"),
+        ("JY", "2"),
+        ("JY", "3"),
+        ("DH", "1"),
+    ];
+    for (i, (d, aware)) in cases.iter().enumerate() {
+        let r = app.post_json(
+            "/api/surveys/civility-2026/responses",
+            &answers(d, aware, &format!("k{i}")),
+        );
+        assert_eq!(r.status(), Status::Created);
+    }
+    let survey = minyi::definition::load_file(std::path::Path::new(&format!(
+        "{SURVEYS}/civility-2026.toml"
+    )))
+    .unwrap();
+    let mut csv = Vec::new();
+    minyi::export::write_csv(&survey, &app.rows("civility-2026"), &mut csv).unwrap();
+    let data = minyi::dataset::read_csv(&survey, "export.csv", csv.as_slice()).unwrap();
+    assert_eq!(data.len(), 6);
+    let opts = Options {
+        weighting: Weighting::Base,
+        ..Options::default()
+    };
+    let r = stats::analyse(
+        &survey,
+        &data,
+        stats::Census::from_survey(&survey).as_ref(),
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(r.districts_without_respondents, ["NG", "BS", "GX"]);
+    let city = r
+        .estimates
+        .iter()
+        .find(|e| {
+            e.indicator == "aware_campaign"
+                && e.kind == EstimateKind::Proportion
+                && e.group == "ALL"
+        })
+        .unwrap();
+    // Known and heard-of count (codes 1 and 2); base weights = district adults / respondents.
+    let want =
+        (412_000.0 * 2.0 / 3.0 + 356_000.0 * 0.5 + 298_000.0) / (412_000.0 + 356_000.0 + 298_000.0);
+    assert!(
+        (city.estimate - want).abs() < 1e-12,
+        "{} vs {want}",
+        city.estimate
+    );
+    assert_eq!(city.n, 6.0);
+    let culture_dk = r
+        .estimates
+        .iter()
+        .find(|e| e.indicator == "sat_culture.dont_know" && e.group == "ALL")
+        .unwrap();
+    assert_eq!(
+        culture_dk.estimate, 1.0,
+        "every respondent said 说不清 about the cultural market"
+    );
+    assert!(
+        !r.estimates
+            .iter()
+            .any(|e| e.indicator == "sat_culture" && e.kind == EstimateKind::Proportion),
+        "no rate when everyone said don't know"
+    );
+    // Raking needs every district: a clear refusal.
+    let err = stats::analyse(
+        &survey,
+        &data,
+        stats::Census::from_survey(&survey).as_ref(),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("has no respondents"), "{err}");
+}
