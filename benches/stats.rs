@@ -38,8 +38,19 @@ impl Rng {
     }
 }
 
-fn synthesize(survey: &stats::Census, rows: usize) -> Dataset {
-    let _ = survey;
+/// The index whose cumulative share first exceeds `u` (the last one otherwise).
+fn pick(u: f64, shares: &[f64]) -> usize {
+    let mut acc = 0.0;
+    for (k, s) in shares.iter().enumerate() {
+        acc += s;
+        if u < acc {
+            return k;
+        }
+    }
+    shares.len() - 1
+}
+
+fn synthesize(rows: usize) -> Dataset {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     // District shares of the sample differ from the population's (D1 answers most).
     let share = [0.30, 0.22, 0.16, 0.14, 0.10, 0.08];
@@ -49,27 +60,9 @@ fn synthesize(survey: &stats::Census, rows: usize) -> Dataset {
     let mut age = Vec::with_capacity(rows);
     let mut sex = Vec::with_capacity(rows);
     let mut cols: Vec<Vec<u16>> = vec![Vec::with_capacity(rows); INDICATORS.len()];
-    for i in 0..rows {
-        let u = rng.next();
-        let mut acc = 0.0;
-        let mut di = 5;
-        for (k, s) in share.iter().enumerate() {
-            acc += s;
-            if u < acc {
-                di = k;
-                break;
-            }
-        }
-        let u = rng.next();
-        let mut acc = 0.0;
-        let mut a = 3;
-        for (k, s) in age_w.iter().enumerate() {
-            acc += s;
-            if u < acc {
-                a = k;
-                break;
-            }
-        }
+    for _ in 0..rows {
+        let di = pick(rng.next(), &share);
+        let a = pick(rng.next(), &age_w);
         d.district.push(di as u32);
         d.community.push(u32::MAX);
         age.push(a as u16);
@@ -86,7 +79,6 @@ fn synthesize(survey: &stats::Census, rows: usize) -> Dataset {
             };
             col.push(v);
         }
-        let _ = i;
     }
     d.columns.insert("age_band".into(), Column::Choice(age));
     d.columns.insert("sex".into(), Column::Choice(sex));
@@ -173,7 +165,7 @@ fn main() {
     let census = stats::Census::from_survey(&survey).expect("census");
 
     let t = Instant::now();
-    let data = synthesize(&census, rows);
+    let data = synthesize(rows);
     println!(
         "generated {rows} responses in {:.2} s",
         t.elapsed().as_secs_f64()

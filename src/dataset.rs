@@ -32,12 +32,7 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(input);
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(csv_err)?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let header = header_of(&mut rdr).map_err(csv_err)?;
     let col = |n: &str| header.iter().position(|h| h == n);
     let Some(d_col) = col("district") else {
         return Err(DatasetError::NoDistrict {
@@ -217,12 +212,7 @@ pub fn read_census(
         file: file.to_string(),
         source,
     };
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(csv_err)?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let header = header_of(&mut rdr).map_err(csv_err)?;
     let mut want = vec!["district".to_string()];
     want.extend(census.variables.iter().map(|v| v.0.clone()));
     want.push("population".into());
@@ -292,4 +282,8 @@ pub fn read_census(
     } else {
         Err(DatasetError::Cells(errors))
     }
+}
+
+fn header_of<R: Read>(rdr: &mut csv::Reader<R>) -> Result<Vec<String>, csv::Error> {
+    Ok(rdr.headers()?.iter().map(str::to_string).collect())
 }
