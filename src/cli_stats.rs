@@ -20,6 +20,7 @@ pub struct Args {
     pub by: Vec<String>,
     pub compare: Option<String>,
     pub scores: String,
+    pub rake: stats::RakeControl,
     pub flags: FlagRules,
     pub format: String,
     pub lang: Lang,
@@ -55,7 +56,7 @@ pub fn run(a: Args) -> Result<()> {
         method,
         level: a.level,
         by: a.by.clone(),
-        rake: stats::RakeControl::default(),
+        rake: a.rake,
         flags: a.flags,
         scores: ScorePreset::parse(&a.scores).context("unknown scores")?,
     };

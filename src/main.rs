@@ -117,6 +117,13 @@ struct StatsArgs {
     /// Compare two groups: COLUMN=A,B (b − a), e.g. wave=1,2 or district=XC,JY.
     #[arg(long)]
     compare: Option<String>,
+    /// Raking: stop when no cell total changes by more than this between sweeps (below 1:
+    /// a fraction of the total weight, as R's `rake`).
+    #[arg(long, default_value_t = 1e-9)]
+    rake_epsilon: f64,
+    /// Raking: at most this many sweeps (the report says whether it converged).
+    #[arg(long, default_value_t = 500)]
+    rake_max_iterations: usize,
     /// Scores for rating scales on the 0–100 index.
     #[arg(long, default_value = "100-75-50-25-0", value_parser = ["100-75-50-25-0", "100-80-60-40-20", "100-80-60-30-0"])]
     scores: String,
@@ -175,6 +182,10 @@ fn main() -> ExitCode {
             by: a.by,
             compare: a.compare,
             scores: a.scores,
+            rake: minyi::stats::RakeControl {
+                max_iterations: a.rake_max_iterations,
+                epsilon: a.rake_epsilon,
+            },
             flags: minyi::stats::FlagRules {
                 suppress_below: a.suppress_below,
                 directional_below: a.directional_below,
