@@ -66,7 +66,7 @@ enum Command {
     ///
     /// Example: minyi stats --survey surveys/civility-2026.toml --responses export.csv
     ///          --weighting rake --trim 0.4,2.5 --method logit --by district --format table
-    Stats(StatsArgs),
+    Stats(Box<StatsArgs>),
     /// Respondents needed per district for a target margin of error.
     ///
     /// Example: minyi plan --rate 0.9 --moe 0.03 --deff 1.5
