@@ -5,6 +5,7 @@
 //! (append-only responses) → `export` (the CSV that `stats` reads). See ARCHITECTURE.md.
 
 pub mod answers;
+pub mod charts;
 pub mod cli_stats;
 pub mod collect;
 pub mod config;

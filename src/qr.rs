@@ -9,7 +9,7 @@ use qrcode::{EcLevel, QrCode};
 use crate::definition::{Lang, Survey};
 
 /// The CJK-capable font compiled into the binary (Apache-2.0, see assets/fonts).
-pub static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DroidSansFallbackFull.ttf");
+pub static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/wqy-microhei.ttc");
 
 #[derive(Debug, thiserror::Error)]
 pub enum QrError {

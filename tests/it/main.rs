@@ -4,6 +4,8 @@ mod common;
 
 /// The JSON intake API.
 mod api;
+/// Briefing charts from fixed estimates.
+mod charts;
 /// `minyi check` and the definition validator on broken files.
 mod definitions;
 /// QR codes decode to the right links; the CLI writes them.
