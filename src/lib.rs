@@ -13,6 +13,8 @@ pub mod dataset;
 pub mod definition;
 pub mod export;
 pub mod qr;
+pub mod report;
 pub mod stats;
 pub mod storage;
+pub mod synth;
 pub mod web;

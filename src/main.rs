@@ -67,6 +67,26 @@ enum Command {
     /// Example: minyi stats --survey surveys/civility-2026.toml --responses export.csv
     ///          --weighting rake --trim 0.4,2.5 --method logit --by district --format table
     Stats(Box<StatsArgs>),
+    /// The briefing pack: charts (PNG + SVG), XLSX, CSV tables and an HTML report.
+    ///
+    /// Example: minyi report --survey civility-2026 --out briefing/
+    ///          (reads the database; or --responses export.csv)
+    Report(Box<ReportArgs>),
+    /// Write synthetic responses (a skewed QR-style sample) as a responses CSV, to try
+    /// `stats` and `report` before real data arrive. Never mixed into the database.
+    Synth {
+        /// A definition file.
+        #[arg(long)]
+        survey: PathBuf,
+        #[arg(long, default_value_t = 2000)]
+        rows_per_wave: usize,
+        #[arg(long, default_value_t = 2)]
+        waves: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Respondents needed per district for a target margin of error.
     ///
     /// Example: minyi plan --rate 0.9 --moe 0.03 --deff 1.5
@@ -143,6 +163,32 @@ struct StatsArgs {
     lang: String,
 }
 
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Survey id (from surveys_dir) or a definition file.
+    #[arg(long)]
+    survey: String,
+    /// Responses CSV (as `minyi export` writes it); without it, the database is read.
+    #[arg(long)]
+    responses: Option<PathBuf>,
+    /// The wave to report (default: the latest in the data).
+    #[arg(long)]
+    wave: Option<String>,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value = "rake", value_parser = ["none", "base", "poststrat", "rake"])]
+    weighting: String,
+    #[arg(long, value_parser = parse_trim)]
+    trim: Option<(f64, f64)>,
+    #[arg(long, default_value = "logit", value_parser = ["logit", "xlogit", "beta", "mean", "asin", "likelihood", "wilson", "clopper-pearson"])]
+    method: String,
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+    lang: String,
+}
+
 fn parse_trim(s: &str) -> std::result::Result<(f64, f64), String> {
     let (a, b) = s
         .split_once(',')
@@ -194,6 +240,22 @@ fn main() -> ExitCode {
             format: a.format,
             lang: Lang::from_code(Some(&a.lang)),
         }),
+        Command::Report(a) => report(*a),
+        Command::Synth {
+            survey,
+            rows_per_wave,
+            waves,
+            seed,
+            out,
+        } => (|| {
+            let s = definition::load_file(&survey)?;
+            let d = minyi::synth::dataset(&s, rows_per_wave, waves, seed);
+            let f = std::fs::File::create(&out)
+                .with_context(|| format!("creating {}", out.display()))?;
+            minyi::synth::write_csv(&s, &d, std::io::BufWriter::new(f))?;
+            println!("wrote {} synthetic responses to {}", d.len(), out.display());
+            Ok(())
+        })(),
         Command::Plan {
             rate,
             moe,
@@ -418,6 +480,78 @@ fn plan(rate: f64, moe: f64, deff: f64, level: f64, survey: Option<&Path>) -> Re
         }
         println!("  total {total}");
     }
+    Ok(())
+}
+
+fn report(a: ReportArgs) -> Result<()> {
+    use minyi::stats::{Method, Options, Weighting};
+    let (_, cfg) = load_config()?;
+    let survey = if a.survey.ends_with(".toml") {
+        definition::load_file(Path::new(&a.survey))?
+    } else {
+        find_survey(&cfg, &a.survey)?
+    };
+    let data = match &a.responses {
+        Some(p) => {
+            let f = std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?;
+            minyi::dataset::read_csv(
+                &survey,
+                &p.display().to_string(),
+                std::io::BufReader::new(f),
+            )?
+        }
+        None => {
+            let store = Store::open(&cfg.database_url)?;
+            let rows = store.responses(&survey.id)?;
+            let mut csv = Vec::new();
+            minyi::export::write_csv(&survey, &rows, &mut csv)?;
+            minyi::dataset::read_csv(&survey, "database", csv.as_slice())?
+        }
+    };
+    if data.is_empty() {
+        bail!(
+            "survey `{}` has no complete responses yet; nothing to report",
+            survey.id
+        );
+    }
+    let lang = Lang::from_code(Some(&a.lang));
+    let census = minyi::stats::Census::from_survey(&survey);
+    let options = Options {
+        weighting: Weighting::parse(&a.weighting).context("weighting")?,
+        trim: a.trim,
+        method: Method::parse(&a.method).context("method")?,
+        level: a.level,
+        ..Options::default()
+    };
+    let input = minyi::report::PackInput {
+        survey: &survey,
+        data: &data,
+        census: census.as_ref(),
+        options,
+        wave: a.wave.clone(),
+        lang,
+        date: chrono::Local::now().format("%Y-%m-%d").to_string(),
+        collection: minyi::report::collection_text(&data, lang),
+    };
+    let bar = indicatif::ProgressBar::new(5);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let pack = minyi::report::build(&input, &a.out, &|stage| {
+        bar.set_message(stage.to_string());
+        bar.inc(1);
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "wrote {} files for survey `{}` wave {} ({} responses) to {}; open {}",
+        pack.files.len(),
+        survey.id,
+        pack.wave,
+        pack.report.respondents,
+        a.out.display(),
+        a.out.join("report.html").display()
+    );
     Ok(())
 }
 

@@ -75,6 +75,8 @@ pub struct Survey {
     pub closes: NaiveDate,
     /// Completing faster than this is implausible (used by quality flags).
     pub min_seconds: Option<u32>,
+    /// Planned complete responses per district (400 unless the definition says).
+    pub planned_per_district: u32,
     pub districts: Vec<District>,
     pub questions: Vec<Question>,
     pub weighting: Option<Weighting>,
@@ -228,6 +230,8 @@ pub struct Question {
     pub kind: Kind,
     pub dimension: Dimension,
     pub text: Text,
+    /// Short label for charts and tables; falls back to the question id.
+    pub short: Option<Text>,
     pub help: Option<Text>,
     pub required: bool,
     /// Options in display order. For `dont_know` questions the last one is `dk`.
@@ -250,6 +254,12 @@ pub struct Question {
 impl Question {
     pub fn option(&self, code: &str) -> Option<&Choice> {
         self.options.iter().find(|o| o.code == code)
+    }
+    /// The label used in charts and tables.
+    pub fn label(&self, lang: Lang) -> &str {
+        self.short
+            .as_ref()
+            .map_or(self.id.as_str(), |t| t.get(lang))
     }
     /// Whether this question's rate exists (it has a positive set).
     pub fn is_indicator(&self) -> bool {

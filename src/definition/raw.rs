@@ -41,6 +41,8 @@ pub struct RawSurvey {
     pub opens: Spanned<toml::value::Datetime>,
     pub closes: Spanned<toml::value::Datetime>,
     pub min_seconds: Option<u32>,
+    /// Planned complete responses per district (sample-size target for progress).
+    pub planned_per_district: Option<u32>,
 }
 
 fn one() -> u32 {
@@ -97,6 +99,8 @@ pub struct RawQuestion {
     pub kind: Spanned<Kind>,
     pub dimension: Option<Spanned<Dimension>>,
     pub text: RawText,
+    /// A short label for charts and tables (e.g. 环境卫生).
+    pub short: Option<RawText>,
     pub help: Option<RawText>,
     #[serde(default = "yes")]
     pub required: bool,

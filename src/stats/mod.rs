@@ -70,6 +70,67 @@ pub enum Column {
 pub const MISSING: u16 = u16::MAX;
 
 impl Dataset {
+    /// The rows where `keep` is true.
+    pub fn filter(&self, keep: &[bool]) -> Dataset {
+        let pick = |v: &Vec<u32>| {
+            v.iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(x, _)| *x)
+                .collect::<Vec<u32>>()
+        };
+        let columns = self
+            .columns
+            .iter()
+            .map(|(k, c)| {
+                let c = match c {
+                    Column::Choice(v) => Column::Choice(
+                        v.iter()
+                            .zip(keep)
+                            .filter(|(_, k)| **k)
+                            .map(|(x, _)| *x)
+                            .collect(),
+                    ),
+                    Column::Multi(v) => Column::Multi(
+                        v.iter()
+                            .zip(keep)
+                            .filter(|(_, k)| **k)
+                            .map(|(x, _)| *x)
+                            .collect(),
+                    ),
+                    Column::Number(v) => Column::Number(
+                        v.iter()
+                            .zip(keep)
+                            .filter(|(_, k)| **k)
+                            .map(|(x, _)| *x)
+                            .collect(),
+                    ),
+                };
+                (k.clone(), c)
+            })
+            .collect();
+        let extra = self
+            .extra
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.iter()
+                        .zip(keep)
+                        .filter(|(_, k)| **k)
+                        .map(|(x, _)| x.clone())
+                        .collect(),
+                )
+            })
+            .collect();
+        Dataset {
+            district: pick(&self.district),
+            community: pick(&self.community),
+            columns,
+            extra,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.district.len()
     }

@@ -12,6 +12,8 @@ mod definitions;
 mod qr;
 /// The resident's path through the HTML questionnaire.
 mod questionnaire;
+/// The briefing pack: files, workbook read back, summary.
+mod report;
 /// `minyi stats` and `minyi plan` from the command line.
 mod stats_cli;
 /// Properties of weights, intervals and estimates on random data (proptest).

@@ -1,0 +1,358 @@
+//! The HTML report: summary sentences, charts inline as SVG, tables, and the methods.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use super::{district_name, is_rate, weighting_name, Pack, PackInput};
+use crate::charts::Chart;
+use crate::definition::{Dimension, Lang, Survey};
+use crate::stats::{Estimate, EstimateKind, Flag, Report};
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn ci(e: &Estimate, l: Lang) -> String {
+    match (e.ci_low, e.ci_high) {
+        (Some(a), Some(b)) if e.kind == EstimateKind::Proportion => {
+            format!("{}–{}", pct(a), pct(b))
+        }
+        (Some(a), Some(b)) => format!("{a:.2}–{b:.2}"),
+        _ => l.pick("无", "n/a").into(),
+    }
+}
+
+pub fn flag_label(f: Flag, l: Lang) -> &'static str {
+    match f {
+        Flag::Ok => "",
+        Flag::Directional => l.pick("仅供参考", "directional"),
+        Flag::Suppress => l.pick("样本不足", "too few"),
+    }
+}
+
+pub fn table_header(l: Lang) -> Vec<String> {
+    [
+        l.pick("指标", "indicator"),
+        l.pick("范围", "area"),
+        l.pick("样本量", "n"),
+        l.pick("估计", "estimate"),
+        l.pick("下限", "low"),
+        l.pick("上限", "high"),
+        l.pick("设计效应", "deff"),
+        l.pick("有效样本", "n_eff"),
+        l.pick("目标", "target"),
+        l.pick("标记", "flag"),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Table rows of one dimension's rates (as text, for CSV and HTML).
+pub fn table_rows(s: &Survey, r: &Report, dim: Dimension, l: Lang) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for q in s
+        .questions
+        .iter()
+        .filter(|q| q.dimension == dim && q.is_indicator())
+    {
+        for e in r
+            .estimates
+            .iter()
+            .filter(|e| e.indicator == q.id && is_rate(e))
+        {
+            let suppressed = e.flag == Flag::Suppress;
+            rows.push(vec![
+                q.label(l).to_string(),
+                district_name(s, &e.group, l),
+                e.n.to_string(),
+                if suppressed {
+                    String::new()
+                } else {
+                    pct(e.estimate)
+                },
+                e.ci_low
+                    .filter(|_| !suppressed)
+                    .map(pct)
+                    .unwrap_or_default(),
+                e.ci_high
+                    .filter(|_| !suppressed)
+                    .map(pct)
+                    .unwrap_or_default(),
+                format!("{:.2}", e.deff),
+                format!("{:.0}", e.n_eff),
+                s.target_for(q).map(pct).unwrap_or_default(),
+                flag_label(e.flag, l).to_string(),
+            ]);
+        }
+    }
+    rows
+}
+
+/// Summary sentences: city figure, ranking only where intervals do not overlap,
+/// districts below target, changes since the previous wave.
+pub fn summary(s: &Survey, pack: &Pack, l: Lang) -> Vec<String> {
+    let r = &pack.report;
+    let mut out = Vec::new();
+    for q in s.questions.iter().filter(|q| q.is_indicator()) {
+        let Some(city) = r
+            .estimates
+            .iter()
+            .find(|e| e.indicator == q.id && is_rate(e) && e.group == "ALL")
+        else {
+            continue;
+        };
+        let mut sentence = match l {
+            Lang::Zh => format!(
+                "全市{}为{}（{:.0}%置信区间{}）",
+                q.label(l),
+                pct(city.estimate),
+                r.level * 100.0,
+                ci(city, l)
+            ),
+            Lang::En => format!(
+                "City-wide {} is {} ({:.0}% CI {})",
+                q.label(l),
+                pct(city.estimate),
+                r.level * 100.0,
+                ci(city, l)
+            ),
+        };
+        if let Some(c) = pack
+            .changes
+            .iter()
+            .find(|c| c.indicator == q.id && c.group == "ALL")
+        {
+            sentence.push_str(&change_text(c.difference, c.p_value, l));
+        }
+        sentence.push_str(l.pick("。", "."));
+        // Rank the top district only when its interval clears every other district's.
+        let districts: Vec<&Estimate> = r
+            .estimates
+            .iter()
+            .filter(|e| {
+                e.indicator == q.id && is_rate(e) && e.domain == "district" && e.flag == Flag::Ok
+            })
+            .collect();
+        if let Some(top) = districts
+            .iter()
+            .max_by(|a, b| a.estimate.total_cmp(&b.estimate))
+        {
+            let clear = districts.iter().filter(|o| o.group != top.group).all(|o| {
+                match (top.ci_low, o.ci_high) {
+                    (Some(lo), Some(hi)) => lo > hi,
+                    _ => false,
+                }
+            });
+            if districts.len() > 1 {
+                sentence.push_str(&if clear {
+                    match l {
+                        Lang::Zh => format!(
+                            "{}最高（{}），明显高于其他各区。",
+                            district_name(s, &top.group, l),
+                            pct(top.estimate)
+                        ),
+                        Lang::En => format!(
+                            " {} is highest ({}), clearly above the others.",
+                            district_name(s, &top.group, l),
+                            pct(top.estimate)
+                        ),
+                    }
+                } else {
+                    l.pick(
+                        "各区置信区间相互重叠，不作排名。",
+                        " District intervals overlap, so districts are not ranked.",
+                    )
+                    .to_string()
+                });
+            }
+        }
+        if let Some(t) = s.target_for(q) {
+            let below: Vec<String> = r
+                .estimates
+                .iter()
+                .filter(|e| {
+                    e.indicator == q.id
+                        && is_rate(e)
+                        && e.domain == "district"
+                        && e.flag != Flag::Suppress
+                        && e.estimate < t
+                })
+                .map(|e| {
+                    let sure = e.ci_high.is_some_and(|h| h < t);
+                    format!(
+                        "{}（{}{}）",
+                        district_name(s, &e.group, l),
+                        pct(e.estimate),
+                        if sure {
+                            l.pick("，显著低于目标", ", significantly below")
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect();
+            if !below.is_empty() {
+                sentence.push_str(&match l {
+                    Lang::Zh => format!("低于目标{}的区：{}。", pct(t), below.join("、")),
+                    Lang::En => format!(" Below the {} target: {}.", pct(t), below.join(", ")),
+                });
+            }
+        }
+        out.push(sentence);
+    }
+    out
+}
+
+fn change_text(diff: f64, p: f64, l: Lang) -> String {
+    let pts = (diff * 100.0).abs();
+    let sig = p < 0.05;
+    match l {
+        Lang::Zh => format!(
+            "，较上一轮{}{:.1}个百分点，{}",
+            if diff >= 0.0 { "提高" } else { "下降" },
+            pts,
+            if sig {
+                "差异显著"
+            } else {
+                "差异不显著"
+            }
+        ),
+        Lang::En => format!(
+            ", {} {:.1} points since the previous wave ({})",
+            if diff >= 0.0 { "up" } else { "down" },
+            pts,
+            if sig {
+                "significant"
+            } else {
+                "not significant"
+            }
+        ),
+    }
+}
+
+const CSS: &str = "body{font:15px/1.6 'Noto Sans SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif;color:#111;max-width:60rem;margin:0 auto;padding:1.5rem}\
+h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.2rem;border-bottom:2px solid #0072B2;padding-bottom:.2rem;margin-top:2rem}\
+.meta{color:#555}figure{margin:1rem 0;page-break-inside:avoid}figure svg{max-width:100%;height:auto}\
+table{border-collapse:collapse;width:100%;font-size:13px;margin:.5rem 0 1rem}th,td{border:1px solid #ccc;padding:.25rem .4rem;text-align:right}\
+th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}th{background:#f0f4f8}\
+.flag{color:#a14400}ul.summary li{margin:.4rem 0}\
+@media print{@page{size:A4;margin:16mm}body{max-width:none;padding:0;font-size:11pt}h2{page-break-after:avoid}table{page-break-inside:auto}tr{page-break-inside:avoid}}";
+
+pub fn page(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, Chart)]) -> String {
+    let l = input.lang;
+    let r = &pack.report;
+    let title = format!("{} {}", s.title.get(l), l.pick("简报", "briefing"));
+    let markup: Markup = html! {
+        (DOCTYPE)
+        html lang=(l.pick("zh-CN", "en")) {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                h1 { (title) }
+                p.meta { (l.pick("第", "Wave ")) (pack.wave) (l.pick("轮 · ", " · ")) (input.date) " · " (input.collection) }
+                h2 { (l.pick("摘要", "Summary")) }
+                ul.summary { @for line in summary(s, pack, l) { li { (line) } } }
+                @if !r.districts_without_respondents.is_empty() {
+                    p.flag { (l.pick("以下区没有样本，全市数据不含这些区：", "No respondents in these districts; city figures exclude them: ")) (r.districts_without_respondents.join(", ")) }
+                }
+                h2 { (l.pick("图表", "Charts")) }
+                @for (_, c) in charts {
+                    figure { (PreEscaped(strip_xml_decl(&c.svg))) }
+                }
+                @for dim in Dimension::ALL.iter().filter(|d| d.is_rated()) {
+                    @let rows = table_rows(s, r, *dim, l);
+                    @if !rows.is_empty() {
+                        h2 { (dim.label().get(l)) }
+                        table {
+                            thead { tr { @for h in table_header(l) { th { (h) } } } }
+                            tbody { @for row in rows { tr { @for (i, c) in row.iter().enumerate() {
+                                @if i == 9 && !c.is_empty() { td.flag { (c) } } @else { td { (c) } }
+                            } } } }
+                        }
+                    }
+                }
+                h2 { (l.pick("方法说明", "Methods")) }
+                @for line in methods(s, pack, input) { p { (line) } }
+            }
+        }
+    };
+    markup.into_string()
+}
+
+fn strip_xml_decl(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}
+
+/// The methods section: sample, weighting, intervals, flags, exclusions.
+pub fn methods(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Vec<String> {
+    let l = input.lang;
+    let r = &pack.report;
+    let total: f64 = pack.responses_by_district.iter().map(|x| x.1).sum();
+    let per: Vec<String> = pack
+        .responses_by_district
+        .iter()
+        .map(|(d, n)| format!("{} {}", district_name(s, d, l), n))
+        .collect();
+    let mut out = vec![
+        match l {
+            Lang::Zh => format!("样本：本轮有效问卷{}份（{}）。调查对象为在本市居住半年以上的18周岁及以上居民；甄别未通过的问卷不计入。收集方式：{}。", total, per.join("，"), input.collection),
+            Lang::En => format!("Sample: {} complete questionnaires this wave ({}). Residents aged 18+ living here six months or more; screened-out questionnaires are not counted. Collection: {}.", total, per.join(", "), input.collection),
+        },
+        match l {
+            Lang::Zh => format!("加权：{}。以区为分层，各区成年人口来自人口普查表。", weighting_name(r.weighting, l)),
+            Lang::En => format!("Weighting: {}. Districts are strata; adult populations come from the census table.", weighting_name(r.weighting, l)),
+        },
+    ];
+    if let Some(rk) = &r.raking {
+        out.push(match l {
+            Lang::Zh => format!(
+                "迭代调整 {} 轮{}，加权后边际与普查数的最大相对误差 {:.1e}。",
+                rk.iterations,
+                if rk.converged {
+                    "后收敛"
+                } else {
+                    "未收敛（结果须谨慎使用）"
+                },
+                rk.max_margin_error
+            ),
+            Lang::En => format!(
+                "Raking took {} sweeps{}; largest relative margin error {:.1e}.",
+                rk.iterations,
+                if rk.converged {
+                    " and converged"
+                } else {
+                    " and did NOT converge (use with care)"
+                },
+                rk.max_margin_error
+            ),
+        });
+    }
+    if let Some((lo, hi)) = r.trim {
+        out.push(match l {
+            Lang::Zh => {
+                format!("权重截尾：限制在 {lo:.0} 至 {hi:.0} 之间，多余部分平均分配给其余样本。")
+            }
+            Lang::En => format!(
+                "Weights trimmed to {lo:.0}–{hi:.0}, the excess spread over the other respondents."
+            ),
+        });
+    }
+    out.push(match l {
+        Lang::Zh => format!("估计与区间：比率为加权比例，标准误按泰勒线性化计算并考虑分层与校准；置信区间为{:.0}%（{}法）。“说不清”和未回答不计入分母。统计方法与R语言survey程序包一致（已逐项核对）。", r.level * 100.0, r.method.name()),
+        Lang::En => format!("Estimates: weighted proportions; standard errors by Taylor linearization accounting for strata and calibration; {:.0}% intervals ({} method). Don't-know and missing answers leave the denominator. The methods agree with R's survey package (checked figure by figure).", r.level * 100.0, r.method.name()),
+    });
+    out.push(l.pick(
+        "发布规则：有效样本少于30的不发布（样本不足）；有效样本少于100或变异系数大于0.3的标为“仅供参考”，不参与排名。置信区间重叠的区不作排名。",
+        "Publication: figures with an effective sample under 30 are suppressed; under 100 or with a CV above 0.3 they are directional and not ranked. Districts whose intervals overlap are not ranked.",
+    ).into());
+    out.push(l.pick(
+        "本报告只反映居民的真实回答；问卷不向答题者提示“正确答案”。",
+        "This report reflects residents' own answers; the questionnaire never shows respondents any expected answer.",
+    ).into());
+    out
+}

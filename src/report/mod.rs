@@ -1,0 +1,515 @@
+//! The briefing pack: charts (PNG + SVG), an XLSX workbook, CSV tables and a
+//! self-contained HTML report with a generated summary, from a survey's responses.
+//! No web and no database: the caller hands in the data and a directory.
+
+mod html;
+mod xlsx;
+
+use std::path::{Path, PathBuf};
+
+use crate::charts::{self, Chart, Frame};
+use crate::definition::{Dimension, Kind, Lang, Survey};
+use crate::stats::{self, Column, Dataset, Estimate, EstimateKind, Flag, Options, Report};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Stats(#[from] stats::StatsError),
+    #[error(transparent)]
+    Chart(#[from] charts::ChartError),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the workbook: {0}")]
+    Xlsx(String),
+    #[error("wave {0} has no responses; the data have waves {1}")]
+    NoWave(String, String),
+}
+
+/// What the pack is made from.
+pub struct PackInput<'a> {
+    pub survey: &'a Survey,
+    /// All responses (every wave, when there is a `wave` column).
+    pub data: &'a Dataset,
+    pub census: Option<&'a stats::Census>,
+    pub options: Options,
+    /// The wave to report; default the latest in the data (or the definition's).
+    pub wave: Option<String>,
+    pub lang: Lang,
+    /// The date printed on every chart and page.
+    pub date: String,
+    /// How the data were collected, for every output's source line.
+    pub collection: String,
+}
+
+/// One estimate against the previous wave.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub indicator: String,
+    pub group: String,
+    pub previous: f64,
+    pub current: f64,
+    pub difference: f64,
+    pub p_value: f64,
+}
+
+/// Everything computed for the pack (also what the HTML and the workbook show).
+pub struct Pack {
+    pub wave: String,
+    pub waves: Vec<String>,
+    pub report: Report,
+    /// Per wave (in order), the city and district estimates of that wave alone.
+    pub by_wave: Vec<(String, Report)>,
+    pub changes: Vec<Change>,
+    pub responses_by_district: Vec<(String, f64)>,
+    pub likert: Vec<charts::LikertRow>,
+    pub files: Vec<String>,
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
+    move |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8], files: &mut Vec<String>) -> Result<(), ReportError> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).map_err(io(&path))?;
+    files.push(name.to_string());
+    Ok(())
+}
+
+/// Rate indicators: proportions, not the don't-know rates.
+pub fn is_rate(e: &Estimate) -> bool {
+    e.kind == EstimateKind::Proportion && !e.indicator.ends_with(".dont_know")
+}
+
+fn district_name(s: &Survey, code: &str, lang: Lang) -> String {
+    if code == "ALL" {
+        return lang.pick("全市", "City").into();
+    }
+    s.district(code)
+        .map_or(code.to_string(), |d| d.name.get(lang).to_string())
+}
+
+/// The rows of one wave (all rows when the data have no `wave` column).
+fn wave_rows(data: &Dataset, wave: &str) -> Vec<bool> {
+    match data.extra.get("wave") {
+        Some(w) => w.iter().map(|v| v == wave).collect(),
+        None => vec![true; data.len()],
+    }
+}
+
+/// Builds the pack into `out`, calling `step` before each stage (for a progress bar).
+pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<Pack, ReportError> {
+    let s = input.survey;
+    let l = input.lang;
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let mut waves: Vec<String> = match input.data.extra.get("wave") {
+        Some(w) => w.iter().filter(|v| !v.is_empty()).cloned().collect(),
+        None => vec![s.wave.to_string()],
+    };
+    waves.sort_by_key(|w| (w.parse::<i64>().unwrap_or(i64::MAX), w.clone()));
+    waves.dedup();
+    let wave = input
+        .wave
+        .clone()
+        .or_else(|| waves.last().cloned())
+        .unwrap_or_else(|| s.wave.to_string());
+    if !waves.contains(&wave) {
+        return Err(ReportError::NoWave(wave, waves.join(", ")));
+    }
+
+    step("estimates");
+    let mut opts = input.options.clone();
+    opts.by = vec!["district".into()];
+    let mut by_wave = Vec::new();
+    for w in &waves {
+        let d = input.data.filter(&wave_rows(input.data, w));
+        by_wave.push((w.clone(), stats::analyse(s, &d, input.census, &opts)?));
+    }
+    let report = by_wave
+        .iter()
+        .find(|(w, _)| *w == wave)
+        .map(|(_, r)| r.clone())
+        .expect("wave present");
+    let current = input.data.filter(&wave_rows(input.data, &wave));
+
+    // Changes against the previous wave: independent samples, so the variances add.
+    let mut changes = Vec::new();
+    if let Some(pos) = waves.iter().position(|w| *w == wave).filter(|&p| p > 0) {
+        let prev = &by_wave[pos - 1].1;
+        for e in report
+            .estimates
+            .iter()
+            .filter(|e| is_rate(e) && e.flag != Flag::Suppress)
+        {
+            let Some(p) = prev
+                .estimates
+                .iter()
+                .find(|x| x.indicator == e.indicator && x.kind == e.kind && x.group == e.group)
+            else {
+                continue;
+            };
+            if p.flag == Flag::Suppress {
+                continue;
+            }
+            let se = (e.se * e.se + p.se * p.se).sqrt();
+            let diff = e.estimate - p.estimate;
+            let p_value = if se > 0.0 {
+                stats::interval::p_two_sided(diff / se, e.df.min(p.df))
+            } else {
+                f64::NAN
+            };
+            changes.push(Change {
+                indicator: e.indicator.clone(),
+                group: e.group.clone(),
+                previous: p.estimate,
+                current: e.estimate,
+                difference: diff,
+                p_value,
+            });
+        }
+    }
+
+    let responses_by_district: Vec<(String, f64)> = s
+        .districts
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            (
+                d.code.clone(),
+                current
+                    .district
+                    .iter()
+                    .filter(|&&x| x as usize == i)
+                    .count() as f64,
+            )
+        })
+        .collect();
+
+    step("charts");
+    let mut files = Vec::new();
+    let subtitle = format!(
+        "{} · {}{}{} · {}{} · {} {:.0}% ({}) · {}",
+        s.title.get(l),
+        l.pick("第", "wave "),
+        wave,
+        l.pick("轮", ""),
+        l.pick("加权：", "weighting: "),
+        weighting_name(report.weighting, l),
+        l.pick("置信区间", "interval"),
+        report.level * 100.0,
+        report.method.name(),
+        input.date
+    );
+    let frame = |title: String| Frame {
+        title,
+        subtitle: subtitle.clone(),
+        source: input.collection.clone(),
+        notes: vec![],
+    };
+    let rate_questions: Vec<&crate::definition::Question> =
+        s.questions.iter().filter(|q| q.is_indicator()).collect();
+    let mut charts_out: Vec<(String, Chart)> = Vec::new();
+    for q in &rate_questions {
+        let bars: Vec<charts::RateBar> = report
+            .estimates
+            .iter()
+            .filter(|e| e.indicator == q.id && is_rate(e) && e.domain == "district")
+            .map(|e| charts::RateBar {
+                label: district_name(s, &e.group, l),
+                estimate: e.estimate,
+                low: e.ci_low,
+                high: e.ci_high,
+                n: e.n,
+                flag: e.flag,
+            })
+            .collect();
+        if bars.is_empty() {
+            continue;
+        }
+        let title = format!("{}{}", q.label(l), l.pick("：各区比较", " by district"));
+        let chart = charts::render(&charts::RateChart::new(
+            frame(title),
+            bars,
+            s.target_for(q),
+            l,
+        ))?;
+        charts_out.push((format!("rate_{}", q.id), chart));
+    }
+    if waves.len() > 1 {
+        for dim in Dimension::ALL.iter().filter(|d| d.is_rated()) {
+            let qs: Vec<&&crate::definition::Question> = rate_questions
+                .iter()
+                .filter(|q| q.dimension == *dim)
+                .collect();
+            if qs.is_empty() {
+                continue;
+            }
+            let series = qs
+                .iter()
+                .map(|q| charts::TrendSeries {
+                    label: q.label(l).to_string(),
+                    points: by_wave
+                        .iter()
+                        .filter_map(|(w, r)| {
+                            r.estimates
+                                .iter()
+                                .find(|e| {
+                                    e.indicator == q.id
+                                        && is_rate(e)
+                                        && e.group == "ALL"
+                                        && e.flag != Flag::Suppress
+                                })
+                                .map(|e| charts::TrendPoint {
+                                    wave: w.clone(),
+                                    estimate: e.estimate,
+                                    low: e.ci_low,
+                                    high: e.ci_high,
+                                })
+                        })
+                        .collect(),
+                })
+                .collect();
+            let title = format!(
+                "{}{}",
+                dim.label().get(l),
+                l.pick("：全市历轮变化", ": city-wide across waves")
+            );
+            let chart = charts::render(&charts::TrendChart {
+                frame: frame(title),
+                waves: waves.clone(),
+                series,
+                target: s.targets.for_dimension(*dim),
+                lang: l,
+            })?;
+            charts_out.push((format!("trend_{}", dim.name()), chart));
+        }
+    }
+    let likert = likert_rows(s, &current, input.census, &opts, l)?;
+    if !likert.is_empty() {
+        let cats = s
+            .questions
+            .iter()
+            .find(|q| q.kind == Kind::Scale5)
+            .map(|q| {
+                let label = |code: &str| {
+                    q.option(code)
+                        .map_or(code.to_string(), |o| o.label.get(l).to_string())
+                };
+                [label("1"), label("2"), label("3"), label("4"), label("5")]
+            })
+            .unwrap_or_else(|| ["1", "2", "3", "4", "5"].map(String::from));
+        let title = l
+            .pick("各领域满意度分布", "Satisfaction by task area")
+            .to_string();
+        let mut f = frame(title);
+        f.notes.push(
+            l.pick(
+                "“说不清”不计入比例。数字为百分比。",
+                "Don't-know answers are left out. Numbers are percentages.",
+            )
+            .into(),
+        );
+        charts_out.push((
+            "likert_satisfaction".into(),
+            charts::render(&charts::LikertChart::new(f, likert.clone(), cats, l))?,
+        ));
+    }
+    let heat = charts::HeatTable::new(
+        frame(
+            l.pick("各区各项指标（%）", "Indicators by district (%)")
+                .into(),
+        ),
+        rate_questions
+            .iter()
+            .map(|q| q.label(l).to_string())
+            .collect(),
+        s.districts
+            .iter()
+            .map(|d| d.name.get(l).to_string())
+            .collect(),
+        s.districts
+            .iter()
+            .map(|d| {
+                rate_questions
+                    .iter()
+                    .map(|q| {
+                        report
+                            .estimates
+                            .iter()
+                            .find(|e| e.indicator == q.id && is_rate(e) && e.group == d.code)
+                            .map(|e| charts::HeatCell {
+                                estimate: e.estimate,
+                                target: s.target_for(q),
+                                flag: e.flag,
+                            })
+                    })
+                    .collect()
+            })
+            .collect(),
+        l,
+    );
+    charts_out.push(("heat_table".into(), charts::render(&heat)?));
+    let progress = charts::ProgressChart {
+        frame: frame(l.pick("样本收集进度", "Collection progress").into()),
+        rows: s
+            .districts
+            .iter()
+            .zip(&responses_by_district)
+            .map(|(d, (_, n))| charts::ProgressRow {
+                label: d.name.get(l).to_string(),
+                responses: *n,
+                planned: s.planned_per_district as f64,
+            })
+            .collect(),
+        lang: l,
+    };
+    charts_out.push(("progress".into(), charts::render(&progress)?));
+    for (name, c) in &charts_out {
+        write(out, &format!("{name}.png"), &c.png, &mut files)?;
+        write(out, &format!("{name}.svg"), c.svg.as_bytes(), &mut files)?;
+    }
+
+    let mut pack = Pack {
+        wave,
+        waves,
+        report,
+        by_wave,
+        changes,
+        responses_by_district,
+        likert,
+        files,
+    };
+
+    step("tables");
+    for dim in Dimension::ALL.iter().filter(|d| d.is_rated()) {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = html::table_header(l);
+        let _ = w.write_record(&header);
+        for row in html::table_rows(s, &pack.report, *dim, l) {
+            let _ = w.write_record(&row);
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| ReportError::Xlsx(e.to_string()))?;
+        if bytes.iter().filter(|&&b| b == b'\n').count() > 1 {
+            write(
+                out,
+                &format!("table_{}.csv", dim.name()),
+                &bytes,
+                &mut pack.files,
+            )?;
+        }
+    }
+    step("workbook");
+    let xlsx = xlsx::workbook(s, &pack, input)?;
+    write(out, "briefing.xlsx", &xlsx, &mut pack.files)?;
+    step("html");
+    let page = html::page(s, &pack, input, &charts_out);
+    write(out, "report.html", page.as_bytes(), &mut pack.files)?;
+    Ok(pack)
+}
+
+pub fn weighting_name(w: stats::Weighting, l: Lang) -> &'static str {
+    match w {
+        stats::Weighting::None => l.pick("不加权", "none"),
+        stats::Weighting::Base => l.pick("区人口基础权重", "district base weights"),
+        stats::Weighting::Poststrat => l.pick(
+            "事后分层（区×年龄×性别）",
+            "post-stratified (district × age × sex)",
+        ),
+        stats::Weighting::Rake => l.pick(
+            "迭代调整（区×年龄、区×性别）",
+            "raked (district × age, district × sex)",
+        ),
+    }
+}
+
+/// Weighted shares of the five answers of every satisfaction scale (don't know left out).
+fn likert_rows(
+    s: &Survey,
+    data: &Dataset,
+    census: Option<&stats::Census>,
+    opts: &Options,
+    l: Lang,
+) -> Result<Vec<charts::LikertRow>, ReportError> {
+    if data.is_empty() {
+        return Ok(vec![]);
+    }
+    let (design, cells) = stats::build_design(s, data, census, opts)?;
+    let mut rows = Vec::new();
+    for q in s
+        .questions
+        .iter()
+        .filter(|q| q.kind == Kind::Scale5 && q.dimension == Dimension::Satisfaction)
+    {
+        let Some(Column::Choice(col)) = data.columns.get(&q.id) else {
+            continue;
+        };
+        let mut w = [0.0f64; 5];
+        let mut n = 0.0;
+        for (i, &c) in col.iter().enumerate() {
+            if c == stats::MISSING {
+                continue;
+            }
+            if let Some(point) = q.scale_point(&q.options[c as usize].code) {
+                w[(point - 1) as usize] += design.weight[cells[i] as usize];
+                n += 1.0;
+            }
+        }
+        let total: f64 = w.iter().sum();
+        if total > 0.0 {
+            rows.push(charts::LikertRow {
+                label: q.label(l).to_string(),
+                shares: w.map(|x| x / total),
+                n,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// "二维码 72%，链接 20%，接口 8%" from the data's `channel` column (the export has one).
+pub fn collection_text(data: &Dataset, l: Lang) -> String {
+    let Some(ch) = data.extra.get("channel") else {
+        return l
+            .pick(
+                "自填问卷（收集方式未记录）",
+                "self-completed questionnaires (mode not recorded)",
+            )
+            .into();
+    };
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for c in ch {
+        match counts.iter_mut().find(|x| x.0 == *c) {
+            Some(x) => x.1 += 1,
+            None => counts.push((c.clone(), 1)),
+        }
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    let total = ch.len().max(1) as f64;
+    let name = |c: &str| -> String {
+        match c {
+            "qr" => l.pick("扫码", "QR code").into(),
+            "link" => l.pick("链接", "link").into(),
+            "api" => l
+                .pick("接口（自助终端/访员）", "API (kiosk/interviewer)")
+                .into(),
+            other => other.into(),
+        }
+    };
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(c, n)| format!("{} {:.0}%", name(c), *n as f64 / total * 100.0))
+        .collect();
+    format!(
+        "{}{}",
+        l.pick("收集方式：", "collected by "),
+        parts.join(l.pick("，", ", "))
+    )
+}

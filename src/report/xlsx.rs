@@ -1,0 +1,84 @@
+//! The workbook: one sheet per dimension (rates with intervals and `n`, formatted as
+//! percentages) and a sheet describing the method.
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use super::{district_name, html, is_rate, Pack, PackInput, ReportError};
+use crate::definition::{Dimension, Survey};
+use crate::stats::Flag;
+
+fn err(e: XlsxError) -> ReportError {
+    ReportError::Xlsx(e.to_string())
+}
+
+pub fn workbook(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Result<Vec<u8>, ReportError> {
+    let l = input.lang;
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let pct = Format::new().set_num_format("0.0%");
+    let two = Format::new().set_num_format("0.00");
+    let int = Format::new().set_num_format("0");
+    for dim in Dimension::ALL.iter().filter(|d| d.is_rated()) {
+        let questions: Vec<_> = s
+            .questions
+            .iter()
+            .filter(|q| q.dimension == *dim && q.is_indicator())
+            .collect();
+        if questions.is_empty() {
+            continue;
+        }
+        let ws = wb.add_worksheet();
+        ws.set_name(dim.label().get(l)).map_err(err)?;
+        for (c, h) in html::table_header(l).iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, h, &bold)
+                .map_err(err)?;
+        }
+        ws.set_column_width(0, 18).map_err(err)?;
+        ws.set_column_width(1, 12).map_err(err)?;
+        let mut row = 1u32;
+        for q in questions {
+            for e in pack
+                .report
+                .estimates
+                .iter()
+                .filter(|e| e.indicator == q.id && is_rate(e))
+            {
+                ws.write_string(row, 0, q.label(l)).map_err(err)?;
+                ws.write_string(row, 1, district_name(s, &e.group, l))
+                    .map_err(err)?;
+                ws.write_number_with_format(row, 2, e.n, &int)
+                    .map_err(err)?;
+                // Suppressed figures are not published: the cells stay empty, the flag says why.
+                if e.flag != Flag::Suppress {
+                    ws.write_number_with_format(row, 3, e.estimate, &pct)
+                        .map_err(err)?;
+                    if let (Some(a), Some(b)) = (e.ci_low, e.ci_high) {
+                        ws.write_number_with_format(row, 4, a, &pct).map_err(err)?;
+                        ws.write_number_with_format(row, 5, b, &pct).map_err(err)?;
+                    }
+                }
+                if e.deff.is_finite() {
+                    ws.write_number_with_format(row, 6, e.deff, &two)
+                        .map_err(err)?;
+                }
+                ws.write_number_with_format(row, 7, e.n_eff.round(), &int)
+                    .map_err(err)?;
+                if let Some(t) = s.target_for(q) {
+                    ws.write_number_with_format(row, 8, t, &pct).map_err(err)?;
+                }
+                ws.write_string(row, 9, html::flag_label(e.flag, l))
+                    .map_err(err)?;
+                row += 1;
+            }
+        }
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name(l.pick("方法说明", "Methods")).map_err(err)?;
+    ws.set_column_width(0, 120).map_err(err)?;
+    ws.write_string_with_format(0, 0, s.title.get(l), &bold)
+        .map_err(err)?;
+    for (i, line) in html::methods(s, pack, input).iter().enumerate() {
+        ws.write_string(i as u32 + 2, 0, line).map_err(err)?;
+    }
+    wb.save_to_buffer().map_err(err)
+}
