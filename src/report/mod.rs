@@ -119,9 +119,11 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         .clone()
         .or_else(|| waves.last().cloned())
         .unwrap_or_else(|| s.wave.to_string());
-    if !waves.contains(&wave) {
+    let Some(pos) = waves.iter().position(|w| *w == wave) else {
         return Err(ReportError::NoWave(wave, waves.join(", ")));
-    }
+    };
+    // A pack looks back, never ahead: later waves are left out.
+    waves.truncate(pos + 1);
 
     step("estimates");
     let mut opts = input.options.clone();

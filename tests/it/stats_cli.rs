@@ -213,3 +213,56 @@ fn plan_prints_the_sample_size() {
     let (ok, _, err) = minyi(&["plan", "--rate", "1.5", "--moe", "0.03"]);
     assert!(!ok && err.contains("0 < rate < 1"));
 }
+
+#[test]
+fn synth_then_report_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("synthetic.csv");
+    let survey = format!("{}/civility-2026.toml", crate::common::SURVEYS);
+    let (ok, out, err) = minyi(&[
+        "synth",
+        "--survey",
+        &survey,
+        "--rows-per-wave",
+        "800",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("wrote 1600 synthetic responses"));
+    let pack = dir.path().join("pack");
+    let (ok, out, err) = minyi(&[
+        "report",
+        "--survey",
+        &survey,
+        "--responses",
+        csv.to_str().unwrap(),
+        "--wave",
+        "1",
+        "--out",
+        pack.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("wave 1 (800 responses)"), "{out}");
+    assert!(pack.join("report.html").exists() && pack.join("briefing.xlsx").exists());
+    // Wave 1 has no earlier wave: no trend charts, no changes (later waves are ignored).
+    assert!(!pack.join("trend_satisfaction.png").exists());
+    assert!(!std::fs::read_to_string(pack.join("report.html"))
+        .unwrap()
+        .contains("较上一轮"));
+    let (ok, _, err) = minyi(&[
+        "report",
+        "--survey",
+        &survey,
+        "--responses",
+        csv.to_str().unwrap(),
+        "--wave",
+        "9",
+        "--out",
+        pack.to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && err.contains("wave 9 has no responses; the data have waves 1, 2"),
+        "{err}"
+    );
+}
