@@ -410,7 +410,12 @@ impl Draw for LikertChart {
         for (k, name) in self.categories.iter().enumerate() {
             p.rect(lx, TOP + 4.0, 14.0, 12.0, LIKERT_COLOURS[k])?;
             p.text(lx + 20.0, TOP + 10.0, name, 12.0, palette::INK, Align::Left)?;
-            lx += 22.0 + 13.0 * name.chars().count() as f64 + 18.0;
+            // Rough text width: CJK characters are square, Latin ones about half as wide.
+            let width: f64 = name
+                .chars()
+                .map(|c| if (c as u32) >= 0x2E80 { 12.5 } else { 6.8 })
+                .sum();
+            lx += 20.0 + width + 22.0;
         }
         let left_of = |r: &LikertRow| r.shares[0] + r.shares[1] + r.shares[2] / 2.0;
         let right_of = |r: &LikertRow| r.shares[4] + r.shares[3] + r.shares[2] / 2.0;
@@ -713,7 +718,10 @@ impl Draw for ProgressChart {
             p.text(
                 x1 + 12.0,
                 yc,
-                &format!("{} / {}（{:.0}%）", r.responses, r.planned, share * 100.0),
+                &match self.lang {
+                    Lang::Zh => format!("{} / {}（{:.0}%）", r.responses, r.planned, share * 100.0),
+                    Lang::En => format!("{} / {} ({:.0}%)", r.responses, r.planned, share * 100.0),
+                },
                 14.0,
                 palette::INK,
                 Align::Left,
