@@ -4,6 +4,8 @@ mod common;
 
 /// The JSON intake API.
 mod api;
+/// Mangled definitions, garbage forms and JSON: clear 4xx, no panics, nothing stored.
+mod bad_input;
 /// Briefing charts from fixed estimates.
 mod charts;
 /// `minyi check` and the definition validator on broken files.
