@@ -10,6 +10,8 @@ mod bad_input;
 mod charts;
 /// `minyi check` and the definition validator on broken files.
 mod definitions;
+/// kill -9 under load: nothing acknowledged is lost, the file stays sound.
+mod fault;
 /// QR codes decode to the right links; the CLI writes them.
 mod qr;
 /// The resident's path through the HTML questionnaire.

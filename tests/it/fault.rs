@@ -1,0 +1,148 @@
+//! Faults: the server is killed with SIGKILL in the middle of a stream of submissions.
+//! After a restart every acknowledged response is there and SQLite's integrity check
+//! passes. Loopback only, bounded in time.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn serve(dir: &Path, port: u16, db: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .arg("serve")
+        .current_dir(dir)
+        .env("ROCKET_PORT", port.to_string())
+        .env("ROCKET_ADDRESS", "127.0.0.1")
+        .env("ROCKET_SURVEYS_DIR", dir.join("surveys"))
+        .env("DATABASE_URL", db)
+        .env("ROCKET_SECRET_KEY", "4c".repeat(32))
+        .env("ROCKET_LOG_LEVEL", "off")
+        .env("ROCKET_CLI_COLORS", "false")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// One HTTP/1.1 request on a fresh connection; the status code, or None if the
+/// connection failed (the server is gone).
+fn request(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf);
+    text.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn wait_ready(port: u16) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if request(port, "GET", "/healthz", "") == Some(200) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("server on port {port} did not become ready");
+}
+
+#[test]
+fn kill_9_loses_no_acknowledged_response() {
+    let dir = tempfile::tempdir().unwrap();
+    surveys_dir(dir.path(), &[&format!("{FIXTURES}/mini.toml")]);
+    let db = format!(
+        "sqlite://{}",
+        dir.path().join("data/minyi.sqlite3").display()
+    );
+    let port = free_port();
+    let mut server = serve(dir.path(), port, &db);
+    wait_ready(port);
+
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|t| {
+            let (acked, stop) = (acked.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) && i < 100_000 {
+                    let key = format!("t{t}-{i}");
+                    let body = format!(
+                        r#"{{"district":"N","submission_key":"{key}","answers":{{"age":"old","district":"S","aware":"yes","joined":"2","quiz":"y","sat":"4","sex":"m"}}}}"#
+                    );
+                    match request(port, "POST", "/api/surveys/mini/responses", &body) {
+                        Some(201) => acked.lock().unwrap().push(key),
+                        Some(code) => panic!("unexpected status {code}"),
+                        None => break, // killed
+                    }
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    // Let submissions flow, then pull the plug without warning.
+    let start = Instant::now();
+    while acked.lock().unwrap().len() < 1000 && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.kill().unwrap(); // SIGKILL
+    server.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 1000,
+        "only {} acknowledged before the kill",
+        acked.len()
+    );
+
+    // Restart on the same file: it must open, migrate and serve again.
+    let mut server = serve(dir.path(), port, &db);
+    wait_ready(port);
+    let store = minyi::storage::Store::open(&db).unwrap();
+    let stored: std::collections::HashSet<String> = store
+        .responses("mini")
+        .unwrap()
+        .into_iter()
+        .map(|r| r.submission_key)
+        .collect();
+    let missing: Vec<&String> = acked
+        .iter()
+        .filter(|k| !stored.contains(&format!("mini:{k}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged responses lost, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    assert_eq!(store.integrity_check().unwrap(), vec!["ok".to_string()]);
+    // The restarted server accepts new submissions.
+    let body = r#"{"district":"N","submission_key":"after","answers":{"age":"old","district":"S","aware":"yes","joined":"2","quiz":"y","sat":"4","sex":"m"}}"#;
+    assert_eq!(
+        request(port, "POST", "/api/surveys/mini/responses", body),
+        Some(201)
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
