@@ -24,13 +24,20 @@ pub struct Args {
     pub flags: FlagRules,
     pub format: String,
     pub lang: Lang,
+    /// Keep responses with quality flags in the estimates.
+    pub include_flagged: bool,
 }
 
 pub fn run(a: Args) -> Result<()> {
     let survey = definition::load_file(&a.survey)?;
     let file = a.responses.display().to_string();
     let f = std::fs::File::open(&a.responses).with_context(|| format!("opening {file}"))?;
-    let data = crate::dataset::read_csv(&survey, &file, std::io::BufReader::new(f))?;
+    let all = crate::dataset::read_csv(&survey, &file, std::io::BufReader::new(f))?;
+    let (data, excluded) = if a.include_flagged {
+        (all, stats::Exclusions::default())
+    } else {
+        all.without_flagged()
+    };
     let census = match &a.census {
         Some(p) => {
             let text =
@@ -60,7 +67,8 @@ pub fn run(a: Args) -> Result<()> {
         flags: a.flags,
         scores: ScorePreset::parse(&a.scores).context("unknown scores")?,
     };
-    let report = stats::analyse(&survey, &data, census.as_ref(), &opts)?;
+    let mut report = stats::analyse(&survey, &data, census.as_ref(), &opts)?;
+    report.excluded = excluded;
     let differences = match &a.compare {
         Some(spec) => {
             let (col, groups) = spec
@@ -248,6 +256,25 @@ fn write_table<W: Write>(
                 )
             },
             rk.max_margin_error
+        )?;
+    }
+    if r.excluded.responses > 0 {
+        let parts: Vec<String> = r
+            .excluded
+            .by_flag
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        writeln!(
+            out,
+            "{} {} ({}); {}",
+            lang.pick("已排除质量存疑问卷", "excluded flagged responses:"),
+            r.excluded.responses,
+            parts.join(", "),
+            lang.pick(
+                "用 --include-flagged 可计入",
+                "--include-flagged keeps them"
+            )
         )?;
     }
     if !r.districts_without_respondents.is_empty() {

@@ -8,6 +8,7 @@ use sha2::Sha256;
 
 use crate::answers::{self, FieldError, Outcome, RawAnswers};
 use crate::definition::Survey;
+use crate::quality;
 use crate::storage::{NewResponse, StorageError, Store, STATUS_COMPLETE, STATUS_SCREENED};
 
 /// How a response reached minyi.
@@ -151,6 +152,13 @@ pub fn submit(
             ),
         }]));
     }
+    let source_hash = keyed_hash(salt, &sub.source);
+    let started_at = sub.started_at.filter(|s| *s <= now.naive_utc());
+    let (quality_flags, pattern_hash) = if status == STATUS_COMPLETE {
+        flags(store, survey, &sub, answers, &source_hash, started_at, now)?
+    } else {
+        (String::new(), String::new())
+    };
     let new = NewResponse {
         survey_id: survey.id.clone(),
         definition_version: survey.version.clone(),
@@ -160,19 +168,67 @@ pub fn submit(
         district,
         channel: sub.channel.as_str().to_string(),
         status: status.to_string(),
-        started_at: sub.started_at.filter(|s| *s <= now.naive_utc()),
+        started_at,
         submitted_at: now.naive_utc(),
         answers: serde_json::Value::Object(answers.clone()).to_string(),
-        source_hash: keyed_hash(salt, &sub.source),
+        source_hash,
         device_hash: sub.device.as_deref().map(|d| keyed_hash(salt, d)),
         // Keys are namespaced per survey so two surveys cannot collide.
         submission_key: format!("{}:{key}", survey.id),
+        quality_flags,
+        pattern_hash,
     };
     let id = store.insert_response(&new)?;
     Ok(Stored {
         id,
         screened_out: status == STATUS_SCREENED,
     })
+}
+
+/// The quality flags of a complete response (see `quality`), and its answer pattern.
+fn flags(
+    store: &Store,
+    survey: &Survey,
+    sub: &Submission<'_>,
+    answers: &serde_json::Map<String, serde_json::Value>,
+    source_hash: &str,
+    started_at: Option<NaiveDateTime>,
+    now: DateTime<Utc>,
+) -> Result<(String, String), CollectError> {
+    let mut f = Vec::new();
+    let seconds = started_at.map(|s| (now.naive_utc() - s).num_milliseconds() as f64 / 1000.0);
+    let recent = if seconds.is_some() {
+        store.recent_durations(&survey.id, 400)?
+    } else {
+        Vec::new()
+    };
+    if quality::too_fast(survey, seconds, &recent) {
+        f.push(quality::TOO_FAST);
+    }
+    if quality::straight_lining(survey, answers) {
+        f.push(quality::STRAIGHT_LINING);
+    }
+    let since = |m: i64| now.naive_utc() - chrono::Duration::minutes(m);
+    if store.count_from_source(
+        &survey.id,
+        source_hash,
+        since(quality::BURST_WINDOW_MINUTES),
+    )? >= quality::BURST_LIMIT
+    {
+        f.push(quality::SOURCE_BURST);
+    }
+    let pattern = quality::pattern_hash(survey, answers);
+    let same = store.count_pattern(
+        &survey.id,
+        &pattern,
+        sub.collection_district,
+        sub.collection_community,
+        since(quality::PATTERN_WINDOW_MINUTES),
+    )?;
+    if same >= quality::PATTERN_LIMIT {
+        f.push(quality::REPEATED_PATTERN);
+    }
+    Ok((quality::join(&f), pattern))
 }
 
 type HmacSha256 = Hmac<Sha256>;

@@ -23,6 +23,7 @@ pub fn header(survey: &Survey) -> Vec<String> {
         "submitted_at",
         "collection_district",
         "community",
+        "quality_flags",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -62,6 +63,7 @@ pub fn write_csv<W: std::io::Write>(
             r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             r.collection_district.clone(),
             r.collection_community.clone().unwrap_or_default(),
+            r.quality_flags.clone(),
         ];
         if own_district_col {
             rec.push(r.district.clone());

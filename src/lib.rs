@@ -13,6 +13,7 @@ pub mod dataset;
 pub mod definition;
 pub mod export;
 pub mod qr;
+pub mod quality;
 pub mod report;
 pub mod stats;
 pub mod storage;

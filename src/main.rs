@@ -158,6 +158,10 @@ struct StatsArgs {
     max_cv: f64,
     #[arg(long, default_value = "table", value_parser = ["json", "csv", "table"])]
     format: String,
+    /// Keep responses with quality flags (too fast, straight-lining, bursts, repeated
+    /// patterns) in the estimates; by default they are left out and counted.
+    #[arg(long)]
+    include_flagged: bool,
     /// Language of names in the table.
     #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
     lang: String,
@@ -239,6 +243,7 @@ fn main() -> ExitCode {
             },
             format: a.format,
             lang: Lang::from_code(Some(&a.lang)),
+            include_flagged: a.include_flagged,
         }),
         Command::Report(a) => report(*a),
         Command::Synth {

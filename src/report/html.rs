@@ -332,6 +332,18 @@ pub fn methods(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Vec<String> {
             ),
         });
     }
+    if r.excluded.responses > 0 {
+        let parts: Vec<String> = r
+            .excluded
+            .by_flag
+            .iter()
+            .map(|(k, v)| format!("{} {v}", flag_name(k, l)))
+            .collect();
+        out.push(match l {
+            Lang::Zh => format!("质量控制：{}份问卷因质量标记未计入估计（{}），仍保存在数据库中。", r.excluded.responses, parts.join("，")),
+            Lang::En => format!("Quality control: {} flagged questionnaires are left out of the estimates ({}); they remain stored.", r.excluded.responses, parts.join(", ")),
+        });
+    }
     if let Some((lo, hi)) = r.trim {
         out.push(match l {
             Lang::Zh => {
@@ -355,4 +367,16 @@ pub fn methods(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Vec<String> {
         "This report reflects residents' own answers; the questionnaire never shows respondents any expected answer.",
     ).into());
     out
+}
+
+fn flag_name(f: &str, l: Lang) -> &str {
+    match f {
+        crate::quality::TOO_FAST => l.pick("答题过快", "too fast"),
+        crate::quality::STRAIGHT_LINING => l.pick("评分题全部相同", "identical ratings"),
+        crate::quality::SOURCE_BURST => l.pick("同一来源短时多次提交", "burst from one source"),
+        crate::quality::REPEATED_PATTERN => {
+            l.pick("同一调查点答案雷同", "repeated pattern at one place")
+        }
+        other => other,
+    }
 }

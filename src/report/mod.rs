@@ -108,7 +108,10 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     let s = input.survey;
     let l = input.lang;
     std::fs::create_dir_all(out).map_err(io(out))?;
-    let mut waves: Vec<String> = match input.data.extra.get("wave") {
+    // Flagged responses are kept in storage but left out of every figure, and counted.
+    let (all, excluded) = input.data.without_flagged();
+    let data = &all;
+    let mut waves: Vec<String> = match data.extra.get("wave") {
         Some(w) => w.iter().filter(|v| !v.is_empty()).cloned().collect(),
         None => vec![s.wave.to_string()],
     };
@@ -130,15 +133,19 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     opts.by = vec!["district".into()];
     let mut by_wave = Vec::new();
     for w in &waves {
-        let d = input.data.filter(&wave_rows(input.data, w));
-        by_wave.push((w.clone(), stats::analyse(s, &d, input.census, &opts)?));
+        let d = data.filter(&wave_rows(data, w));
+        let mut r = stats::analyse(s, &d, input.census, &opts)?;
+        if *w == wave {
+            r.excluded = excluded.clone();
+        }
+        by_wave.push((w.clone(), r));
     }
     let report = by_wave
         .iter()
         .find(|(w, _)| *w == wave)
         .map(|(_, r)| r.clone())
         .expect("wave present");
-    let current = input.data.filter(&wave_rows(input.data, &wave));
+    let current = data.filter(&wave_rows(data, &wave));
 
     // Changes against the previous wave: independent samples, so the variances add.
     let mut changes = Vec::new();

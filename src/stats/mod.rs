@@ -70,6 +70,30 @@ pub enum Column {
 pub const MISSING: u16 = u16::MAX;
 
 impl Dataset {
+    /// The rows without quality flags (the `quality_flags` column of an export), and
+    /// how many were left out for each flag. Data without that column are unchanged.
+    pub fn without_flagged(&self) -> (Dataset, Exclusions) {
+        let Some(flags) = self.extra.get("quality_flags") else {
+            return (self.clone(), Exclusions::default());
+        };
+        let mut ex = Exclusions::default();
+        let keep: Vec<bool> = flags
+            .iter()
+            .map(|f| {
+                let f = f.trim();
+                if f.is_empty() {
+                    return true;
+                }
+                ex.responses += 1;
+                for one in f.split(',') {
+                    *ex.by_flag.entry(one.trim().to_string()).or_default() += 1;
+                }
+                false
+            })
+            .collect();
+        (self.filter(&keep), ex)
+    }
+
     /// The rows where `keep` is true.
     pub fn filter(&self, keep: &[bool]) -> Dataset {
         let pick = |v: &Vec<u32>| {
@@ -137,6 +161,13 @@ impl Dataset {
     pub fn is_empty(&self) -> bool {
         self.district.is_empty()
     }
+}
+
+/// Responses left out of the estimates because of quality flags.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Exclusions {
+    pub responses: usize,
+    pub by_flag: BTreeMap<String, usize>,
 }
 
 /// What to compute.
@@ -216,6 +247,8 @@ pub struct Report {
     pub raking: Option<RakeReport>,
     /// Districts with no respondents: no figures for them, and city figures cover the others.
     pub districts_without_respondents: Vec<String>,
+    /// Flagged responses left out (filled in by the caller that removed them).
+    pub excluded: Exclusions,
     pub estimates: Vec<Estimate>,
 }
 
@@ -631,6 +664,7 @@ pub fn analyse(
             .filter(|(_, n)| **n == 0.0)
             .map(|(d, _)| d.code.clone())
             .collect(),
+        excluded: Exclusions::default(),
         estimates,
     })
 }

@@ -101,6 +101,8 @@ pub struct StoredResponse {
     pub source_hash: String,
     pub device_hash: Option<String>,
     pub submission_key: String,
+    pub quality_flags: String,
+    pub pattern_hash: String,
 }
 
 /// A response to append.
@@ -121,6 +123,8 @@ pub struct NewResponse {
     pub source_hash: String,
     pub device_hash: Option<String>,
     pub submission_key: String,
+    pub quality_flags: String,
+    pub pattern_hash: String,
 }
 
 /// Response status: a complete questionnaire, or one that screening ended.
@@ -234,6 +238,62 @@ impl Store {
             .select((responses::district, diesel::dsl::count_star()))
             .order(responses::district.asc())
             .load(&mut c)?)
+    }
+
+    /// Complete responses from one source since `since`.
+    pub fn count_from_source(
+        &self,
+        survey_id: &str,
+        source_hash: &str,
+        since: NaiveDateTime,
+    ) -> Result<i64> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::source_hash.eq(source_hash))
+            .filter(responses::submitted_at.ge(since))
+            .count()
+            .get_result(&mut c)?)
+    }
+
+    /// Responses with the same answer pattern at one collection point since `since`.
+    pub fn count_pattern(
+        &self,
+        survey_id: &str,
+        pattern_hash: &str,
+        district: &str,
+        community: Option<&str>,
+        since: NaiveDateTime,
+    ) -> Result<i64> {
+        let mut c = self.conn()?;
+        let q = responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::pattern_hash.eq(pattern_hash))
+            .filter(responses::collection_district.eq(district))
+            .filter(responses::submitted_at.ge(since))
+            .into_boxed();
+        let q = match community {
+            Some(cm) => q.filter(responses::collection_community.eq(cm)),
+            None => q.filter(responses::collection_community.is_null()),
+        };
+        Ok(q.count().get_result(&mut c)?)
+    }
+
+    /// Completion times (seconds) of the latest complete responses with a start stamp.
+    pub fn recent_durations(&self, survey_id: &str, limit: i64) -> Result<Vec<f64>> {
+        let mut c = self.conn()?;
+        let rows: Vec<(Option<NaiveDateTime>, NaiveDateTime)> = responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::status.eq(STATUS_COMPLETE))
+            .filter(responses::started_at.is_not_null())
+            .order(responses::id.desc())
+            .limit(limit)
+            .select((responses::started_at, responses::submitted_at))
+            .load(&mut c)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, e)| s.map(|s| (e - s).num_milliseconds() as f64 / 1000.0))
+            .collect())
     }
 
     /// Runs SQLite's own consistency check; `Ok(())` when the file is sound.

@@ -36,6 +36,8 @@ diesel::table! {
         source_hash -> Text,
         device_hash -> Nullable<Text>,
         submission_key -> Text,
+        quality_flags -> Text,
+        pattern_hash -> Text,
     }
 }
 

@@ -14,6 +14,8 @@ mod definitions;
 mod fault;
 /// QR codes decode to the right links; the CLI writes them.
 mod qr;
+/// Quality flags: set at submission, excluded from estimates, counted.
+mod quality;
 /// The resident's path through the HTML questionnaire.
 mod questionnaire;
 /// The briefing pack: files, workbook read back, summary.

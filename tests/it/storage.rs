@@ -52,6 +52,7 @@ fn export_has_the_stats_shape() {
             "submitted_at",
             "collection_district",
             "community",
+            "quality_flags",
             "age",
             "district",
             "aware",
@@ -66,11 +67,11 @@ fn export_has_the_stats_shape() {
         ]
     );
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
-    assert_eq!(&rows[0][7], "N");
-    assert_eq!(&rows[0][10], "a;b");
-    assert_eq!(&rows[1][7], "S");
-    assert_eq!(&rows[1][10], "", "a question not asked is empty (missing)");
-    assert_eq!(&rows[0][14], "12");
+    assert_eq!(&rows[0][8], "N");
+    assert_eq!(&rows[0][11], "a;b");
+    assert_eq!(&rows[1][8], "S");
+    assert_eq!(&rows[1][11], "", "a question not asked is empty (missing)");
+    assert_eq!(&rows[0][15], "12");
 }
 
 #[test]
