@@ -213,6 +213,7 @@ fn flags(
         &survey.id,
         source_hash,
         since(quality::BURST_WINDOW_MINUTES),
+        quality::BURST_LIMIT,
     )? >= quality::BURST_LIMIT
     {
         f.push(quality::SOURCE_BURST);
@@ -224,6 +225,7 @@ fn flags(
         sub.collection_district,
         sub.collection_community,
         since(quality::PATTERN_WINDOW_MINUTES),
+        quality::PATTERN_LIMIT,
     )?;
     if same >= quality::PATTERN_LIMIT {
         f.push(quality::REPEATED_PATTERN);

@@ -45,6 +45,70 @@ pub type Result<T> = std::result::Result<T, StorageError>;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<ConnectionManager<SqliteConnection>>,
+    writer: std::sync::mpsc::Sender<WriteJob>,
+}
+
+/// A response for the writer, and where to send its outcome.
+type WriteJob = (NewResponse, std::sync::mpsc::Sender<Result<i64>>);
+
+/// Most responses committed in one transaction.
+const BATCH: usize = 256;
+
+/// The single writer: SQLite admits one writer at a time, so instead of many pooled
+/// connections queueing on the file lock (busy_timeout sleeps), one thread takes
+/// whatever has arrived, commits it in one transaction and only then answers each
+/// caller. A caller is acknowledged only after its row is durable; a duplicate key
+/// fails alone (a savepoint per row), not the whole batch.
+fn run_writer(
+    mut conn: PooledConnection<ConnectionManager<SqliteConnection>>,
+    jobs: std::sync::mpsc::Receiver<WriteJob>,
+) {
+    use diesel::connection::Connection;
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut results: Vec<Result<i64>> = Vec::with_capacity(batch.len());
+        let outcome = conn.transaction::<_, diesel::result::Error, _>(|c| {
+            results.clear();
+            for (r, _) in &batch {
+                let one = c.transaction::<i64, diesel::result::Error, _>(|c| {
+                    diesel::insert_into(responses::table)
+                        .values(r)
+                        .returning(responses::id)
+                        .get_result(c)
+                });
+                results.push(match one {
+                    Ok(id) => Ok(id),
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => Err(StorageError::Duplicate),
+                    Err(e) => return Err(e),
+                });
+            }
+            Ok(())
+        });
+        match outcome {
+            Ok(()) => {
+                for ((_, reply), res) in batch.into_iter().zip(results) {
+                    let _ = reply.send(res);
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for (_, reply) in batch {
+                    let _ = reply.send(Err(StorageError::Query(
+                        diesel::result::Error::QueryBuilderError(msg.clone().into()),
+                    )));
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -147,8 +211,17 @@ impl Store {
             .connection_timeout(Duration::from_secs(10))
             .connection_customizer(Box::new(SqlitePragmas))
             .build(manager)?;
-        let store = Store { pool };
+        let (tx, rx) = std::sync::mpsc::channel::<WriteJob>();
+        let store = Store {
+            pool: pool.clone(),
+            writer: tx,
+        };
         store.migrate()?;
+        let conn = pool.get()?;
+        std::thread::Builder::new()
+            .name("minyi-writer".into())
+            .spawn(move || run_writer(conn, rx))
+            .map_err(|e| StorageError::Migration(format!("cannot start the writer thread: {e}")))?;
         Ok(store)
     }
 
@@ -203,19 +276,11 @@ impl Store {
     /// Appends a response. A repeated `submission_key` is `StorageError::Duplicate`
     /// and stores nothing.
     pub fn insert_response(&self, r: &NewResponse) -> Result<i64> {
-        let mut c = self.conn()?;
-        match diesel::insert_into(responses::table)
-            .values(r)
-            .returning(responses::id)
-            .get_result(&mut c)
-        {
-            Ok(id) => Ok(id),
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => Err(StorageError::Duplicate),
-            Err(e) => Err(e.into()),
-        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let gone =
+            || StorageError::Migration("the database writer has stopped; restart minyi".into());
+        self.writer.send((r.clone(), tx)).map_err(|_| gone())?;
+        rx.recv().map_err(|_| gone())?
     }
 
     /// All responses of a survey, oldest first.
@@ -240,23 +305,30 @@ impl Store {
             .load(&mut c)?)
     }
 
-    /// Complete responses from one source since `since`.
+    /// Responses from one source since `since`, counted up to `cap` (the caller only
+    /// needs to know whether a threshold is reached; an uncapped count would grow with
+    /// every response from a busy shared address).
     pub fn count_from_source(
         &self,
         survey_id: &str,
         source_hash: &str,
         since: NaiveDateTime,
+        cap: i64,
     ) -> Result<i64> {
         let mut c = self.conn()?;
-        Ok(responses::table
+        let ids: Vec<i64> = responses::table
             .filter(responses::survey_id.eq(survey_id))
             .filter(responses::source_hash.eq(source_hash))
             .filter(responses::submitted_at.ge(since))
-            .count()
-            .get_result(&mut c)?)
+            .select(responses::id)
+            .limit(cap)
+            .load(&mut c)?;
+        Ok(ids.len() as i64)
     }
 
-    /// Responses with the same answer pattern at one collection point since `since`.
+    /// Responses with the same answer pattern at one collection point since `since`,
+    /// counted up to `cap`.
+    #[allow(clippy::too_many_arguments)]
     pub fn count_pattern(
         &self,
         survey_id: &str,
@@ -264,6 +336,7 @@ impl Store {
         district: &str,
         community: Option<&str>,
         since: NaiveDateTime,
+        cap: i64,
     ) -> Result<i64> {
         let mut c = self.conn()?;
         let q = responses::table
@@ -276,7 +349,8 @@ impl Store {
             Some(cm) => q.filter(responses::collection_community.eq(cm)),
             None => q.filter(responses::collection_community.is_null()),
         };
-        Ok(q.count().get_result(&mut c)?)
+        let ids: Vec<i64> = q.select(responses::id).limit(cap).load(&mut c)?;
+        Ok(ids.len() as i64)
     }
 
     /// Completion times (seconds) of the latest complete responses with a start stamp.

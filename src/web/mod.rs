@@ -68,6 +68,7 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
             routes![
                 index,
                 health,
+                health_post,
                 questionnaire::form_district,
                 questionnaire::form_community,
                 questionnaire::post_district,
@@ -260,6 +261,17 @@ fn health(app: &State<App>) -> (Status, &'static str) {
     match app.store.integrity_check() {
         Ok(_) => (Status::Ok, "ok"),
         Err(_) => (Status::ServiceUnavailable, "database unavailable"),
+    }
+}
+
+/// Accepts and discards a small form: a cheap POST for load balancers' checks and the
+/// baseline of the load benchmark (`scripts/load.sh`).
+#[rocket::post("/healthz", data = "<data>")]
+async fn health_post(data: rocket::data::Data<'_>) -> (Status, &'static str) {
+    use rocket::data::ToByteUnit;
+    match data.open(8.kibibytes()).into_bytes().await {
+        Ok(b) if b.is_complete() => (Status::Ok, "ok"),
+        _ => (Status::PayloadTooLarge, "too large"),
     }
 }
 
