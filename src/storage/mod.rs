@@ -7,6 +7,7 @@
 pub mod schema;
 
 use chrono::{NaiveDateTime, Utc};
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
@@ -19,10 +20,28 @@ use crate::definition::Survey;
 use schema::{definitions, responses, survey_salts};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection type for both backends; the variant comes from the URL's scheme.
+/// Code that differs by backend is a `match` on this enum, here and nowhere else.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+type Manager = ConnectionManager<AnyConn>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    #[error("unsupported database URL `{0}`: use sqlite://path/to/file.sqlite3 (PostgreSQL URLs are not supported by this version)")]
+    #[error("unsupported database URL `{0}`: use sqlite://path/to/file.sqlite3 or postgres://user@host/database")]
     UnsupportedUrl(String),
     #[error("cannot create the database directory {path}: {source}")]
     CreateDir {
@@ -44,7 +63,7 @@ pub type Result<T> = std::result::Result<T, StorageError>;
 /// Where responses live: a pool of connections to one database.
 #[derive(Clone)]
 pub struct Store {
-    pool: Pool<ConnectionManager<SqliteConnection>>,
+    pool: Pool<Manager>,
     writer: std::sync::mpsc::Sender<WriteJob>,
 }
 
@@ -59,10 +78,7 @@ const BATCH: usize = 256;
 /// whatever has arrived, commits it in one transaction and only then answers each
 /// caller. A caller is acknowledged only after its row is durable; a duplicate key
 /// fails alone (a savepoint per row), not the whole batch.
-fn run_writer(
-    mut conn: PooledConnection<ConnectionManager<SqliteConnection>>,
-    jobs: std::sync::mpsc::Receiver<WriteJob>,
-) {
+fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiver<WriteJob>) {
     use diesel::connection::Connection;
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
@@ -76,11 +92,15 @@ fn run_writer(
         let outcome = conn.transaction::<_, diesel::result::Error, _>(|c| {
             results.clear();
             for (r, _) in &batch {
-                let one = c.transaction::<i64, diesel::result::Error, _>(|c| {
-                    diesel::insert_into(responses::table)
+                let one = c.transaction::<i64, diesel::result::Error, _>(|c| match &mut **c {
+                    AnyConn::Sqlite(c) => diesel::insert_into(responses::table)
                         .values(r)
                         .returning(responses::id)
-                        .get_result(c)
+                        .get_result(c),
+                    AnyConn::Postgres(c) => diesel::insert_into(responses::table)
+                        .values(r)
+                        .returning(responses::id)
+                        .get_result(c),
                 });
                 results.push(match one {
                     Ok(id) => Ok(id),
@@ -114,11 +134,11 @@ fn run_writer(
 #[derive(Debug)]
 struct SqlitePragmas;
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(
-        &self,
-        conn: &mut SqliteConnection,
-    ) -> std::result::Result<(), diesel::r2d2::Error> {
+impl CustomizeConnection<AnyConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut AnyConn) -> std::result::Result<(), diesel::r2d2::Error> {
+        let AnyConn::Sqlite(conn) = conn else {
+            return Ok(());
+        };
         // busy_timeout: writers wait for each other instead of failing with SQLITE_BUSY.
         // synchronous=NORMAL is durable under WAL against process crashes; a power loss can
         // lose the last transactions but never corrupt the file.
@@ -131,19 +151,19 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
     }
 }
 
-/// Accepts `sqlite://relative/or/absolute/path`, `sqlite:path` or a bare file path.
-fn sqlite_path(url: &str) -> Result<PathBuf> {
-    if url.starts_with("postgres://")
-        || url.starts_with("postgresql://")
-        || url.contains("://") && !url.starts_with("sqlite://")
-    {
+/// `postgres://…` / `postgresql://…`, or `sqlite://path`, `sqlite:path` or a bare path.
+fn target(url: &str) -> Result<Target> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Target::Postgres(url.to_string()));
+    }
+    if url.contains("://") && !url.starts_with("sqlite://") {
         return Err(StorageError::UnsupportedUrl(url.to_string()));
     }
     let p = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url);
-    Ok(PathBuf::from(p))
+    Ok(Target::Sqlite(PathBuf::from(p)))
 }
 
 /// A stored response as read back.
@@ -198,14 +218,20 @@ pub const STATUS_SCREENED: &str = "screened_out";
 impl Store {
     /// Opens (creating if needed) the database and brings its schema up to date.
     pub fn open(url: &str) -> Result<Store> {
-        let path = sqlite_path(url)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StorageError::CreateDir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
-        let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
+        let manager = match target(url)? {
+            Target::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|source| StorageError::CreateDir {
+                        path: dir.to_path_buf(),
+                        source,
+                    })?;
+                }
+                // MultiConnection tries PostgreSQL first; a bare path is no libpq
+                // connection string, so it falls through to SQLite at once.
+                Manager::new(path.to_string_lossy())
+            }
+            Target::Postgres(u) => Manager::new(u),
+        };
         let pool = Pool::builder()
             .max_size(8)
             .connection_timeout(Duration::from_secs(10))
@@ -225,33 +251,62 @@ impl Store {
         Ok(store)
     }
 
-    fn conn(&self) -> Result<PooledConnection<ConnectionManager<SqliteConnection>>> {
+    /// Whether this store is PostgreSQL (else SQLite).
+    pub fn is_postgres(&self) -> Result<bool> {
+        Ok(matches!(*self.conn()?, AnyConn::Postgres(_)))
+    }
+
+    fn conn(&self) -> Result<PooledConnection<Manager>> {
         Ok(self.pool.get()?)
     }
 
     fn migrate(&self) -> Result<()> {
         let mut c = self.conn()?;
-        // WAL lets readers (dashboards, exports) run while a submission commits.
-        diesel::sql_query("PRAGMA journal_mode = WAL;")
-            .execute(&mut c)
-            .map_err(|e| StorageError::Migration(e.to_string()))?;
-        c.run_pending_migrations(SQLITE_MIGRATIONS)
-            .map_err(|e| StorageError::Migration(e.to_string()))?;
+        let err = |e: &dyn std::fmt::Display| StorageError::Migration(e.to_string());
+        match &mut *c {
+            AnyConn::Sqlite(c) => {
+                // WAL lets readers (dashboards, exports) run while a submission commits.
+                diesel::sql_query("PRAGMA journal_mode = WAL;")
+                    .execute(c)
+                    .map_err(|e| err(&e))?;
+                c.run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| err(&*e))?;
+            }
+            AnyConn::Postgres(c) => {
+                // Several `minyi serve` processes may start at once: one migrates, the
+                // others wait for it.
+                diesel::sql_query("SELECT pg_advisory_lock(727100)")
+                    .execute(c)
+                    .map_err(|e| err(&e))?;
+                let r = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+                diesel::sql_query("SELECT pg_advisory_unlock(727100)")
+                    .execute(c)
+                    .map_err(|e| err(&e))?;
+                r.map_err(|e| err(&*e))?;
+            }
+        }
         Ok(())
     }
 
     /// Archives a definition version (idempotent).
     pub fn register_definition(&self, s: &Survey) -> Result<()> {
         let mut c = self.conn()?;
-        diesel::insert_or_ignore_into(definitions::table)
-            .values((
-                definitions::survey_id.eq(&s.id),
-                definitions::version.eq(&s.version),
-                definitions::wave.eq(s.wave as i32),
-                definitions::source.eq(&s.source_text),
-                definitions::loaded_at.eq(Utc::now().naive_utc()),
-            ))
-            .execute(&mut c)?;
+        let row = (
+            definitions::survey_id.eq(&s.id),
+            definitions::version.eq(&s.version),
+            definitions::wave.eq(s.wave as i32),
+            definitions::source.eq(&s.source_text),
+            definitions::loaded_at.eq(Utc::now().naive_utc()),
+        );
+        match &mut *c {
+            AnyConn::Sqlite(c) => diesel::insert_or_ignore_into(definitions::table)
+                .values(row)
+                .execute(c)?,
+            AnyConn::Postgres(c) => diesel::insert_into(definitions::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        };
         Ok(())
     }
 
@@ -260,13 +315,21 @@ impl Store {
         let mut c = self.conn()?;
         let mut bytes = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut bytes);
-        diesel::insert_or_ignore_into(survey_salts::table)
-            .values((
-                survey_salts::survey_id.eq(survey_id),
-                survey_salts::salt.eq(hex::encode(bytes)),
-                survey_salts::created_at.eq(Utc::now().naive_utc()),
-            ))
-            .execute(&mut c)?;
+        let row = (
+            survey_salts::survey_id.eq(survey_id),
+            survey_salts::salt.eq(hex::encode(bytes)),
+            survey_salts::created_at.eq(Utc::now().naive_utc()),
+        );
+        // Two processes may create it at once: the first one wins, both read it back.
+        match &mut *c {
+            AnyConn::Sqlite(c) => diesel::insert_or_ignore_into(survey_salts::table)
+                .values(row)
+                .execute(c)?,
+            AnyConn::Postgres(c) => diesel::insert_into(survey_salts::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        };
         Ok(survey_salts::table
             .find(survey_id)
             .select(survey_salts::salt)
@@ -370,7 +433,7 @@ impl Store {
             .collect())
     }
 
-    /// Runs SQLite's own consistency check; `Ok(())` when the file is sound.
+    /// Runs the database's consistency check: `["ok"]` when sound.
     pub fn integrity_check(&self) -> Result<Vec<String>> {
         #[derive(QueryableByName)]
         struct Row {
@@ -378,8 +441,17 @@ impl Store {
             integrity_check: String,
         }
         let mut c = self.conn()?;
-        let rows: Vec<Row> = diesel::sql_query("PRAGMA integrity_check").load(&mut c)?;
-        Ok(rows.into_iter().map(|r| r.integrity_check).collect())
+        match &mut *c {
+            AnyConn::Sqlite(c) => {
+                let rows: Vec<Row> = diesel::sql_query("PRAGMA integrity_check").load(c)?;
+                Ok(rows.into_iter().map(|r| r.integrity_check).collect())
+            }
+            // PostgreSQL checks its own pages; a round trip proves the server answers.
+            AnyConn::Postgres(c) => {
+                let rows: Vec<Row> = diesel::sql_query("SELECT 'ok' AS integrity_check").load(c)?;
+                Ok(rows.into_iter().map(|r| r.integrity_check).collect())
+            }
+        }
     }
 
     /// Tries to alter a stored response; used by tests to prove the database refuses.
@@ -393,10 +465,17 @@ impl Store {
     }
 }
 
-/// The file a `sqlite://` URL points at (for messages).
+/// What a database URL points at, for messages (a PostgreSQL password is not shown).
 pub fn describe_url(url: &str) -> String {
-    match sqlite_path(url) {
-        Ok(p) => format!("SQLite file {}", display_abs(&p)),
+    match target(url) {
+        Ok(Target::Sqlite(p)) => format!("SQLite file {}", display_abs(&p)),
+        Ok(Target::Postgres(u)) => {
+            let shown = match (u.find("://"), u.find('@')) {
+                (Some(a), Some(b)) if b > a => format!("{}{}", &u[..a + 3], &u[b + 1..]),
+                _ => u.clone(),
+            };
+            format!("PostgreSQL {shown}")
+        }
         Err(_) => url.to_string(),
     }
 }

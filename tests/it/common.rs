@@ -14,6 +14,44 @@ pub struct TestApp {
     pub client: Client,
     pub store: Store,
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL schema of this test, dropped with it.
+    pg: Option<(String, String)>,
+}
+
+/// With `MINYI_TEST_DATABASE_URL=postgres://…` every `TestApp` runs on PostgreSQL, each
+/// in a schema of its own; without it, on a temporary SQLite file.
+pub fn test_database(dir: &Path) -> (String, Option<(String, String)>) {
+    match std::env::var("MINYI_TEST_DATABASE_URL") {
+        Ok(base) if base.starts_with("postgres") => {
+            use diesel::{Connection, RunQueryDsl};
+            let schema = format!("t_{}", minyi::collect::new_submission_key());
+            let mut c = diesel::pg::PgConnection::establish(&base)
+                .expect("MINYI_TEST_DATABASE_URL must reach PostgreSQL");
+            diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+                .execute(&mut c)
+                .unwrap();
+            let sep = if base.contains('?') { '&' } else { '?' };
+            (
+                format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+                Some((base, schema)),
+            )
+        }
+        _ => (
+            format!("sqlite://{}", dir.join("db/minyi.sqlite3").display()),
+            None,
+        ),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg {
+            use diesel::{Connection, RunQueryDsl};
+            if let Ok(mut c) = diesel::pg::PgConnection::establish(base) {
+                let _ = diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE")).execute(&mut c);
+            }
+        }
+    }
 }
 
 /// Copies definition files (and their census files) into a fresh surveys directory.
@@ -58,11 +96,16 @@ impl TestApp {
     pub fn with(files: &[&str]) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let surveys = minyi::definition::load_dir(&surveys_dir(dir.path(), files)).unwrap();
-        let url = format!("sqlite://{}", dir.path().join("db/minyi.sqlite3").display());
+        let (url, pg) = test_database(dir.path());
         let store = Store::open(&url).unwrap();
         let app = App::new(surveys, store.clone(), "http://minyi.test".into()).unwrap();
         let client = Client::tracked(minyi::web::rocket(figment(), app)).unwrap();
-        TestApp { client, store, dir }
+        TestApp {
+            client,
+            store,
+            dir,
+            pg,
+        }
     }
 
     /// Another browser (no cookies) on the same server and database.

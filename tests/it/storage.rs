@@ -95,11 +95,15 @@ fn reopening_keeps_data_and_salt() {
 }
 
 #[test]
-fn postgres_url_is_refused_clearly() {
-    let err = minyi::storage::Store::open("postgres://root@127.0.0.1/test")
+fn unknown_database_url_is_refused_clearly() {
+    let err = minyi::storage::Store::open("mysql://root@127.0.0.1/test")
         .err()
         .unwrap();
-    assert!(err.to_string().contains("use sqlite://"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("use sqlite://path/to/file.sqlite3 or postgres://"),
+        "{err}"
+    );
 }
 
 #[test]
