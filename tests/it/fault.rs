@@ -13,11 +13,15 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    free_ports::<1>()[0]
+}
+
+/// Distinct free ports (all held open until chosen, so they cannot repeat).
+fn free_ports<const N: usize>() -> [u16; N] {
+    let held: Vec<std::net::TcpListener> = (0..N)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    std::array::from_fn(|i| held[i].local_addr().unwrap().port())
 }
 
 fn serve(dir: &Path, port: u16, db: &str) -> Child {
@@ -145,4 +149,67 @@ fn kill_9_loses_no_acknowledged_response() {
     );
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+/// Two `minyi serve` processes on different ports share one database (PostgreSQL when
+/// MINYI_TEST_DATABASE_URL is set, else one SQLite file): both accept submissions
+/// concurrently, every acknowledged one is stored once, and a submission key used at one
+/// server is refused at the other.
+#[test]
+fn two_servers_share_one_database() {
+    let dir = tempfile::tempdir().unwrap();
+    surveys_dir(dir.path(), &[&format!("{FIXTURES}/mini.toml")]);
+    let (db, pg) = test_database(dir.path());
+    let [pa, pb] = free_ports::<2>();
+    let mut a = serve(dir.path(), pa, &db);
+    let mut b = serve(dir.path(), pb, &db);
+    wait_ready(pa);
+    wait_ready(pb);
+    let body = |key: &str| {
+        format!(
+            r#"{{"district":"N","submission_key":"{key}","answers":{{"age":"old","district":"S","aware":"yes","joined":"2","quiz":"y","sat":"4","sex":"m"}}}}"#
+        )
+    };
+    let workers: Vec<_> = [pa, pb, pa, pb]
+        .into_iter()
+        .enumerate()
+        .map(|(t, port)| {
+            std::thread::spawn(move || {
+                let mut ok = 0;
+                for i in 0..150 {
+                    let b = format!(r#"{{"district":"N","submission_key":"p{t}-{i}","answers":{{"age":"old","district":"S","aware":"yes","joined":"2","quiz":"y","sat":"4","sex":"m"}}}}"#);
+                    if request(port, "POST", "/api/surveys/mini/responses", &b) == Some(201) {
+                        ok += 1;
+                    }
+                }
+                ok
+            })
+        })
+        .collect();
+    let acked: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert_eq!(acked, 600, "every submission acknowledged");
+    // A key first used at server A is a duplicate at server B.
+    assert_eq!(
+        request(pa, "POST", "/api/surveys/mini/responses", &body("shared")),
+        Some(201)
+    );
+    assert_eq!(
+        request(pb, "POST", "/api/surveys/mini/responses", &body("shared")),
+        Some(409)
+    );
+    let store = minyi::storage::Store::open(&db).unwrap();
+    assert_eq!(store.responses("mini").unwrap().len(), 601);
+    let by_district = store.count_by_district("mini").unwrap();
+    assert_eq!(by_district, vec![("S".to_string(), 601)]);
+    for s in [&mut a, &mut b] {
+        s.kill().unwrap();
+        s.wait().unwrap();
+    }
+    if let Some((base, schema)) = pg {
+        use diesel::{Connection, RunQueryDsl};
+        let mut c = diesel::pg::PgConnection::establish(&base).unwrap();
+        diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&mut c)
+            .unwrap();
+    }
 }
