@@ -44,6 +44,17 @@ pub fn write_csv<W: std::io::Write>(
     rows: &[StoredResponse],
     out: W,
 ) -> Result<usize, ExportError> {
+    write_csv_with(survey, rows, &[], out)
+}
+
+/// As [`write_csv`], marking the `superseded` response ids with the flag `superseded`
+/// (so every estimate leaves them out and counts them).
+pub fn write_csv_with<W: std::io::Write>(
+    survey: &Survey,
+    rows: &[StoredResponse],
+    superseded: &[i64],
+    out: W,
+) -> Result<usize, ExportError> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header(survey))?;
     let own_district_col = survey
@@ -63,7 +74,15 @@ pub fn write_csv<W: std::io::Write>(
             r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             r.collection_district.clone(),
             r.collection_community.clone().unwrap_or_default(),
-            r.quality_flags.clone(),
+            if superseded.contains(&r.id) {
+                if r.quality_flags.is_empty() {
+                    "superseded".to_string()
+                } else {
+                    format!("{},superseded", r.quality_flags)
+                }
+            } else {
+                r.quality_flags.clone()
+            },
         ];
         if own_district_col {
             rec.push(r.district.clone());

@@ -62,6 +62,18 @@ enum Command {
     },
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Mark a stored response as superseded, with the reason (it stays stored and leaves
+    /// every estimate). Responses are never edited or deleted.
+    Supersede {
+        #[arg(long)]
+        survey: String,
+        /// The response id (`response_id` in the export).
+        #[arg(long)]
+        response: i64,
+        /// Why, in words an auditor can follow (at least 10 characters).
+        #[arg(long)]
+        reason: String,
+    },
     /// Weighted rates, means and satisfaction indices with confidence intervals.
     ///
     /// Example: minyi stats --survey surveys/civility-2026.toml --responses export.csv
@@ -221,6 +233,24 @@ fn main() -> ExitCode {
         } => qr(&survey, base_url, &out, Lang::from_code(Some(&lang))),
         Command::Export { survey, out } => export(&survey, &out),
         Command::Migrate => migrate(),
+        Command::Supersede {
+            survey,
+            response,
+            reason,
+        } => (|| {
+            if reason.trim().chars().count() < 10 {
+                bail!("--reason must say why in at least 10 characters");
+            }
+            let (_, cfg) = load_config()?;
+            let s = find_survey(&cfg, &survey)?;
+            Store::open(&cfg.database_url)?.supersede(&s.id, response, reason.trim())?;
+            println!(
+                "response {response} of `{}` is superseded: {}",
+                s.id,
+                reason.trim()
+            );
+            Ok(())
+        })(),
         Command::Stats(a) => minyi::cli_stats::run(minyi::cli_stats::Args {
             survey: a.survey,
             responses: a.responses,
@@ -508,8 +538,13 @@ fn report(a: ReportArgs) -> Result<()> {
         None => {
             let store = Store::open(&cfg.database_url)?;
             let rows = store.responses(&survey.id)?;
+            let superseded: Vec<i64> = store
+                .superseded(&survey.id)?
+                .into_iter()
+                .map(|x| x.0)
+                .collect();
             let mut csv = Vec::new();
-            minyi::export::write_csv(&survey, &rows, &mut csv)?;
+            minyi::export::write_csv_with(&survey, &rows, &superseded, &mut csv)?;
             minyi::dataset::read_csv(&survey, "database", csv.as_slice())?
         }
     };

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::definition::Survey;
-use schema::{definitions, responses, survey_salts};
+use schema::{definitions, responses, supersessions, survey_salts};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -56,6 +56,10 @@ pub enum StorageError {
     Query(#[from] diesel::result::Error),
     #[error("this submission was already stored")]
     Duplicate,
+    #[error("response {0} does not exist in survey `{1}`")]
+    NoSuchResponse(i64, String),
+    #[error("response {0} was already superseded")]
+    AlreadySuperseded(i64),
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;
@@ -452,6 +456,45 @@ impl Store {
                 Ok(rows.into_iter().map(|r| r.integrity_check).collect())
             }
         }
+    }
+
+    /// Marks a response as superseded (it stays stored, and leaves every estimate),
+    /// recording why. The only "correction" minyi allows.
+    pub fn supersede(&self, survey_id: &str, id: i64, reason: &str) -> Result<()> {
+        let mut c = self.conn()?;
+        let exists: i64 = responses::table
+            .filter(responses::id.eq(id))
+            .filter(responses::survey_id.eq(survey_id))
+            .count()
+            .get_result(&mut c)?;
+        if exists == 0 {
+            return Err(StorageError::NoSuchResponse(id, survey_id.to_string()));
+        }
+        match diesel::insert_into(supersessions::table)
+            .values((
+                supersessions::response_id.eq(id),
+                supersessions::reason.eq(reason),
+                supersessions::superseded_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(&mut c)
+        {
+            Ok(_) => Ok(()),
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => Err(StorageError::AlreadySuperseded(id)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Superseded responses of a survey: (id, reason).
+    pub fn superseded(&self, survey_id: &str) -> Result<Vec<(i64, String)>> {
+        let mut c = self.conn()?;
+        Ok(supersessions::table
+            .inner_join(responses::table)
+            .filter(responses::survey_id.eq(survey_id))
+            .select((supersessions::response_id, supersessions::reason))
+            .load(&mut c)?)
     }
 
     /// Tries to alter a stored response; used by tests to prove the database refuses.

@@ -41,4 +41,13 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(definitions, survey_salts, responses);
+diesel::table! {
+    supersessions (response_id) {
+        response_id -> BigInt,
+        reason -> Text,
+        superseded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(supersessions -> responses (response_id));
+diesel::allow_tables_to_appear_in_same_query!(definitions, survey_salts, responses, supersessions);

@@ -199,3 +199,49 @@ fn export_round_trips_into_stats() {
     .unwrap_err();
     assert!(err.to_string().contains("has no respondents"), "{err}");
 }
+
+#[test]
+fn superseding_keeps_the_row_and_leaves_the_estimates() {
+    let app = TestApp::new();
+    for d in ["N", "S"] {
+        assert_eq!(
+            app.submit_as_new_browser(
+                &format!("/s/mini/{d}"),
+                &MINI_OK.replace("district=N", &format!("district={d}"))
+            ),
+            Status::SeeOther
+        );
+    }
+    let rows = app.rows("mini");
+    app.store
+        .supersede("mini", rows[0].id, "entered twice by the kiosk operator")
+        .unwrap();
+    let again = app
+        .store
+        .supersede("mini", rows[0].id, "again")
+        .unwrap_err();
+    assert!(again.to_string().contains("already superseded"), "{again}");
+    let missing = app
+        .store
+        .supersede("mini", 99_999, "no such row")
+        .unwrap_err();
+    assert!(missing.to_string().contains("does not exist"), "{missing}");
+    assert_eq!(app.rows("mini").len(), 2, "nothing deleted");
+    let sup: Vec<i64> = app
+        .store
+        .superseded("mini")
+        .unwrap()
+        .into_iter()
+        .map(|x| x.0)
+        .collect();
+    assert_eq!(sup, [rows[0].id]);
+    let survey =
+        minyi::definition::load_file(std::path::Path::new(&format!("{FIXTURES}/mini.toml")))
+            .unwrap();
+    let mut out = Vec::new();
+    minyi::export::write_csv_with(&survey, &app.rows("mini"), &sup, &mut out).unwrap();
+    let data = minyi::dataset::read_csv(&survey, "x.csv", out.as_slice()).unwrap();
+    let (kept, ex) = data.without_flagged();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(ex.by_flag.get("superseded"), Some(&1));
+}

@@ -1,0 +1,3 @@
+DROP TRIGGER supersessions_no_delete;
+DROP TRIGGER supersessions_no_update;
+DROP TABLE supersessions;
