@@ -20,6 +20,21 @@ pub struct AppConfig {
     /// Env: `ROCKET_BASE_URL`.
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Submissions allowed per minute from one network address (a quarter of it at
+    /// once). Generous: many residents share an address. Env: `ROCKET_RATE_PER_SOURCE_PER_MINUTE`.
+    #[serde(default = "default_per_source")]
+    pub rate_per_source_per_minute: u32,
+    /// Submissions allowed per minute from one browser fingerprint.
+    /// Env: `ROCKET_RATE_PER_DEVICE_PER_MINUTE`.
+    #[serde(default = "default_per_device")]
+    pub rate_per_device_per_minute: u32,
+}
+
+fn default_per_source() -> u32 {
+    crate::web::DEFAULT_PER_SOURCE
+}
+fn default_per_device() -> u32 {
+    crate::web::DEFAULT_PER_DEVICE
 }
 
 fn default_db() -> String {
@@ -35,6 +50,8 @@ impl Default for AppConfig {
             database_url: default_db(),
             surveys_dir: default_surveys(),
             base_url: None,
+            rate_per_source_per_minute: default_per_source(),
+            rate_per_device_per_minute: default_per_device(),
         }
     }
 }

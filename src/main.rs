@@ -406,7 +406,12 @@ fn serve() -> Result<()> {
             );
         }
     }
-    let app = minyi::web::App::new(surveys, store, base).context("preparing the surveys")?;
+    let app = minyi::web::App::new(surveys, store, base)
+        .context("preparing the surveys")?
+        .with_limits(
+            cfg.rate_per_source_per_minute,
+            cfg.rate_per_device_per_minute,
+        );
     rocket::execute(async move { minyi::web::rocket(figment, app).launch().await })
         .map(|_| ())
         .map_err(|e| anyhow::anyhow!("the server stopped: {e}"))

@@ -246,7 +246,24 @@ impl Store {
             pool: pool.clone(),
             writer: tx,
         };
-        store.migrate()?;
+        // Two processes starting on one SQLite file can collide while the first one
+        // migrates (the schema changes under the second); the second simply retries.
+        let mut attempt = 0;
+        loop {
+            match store.migrate() {
+                Ok(()) => break,
+                Err(e)
+                    if attempt < 20
+                        && ["locked", "schema", "already exists"]
+                            .iter()
+                            .any(|m| e.to_string().contains(m)) =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(100 * attempt));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         let conn = pool.get()?;
         std::thread::Builder::new()
             .name("minyi-writer".into())
@@ -273,8 +290,14 @@ impl Store {
                 diesel::sql_query("PRAGMA journal_mode = WAL;")
                     .execute(c)
                     .map_err(|e| err(&e))?;
-                c.run_pending_migrations(SQLITE_MIGRATIONS)
-                    .map_err(|e| err(&*e))?;
+                // One process migrates at a time: the exclusive lock makes a second
+                // process starting on the same file wait, then find nothing to do.
+                c.exclusive_transaction(|c| {
+                    c.run_pending_migrations(SQLITE_MIGRATIONS)
+                        .map(|_| ())
+                        .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))
+                })
+                .map_err(|e| err(&e))?;
             }
             AnyConn::Postgres(c) => {
                 // Several `minyi serve` processes may start at once: one migrates, the

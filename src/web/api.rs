@@ -30,10 +30,22 @@ struct ApiSubmission {
     answers: Map<String, Value>,
 }
 
-type ApiResult = (Status, Json<Value>);
+/// A JSON answer, with `Retry-After` when a rate limit was hit.
+pub struct ApiResult(Status, Json<Value>, Option<u64>);
+
+impl<'r> rocket::response::Responder<'r, 'static> for ApiResult {
+    fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        let mut r = rocket::response::Response::build_from(self.1.respond_to(req)?);
+        r.status(self.0);
+        if let Some(s) = self.2 {
+            r.header(rocket::http::Header::new("Retry-After", s.to_string()));
+        }
+        r.ok()
+    }
+}
 
 fn error(status: Status, message: impl Into<String>) -> ApiResult {
-    (status, Json(json!({ "error": message.into() })))
+    ApiResult(status, Json(json!({ "error": message.into() })), None)
 }
 
 #[post("/api/surveys/<survey>/responses", data = "<data>")]
@@ -54,6 +66,9 @@ pub async fn post_response(
             format!("survey `{survey}` does not exist"),
         );
     };
+    if let Err(e) = app.throttle(&s.id, &client, false, Lang::En) {
+        return ApiResult(e.status, Json(json!({ "error": e.detail })), e.retry_after);
+    }
     let req: ApiSubmission = match serde_json::from_str(&body) {
         Ok(r) => r,
         Err(e) => {
@@ -85,12 +100,13 @@ pub async fn post_response(
     })
     .await;
     match result {
-        Ok(Ok(stored)) => (
+        Ok(Ok(stored)) => ApiResult(
             Status::Created,
             Json(json!({
                 "id": stored.id,
                 "status": if stored.screened_out { "screened_out" } else { "complete" },
             })),
+            None,
         ),
         Ok(Err(CollectError::Invalid(errs))) => invalid(errs),
         Ok(Err(CollectError::UnknownSurvey(s))) => error(Status::NotFound, format!("survey `{s}` does not exist")),
@@ -114,5 +130,9 @@ fn invalid(errs: Vec<answers::FieldError>) -> ApiResult {
         .iter()
         .map(|e| json!({ "question": e.question, "message": e.message(Lang::En), "message_zh": e.message(Lang::Zh) }))
         .collect();
-    (Status::UnprocessableEntity, Json(json!({ "errors": list })))
+    ApiResult(
+        Status::UnprocessableEntity,
+        Json(json!({ "errors": list })),
+        None,
+    )
 }

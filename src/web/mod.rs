@@ -2,6 +2,7 @@
 //! call `collect` / `qr` / `storage`, and turn the result into a page or JSON.
 
 mod api;
+mod limits;
 mod pages;
 mod questionnaire;
 
@@ -24,7 +25,12 @@ pub struct App {
     pub salts: BTreeMap<String, String>,
     pub store: Store,
     pub base_url: String,
+    limits: limits::Limits,
 }
+
+/// Default submission limits per minute (see `limits`).
+pub const DEFAULT_PER_SOURCE: u32 = 120;
+pub const DEFAULT_PER_DEVICE: u32 = 60;
 
 impl App {
     /// Builds the state: archives each definition version and loads each survey's salt.
@@ -45,6 +51,40 @@ impl App {
             salts,
             store,
             base_url,
+            limits: limits::Limits::new(DEFAULT_PER_SOURCE, DEFAULT_PER_DEVICE),
+        })
+    }
+
+    /// Submission limits per minute, per source address and per device.
+    pub fn with_limits(mut self, per_source: u32, per_device: u32) -> App {
+        self.limits = limits::Limits::new(per_source, per_device);
+        self
+    }
+
+    /// Checks the rate limits for a submission; the hashes use the survey's salt.
+    fn throttle(
+        &self,
+        survey: &str,
+        client: &Client,
+        with_device: bool,
+        lang: Lang,
+    ) -> Result<(), WebError> {
+        let salt = self.salt(survey);
+        let source = crate::collect::keyed_hash(salt, &client.source);
+        let device = with_device.then(|| crate::collect::keyed_hash(salt, &client.device));
+        self.limits.check(&source, device.as_deref()).map_err(|wait| {
+            let secs = wait.as_secs().max(1);
+            let mut e = WebError::new(
+                Status::TooManyRequests,
+                lang,
+                ("提交过于频繁", ""),
+                ("Too many submissions", ""),
+            );
+            e.detail = lang
+                .pick("从这里提交的问卷太多，请在 {s} 秒后再试。", "Too many questionnaires were sent from here; please try again in {s} seconds.")
+                .replace("{s}", &secs.to_string());
+            e.retry_after = Some(secs);
+            e
         })
     }
 
@@ -80,7 +120,14 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
         )
         .register(
             "/",
-            catchers![not_found, unprocessable, too_large, bad_request, internal],
+            catchers![
+                not_found,
+                unprocessable,
+                too_large,
+                bad_request,
+                too_many,
+                internal
+            ],
         )
         .attach(security_headers())
 }
@@ -130,6 +177,8 @@ pub struct WebError {
     pub lang: Lang,
     pub title: String,
     pub detail: String,
+    /// Seconds for a `Retry-After` header (rate limits).
+    pub retry_after: Option<u64>,
 }
 
 impl WebError {
@@ -140,6 +189,7 @@ impl WebError {
             lang,
             title: t.into(),
             detail: d.into(),
+            retry_after: None,
         }
     }
 
@@ -225,10 +275,12 @@ fn already(lang: Lang) -> WebError {
 impl<'r> Responder<'r, 'static> for WebError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let body = pages::message(self.lang, &self.title, &[&self.detail], None).into_string();
-        response::Response::build_from(body.respond_to(req)?)
-            .status(self.status)
-            .header(ContentType::HTML)
-            .ok()
+        let mut r = response::Response::build_from(body.respond_to(req)?);
+        r.status(self.status).header(ContentType::HTML);
+        if let Some(s) = self.retry_after {
+            r.header(Header::new("Retry-After", s.to_string()));
+        }
+        r.ok()
     }
 }
 
@@ -350,6 +402,16 @@ fn too_large(req: &Request<'_>) -> (Status, (ContentType, String)) {
             "Submission too large",
             "Shorten your written answers and submit again.",
         ),
+    )
+}
+
+#[catch(429)]
+fn too_many(req: &Request<'_>) -> (Status, (ContentType, String)) {
+    catch_page(
+        Status::TooManyRequests,
+        req,
+        ("提交过于频繁", "请稍后再试。"),
+        ("Too many submissions", "Please try again later."),
     )
 }
 

@@ -226,6 +226,7 @@ async fn accept(
     if jar.get_private(&done_cookie(&s.id)).is_some() {
         return Err(already(lang));
     }
+    app.throttle(&s.id, &client, true, lang)?;
     let salt = app.salt(&s.id).to_string();
     let started_at = collect::verify_start_token(&salt, &meta.start);
     let store = app.store.clone();
@@ -407,6 +408,7 @@ pub fn qr_image(
         lang: Lang::Zh,
         title: "二维码生成失败".into(),
         detail: e.to_string(),
+        retry_after: None,
     };
     match ext {
         "svg" => Ok((

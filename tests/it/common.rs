@@ -98,7 +98,10 @@ impl TestApp {
         let surveys = minyi::definition::load_dir(&surveys_dir(dir.path(), files)).unwrap();
         let (url, pg) = test_database(dir.path());
         let store = Store::open(&url).unwrap();
-        let app = App::new(surveys, store.clone(), "http://minyi.test".into()).unwrap();
+        // Tests send many submissions from one address; limits are tested on their own.
+        let app = App::new(surveys, store.clone(), "http://minyi.test".into())
+            .unwrap()
+            .with_limits(u32::MAX, u32::MAX);
         let client = Client::tracked(minyi::web::rocket(figment(), app)).unwrap();
         TestApp {
             client,
@@ -108,10 +111,22 @@ impl TestApp {
         }
     }
 
+    /// A client (keeping no cookies) of a server on the same database with the given
+    /// submission limits.
+    pub fn limited(&self, per_source: u32, per_device: u32) -> Client {
+        let surveys = minyi::definition::load_dir(&self.dir.path().join("surveys")).unwrap();
+        let app = App::new(surveys, self.store.clone(), "http://minyi.test".into())
+            .unwrap()
+            .with_limits(per_source, per_device);
+        Client::untracked(minyi::web::rocket(figment(), app)).unwrap()
+    }
+
     /// Another browser (no cookies) on the same server and database.
     pub fn second_browser(&self) -> Client {
         let surveys = minyi::definition::load_dir(&self.dir.path().join("surveys")).unwrap();
-        let app = App::new(surveys, self.store.clone(), "http://minyi.test".into()).unwrap();
+        let app = App::new(surveys, self.store.clone(), "http://minyi.test".into())
+            .unwrap()
+            .with_limits(u32::MAX, u32::MAX);
         Client::tracked(minyi::web::rocket(figment(), app)).unwrap()
     }
 

@@ -34,9 +34,11 @@ fn serve(dir: &Path, port: u16, db: &str) -> Child {
         .env("DATABASE_URL", db)
         .env("ROCKET_SECRET_KEY", "4c".repeat(32))
         .env("ROCKET_LOG_LEVEL", "off")
+        .env("ROCKET_RATE_PER_SOURCE_PER_MINUTE", "100000000")
+        .env("ROCKET_RATE_PER_DEVICE_PER_MINUTE", "100000000")
         .env("ROCKET_CLI_COLORS", "false")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.join(format!("server-{port}.log"))).unwrap())
         .spawn()
         .unwrap()
 }
@@ -55,6 +57,18 @@ fn request(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
     s.read_to_end(&mut buf).ok()?;
     let text = String::from_utf8_lossy(&buf);
     text.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn wait_ready_in(dir: &Path, port: u16) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if request(port, "GET", "/healthz", "") == Some(200) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let log = std::fs::read_to_string(dir.join(format!("server-{port}.log"))).unwrap_or_default();
+    panic!("server on port {port} did not become ready:\n{log}");
 }
 
 fn wait_ready(port: u16) {
@@ -163,8 +177,8 @@ fn two_servers_share_one_database() {
     let [pa, pb] = free_ports::<2>();
     let mut a = serve(dir.path(), pa, &db);
     let mut b = serve(dir.path(), pb, &db);
-    wait_ready(pa);
-    wait_ready(pb);
+    wait_ready_in(dir.path(), pa);
+    wait_ready_in(dir.path(), pb);
     let body = |key: &str| {
         format!(
             r#"{{"district":"N","submission_key":"{key}","answers":{{"age":"old","district":"S","aware":"yes","joined":"2","quiz":"y","sat":"4","sex":"m"}}}}"#

@@ -173,3 +173,66 @@ fn flagged_responses_are_left_out_and_counted() {
     assert_eq!(v["respondents"], 3);
     assert_eq!(v["excluded"]["responses"], 0);
 }
+
+#[test]
+fn rate_limits_answer_429_with_retry_after() {
+    let app = TestApp::new();
+    // 8 a minute from one address: a burst of 3, then a clear refusal.
+    let c = app.limited(8, 1000);
+    let mut statuses = Vec::new();
+    for (i, values) in ["1", "2", "3", "4", "1"].iter().enumerate() {
+        let r = c
+            .post(API)
+            .header(rocket::http::ContentType::JSON)
+            .body(civility(
+                &format!("r{i}"),
+                json!({ "aware_values": values }),
+            ))
+            .dispatch();
+        statuses.push(r.status().code);
+        if r.status() == Status::TooManyRequests {
+            assert!(r
+                .headers()
+                .get_one("Retry-After")
+                .is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
+            let v: serde_json::Value = serde_json::from_str(&r.into_string().unwrap()).unwrap();
+            assert!(
+                v["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Too many questionnaires were sent from here"),
+                "{v}"
+            );
+        }
+    }
+    assert_eq!(statuses, [201, 201, 201, 429, 429]);
+    assert_eq!(
+        app.rows("civility-2026").len(),
+        3,
+        "refused submissions store nothing"
+    );
+
+    // The form: one browser fingerprint limited to 4 a minute (burst 3). The client
+    // keeps no cookies, so only the limit can stop it.
+    let c = app.limited(1000, 4);
+    let uri = "/s/mini/N";
+    let mut codes = Vec::new();
+    for _ in 0..4 {
+        let html = c.get(uri).dispatch().into_string().unwrap();
+        let hidden = ["m.key", "m.t", "m.lang", "m.ch"]
+            .iter()
+            .map(|n| format!("{n}={}", hidden_value(&html, n)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let r = c
+            .post(uri)
+            .header(rocket::http::ContentType::Form)
+            .body(format!("{hidden}&age=u18"))
+            .dispatch();
+        codes.push(r.status().code);
+        if r.status() == Status::TooManyRequests {
+            assert!(r.into_string().unwrap().contains("提交过于频繁"));
+        }
+    }
+    assert_eq!(codes[3], 429, "{codes:?}");
+}

@@ -1,0 +1,54 @@
+//! Submission rate limits per source (network address) and per device (browser
+//! fingerprint), keyed by salted hashes so no raw address sits even in memory tables.
+//!
+//! Many residents share one public address on mobile networks, so the source limit is
+//! generous: it stops bursts, not neighbours. Repeats that pass are flagged by
+//! `quality`, not refused.
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub struct Limits {
+    source: DefaultKeyedRateLimiter<String>,
+    device: DefaultKeyedRateLimiter<String>,
+    checks: AtomicU64,
+}
+
+fn quota(per_minute: u32) -> Quota {
+    let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+    // A burst of a quarter of the minute's allowance (at least 3) at once.
+    let burst = NonZeroU32::new((per_minute / 4).max(3)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_minute(n).allow_burst(burst)
+}
+
+impl Limits {
+    pub fn new(per_source_per_minute: u32, per_device_per_minute: u32) -> Limits {
+        Limits {
+            source: RateLimiter::keyed(quota(per_source_per_minute)),
+            device: RateLimiter::keyed(quota(per_device_per_minute)),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    /// `Ok` to go ahead, or how long to wait.
+    pub fn check(&self, source_hash: &str, device_hash: Option<&str>) -> Result<(), Duration> {
+        // Forget idle keys now and then, so the tables stay small.
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.source.retain_recent();
+            self.device.retain_recent();
+        }
+        let now = DefaultClock::default().now();
+        self.source
+            .check_key(&source_hash.to_string())
+            .map_err(|n| n.wait_time_from(now))?;
+        if let Some(d) = device_hash {
+            self.device
+                .check_key(&d.to_string())
+                .map_err(|n| n.wait_time_from(now))?;
+        }
+        Ok(())
+    }
+}
