@@ -52,6 +52,8 @@ pub enum CollectError {
     Invalid(Vec<FieldError>),
     #[error("this questionnaire was already submitted")]
     Duplicate,
+    #[error("this invitation code has already been used")]
+    InviteUsed,
     #[error(transparent)]
     Storage(StorageError),
 }
@@ -60,6 +62,11 @@ impl From<StorageError> for CollectError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::Duplicate => CollectError::Duplicate,
+            StorageError::InviteUsed => CollectError::InviteUsed,
+            StorageError::InviteInvalid => CollectError::Invalid(vec![invite_error(
+                "邀请码无效，请核对卡片上的邀请码。",
+                "This invitation code is not valid; check the code on your card.",
+            )]),
             e => CollectError::Storage(e),
         }
     }
@@ -109,6 +116,28 @@ pub struct Submission<'a> {
     pub source: String,
     /// Browser fingerprint material (user agent …), hashed before storage.
     pub device: Option<String>,
+    /// A one-time invitation code (household sampling), if given.
+    pub invite_code: Option<String>,
+}
+
+fn invite_error(zh: &str, en: &str) -> FieldError {
+    FieldError {
+        question: "invite".into(),
+        message: crate::definition::Text::new(zh, en),
+    }
+}
+
+/// Codes are printed on cards: case and spaces do not matter.
+pub fn normalize_invite(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect::<String>()
+        .to_uppercase()
+}
+
+/// The stored form of an invitation code: keyed by the survey's salt.
+pub fn invite_hash(salt: &str, code: &str) -> String {
+    keyed_hash(salt, &format!("invite:{}", normalize_invite(code)))
 }
 
 /// What was stored.
@@ -142,6 +171,17 @@ pub fn submit(
         .and_then(|v| v.as_str())
         .unwrap_or(sub.collection_district)
         .to_string();
+    let invite = sub
+        .invite_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if survey.invitation_only && invite.is_none() {
+        return Err(CollectError::Invalid(vec![invite_error(
+            "本调查凭邀请码参加，请输入卡片上的邀请码。",
+            "This survey is by invitation: enter the code printed on your card.",
+        )]));
+    }
     let key = sub.submission_key.trim();
     if key.is_empty() || key.len() > 100 {
         return Err(CollectError::Invalid(vec![FieldError {
@@ -178,7 +218,8 @@ pub fn submit(
         quality_flags,
         pattern_hash,
     };
-    let id = store.insert_response(&new)?;
+    let id =
+        store.insert_response_with_invite(&new, invite.map(|c| invite_hash(salt, c)).as_deref())?;
     Ok(Stored {
         id,
         screened_out: status == STATUS_SCREENED,

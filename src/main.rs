@@ -62,6 +62,22 @@ enum Command {
     },
     /// Create or update the database schema, then exit.
     Migrate,
+    /// Generate one-time invitation codes for household sampling (printed on cards).
+    ///
+    /// Writes a CSV of code, district and the link to print as a QR code; only hashes
+    /// of the codes are stored, so keep the CSV safe until the cards are printed.
+    Invites {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        district: String,
+        #[arg(long, default_value_t = 100)]
+        count: usize,
+        #[arg(long)]
+        base_url: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Mark a stored response as superseded, with the reason (it stays stored and leaves
     /// every estimate). Responses are never edited or deleted.
     Supersede {
@@ -233,6 +249,13 @@ fn main() -> ExitCode {
         } => qr(&survey, base_url, &out, Lang::from_code(Some(&lang))),
         Command::Export { survey, out } => export(&survey, &out),
         Command::Migrate => migrate(),
+        Command::Invites {
+            survey,
+            district,
+            count,
+            base_url: base,
+            out,
+        } => invites(&survey, &district, count, base, &out),
         Command::Supersede {
             survey,
             response,
@@ -597,6 +620,67 @@ fn report(a: ReportArgs) -> Result<()> {
         a.out.display(),
         a.out.join("report.html").display()
     );
+    Ok(())
+}
+
+fn invites(
+    survey: &str,
+    district: &str,
+    count: usize,
+    base: Option<String>,
+    out: &Path,
+) -> Result<()> {
+    use rand::Rng;
+    if count == 0 || count > 100_000 {
+        bail!("--count must be between 1 and 100000");
+    }
+    let (f, cfg) = load_config()?;
+    let s = find_survey(&cfg, survey)?;
+    if s.district(district).is_none() {
+        bail!(
+            "survey `{}` has no district `{district}`; use one of: {}",
+            s.id,
+            s.districts
+                .iter()
+                .map(|d| d.code.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let store = Store::open(&cfg.database_url)?;
+    let salt = store.salt(&s.id)?;
+    // No 0/O or 1/I: codes are typed from cards.
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut rng = rand::thread_rng();
+    let codes: Vec<String> = (0..count)
+        .map(|_| {
+            (0..8)
+                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+                .collect()
+        })
+        .collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| minyi::collect::invite_hash(&salt, c))
+        .collect();
+    store.add_invites(&s.id, district, &hashes)?;
+    let base = base.unwrap_or_else(|| base_url(&f, &cfg));
+    let mut w =
+        csv::Writer::from_path(out).with_context(|| format!("creating {}", out.display()))?;
+    w.write_record(["code", "district", "link"])?;
+    for c in &codes {
+        let link = format!("{}?code={c}", minyi::qr::link(&base, &s.id, district, None));
+        w.write_record([c.as_str(), district, link.as_str()])?;
+    }
+    w.flush()?;
+    let (issued, used) = store.invite_counts(&s.id)?;
+    println!("wrote {count} invitation codes for `{}` district {district} to {} ({issued} issued, {used} used so far)", s.id, out.display());
+    if !s.invitation_only {
+        eprintln!(
+            "note: survey `{}` does not set invitation_only = true, so codes are optional there",
+            s.id
+        );
+    }
     Ok(())
 }
 

@@ -77,6 +77,8 @@ pub struct Survey {
     pub min_seconds: Option<u32>,
     /// Planned complete responses per district (400 unless the definition says).
     pub planned_per_district: u32,
+    /// Answers need a one-time invitation code (`minyi invites`).
+    pub invitation_only: bool,
     pub districts: Vec<District>,
     pub questions: Vec<Question>,
     pub weighting: Option<Weighting>,

@@ -43,6 +43,9 @@ pub struct RawSurvey {
     pub min_seconds: Option<u32>,
     /// Planned complete responses per district (sample-size target for progress).
     pub planned_per_district: Option<u32>,
+    /// Only residents with a one-time invitation code (household sampling) may answer.
+    #[serde(default)]
+    pub invitation_only: bool,
 }
 
 fn one() -> u32 {

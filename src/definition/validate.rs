@@ -132,6 +132,7 @@ pub(super) fn validate(
         closes,
         min_seconds: s.min_seconds,
         planned_per_district: s.planned_per_district.unwrap_or(400),
+        invitation_only: s.invitation_only,
         districts,
         questions,
         weighting,

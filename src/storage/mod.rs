@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::definition::Survey;
-use schema::{definitions, responses, supersessions, survey_salts};
+use schema::{definitions, invites, responses, supersessions, survey_salts};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -60,6 +60,10 @@ pub enum StorageError {
     NoSuchResponse(i64, String),
     #[error("response {0} was already superseded")]
     AlreadySuperseded(i64),
+    #[error("this invitation code is not valid for this survey")]
+    InviteInvalid,
+    #[error("this invitation code has already been used")]
+    InviteUsed,
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;
@@ -72,7 +76,11 @@ pub struct Store {
 }
 
 /// A response for the writer, and where to send its outcome.
-type WriteJob = (NewResponse, std::sync::mpsc::Sender<Result<i64>>);
+type WriteJob = (
+    NewResponse,
+    Option<String>,
+    std::sync::mpsc::Sender<Result<i64>>,
+);
 
 /// Most responses committed in one transaction.
 const BATCH: usize = 256;
@@ -95,7 +103,33 @@ fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiv
         let mut results: Vec<Result<i64>> = Vec::with_capacity(batch.len());
         let outcome = conn.transaction::<_, diesel::result::Error, _>(|c| {
             results.clear();
-            for (r, _) in &batch {
+            for (r, invite, _) in &batch {
+                // The invitation code is spent in the same savepoint as the row: both or neither.
+                if let Some(h) = invite {
+                    let spent = c.transaction::<usize, diesel::result::Error, _>(|c| {
+                        diesel::update(
+                            invites::table
+                                .filter(invites::code_hash.eq(h))
+                                .filter(invites::survey_id.eq(&r.survey_id))
+                                .filter(invites::used_at.is_null()),
+                        )
+                        .set(invites::used_at.eq(r.submitted_at))
+                        .execute(c)
+                    })?;
+                    if spent == 0 {
+                        let known: i64 = invites::table
+                            .filter(invites::code_hash.eq(h))
+                            .filter(invites::survey_id.eq(&r.survey_id))
+                            .count()
+                            .get_result(c)?;
+                        results.push(Err(if known > 0 {
+                            StorageError::InviteUsed
+                        } else {
+                            StorageError::InviteInvalid
+                        }));
+                        continue;
+                    }
+                }
                 let one = c.transaction::<i64, diesel::result::Error, _>(|c| match &mut **c {
                     AnyConn::Sqlite(c) => diesel::insert_into(responses::table)
                         .values(r)
@@ -119,13 +153,13 @@ fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiv
         });
         match outcome {
             Ok(()) => {
-                for ((_, reply), res) in batch.into_iter().zip(results) {
+                for ((_, _, reply), res) in batch.into_iter().zip(results) {
                     let _ = reply.send(res);
                 }
             }
             Err(e) => {
                 let msg = e.to_string();
-                for (_, reply) in batch {
+                for (_, _, reply) in batch {
                     let _ = reply.send(Err(StorageError::Query(
                         diesel::result::Error::QueryBuilderError(msg.clone().into()),
                     )));
@@ -366,10 +400,22 @@ impl Store {
     /// Appends a response. A repeated `submission_key` is `StorageError::Duplicate`
     /// and stores nothing.
     pub fn insert_response(&self, r: &NewResponse) -> Result<i64> {
+        self.insert_response_with_invite(r, None)
+    }
+
+    /// Appends a response and spends its invitation code (by hash) in one transaction;
+    /// an unknown or used code stores nothing.
+    pub fn insert_response_with_invite(
+        &self,
+        r: &NewResponse,
+        invite_hash: Option<&str>,
+    ) -> Result<i64> {
         let (tx, rx) = std::sync::mpsc::channel();
         let gone =
             || StorageError::Migration("the database writer has stopped; restart minyi".into());
-        self.writer.send((r.clone(), tx)).map_err(|_| gone())?;
+        self.writer
+            .send((r.clone(), invite_hash.map(str::to_string), tx))
+            .map_err(|_| gone())?;
         rx.recv().map_err(|_| gone())?
     }
 
@@ -508,6 +554,43 @@ impl Store {
             )) => Err(StorageError::AlreadySuperseded(id)),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Stores invitation code hashes for a district (new codes only).
+    pub fn add_invites(&self, survey_id: &str, district: &str, hashes: &[String]) -> Result<usize> {
+        let mut c = self.conn()?;
+        let now = Utc::now().naive_utc();
+        // Row by row in one transaction: multi-row VALUES is not portable across backends.
+        use diesel::connection::Connection;
+        Ok(c.transaction::<usize, diesel::result::Error, _>(|c| {
+            let mut n = 0;
+            for h in hashes {
+                n += diesel::insert_into(invites::table)
+                    .values((
+                        invites::code_hash.eq(h),
+                        invites::survey_id.eq(survey_id),
+                        invites::district.eq(district),
+                        invites::created_at.eq(now),
+                    ))
+                    .execute(c)?;
+            }
+            Ok(n)
+        })?)
+    }
+
+    /// Invitation codes of a survey: (issued, used).
+    pub fn invite_counts(&self, survey_id: &str) -> Result<(i64, i64)> {
+        let mut c = self.conn()?;
+        let issued: i64 = invites::table
+            .filter(invites::survey_id.eq(survey_id))
+            .count()
+            .get_result(&mut c)?;
+        let used: i64 = invites::table
+            .filter(invites::survey_id.eq(survey_id))
+            .filter(invites::used_at.is_not_null())
+            .count()
+            .get_result(&mut c)?;
+        Ok((issued, used))
     }
 
     /// Superseded responses of a survey: (id, reason).

@@ -49,5 +49,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invites (code_hash) {
+        code_hash -> Text,
+        survey_id -> Text,
+        district -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(supersessions -> responses (response_id));
-diesel::allow_tables_to_appear_in_same_query!(definitions, survey_salts, responses, supersessions);
+diesel::allow_tables_to_appear_in_same_query!(
+    definitions,
+    survey_salts,
+    responses,
+    supersessions,
+    invites
+);

@@ -27,6 +27,8 @@ struct ApiSubmission {
     /// Idempotency key chosen by the client: resending the same key stores nothing new.
     submission_key: String,
     started_at: Option<DateTime<Utc>>,
+    /// One-time invitation code (household sampling).
+    invite_code: Option<String>,
     answers: Map<String, Value>,
 }
 
@@ -95,6 +97,7 @@ pub async fn post_response(
             submission_key: req.submission_key.clone(),
             source: client.source,
             device: None,
+            invite_code: req.invite_code.clone(),
         };
         collect::submit(&store, &salt, sub, Utc::now(), Local::now().date_naive())
     })
@@ -113,6 +116,7 @@ pub async fn post_response(
         Ok(Err(CollectError::UnknownPlace { place, .. })) => error(Status::UnprocessableEntity, format!("no collection point `{place}` in this survey; use a district code (and community code) from the definition")),
         Ok(Err(CollectError::Closed(_, d))) => error(Status::Gone, format!("the survey closed on {d}")),
         Ok(Err(CollectError::NotYetOpen(_, d))) => error(Status::Forbidden, format!("the survey opens on {d}")),
+        Ok(Err(CollectError::InviteUsed)) => error(Status::Conflict, "this invitation code has already been used; nothing was stored"),
         Ok(Err(CollectError::Duplicate)) => error(Status::Conflict, "a response with this submission_key is already stored; nothing was added"),
         Ok(Err(CollectError::Storage(e))) => {
             rocket::error!("storage: {e}");

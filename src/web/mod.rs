@@ -235,6 +235,12 @@ impl WebError {
                 w
             }
             CollectError::Duplicate => already(lang),
+            CollectError::InviteUsed => WebError::new(
+                Status::Conflict,
+                lang,
+                ("该邀请码已使用", "每张邀请卡只能参加一次调查。如有疑问，请联系发卡的社区。"),
+                ("This invitation code has been used", "Each card can be used once. If in doubt, contact the community that gave it to you."),
+            ),
             CollectError::Invalid(errs) => {
                 let mut w = WebError::new(Status::UnprocessableEntity, lang, ("答案有误", ""), ("Invalid answers", ""));
                 w.detail = errs

@@ -21,7 +21,7 @@ legend+*{clear:both}\
 .o{display:flex;gap:.6rem;align-items:center;min-height:3rem;padding:.4rem .6rem;margin:.3rem 0;border:2px solid #bbb;border-radius:.4rem;background:#fff}\
 .o input{width:1.5rem;height:1.5rem;margin:0;flex:none}\
 .o:has(input:checked){border-color:#0a4f9e;background:#eef4fb}\
-input[type=number],textarea,select{font:inherit;width:100%;padding:.5rem;border:2px solid #888;border-radius:.4rem}\
+input[type=number],input[type=text],textarea,select{font:inherit;width:100%;padding:.5rem;border:2px solid #888;border-radius:.4rem}\
 .req{color:#b00020;font-weight:400;font-size:1rem}\
 .help,.cond{font-size:1rem;color:#444;margin:.2rem 0}\
 .err{border-left:.4rem solid #b00020}\
@@ -101,6 +101,8 @@ pub struct FormState<'a> {
     /// Previous answers (after a failed submit) or pre-filled values.
     pub values: BTreeMap<String, Vec<String>>,
     pub errors: Vec<FieldError>,
+    /// The invitation code from the card's link, if any.
+    pub invite: Option<String>,
 }
 
 pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
@@ -141,6 +143,17 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
                 input type="hidden" name="m.t" value=(st.start);
                 input type="hidden" name="m.lang" value=(l.code());
                 input type="hidden" name="m.ch" value=(st.channel);
+                @if s.invitation_only {
+                    @let err = st.errors.iter().find(|e| e.question == "invite");
+                    fieldset #invite class=[err.map(|_| "err")] {
+                        legend { (l.pick("邀请码", "Invitation code")) " " span.req { (l.pick("（必填）", "(required)")) } }
+                        p.help { (l.pick("请输入邀请卡上的8位邀请码。每张卡只能使用一次。", "Enter the 8-character code on your invitation card. Each card works once.")) }
+                        @if let Some(e) = err { p.em { (e.message(l)) } }
+                        input type="text" name="m.code" value=[st.invite.as_deref()] autocomplete="off" autocapitalize="characters" aria-label=(l.pick("邀请码", "Invitation code"));
+                    }
+                } @else if let Some(code) = &st.invite {
+                    input type="hidden" name="m.code" value=(code);
+                }
                 @for (i, q) in s.questions.iter().enumerate() {
                     (question(s, q, i + 1, st))
                 }

@@ -70,6 +70,7 @@ fn render(
     channel: Channel,
     values: BTreeMap<String, Vec<String>>,
     errors: Vec<crate::answers::FieldError>,
+    invite: Option<String>,
 ) -> maud::Markup {
     let act = action(&s.id, district, community);
     let ch = if channel == Channel::Link {
@@ -89,10 +90,12 @@ fn render(
         start: collect::start_token(app.salt(&s.id), Utc::now()),
         values,
         errors,
+        invite,
     };
     pages::questionnaire(s, &st)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn show(
     app: &App,
     jar: &CookieJar<'_>,
@@ -101,6 +104,7 @@ fn show(
     community: Option<&str>,
     lang: Option<&str>,
     ch: Option<&str>,
+    code: Option<&str>,
 ) -> Result<FormPage, WebError> {
     let lang = Lang::from_code(lang);
     let s = open_place(app, survey, district, community, lang)?;
@@ -125,11 +129,12 @@ fn show(
         Channel::from_param(ch),
         values,
         vec![],
+        code.map(str::to_string),
     );
     Ok(FormPage::Page(Status::Ok, page))
 }
 
-#[get("/s/<survey>/<district>?<lang>&<ch>", rank = 2)]
+#[get("/s/<survey>/<district>?<lang>&<ch>&<code>", rank = 2)]
 pub fn form_district(
     app: &State<App>,
     jar: &CookieJar<'_>,
@@ -137,11 +142,13 @@ pub fn form_district(
     district: &str,
     lang: Option<&str>,
     ch: Option<&str>,
+    code: Option<&str>,
 ) -> Result<FormPage, WebError> {
-    show(app, jar, survey, district, None, lang, ch)
+    show(app, jar, survey, district, None, lang, ch, code)
 }
 
-#[get("/s/<survey>/<district>/<community>?<lang>&<ch>", rank = 2)]
+#[get("/s/<survey>/<district>/<community>?<lang>&<ch>&<code>", rank = 2)]
+#[allow(clippy::too_many_arguments)]
 pub fn form_community(
     app: &State<App>,
     jar: &CookieJar<'_>,
@@ -150,8 +157,9 @@ pub fn form_community(
     community: &str,
     lang: Option<&str>,
     ch: Option<&str>,
+    code: Option<&str>,
 ) -> Result<FormPage, WebError> {
-    show(app, jar, survey, district, Some(community), lang, ch)
+    show(app, jar, survey, district, Some(community), lang, ch, code)
 }
 
 /// Form fields minyi adds itself; answers use question ids, which cannot contain dots.
@@ -160,6 +168,7 @@ struct Meta {
     start: String,
     lang: Lang,
     channel: Channel,
+    invite: Option<String>,
 }
 
 fn parse_form(body: &str) -> (RawAnswers, Meta) {
@@ -169,6 +178,7 @@ fn parse_form(body: &str) -> (RawAnswers, Meta) {
         start: String::new(),
         lang: Lang::Zh,
         channel: Channel::Qr,
+        invite: None,
     };
     for (k, v) in form_urlencoded::parse(body.as_bytes()) {
         match k.as_ref() {
@@ -176,6 +186,7 @@ fn parse_form(body: &str) -> (RawAnswers, Meta) {
             "m.t" => meta.start = v.into_owned(),
             "m.lang" => meta.lang = Lang::from_code(Some(&v)),
             "m.ch" => meta.channel = Channel::from_param(Some(&v)),
+            "m.code" => meta.invite = Some(v.into_owned()),
             _ => answers
                 .entry(k.into_owned())
                 .or_default()
@@ -234,6 +245,7 @@ async fn accept(
     let (d, c) = (district.to_string(), community.map(str::to_string));
     let (key, kept) = (meta.key.clone(), answers.clone());
     let channel = meta.channel;
+    let invite = meta.invite.clone();
     // Diesel is synchronous: keep the database write off the async workers.
     let result = rocket::tokio::task::spawn_blocking(move || {
         let sub = Submission {
@@ -246,6 +258,7 @@ async fn accept(
             submission_key: key,
             source: client.source,
             device: Some(client.device),
+            invite_code: invite,
         };
         collect::submit(&store, &salt, sub, Utc::now(), Local::now().date_naive())
     })
@@ -295,6 +308,7 @@ async fn accept(
                 meta.channel,
                 answers,
                 errors,
+                meta.invite.clone(),
             );
             Ok(FormPage::Page(Status::UnprocessableEntity, page))
         }

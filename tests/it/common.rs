@@ -61,14 +61,14 @@ pub fn surveys_dir(dir: &Path, files: &[&str]) -> PathBuf {
     for f in files {
         let src = Path::new(f);
         std::fs::copy(src, out.join(src.file_name().unwrap())).unwrap();
-        let census = src.with_file_name(
-            src.file_stem()
-                .unwrap()
-                .to_string_lossy()
-                .replace("closed", "mini")
-                .replace("future", "mini")
-                + ".census.csv",
-        );
+        // Fixtures derived from mini.toml share its census file.
+        let stem = src.file_stem().unwrap().to_string_lossy().to_string();
+        let stem = if ["closed", "future", "invite"].contains(&stem.as_str()) {
+            "mini".to_string()
+        } else {
+            stem
+        };
+        let census = src.with_file_name(stem + ".census.csv");
         if census.exists() {
             std::fs::copy(&census, out.join(census.file_name().unwrap())).unwrap();
         }

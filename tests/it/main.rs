@@ -12,6 +12,8 @@ mod charts;
 mod definitions;
 /// kill -9 under load: nothing acknowledged is lost, the file stays sound.
 mod fault;
+/// One-time invitation codes for household sampling.
+mod invites;
 /// QR codes decode to the right links; the CLI writes them.
 mod qr;
 /// Quality flags: set at submission, excluded from estimates, counted.
