@@ -147,17 +147,8 @@ struct StatsArgs {
     /// Census CSV replacing the definition's: district, weighting variables, population.
     #[arg(long)]
     census: Option<PathBuf>,
-    #[arg(long, default_value = "rake", value_parser = ["none", "base", "poststrat", "rake"])]
-    weighting: String,
-    /// Trim weights to LOW,HIGH times the mean weight, e.g. 0.4,2.5.
-    #[arg(long, value_parser = parse_trim)]
-    trim: Option<(f64, f64)>,
-    /// Interval method for proportions.
-    #[arg(long, default_value = "logit", value_parser = ["logit", "xlogit", "beta", "mean", "asin", "likelihood", "wilson", "clopper-pearson"])]
-    method: String,
-    /// Confidence level.
-    #[arg(long, default_value_t = 0.95)]
-    level: f64,
+    #[command(flatten)]
+    design: DesignArgs,
     /// Domains besides the city, comma-separated: district, community, or a question id
     /// such as age_band.
     #[arg(long, default_value = "district", value_delimiter = ',')]
@@ -209,16 +200,28 @@ struct ReportArgs {
     /// Output directory (created if missing).
     #[arg(long)]
     out: PathBuf,
-    #[arg(long, default_value = "rake", value_parser = ["none", "base", "poststrat", "rake"])]
-    weighting: String,
-    #[arg(long, value_parser = parse_trim)]
-    trim: Option<(f64, f64)>,
-    #[arg(long, default_value = "logit", value_parser = ["logit", "xlogit", "beta", "mean", "asin", "likelihood", "wilson", "clopper-pearson"])]
-    method: String,
-    #[arg(long, default_value_t = 0.95)]
-    level: f64,
+    #[command(flatten)]
+    design: DesignArgs,
     #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
     lang: String,
+}
+
+/// How estimates are made: shared by `stats` and `report`.
+#[derive(clap::Args)]
+struct DesignArgs {
+    /// Weighting: none, base (district population / respondents), poststrat (to census
+    /// cells) or rake (to district × each variable).
+    #[arg(long, default_value = "rake", value_parser = ["none", "base", "poststrat", "rake"])]
+    weighting: String,
+    /// Trim weights to LOW,HIGH times the mean weight, e.g. 0.4,2.5.
+    #[arg(long, value_parser = parse_trim)]
+    trim: Option<(f64, f64)>,
+    /// Interval method for proportions.
+    #[arg(long, default_value = "logit", value_parser = ["logit", "xlogit", "beta", "mean", "asin", "likelihood", "wilson", "clopper-pearson"])]
+    method: String,
+    /// Confidence level.
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
 }
 
 fn parse_trim(s: &str) -> std::result::Result<(f64, f64), String> {
@@ -278,10 +281,10 @@ fn main() -> ExitCode {
             survey: a.survey,
             responses: a.responses,
             census: a.census,
-            weighting: a.weighting,
-            trim: a.trim,
-            method: a.method,
-            level: a.level,
+            weighting: a.design.weighting,
+            trim: a.design.trim,
+            method: a.design.method,
+            level: a.design.level,
             by: a.by,
             compare: a.compare,
             scores: a.scores,
@@ -585,10 +588,10 @@ fn report(a: ReportArgs) -> Result<()> {
     let lang = Lang::from_code(Some(&a.lang));
     let census = minyi::stats::Census::from_survey(&survey);
     let options = Options {
-        weighting: Weighting::parse(&a.weighting).context("weighting")?,
-        trim: a.trim,
-        method: Method::parse(&a.method).context("method")?,
-        level: a.level,
+        weighting: Weighting::parse(&a.design.weighting).context("weighting")?,
+        trim: a.design.trim,
+        method: Method::parse(&a.design.method).context("method")?,
+        level: a.design.level,
         ..Options::default()
     };
     let input = minyi::report::PackInput {
