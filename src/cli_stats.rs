@@ -33,6 +33,7 @@ pub fn run(a: Args) -> Result<()> {
     let file = a.responses.display().to_string();
     let f = std::fs::File::open(&a.responses).with_context(|| format!("opening {file}"))?;
     let all = crate::dataset::read_csv(&survey, &file, std::io::BufReader::new(f))?;
+    let collection = crate::report::collection_text(&all, a.lang);
     let (data, excluded) = if a.include_flagged {
         (all, stats::Exclusions::default())
     } else {
@@ -107,6 +108,7 @@ pub fn run(a: Args) -> Result<()> {
     match a.format.as_str() {
         "json" => {
             let mut v = serde_json::to_value(&report)?;
+            v["collection"] = collection.clone().into();
             if let Some(d) = &differences {
                 v["differences"] = serde_json::to_value(d)?;
             }
@@ -114,7 +116,10 @@ pub fn run(a: Args) -> Result<()> {
             writeln!(out)?;
         }
         "csv" => write_csv(&report, &mut out)?,
-        _ => write_table(&survey, &report, differences.as_deref(), a.lang, &mut out)?,
+        _ => {
+            writeln!(out, "{collection}")?;
+            write_table(&survey, &report, differences.as_deref(), a.lang, &mut out)?
+        }
     }
     Ok(())
 }

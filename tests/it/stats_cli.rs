@@ -41,6 +41,8 @@ fn json_has_the_documented_keys() {
     assert_eq!(v["method"], "logit");
     assert_eq!(v["level"], 0.95);
     assert_eq!(v["raking"]["converged"], true);
+    // Every output says how the figures were collected (this file has no channel column).
+    assert_eq!(v["collection"], "自填问卷（收集方式未记录）");
     let e = &v["estimates"][0];
     for k in [
         "indicator",
