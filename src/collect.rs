@@ -194,8 +194,19 @@ pub fn submit(
     }
     let source_hash = keyed_hash(salt, &sub.source);
     let started_at = sub.started_at.filter(|s| *s <= now.naive_utc());
+    // Flags that need only this response are set here; those that count earlier
+    // responses (too fast against the median, bursts, repeated patterns) are added by
+    // the writer, which sees every committed row and the rest of its batch.
     let (quality_flags, pattern_hash) = if status == STATUS_COMPLETE {
-        flags(store, survey, &sub, answers, &source_hash, started_at, now)?
+        let straight = quality::straight_lining(survey, answers);
+        (
+            if straight {
+                quality::STRAIGHT_LINING.to_string()
+            } else {
+                String::new()
+            },
+            quality::pattern_hash(survey, answers),
+        )
     } else {
         (String::new(), String::new())
     };
@@ -218,60 +229,16 @@ pub fn submit(
         quality_flags,
         pattern_hash,
     };
-    let id =
-        store.insert_response_with_invite(&new, invite.map(|c| invite_hash(salt, c)).as_deref())?;
+    let checks = (status == STATUS_COMPLETE).then_some(survey.min_seconds);
+    let id = store.insert_response_with_invite(
+        &new,
+        invite.map(|c| invite_hash(salt, c)).as_deref(),
+        checks,
+    )?;
     Ok(Stored {
         id,
         screened_out: status == STATUS_SCREENED,
     })
-}
-
-/// The quality flags of a complete response (see `quality`), and its answer pattern.
-fn flags(
-    store: &Store,
-    survey: &Survey,
-    sub: &Submission<'_>,
-    answers: &serde_json::Map<String, serde_json::Value>,
-    source_hash: &str,
-    started_at: Option<NaiveDateTime>,
-    now: DateTime<Utc>,
-) -> Result<(String, String), CollectError> {
-    let mut f = Vec::new();
-    let seconds = started_at.map(|s| (now.naive_utc() - s).num_milliseconds() as f64 / 1000.0);
-    let recent = if seconds.is_some() {
-        store.recent_durations(&survey.id, 400)?
-    } else {
-        Vec::new()
-    };
-    if quality::too_fast(survey, seconds, &recent) {
-        f.push(quality::TOO_FAST);
-    }
-    if quality::straight_lining(survey, answers) {
-        f.push(quality::STRAIGHT_LINING);
-    }
-    let since = |m: i64| now.naive_utc() - chrono::Duration::minutes(m);
-    if store.count_from_source(
-        &survey.id,
-        source_hash,
-        since(quality::BURST_WINDOW_MINUTES),
-        quality::BURST_LIMIT,
-    )? >= quality::BURST_LIMIT
-    {
-        f.push(quality::SOURCE_BURST);
-    }
-    let pattern = quality::pattern_hash(survey, answers);
-    let same = store.count_pattern(
-        &survey.id,
-        &pattern,
-        sub.collection_district,
-        sub.collection_community,
-        since(quality::PATTERN_WINDOW_MINUTES),
-        quality::PATTERN_LIMIT,
-    )?;
-    if same >= quality::PATTERN_LIMIT {
-        f.push(quality::REPEATED_PATTERN);
-    }
-    Ok((quality::join(&f), pattern))
 }
 
 type HmacSha256 = Hmac<Sha256>;

@@ -58,9 +58,9 @@ pub fn straight_lining(survey: &Survey, answers: &Map<String, Value>) -> bool {
 
 /// Completion faster than the definition's `min_seconds`, or — with enough history —
 /// under a third of the median completion time.
-pub fn too_fast(survey: &Survey, seconds: Option<f64>, recent: &[f64]) -> bool {
+pub fn too_fast(min_seconds: Option<u32>, seconds: Option<f64>, recent: &[f64]) -> bool {
     let Some(s) = seconds else { return false };
-    if survey.min_seconds.is_some_and(|m| s < m as f64) {
+    if min_seconds.is_some_and(|m| s < m as f64) {
         return true;
     }
     if recent.len() >= MEDIAN_AFTER {

@@ -79,8 +79,85 @@ pub struct Store {
 type WriteJob = (
     NewResponse,
     Option<String>,
+    Option<Option<u32>>,
     std::sync::mpsc::Sender<Result<i64>>,
 );
+
+/// The quality flags that count earlier responses, computed in the writer's own
+/// transaction (so a batch sees itself) and added to the response's own flags.
+fn history_flags(
+    c: &mut AnyConn,
+    r: &NewResponse,
+    min_seconds: Option<u32>,
+    recent: &mut std::collections::HashMap<String, Vec<f64>>,
+) -> std::result::Result<String, diesel::result::Error> {
+    use crate::quality;
+    let mut flags: Vec<&str> = Vec::new();
+    let seconds = r
+        .started_at
+        .map(|s| (r.submitted_at - s).num_milliseconds() as f64 / 1000.0);
+    if seconds.is_some() {
+        if !recent.contains_key(&r.survey_id) {
+            let rows: Vec<(Option<NaiveDateTime>, NaiveDateTime)> = responses::table
+                .filter(responses::survey_id.eq(&r.survey_id))
+                .filter(responses::status.eq(STATUS_COMPLETE))
+                .filter(responses::started_at.is_not_null())
+                .order(responses::id.desc())
+                .limit(400)
+                .select((responses::started_at, responses::submitted_at))
+                .load(c)?;
+            let d = rows
+                .into_iter()
+                .filter_map(|(s, e)| s.map(|s| (e - s).num_milliseconds() as f64 / 1000.0))
+                .collect();
+            recent.insert(r.survey_id.clone(), d);
+        }
+        if quality::too_fast(min_seconds, seconds, &recent[&r.survey_id]) {
+            flags.push(quality::TOO_FAST);
+        }
+    }
+    if !r.quality_flags.is_empty() {
+        flags.push(&r.quality_flags);
+    }
+    let since = |m: i64| r.submitted_at - chrono::Duration::minutes(m);
+    // Capped: only whether the threshold is reached matters, and an uncapped count
+    // would grow with every response from a busy shared address.
+    let from_source: Vec<i64> = responses::table
+        .filter(responses::survey_id.eq(&r.survey_id))
+        .filter(responses::source_hash.eq(&r.source_hash))
+        .filter(responses::submitted_at.ge(since(quality::BURST_WINDOW_MINUTES)))
+        .select(responses::id)
+        .limit(quality::BURST_LIMIT)
+        .load(c)?;
+    if from_source.len() as i64 >= quality::BURST_LIMIT {
+        flags.push(quality::SOURCE_BURST);
+    }
+    let window = since(quality::PATTERN_WINDOW_MINUTES);
+    let same: Vec<i64> = match &r.collection_community {
+        Some(cm) => responses::table
+            .filter(responses::survey_id.eq(&r.survey_id))
+            .filter(responses::pattern_hash.eq(&r.pattern_hash))
+            .filter(responses::collection_district.eq(&r.collection_district))
+            .filter(responses::collection_community.eq(cm))
+            .filter(responses::submitted_at.ge(window))
+            .select(responses::id)
+            .limit(quality::PATTERN_LIMIT)
+            .load(c)?,
+        None => responses::table
+            .filter(responses::survey_id.eq(&r.survey_id))
+            .filter(responses::pattern_hash.eq(&r.pattern_hash))
+            .filter(responses::collection_district.eq(&r.collection_district))
+            .filter(responses::collection_community.is_null())
+            .filter(responses::submitted_at.ge(window))
+            .select(responses::id)
+            .limit(quality::PATTERN_LIMIT)
+            .load(c)?,
+    };
+    if same.len() as i64 >= quality::PATTERN_LIMIT {
+        flags.push(quality::REPEATED_PATTERN);
+    }
+    Ok(flags.join(","))
+}
 
 /// Most responses committed in one transaction.
 const BATCH: usize = 256;
@@ -101,9 +178,17 @@ fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiv
             }
         }
         let mut results: Vec<Result<i64>> = Vec::with_capacity(batch.len());
+        let mut recent = std::collections::HashMap::new();
         let outcome = conn.transaction::<_, diesel::result::Error, _>(|c| {
             results.clear();
-            for (r, invite, _) in &batch {
+            // Take SQLite's write lock first: the batch reads before it writes, and two
+            // processes that both read then try to write would deadlock on the upgrade
+            // instead of waiting (busy_timeout only covers the first lock).
+            if let AnyConn::Sqlite(s) = &mut **c {
+                diesel::sql_query("UPDATE definitions SET wave = wave WHERE 1 = 0").execute(s)?;
+            }
+            recent.clear();
+            for (r, invite, checks, _) in &batch {
                 // The invitation code is spent in the same savepoint as the row: both or neither.
                 if let Some(h) = invite {
                     let spent = c.transaction::<usize, diesel::result::Error, _>(|c| {
@@ -130,6 +215,11 @@ fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiv
                         continue;
                     }
                 }
+                let mut row = r.clone();
+                if let Some(min_seconds) = checks {
+                    row.quality_flags = history_flags(c, r, *min_seconds, &mut recent)?;
+                }
+                let r = &row;
                 let one = c.transaction::<i64, diesel::result::Error, _>(|c| match &mut **c {
                     AnyConn::Sqlite(c) => diesel::insert_into(responses::table)
                         .values(r)
@@ -153,13 +243,13 @@ fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiv
         });
         match outcome {
             Ok(()) => {
-                for ((_, _, reply), res) in batch.into_iter().zip(results) {
+                for ((_, _, _, reply), res) in batch.into_iter().zip(results) {
                     let _ = reply.send(res);
                 }
             }
             Err(e) => {
                 let msg = e.to_string();
-                for (_, _, reply) in batch {
+                for (_, _, _, reply) in batch {
                     let _ = reply.send(Err(StorageError::Query(
                         diesel::result::Error::QueryBuilderError(msg.clone().into()),
                     )));
@@ -400,21 +490,24 @@ impl Store {
     /// Appends a response. A repeated `submission_key` is `StorageError::Duplicate`
     /// and stores nothing.
     pub fn insert_response(&self, r: &NewResponse) -> Result<i64> {
-        self.insert_response_with_invite(r, None)
+        self.insert_response_with_invite(r, None, None)
     }
 
     /// Appends a response and spends its invitation code (by hash) in one transaction;
     /// an unknown or used code stores nothing.
+    /// With `checks = Some(min_seconds)`, the writer adds the quality flags that count
+    /// earlier responses (too fast, bursts from one source, repeated patterns).
     pub fn insert_response_with_invite(
         &self,
         r: &NewResponse,
         invite_hash: Option<&str>,
+        checks: Option<Option<u32>>,
     ) -> Result<i64> {
         let (tx, rx) = std::sync::mpsc::channel();
         let gone =
             || StorageError::Migration("the database writer has stopped; restart minyi".into());
         self.writer
-            .send((r.clone(), invite_hash.map(str::to_string), tx))
+            .send((r.clone(), invite_hash.map(str::to_string), checks, tx))
             .map_err(|_| gone())?;
         rx.recv().map_err(|_| gone())?
     }
@@ -439,71 +532,6 @@ impl Store {
             .select((responses::district, diesel::dsl::count_star()))
             .order(responses::district.asc())
             .load(&mut c)?)
-    }
-
-    /// Responses from one source since `since`, counted up to `cap` (the caller only
-    /// needs to know whether a threshold is reached; an uncapped count would grow with
-    /// every response from a busy shared address).
-    pub fn count_from_source(
-        &self,
-        survey_id: &str,
-        source_hash: &str,
-        since: NaiveDateTime,
-        cap: i64,
-    ) -> Result<i64> {
-        let mut c = self.conn()?;
-        let ids: Vec<i64> = responses::table
-            .filter(responses::survey_id.eq(survey_id))
-            .filter(responses::source_hash.eq(source_hash))
-            .filter(responses::submitted_at.ge(since))
-            .select(responses::id)
-            .limit(cap)
-            .load(&mut c)?;
-        Ok(ids.len() as i64)
-    }
-
-    /// Responses with the same answer pattern at one collection point since `since`,
-    /// counted up to `cap`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn count_pattern(
-        &self,
-        survey_id: &str,
-        pattern_hash: &str,
-        district: &str,
-        community: Option<&str>,
-        since: NaiveDateTime,
-        cap: i64,
-    ) -> Result<i64> {
-        let mut c = self.conn()?;
-        let q = responses::table
-            .filter(responses::survey_id.eq(survey_id))
-            .filter(responses::pattern_hash.eq(pattern_hash))
-            .filter(responses::collection_district.eq(district))
-            .filter(responses::submitted_at.ge(since))
-            .into_boxed();
-        let q = match community {
-            Some(cm) => q.filter(responses::collection_community.eq(cm)),
-            None => q.filter(responses::collection_community.is_null()),
-        };
-        let ids: Vec<i64> = q.select(responses::id).limit(cap).load(&mut c)?;
-        Ok(ids.len() as i64)
-    }
-
-    /// Completion times (seconds) of the latest complete responses with a start stamp.
-    pub fn recent_durations(&self, survey_id: &str, limit: i64) -> Result<Vec<f64>> {
-        let mut c = self.conn()?;
-        let rows: Vec<(Option<NaiveDateTime>, NaiveDateTime)> = responses::table
-            .filter(responses::survey_id.eq(survey_id))
-            .filter(responses::status.eq(STATUS_COMPLETE))
-            .filter(responses::started_at.is_not_null())
-            .order(responses::id.desc())
-            .limit(limit)
-            .select((responses::started_at, responses::submitted_at))
-            .load(&mut c)?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(s, e)| s.map(|s| (e - s).num_milliseconds() as f64 / 1000.0))
-            .collect())
     }
 
     /// Runs the database's consistency check: `["ok"]` when sound.
