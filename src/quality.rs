@@ -71,8 +71,3 @@ pub fn too_fast(min_seconds: Option<u32>, seconds: Option<f64>, recent: &[f64]) 
     }
     false
 }
-
-/// Flags as stored: comma-separated, in a fixed order.
-pub fn join(flags: &[&str]) -> String {
-    flags.join(",")
-}

@@ -396,11 +396,6 @@ impl Store {
         Ok(store)
     }
 
-    /// Whether this store is PostgreSQL (else SQLite).
-    pub fn is_postgres(&self) -> Result<bool> {
-        Ok(matches!(*self.conn()?, AnyConn::Postgres(_)))
-    }
-
     fn conn(&self) -> Result<PooledConnection<Manager>> {
         Ok(self.pool.get()?)
     }
