@@ -27,31 +27,9 @@ const INDICATORS: [&str; 10] = [
     "sat_overall",
 ];
 
-/// xorshift64*: deterministic and fast; the data only need to look like a skewed QR sample.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// The index whose cumulative share first exceeds `u` (the last one otherwise).
-fn pick(u: f64, shares: &[f64]) -> usize {
-    let mut acc = 0.0;
-    for (k, s) in shares.iter().enumerate() {
-        acc += s;
-        if u < acc {
-            return k;
-        }
-    }
-    shares.len() - 1
-}
-
 fn synthesize(rows: usize) -> Dataset {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    // The same generator as `minyi synth`.
+    let mut rng = minyi::synth::Rng::new(1);
     // District shares of the sample differ from the population's (D1 answers most).
     let share = [0.30, 0.22, 0.16, 0.14, 0.10, 0.08];
     // Older residents and women answer more.
@@ -61,18 +39,18 @@ fn synthesize(rows: usize) -> Dataset {
     let mut sex = Vec::with_capacity(rows);
     let mut cols: Vec<Vec<u16>> = vec![Vec::with_capacity(rows); INDICATORS.len()];
     for _ in 0..rows {
-        let di = pick(rng.next(), &share);
-        let a = pick(rng.next(), &age_w);
+        let di = rng.pick(&share);
+        let a = rng.pick(&age_w);
         d.district.push(di as u32);
         d.community.push(u32::MAX);
         age.push(a as u16);
-        sex.push(if rng.next() < 0.58 { 1 } else { 0 });
+        sex.push(if rng.uniform() < 0.58 { 1 } else { 0 });
         for (k, col) in cols.iter_mut().enumerate() {
             let p = 0.55 + 0.04 * k as f64 / 2.0 + 0.05 * a as f64 - 0.02 * di as f64;
             // yes/no options are ["yes", "no"]: index 0 = yes. 3% missing.
-            let v = if rng.next() < 0.03 {
+            let v = if rng.uniform() < 0.03 {
                 stats::MISSING
-            } else if rng.next() < p {
+            } else if rng.uniform() < p {
                 0
             } else {
                 1

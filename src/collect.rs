@@ -230,11 +230,7 @@ pub fn submit(
         pattern_hash,
     };
     let checks = (status == STATUS_COMPLETE).then_some(survey.min_seconds);
-    let id = store.insert_response_with_invite(
-        &new,
-        invite.map(|c| invite_hash(salt, c)).as_deref(),
-        checks,
-    )?;
+    let id = store.insert_response(new, invite.map(|c| invite_hash(salt, c)).as_deref(), checks)?;
     Ok(Stored {
         id,
         screened_out: status == STATUS_SCREENED,

@@ -14,6 +14,14 @@ pub enum ExportError {
     Corrupt { id: i64, reason: String },
 }
 
+/// The resident's district needs a column of its own unless a question with the id
+/// `district` already provides it.
+fn needs_district_column(survey: &Survey) -> bool {
+    survey
+        .district_question()
+        .is_none_or(|q| q.id != "district")
+}
+
 /// The CSV header for a survey.
 pub fn header(survey: &Survey) -> Vec<String> {
     let mut h: Vec<String> = [
@@ -28,10 +36,7 @@ pub fn header(survey: &Survey) -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    if survey
-        .district_question()
-        .is_none_or(|q| q.id != "district")
-    {
+    if needs_district_column(survey) {
         h.push("district".into());
     }
     h.extend(survey.questions.iter().map(|q| q.id.clone()));
@@ -57,9 +62,7 @@ pub fn write_csv_with<W: std::io::Write>(
 ) -> Result<usize, ExportError> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header(survey))?;
-    let own_district_col = survey
-        .district_question()
-        .is_none_or(|q| q.id != "district");
+    let own_district_col = needs_district_column(survey);
     let mut n = 0;
     for r in rows.iter().filter(|r| r.status == STATUS_COMPLETE) {
         let answers: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r.answers)

@@ -126,15 +126,7 @@ pub fn png(place: &Place) -> Result<Vec<u8>, QrError> {
     let mut size = 34.0f32;
     let margin = 16u32;
     // Shrink long community names until they fit the code's width.
-    let width_of = |s: f32| {
-        let f = font.as_scaled(PxScale::from(s));
-        place
-            .label
-            .chars()
-            .map(|c| f.h_advance(f.glyph_id(c)))
-            .sum::<f32>()
-    };
-    while width_of(size) > (qr.width() - 2 * margin) as f32 && size > 12.0 {
+    while text_width(&font, size, &place.label) > (qr.width() - 2 * margin) as f32 && size > 12.0 {
         size -= 1.0;
     }
     let text_h = (size * 1.8) as u32;
@@ -155,14 +147,16 @@ pub fn png(place: &Place) -> Result<Vec<u8>, QrError> {
     Ok(out)
 }
 
+/// Width in pixels of one line of text at `size`.
+fn text_width(font: &FontRef<'_>, size: f32, text: &str) -> f32 {
+    let f = font.as_scaled(PxScale::from(size));
+    text.chars().map(|c| f.h_advance(f.glyph_id(c))).sum()
+}
+
 /// Draws one centred line of text with its top at `top`.
 fn draw_text(img: &mut GrayImage, font: &FontRef<'_>, size: f32, text: &str, top: u32) {
     let scaled = font.as_scaled(PxScale::from(size));
-    let width: f32 = text
-        .chars()
-        .map(|c| scaled.h_advance(scaled.glyph_id(c)))
-        .sum();
-    let mut x = ((img.width() as f32 - width) / 2.0).max(0.0);
+    let mut x = ((img.width() as f32 - text_width(font, size, text)) / 2.0).max(0.0);
     let baseline = top as f32 + scaled.ascent();
     for c in text.chars() {
         let id = scaled.glyph_id(c);

@@ -176,7 +176,6 @@ impl Design {
         let nc = layout.n_cells();
         assert_eq!(count.len(), nc);
         assert_eq!(population.len(), nc);
-        let per = nc / layout.n_districts.max(1);
         let mut stratum_n = vec![0.0; layout.n_districts];
         let mut stratum_pop = vec![0.0; layout.n_districts];
         for c in 0..nc {
@@ -215,7 +214,6 @@ impl Design {
             trimmed: None,
             stratum_n,
         };
-        let _ = per;
         match weighting {
             Weighting::None | Weighting::Base => {}
             Weighting::Poststrat => {

@@ -296,7 +296,6 @@ fn glm_intercept(cells: &[(f64, f64, f64)]) -> Option<(f64, f64)> {
         beta = swz / sw;
         last_sw = sw;
     }
-    let _ = dev(&|_| expit(beta));
     Some((beta, last_sw))
 }
 

@@ -96,62 +96,27 @@ impl Dataset {
 
     /// The rows where `keep` is true.
     pub fn filter(&self, keep: &[bool]) -> Dataset {
-        let pick = |v: &Vec<u32>| {
-            v.iter()
-                .zip(keep)
-                .filter(|(_, k)| **k)
-                .map(|(x, _)| *x)
-                .collect::<Vec<u32>>()
-        };
         let columns = self
             .columns
             .iter()
             .map(|(k, c)| {
                 let c = match c {
-                    Column::Choice(v) => Column::Choice(
-                        v.iter()
-                            .zip(keep)
-                            .filter(|(_, k)| **k)
-                            .map(|(x, _)| *x)
-                            .collect(),
-                    ),
-                    Column::Multi(v) => Column::Multi(
-                        v.iter()
-                            .zip(keep)
-                            .filter(|(_, k)| **k)
-                            .map(|(x, _)| *x)
-                            .collect(),
-                    ),
-                    Column::Number(v) => Column::Number(
-                        v.iter()
-                            .zip(keep)
-                            .filter(|(_, k)| **k)
-                            .map(|(x, _)| *x)
-                            .collect(),
-                    ),
+                    Column::Choice(v) => Column::Choice(kept(v, keep)),
+                    Column::Multi(v) => Column::Multi(kept(v, keep)),
+                    Column::Number(v) => Column::Number(kept(v, keep)),
                 };
                 (k.clone(), c)
             })
             .collect();
-        let extra = self
-            .extra
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.iter()
-                        .zip(keep)
-                        .filter(|(_, k)| **k)
-                        .map(|(x, _)| x.clone())
-                        .collect(),
-                )
-            })
-            .collect();
         Dataset {
-            district: pick(&self.district),
-            community: pick(&self.community),
+            district: kept(&self.district, keep),
+            community: kept(&self.community, keep),
             columns,
-            extra,
+            extra: self
+                .extra
+                .iter()
+                .map(|(k, v)| (k.clone(), kept(v, keep)))
+                .collect(),
         }
     }
 
@@ -161,6 +126,15 @@ impl Dataset {
     pub fn is_empty(&self) -> bool {
         self.district.is_empty()
     }
+}
+
+/// The elements of `v` where `keep` is true.
+fn kept<T: Clone>(v: &[T], keep: &[bool]) -> Vec<T> {
+    v.iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| x.clone())
+        .collect()
 }
 
 /// Responses left out of the estimates because of quality flags.

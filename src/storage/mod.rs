@@ -188,9 +188,9 @@ fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiv
                 diesel::sql_query("UPDATE definitions SET wave = wave WHERE 1 = 0").execute(s)?;
             }
             recent.clear();
-            for (r, invite, checks, _) in &batch {
+            for (r, invite, checks, _) in batch.iter_mut() {
                 // The invitation code is spent in the same savepoint as the row: both or neither.
-                if let Some(h) = invite {
+                if let Some(h) = invite.as_deref() {
                     let spent = c.transaction::<usize, diesel::result::Error, _>(|c| {
                         diesel::update(
                             invites::table
@@ -215,11 +215,10 @@ fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiv
                         continue;
                     }
                 }
-                let mut row = r.clone();
-                if let Some(min_seconds) = checks {
-                    row.quality_flags = history_flags(c, r, *min_seconds, &mut recent)?;
+                if let Some(min_seconds) = *checks {
+                    r.quality_flags = history_flags(c, r, min_seconds, &mut recent)?;
                 }
-                let r = &row;
+                let r = &*r;
                 let one = c.transaction::<i64, diesel::result::Error, _>(|c| match &mut **c {
                     AnyConn::Sqlite(c) => diesel::insert_into(responses::table)
                         .values(r)
@@ -482,19 +481,14 @@ impl Store {
             .first(&mut c)?)
     }
 
-    /// Appends a response. A repeated `submission_key` is `StorageError::Duplicate`
-    /// and stores nothing.
-    pub fn insert_response(&self, r: &NewResponse) -> Result<i64> {
-        self.insert_response_with_invite(r, None, None)
-    }
-
-    /// Appends a response and spends its invitation code (by hash) in one transaction;
-    /// an unknown or used code stores nothing.
-    /// With `checks = Some(min_seconds)`, the writer adds the quality flags that count
-    /// earlier responses (too fast, bursts from one source, repeated patterns).
-    pub fn insert_response_with_invite(
+    /// Appends a response, once it is durable. A repeated `submission_key` is
+    /// `StorageError::Duplicate` and stores nothing. An invitation code (by hash) is
+    /// spent in the same transaction; an unknown or used code stores nothing. With
+    /// `checks = Some(min_seconds)`, the writer adds the quality flags that count earlier
+    /// responses (too fast, bursts from one source, repeated patterns).
+    pub fn insert_response(
         &self,
-        r: &NewResponse,
+        r: NewResponse,
         invite_hash: Option<&str>,
         checks: Option<Option<u32>>,
     ) -> Result<i64> {
@@ -502,7 +496,7 @@ impl Store {
         let gone =
             || StorageError::Migration("the database writer has stopped; restart minyi".into());
         self.writer
-            .send((r.clone(), invite_hash.map(str::to_string), checks, tx))
+            .send((r, invite_hash.map(str::to_string), checks, tx))
             .map_err(|_| gone())?;
         rx.recv().map_err(|_| gone())?
     }
