@@ -4,7 +4,10 @@
 //! database itself refuses them (triggers in the first migration), so a bug
 //! elsewhere cannot alter what residents said.
 
+mod office;
 pub mod schema;
+
+pub use office::{AuditRow, UserRow};
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::pg::PgConnection;
@@ -64,6 +67,12 @@ pub enum StorageError {
     InviteInvalid,
     #[error("this invitation code has already been used")]
     InviteUsed,
+    #[error("user `{0}` already exists; choose another name, or change the password with `minyi user passwd {0}`")]
+    UserExists(String),
+    #[error("there is no user `{0}`; list users on the office's Users page, or add one with `minyi user add`")]
+    NoSuchUser(String),
+    #[error("survey `{0}` is already closed")]
+    AlreadyClosed(String),
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;
@@ -314,6 +323,8 @@ pub struct StoredResponse {
     pub submission_key: String,
     pub quality_flags: String,
     pub pattern_hash: String,
+    /// Who entered the answers in a telephone or household interview.
+    pub interviewer: Option<String>,
 }
 
 /// A response to append.
@@ -336,6 +347,8 @@ pub struct NewResponse {
     pub submission_key: String,
     pub quality_flags: String,
     pub pattern_hash: String,
+    /// Who entered the answers in a telephone or household interview.
+    pub interviewer: Option<String>,
 }
 
 /// Response status: a complete questionnaire, or one that screening ended.

@@ -38,6 +38,7 @@ diesel::table! {
         submission_key -> Text,
         quality_flags -> Text,
         pattern_hash -> Text,
+        interviewer -> Nullable<Text>,
     }
 }
 
@@ -59,11 +60,55 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        district -> Nullable<Text>,
+        disabled -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        label -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    survey_closures (survey_id) {
+        survey_id -> Text,
+        closed_at -> Timestamp,
+        closed_by -> Text,
+    }
+}
+
 diesel::joinable!(supersessions -> responses (response_id));
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     definitions,
     survey_salts,
     responses,
     supersessions,
-    invites
+    invites,
+    users,
+    api_tokens,
+    audit_log,
+    survey_closures
 );

@@ -1,0 +1,204 @@
+//! The office's tables: accounts, API tokens, the audit log and survey closures.
+//! Password hashing and role rules live in `crate::accounts`; this file only stores.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{api_tokens, audit_log, survey_closures, users};
+use super::{AnyConn, Result, StorageError, Store};
+
+/// An office account as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub district: Option<String>,
+    pub disabled: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+fn unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+impl Store {
+    /// Adds an account; a taken username is `StorageError::UserExists`.
+    pub fn add_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: &str,
+        district: Option<&str>,
+    ) -> Result<i64> {
+        let mut c = self.conn()?;
+        let r = diesel::insert_into(users::table)
+            .values((
+                users::username.eq(username),
+                users::password_hash.eq(password_hash),
+                users::role.eq(role),
+                users::district.eq(district),
+                users::disabled.eq(0),
+                users::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(&mut c);
+        match r {
+            Ok(_) => {}
+            Err(e) if unique_violation(&e) => {
+                return Err(StorageError::UserExists(username.to_string()))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(users::table
+            .filter(users::username.eq(username))
+            .select(users::id)
+            .first(&mut c)?)
+    }
+
+    pub fn user_by_name(&self, username: &str) -> Result<Option<UserRow>> {
+        let mut c = self.conn()?;
+        Ok(users::table
+            .filter(users::username.eq(username))
+            .select(UserRow::as_select())
+            .first(&mut c)
+            .optional()?)
+    }
+
+    pub fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
+        let mut c = self.conn()?;
+        Ok(users::table
+            .find(id)
+            .select(UserRow::as_select())
+            .first(&mut c)
+            .optional()?)
+    }
+
+    pub fn users(&self) -> Result<Vec<UserRow>> {
+        let mut c = self.conn()?;
+        Ok(users::table
+            .order(users::username.asc())
+            .select(UserRow::as_select())
+            .load(&mut c)?)
+    }
+
+    fn update_user<F>(&self, username: &str, f: F) -> Result<()>
+    where
+        F: FnOnce(&mut AnyConn) -> std::result::Result<usize, diesel::result::Error>,
+    {
+        let mut c = self.conn()?;
+        match f(&mut c)? {
+            0 => Err(StorageError::NoSuchUser(username.to_string())),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn set_password(&self, username: &str, password_hash: &str) -> Result<()> {
+        self.update_user(username, |c| {
+            diesel::update(users::table.filter(users::username.eq(username)))
+                .set(users::password_hash.eq(password_hash))
+                .execute(c)
+        })
+    }
+
+    pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<()> {
+        self.update_user(username, |c| {
+            diesel::update(users::table.filter(users::username.eq(username)))
+                .set(users::disabled.eq(disabled as i32))
+                .execute(c)
+        })
+    }
+
+    /// Stores an API token's hash for a user.
+    pub fn add_token(&self, user_id: i64, token_hash: &str, label: &str) -> Result<()> {
+        let mut c = self.conn()?;
+        diesel::insert_into(api_tokens::table)
+            .values((
+                api_tokens::token_hash.eq(token_hash),
+                api_tokens::user_id.eq(user_id),
+                api_tokens::label.eq(label),
+                api_tokens::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(&mut c)?;
+        Ok(())
+    }
+
+    /// The account a token belongs to.
+    pub fn user_by_token(&self, token_hash: &str) -> Result<Option<UserRow>> {
+        let mut c = self.conn()?;
+        Ok(api_tokens::table
+            .inner_join(users::table)
+            .filter(api_tokens::token_hash.eq(token_hash))
+            .select(UserRow::as_select())
+            .first(&mut c)
+            .optional()?)
+    }
+
+    /// Appends to the audit log.
+    pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<()> {
+        let mut c = self.conn()?;
+        diesel::insert_into(audit_log::table)
+            .values((
+                audit_log::at.eq(Utc::now().naive_utc()),
+                audit_log::actor.eq(actor),
+                audit_log::action.eq(action),
+                audit_log::detail.eq(detail),
+            ))
+            .execute(&mut c)?;
+        Ok(())
+    }
+
+    /// The latest audit entries, newest first.
+    pub fn audit_log(&self, limit: i64) -> Result<Vec<AuditRow>> {
+        let mut c = self.conn()?;
+        Ok(audit_log::table
+            .order(audit_log::id.desc())
+            .limit(limit)
+            .select(AuditRow::as_select())
+            .load(&mut c)?)
+    }
+
+    /// Closes a survey to new responses (once; closing again is `AlreadyClosed`).
+    pub fn close_survey(&self, survey_id: &str, by: &str) -> Result<()> {
+        let mut c = self.conn()?;
+        let r = diesel::insert_into(survey_closures::table)
+            .values((
+                survey_closures::survey_id.eq(survey_id),
+                survey_closures::closed_at.eq(Utc::now().naive_utc()),
+                survey_closures::closed_by.eq(by),
+            ))
+            .execute(&mut c);
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if unique_violation(&e) => {
+                Err(StorageError::AlreadyClosed(survey_id.to_string()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// When and by whom a survey was closed early, if it was.
+    pub fn closure(&self, survey_id: &str) -> Result<Option<(NaiveDateTime, String)>> {
+        let mut c = self.conn()?;
+        Ok(survey_closures::table
+            .find(survey_id)
+            .select((survey_closures::closed_at, survey_closures::closed_by))
+            .first(&mut c)
+            .optional()?)
+    }
+}
