@@ -20,6 +20,10 @@ pub enum Channel {
     Link,
     /// The JSON API (kiosks, interview software).
     Api,
+    /// A telephone interview entered by an interviewer.
+    Phone,
+    /// A face-to-face interview at the resident's home, entered by an interviewer.
+    Household,
 }
 
 impl Channel {
@@ -28,6 +32,16 @@ impl Channel {
             Channel::Qr => "qr",
             Channel::Link => "link",
             Channel::Api => "api",
+            Channel::Phone => "phone",
+            Channel::Household => "household",
+        }
+    }
+    /// Interview modes: an interviewer enters the answers on the resident's behalf.
+    pub fn interview(s: &str) -> Option<Channel> {
+        match s {
+            "phone" => Some(Channel::Phone),
+            "household" => Some(Channel::Household),
+            _ => None,
         }
     }
     pub fn from_param(s: Option<&str>) -> Channel {
@@ -118,6 +132,8 @@ pub struct Submission<'a> {
     pub device: Option<String>,
     /// A one-time invitation code (household sampling), if given.
     pub invite_code: Option<String>,
+    /// The interviewer's username, for telephone and household interviews.
+    pub interviewer: Option<String>,
 }
 
 fn invite_error(zh: &str, en: &str) -> FieldError {
@@ -228,6 +244,7 @@ pub fn submit(
         submission_key: format!("{}:{key}", survey.id),
         quality_flags,
         pattern_hash,
+        interviewer: sub.interviewer,
     };
     let checks = (status == STATUS_COMPLETE).then_some(survey.min_seconds);
     let id = store.insert_response(new, invite.map(|c| invite_hash(salt, c)).as_deref(), checks)?;

@@ -28,6 +28,7 @@ pub fn header(survey: &Survey) -> Vec<String> {
         "response_id",
         "wave",
         "channel",
+        "interviewer",
         "submitted_at",
         "collection_district",
         "community",
@@ -63,6 +64,7 @@ pub fn write_csv_with<W: std::io::Write>(
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header(survey))?;
     let own_district_col = needs_district_column(survey);
+    let superseded: std::collections::HashSet<i64> = superseded.iter().copied().collect();
     let mut n = 0;
     for r in rows.iter().filter(|r| r.status == STATUS_COMPLETE) {
         let answers: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r.answers)
@@ -74,6 +76,7 @@ pub fn write_csv_with<W: std::io::Write>(
             r.id.to_string(),
             r.wave.to_string(),
             r.channel.clone(),
+            r.interviewer.clone().unwrap_or_default(),
             r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             r.collection_district.clone(),
             r.collection_community.clone().unwrap_or_default(),

@@ -5,6 +5,8 @@
 mod html;
 mod xlsx;
 
+pub use xlsx::responses_workbook;
+
 use std::path::{Path, PathBuf};
 
 use crate::charts::{self, Chart, Frame};
@@ -24,6 +26,8 @@ pub enum ReportError {
     },
     #[error("cannot write the workbook: {0}")]
     Xlsx(String),
+    #[error("cannot write the ZIP archive: {0}")]
+    Zip(String),
     #[error("wave {0} has no responses; the data have waves {1}")]
     NoWave(String, String),
 }
@@ -225,30 +229,10 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         s.questions.iter().filter(|q| q.is_indicator()).collect();
     let mut charts_out: Vec<(String, Chart)> = Vec::new();
     for q in &rate_questions {
-        let bars: Vec<charts::RateBar> = report
-            .estimates
-            .iter()
-            .filter(|e| e.indicator == q.id && is_rate(e) && e.domain == "district")
-            .map(|e| charts::RateBar {
-                label: district_name(s, &e.group, l),
-                estimate: e.estimate,
-                low: e.ci_low,
-                high: e.ci_high,
-                n: e.n,
-                flag: e.flag,
-            })
-            .collect();
-        if bars.is_empty() {
-            continue;
-        }
         let title = format!("{}{}", q.label(l), l.pick("：各区比较", " by district"));
-        let chart = charts::render(&charts::RateChart::new(
-            frame(title),
-            bars,
-            s.target_for(q),
-            l,
-        ))?;
-        charts_out.push((format!("rate_{}", q.id), chart));
+        if let Some(chart) = rate_chart(s, &report, q, "district", frame(title), l) {
+            charts_out.push((format!("rate_{}", q.id), charts::render(&chart)?));
+        }
     }
     if waves.len() > 1 {
         for dim in Dimension::ALL.iter().filter(|d| d.is_rated()) {
@@ -300,85 +284,17 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         }
     }
     let likert = likert_rows(s, &current, input.census, &opts, l)?;
-    if !likert.is_empty() {
-        let cats = s
-            .questions
-            .iter()
-            .find(|q| q.kind == Kind::Scale5)
-            .map(|q| {
-                let label = |code: &str| {
-                    q.option(code)
-                        .map_or(code.to_string(), |o| o.label.get(l).to_string())
-                };
-                [label("1"), label("2"), label("3"), label("4"), label("5")]
-            })
-            .unwrap_or_else(|| ["1", "2", "3", "4", "5"].map(String::from));
-        let title = l
-            .pick("各领域满意度分布", "Satisfaction by task area")
-            .to_string();
-        let mut f = frame(title);
-        f.notes.push(
-            l.pick(
-                "“说不清”不计入比例。数字为百分比。",
-                "Don't-know answers are left out. Numbers are percentages.",
-            )
-            .into(),
-        );
-        charts_out.push((
-            "likert_satisfaction".into(),
-            charts::render(&charts::LikertChart::new(f, likert.clone(), cats, l))?,
-        ));
+    if let Some(chart) = likert_chart(s, likert.clone(), frame, l) {
+        charts_out.push(("likert_satisfaction".into(), charts::render(&chart)?));
     }
-    let heat = charts::HeatTable::new(
-        frame(
-            l.pick("各区各项指标（%）", "Indicators by district (%)")
-                .into(),
-        ),
-        rate_questions
-            .iter()
-            .map(|q| q.label(l).to_string())
-            .collect(),
-        s.districts
-            .iter()
-            .map(|d| d.name.get(l).to_string())
-            .collect(),
-        s.districts
-            .iter()
-            .map(|d| {
-                rate_questions
-                    .iter()
-                    .map(|q| {
-                        report
-                            .estimates
-                            .iter()
-                            .find(|e| e.indicator == q.id && is_rate(e) && e.group == d.code)
-                            .map(|e| charts::HeatCell {
-                                estimate: e.estimate,
-                                target: s.target_for(q),
-                                flag: e.flag,
-                            })
-                    })
-                    .collect()
-            })
-            .collect(),
-        l,
-    );
-    charts_out.push(("heat_table".into(), charts::render(&heat)?));
-    let progress = charts::ProgressChart {
-        frame: frame(l.pick("样本收集进度", "Collection progress").into()),
-        rows: s
-            .districts
-            .iter()
-            .zip(&responses_by_district)
-            .map(|(d, (_, n))| charts::ProgressRow {
-                label: d.name.get(l).to_string(),
-                responses: *n,
-                planned: s.planned_per_district as f64,
-            })
-            .collect(),
-        lang: l,
-    };
-    charts_out.push(("progress".into(), charts::render(&progress)?));
+    charts_out.push((
+        "heat_table".into(),
+        charts::render(&heat_chart(s, &report, frame, l))?,
+    ));
+    charts_out.push((
+        "progress".into(),
+        charts::render(&progress_chart(s, &responses_by_district, frame, l))?,
+    ));
     for (name, c) in &charts_out {
         write(out, &format!("{name}.png"), &c.png, &mut files)?;
         write(out, &format!("{name}.svg"), c.svg.as_bytes(), &mut files)?;
@@ -422,6 +338,159 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     let page = html::page(s, &pack, input, &charts_out);
     write(out, "report.html", page.as_bytes(), &mut pack.files)?;
     Ok(pack)
+}
+
+/// Rate bars of one question across the groups of `domain` (`district`, or
+/// `community` for one district's page).
+pub fn rate_chart(
+    s: &Survey,
+    report: &Report,
+    q: &crate::definition::Question,
+    domain: &str,
+    frame: Frame,
+    l: Lang,
+) -> Option<charts::RateChart> {
+    let bars: Vec<charts::RateBar> = report
+        .estimates
+        .iter()
+        .filter(|e| e.indicator == q.id && is_rate(e) && e.domain == domain)
+        .map(|e| charts::RateBar {
+            label: group_name(s, &e.group, l),
+            estimate: e.estimate,
+            low: e.ci_low,
+            high: e.ci_high,
+            n: e.n,
+            flag: e.flag,
+        })
+        .collect();
+    (!bars.is_empty()).then(|| charts::RateChart::new(frame, bars, s.target_for(q), l))
+}
+
+/// A district's or a `district/community` group's name.
+pub fn group_name(s: &Survey, group: &str, l: Lang) -> String {
+    if let Some((d, c)) = group.split_once('/') {
+        if let Some(c) = s.district(d).and_then(|d| d.community(c)) {
+            return c.name.get(l).to_string();
+        }
+    }
+    district_name(s, group, l)
+}
+
+/// The diverging bars of the satisfaction scales.
+pub fn likert_chart(
+    s: &Survey,
+    rows: Vec<charts::LikertRow>,
+    frame: impl Fn(String) -> Frame,
+    l: Lang,
+) -> Option<charts::LikertChart> {
+    if rows.is_empty() {
+        return None;
+    }
+    let cats = s
+        .questions
+        .iter()
+        .find(|q| q.kind == Kind::Scale5)
+        .map(|q| {
+            let label = |code: &str| {
+                q.option(code)
+                    .map_or(code.to_string(), |o| o.label.get(l).to_string())
+            };
+            [label("1"), label("2"), label("3"), label("4"), label("5")]
+        })
+        .unwrap_or_else(|| ["1", "2", "3", "4", "5"].map(String::from));
+    let mut f = frame(
+        l.pick("各领域满意度分布", "Satisfaction by task area")
+            .to_string(),
+    );
+    f.notes.push(
+        l.pick(
+            "“说不清”不计入比例。数字为百分比。",
+            "Don't-know answers are left out. Numbers are percentages.",
+        )
+        .into(),
+    );
+    Some(charts::LikertChart::new(f, rows, cats, l))
+}
+
+/// Districts × rate indicators, coloured by distance to target.
+pub fn heat_chart(
+    s: &Survey,
+    report: &Report,
+    frame: impl Fn(String) -> Frame,
+    l: Lang,
+) -> charts::HeatTable {
+    let rate_questions: Vec<&crate::definition::Question> =
+        s.questions.iter().filter(|q| q.is_indicator()).collect();
+    charts::HeatTable::new(
+        frame(
+            l.pick("各区各项指标（%）", "Indicators by district (%)")
+                .into(),
+        ),
+        rate_questions
+            .iter()
+            .map(|q| q.label(l).to_string())
+            .collect(),
+        s.districts
+            .iter()
+            .map(|d| d.name.get(l).to_string())
+            .collect(),
+        s.districts
+            .iter()
+            .map(|d| {
+                rate_questions
+                    .iter()
+                    .map(|q| {
+                        report
+                            .estimates
+                            .iter()
+                            .find(|e| e.indicator == q.id && is_rate(e) && e.group == d.code)
+                            .map(|e| charts::HeatCell {
+                                estimate: e.estimate,
+                                target: s.target_for(q),
+                                flag: e.flag,
+                            })
+                    })
+                    .collect()
+            })
+            .collect(),
+        l,
+    )
+}
+
+/// Responses per district against the planned sample size.
+pub fn progress_chart(
+    s: &Survey,
+    responses: &[(String, f64)],
+    frame: impl Fn(String) -> Frame,
+    l: Lang,
+) -> charts::ProgressChart {
+    charts::ProgressChart {
+        frame: frame(l.pick("样本收集进度", "Collection progress").into()),
+        rows: s
+            .districts
+            .iter()
+            .map(|d| charts::ProgressRow {
+                label: d.name.get(l).to_string(),
+                responses: responses
+                    .iter()
+                    .find(|(c, _)| *c == d.code)
+                    .map_or(0.0, |x| x.1),
+                planned: s.planned_per_district as f64,
+            })
+            .collect(),
+        lang: l,
+    }
+}
+
+/// Weighted shares of the satisfaction scales, for a dashboard view.
+pub fn likert(
+    s: &Survey,
+    data: &Dataset,
+    census: Option<&stats::Census>,
+    opts: &Options,
+    l: Lang,
+) -> Result<Vec<charts::LikertRow>, ReportError> {
+    likert_rows(s, data, census, opts, l)
 }
 
 pub fn weighting_name(w: stats::Weighting, l: Lang) -> &'static str {
@@ -483,6 +552,20 @@ fn likert_rows(
     Ok(rows)
 }
 
+/// A collection mode's name for people.
+pub fn mode_name(code: &str, l: Lang) -> String {
+    match code {
+        "qr" => l.pick("扫码", "QR code").into(),
+        "link" => l.pick("链接", "link").into(),
+        "api" => l
+            .pick("接口（自助终端/访员）", "API (kiosk/interviewer)")
+            .into(),
+        "phone" => l.pick("电话访问", "telephone interview").into(),
+        "household" => l.pick("入户访问", "household interview").into(),
+        other => other.into(),
+    }
+}
+
 /// "二维码 72%，链接 20%，接口 8%" from the data's `channel` column (the export has one).
 pub fn collection_text(data: &Dataset, l: Lang) -> String {
     let Some(ch) = data.extra.get("channel") else {
@@ -502,16 +585,7 @@ pub fn collection_text(data: &Dataset, l: Lang) -> String {
     }
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     let total = ch.len().max(1) as f64;
-    let name = |c: &str| -> String {
-        match c {
-            "qr" => l.pick("扫码", "QR code").into(),
-            "link" => l.pick("链接", "link").into(),
-            "api" => l
-                .pick("接口（自助终端/访员）", "API (kiosk/interviewer)")
-                .into(),
-            other => other.into(),
-        }
-    };
+    let name = |c: &str| mode_name(c, l);
     let parts: Vec<String> = counts
         .iter()
         .map(|(c, n)| format!("{} {:.0}%", name(c), *n as f64 / total * 100.0))
@@ -521,4 +595,31 @@ pub fn collection_text(data: &Dataset, l: Lang) -> String {
         l.pick("收集方式：", "collected by "),
         parts.join(l.pick("，", ", "))
     )
+}
+
+/// A ZIP archive of named files (posters' QR codes, the briefing pack).
+pub fn zip(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>, ReportError> {
+    use std::io::Write;
+    let mut w = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = ::zip::write::SimpleFileOptions::default()
+        .compression_method(::zip::CompressionMethod::Deflated);
+    let zerr = |e: &dyn std::fmt::Display| ReportError::Zip(e.to_string());
+    for (name, bytes) in entries {
+        w.start_file(name.as_str(), opts).map_err(|e| zerr(&e))?;
+        w.write_all(bytes).map_err(|e| zerr(&e))?;
+    }
+    let cur = w.finish().map_err(|e| zerr(&e))?;
+    Ok(cur.into_inner())
+}
+
+/// Builds the pack into a temporary directory and returns its files as a ZIP.
+pub fn build_zip(input: &PackInput<'_>) -> Result<Vec<u8>, ReportError> {
+    let dir = tempfile::tempdir().map_err(io(Path::new("temporary directory")))?;
+    let pack = build(input, dir.path(), &|_| {})?;
+    let mut entries = Vec::new();
+    for f in &pack.files {
+        let p = dir.path().join(f);
+        entries.push((f.clone(), std::fs::read(&p).map_err(io(&p))?));
+    }
+    zip(&entries)
 }

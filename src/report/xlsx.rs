@@ -82,3 +82,41 @@ pub fn workbook(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Result<Vec<u8
     }
     wb.save_to_buffer().map_err(err)
 }
+
+/// The responses CSV (as `minyi export` writes it) as a workbook: one row per response,
+/// the response id as a number, every other cell as text so codes like `01` keep their
+/// leading zero; a second sheet says where the data came from.
+pub fn responses_workbook(csv_bytes: &[u8], about: &[String]) -> Result<Vec<u8>, ReportError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name("responses").map_err(err)?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv_bytes);
+    for (r, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| ReportError::Xlsx(format!("responses CSV: {e}")))?;
+        for (c, v) in rec.iter().enumerate() {
+            let (row, col) = (r as u32, c as u16);
+            if r == 0 {
+                ws.write_string_with_format(row, col, v, &bold)
+                    .map_err(err)?;
+            } else if c == 0 {
+                match v.parse::<f64>() {
+                    Ok(n) => ws.write_number(row, col, n).map_err(err)?,
+                    Err(_) => ws.write_string(row, col, v).map_err(err)?,
+                };
+            } else {
+                ws.write_string(row, col, v).map_err(err)?;
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    let info = wb.add_worksheet();
+    info.set_name("about").map_err(err)?;
+    info.set_column_width(0, 100).map_err(err)?;
+    for (i, line) in about.iter().enumerate() {
+        info.write_string(i as u32, 0, line).map_err(err)?;
+    }
+    wb.save_to_buffer().map_err(err)
+}

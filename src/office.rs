@@ -1,0 +1,436 @@
+//! What the office dashboard shows, computed from storage with the same export →
+//! dataset → stats path as `minyi stats` and `minyi report`, so the dashboard and the
+//! briefing pack can never disagree. No HTTP here: the web layer only renders
+//! [`Figures`] and decides who may see which part.
+
+use chrono::{Local, NaiveDate, TimeZone};
+use serde::Serialize;
+
+use crate::definition::{Kind, Lang, Survey};
+use crate::stats::{self, Column, Dataset, Exclusions, Options, Report, Weighting, MISSING};
+use crate::storage::{StorageError, Store, StoredResponse, STATUS_COMPLETE};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OfficeError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
+    #[error(transparent)]
+    Dataset(#[from] crate::dataset::DatasetError),
+    #[error("wave `{0}` has no responses; this survey has waves {1}")]
+    NoWave(String, String),
+    #[error("`{0}` is not a community of this survey")]
+    UnknownCommunity(String),
+    #[error("`{0}` is not a collection mode; use qr, link, api, phone or household")]
+    UnknownMode(String),
+}
+
+/// Every stored response of a survey, and the same as a dataset for `stats`.
+pub struct Loaded {
+    pub rows: Vec<StoredResponse>,
+    pub superseded: Vec<(i64, String)>,
+    pub data: Dataset,
+}
+
+/// Reads a survey's responses (all waves) from storage.
+pub fn load(store: &Store, survey: &Survey) -> Result<Loaded, OfficeError> {
+    let rows = store.responses(&survey.id)?;
+    let superseded = store.superseded(&survey.id)?;
+    let ids: Vec<i64> = superseded.iter().map(|s| s.0).collect();
+    let mut csv = Vec::new();
+    crate::export::write_csv_with(survey, &rows, &ids, &mut csv)?;
+    let data = crate::dataset::read_csv(survey, "database", csv.as_slice())?;
+    Ok(Loaded {
+        rows,
+        superseded,
+        data,
+    })
+}
+
+/// The dashboard's filters (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub wave: Option<String>,
+    /// `community` code (within any district).
+    pub community: Option<String>,
+    /// Collection mode: qr, link, api, phone, household.
+    pub mode: Option<String>,
+}
+
+pub const MODES: [&str; 5] = ["qr", "link", "api", "phone", "household"];
+
+/// Collection counts of one district (the resident's district).
+#[derive(Debug, Clone, Serialize)]
+pub struct Counts {
+    pub district: String,
+    pub today: usize,
+    pub total: usize,
+    pub planned: u32,
+    /// Complete responses with a quality flag or superseded (kept, not in estimates).
+    pub flagged: usize,
+}
+
+/// Everything one dashboard view shows.
+pub struct Figures {
+    pub wave: String,
+    pub waves: Vec<String>,
+    pub counts: Vec<Counts>,
+    /// `None` when no response is left to estimate from.
+    pub report: Option<Report>,
+    /// Why the weighting differs from raking to the census, when it does.
+    pub weighting_note: Option<String>,
+    pub excluded: Exclusions,
+    /// "收集方式：扫码 80%，…" for the figures' source lines.
+    pub collection: String,
+    /// The rows the estimates use (flagged and superseded left out).
+    pub used: Dataset,
+}
+
+fn local_date(t: chrono::NaiveDateTime) -> NaiveDate {
+    Local.from_utc_datetime(&t).date_naive()
+}
+
+fn sorted_waves(data: &Dataset, survey: &Survey) -> Vec<String> {
+    let mut waves: Vec<String> = data
+        .extra
+        .get("wave")
+        .map(|w| w.iter().filter(|v| !v.is_empty()).cloned().collect())
+        .unwrap_or_default();
+    waves.push(survey.wave.to_string());
+    waves.sort_by_key(|w| (w.parse::<i64>().unwrap_or(i64::MAX), w.clone()));
+    waves.dedup();
+    waves
+}
+
+/// Index of a community code in the dataset's flattened community list.
+fn community_index(survey: &Survey, code: &str) -> Option<u32> {
+    survey
+        .districts
+        .iter()
+        .flat_map(|d| d.communities.iter())
+        .position(|c| c.code == code)
+        .map(|i| i as u32)
+}
+
+/// Computes the figures for a filter. Estimates are raked to the census when the
+/// definition has one; when raking is impossible for this selection (a district with
+/// no respondents yet, a single community) they fall back to base weights and say so.
+pub fn figures(
+    survey: &Survey,
+    loaded: &Loaded,
+    filter: &Filter,
+    lang: Lang,
+) -> Result<Figures, OfficeError> {
+    let waves = sorted_waves(&loaded.data, survey);
+    // The office watches the wave being collected: the definition's.
+    let wave = filter
+        .wave
+        .clone()
+        .unwrap_or_else(|| survey.wave.to_string());
+    if !waves.contains(&wave) {
+        return Err(OfficeError::NoWave(wave, waves.join(", ")));
+    }
+    let community = match &filter.community {
+        Some(c) => Some(
+            community_index(survey, c).ok_or_else(|| OfficeError::UnknownCommunity(c.clone()))?,
+        ),
+        None => None,
+    };
+    if let Some(m) = &filter.mode {
+        if !MODES.contains(&m.as_str()) {
+            return Err(OfficeError::UnknownMode(m.clone()));
+        }
+    }
+
+    // Counts from the stored rows (a flagged response still counts as collected).
+    let superseded: std::collections::HashSet<i64> =
+        loaded.superseded.iter().map(|s| s.0).collect();
+    let today = Local::now().date_naive();
+    let mut counts: Vec<Counts> = survey
+        .districts
+        .iter()
+        .map(|d| Counts {
+            district: d.code.clone(),
+            today: 0,
+            total: 0,
+            planned: survey.planned_per_district,
+            flagged: 0,
+        })
+        .collect();
+    for r in loaded.rows.iter().filter(|r| {
+        r.status == STATUS_COMPLETE
+            && r.wave.to_string() == wave
+            && filter.mode.as_deref().is_none_or(|m| r.channel == m)
+            && filter
+                .community
+                .as_deref()
+                .is_none_or(|c| r.collection_community.as_deref() == Some(c))
+    }) {
+        if let Some(c) = counts.iter_mut().find(|c| c.district == r.district) {
+            c.total += 1;
+            if local_date(r.submitted_at) == today {
+                c.today += 1;
+            }
+            if !r.quality_flags.is_empty() || superseded.contains(&r.id) {
+                c.flagged += 1;
+            }
+        }
+    }
+
+    // The same rows as a dataset.
+    let data = &loaded.data;
+    let keep: Vec<bool> = (0..data.len())
+        .map(|i| {
+            data.extra.get("wave").is_none_or(|w| w[i] == wave)
+                && community.is_none_or(|c| data.community[i] == c)
+                && filter
+                    .mode
+                    .as_deref()
+                    .is_none_or(|m| data.extra.get("channel").is_some_and(|ch| ch[i] == m))
+        })
+        .collect();
+    let selected = data.filter(&keep);
+    let (used, excluded) = selected.without_flagged();
+    let collection = crate::report::collection_text(&used, lang);
+
+    let mut weighting_note = None;
+    let report = if used.is_empty() {
+        None
+    } else {
+        let census = stats::Census::from_survey(survey);
+        let mut opts = Options {
+            by: vec!["district".into(), "community".into()],
+            weighting: if census.is_some() && community.is_none() {
+                Weighting::Rake
+            } else {
+                Weighting::Base
+            },
+            ..Options::default()
+        };
+        if community.is_some() {
+            weighting_note = Some(
+                lang.pick(
+                    "按社区筛选时只用区人口基础权重（单个社区无法按人口结构校准）。",
+                    "With a community filter only district base weights are used (one community cannot be calibrated to the census).",
+                )
+                .to_string(),
+            );
+        }
+        match stats::analyse(survey, &used, census.as_ref(), &opts) {
+            Ok(r) => Some(r),
+            Err(e) if opts.weighting != Weighting::Base => {
+                weighting_note = Some(format!(
+                    "{}{}",
+                    lang.pick(
+                        "暂无法按人口普查数据校准，改用区人口基础权重：",
+                        "Cannot calibrate to the census yet, so district base weights are used: "
+                    ),
+                    why_not_raked(survey, &e, lang)
+                ));
+                opts.weighting = Weighting::Base;
+                stats::analyse(survey, &used, census.as_ref(), &opts).ok()
+            }
+            Err(e) => {
+                weighting_note = Some(e.to_string());
+                None
+            }
+        }
+    };
+    let report = report.map(|mut r| {
+        r.excluded = excluded.clone();
+        r
+    });
+    Ok(Figures {
+        wave,
+        waves,
+        counts,
+        report,
+        weighting_note,
+        excluded,
+        collection,
+        used,
+    })
+}
+
+/// Why raking failed, in the office's words (the CLI's messages name command flags).
+fn why_not_raked(survey: &Survey, e: &stats::StatsError, l: Lang) -> String {
+    let name = |code: &str| {
+        survey
+            .district(code)
+            .map_or(code.to_string(), |d| d.name.get(l).to_string())
+    };
+    match e {
+        stats::StatsError::EmptyDistrict(d) => format!(
+            "{}{}",
+            name(d),
+            l.pick(
+                "还没有问卷。该区有问卷后自动改为按人口结构校准。",
+                " has no responses yet. Calibration starts once it has some."
+            )
+        ),
+        stats::StatsError::EmptyCell { cell, .. } => format!(
+            "{}{cell}{}",
+            l.pick("人口结构中的一格（", "one census cell ("),
+            l.pick("）还没有问卷。", ") has no responses yet.")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Answers to one question in a district, unweighted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Distribution {
+    pub question: String,
+    pub label: String,
+    pub answered: usize,
+    /// (option label, count); for several answers a row can count in several options.
+    pub options: Vec<(String, usize)>,
+}
+
+/// Question-by-question answer counts of one district's rows in `data`.
+pub fn distributions(
+    survey: &Survey,
+    data: &Dataset,
+    district: &str,
+    lang: Lang,
+) -> Vec<Distribution> {
+    let Some(di) = survey.districts.iter().position(|d| d.code == district) else {
+        return vec![];
+    };
+    let rows: Vec<usize> = (0..data.len())
+        .filter(|&i| data.district[i] as usize == di)
+        .collect();
+    let mut out = Vec::new();
+    for q in &survey.questions {
+        if matches!(q.kind, Kind::Text | Kind::District | Kind::Number) {
+            continue;
+        }
+        let Some(col) = data.columns.get(&q.id) else {
+            continue;
+        };
+        let mut counts = vec![0usize; q.options.len()];
+        let mut answered = 0;
+        for &i in &rows {
+            match col {
+                Column::Choice(v) if v[i] != MISSING => {
+                    answered += 1;
+                    if let Some(c) = counts.get_mut(v[i] as usize) {
+                        *c += 1;
+                    }
+                }
+                Column::Multi(v) if v[i] != 0 => {
+                    answered += 1;
+                    for (o, c) in counts.iter_mut().enumerate() {
+                        if v[i] & (1u64 << o) != 0 {
+                            *c += 1;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(Distribution {
+            question: q.id.clone(),
+            label: q.label(lang).to_string(),
+            answered,
+            options: q
+                .options
+                .iter()
+                .zip(counts)
+                .map(|(o, n)| (o.label.get(lang).to_string(), n))
+                .collect(),
+        });
+    }
+    out
+}
+
+/// One flagged or superseded response for the data-quality panel.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlaggedRow {
+    pub id: i64,
+    pub submitted_at: String,
+    pub district: String,
+    pub collection_point: String,
+    pub channel: String,
+    pub flags: Vec<String>,
+}
+
+/// Flagged and superseded complete responses of the districts `visible` allows,
+/// newest first, with counts per flag.
+pub fn flagged(
+    loaded: &Loaded,
+    visible: &dyn Fn(&str) -> bool,
+) -> (std::collections::BTreeMap<String, usize>, Vec<FlaggedRow>) {
+    let superseded: std::collections::HashMap<i64, &str> = loaded
+        .superseded
+        .iter()
+        .map(|(id, r)| (*id, r.as_str()))
+        .collect();
+    let mut by_flag = std::collections::BTreeMap::new();
+    let mut rows = Vec::new();
+    for r in loaded.rows.iter().rev() {
+        if r.status != STATUS_COMPLETE || !visible(&r.district) {
+            continue;
+        }
+        let mut flags: Vec<String> = r
+            .quality_flags
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect();
+        if superseded.contains_key(&r.id) {
+            flags.push("superseded".into());
+        }
+        if flags.is_empty() {
+            continue;
+        }
+        for f in &flags {
+            *by_flag.entry(f.clone()).or_insert(0) += 1;
+        }
+        rows.push(FlaggedRow {
+            id: r.id,
+            submitted_at: Local
+                .from_utc_datetime(&r.submitted_at)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            district: r.district.clone(),
+            collection_point: match &r.collection_community {
+                Some(c) => format!("{}/{}", r.collection_district, c),
+                None => r.collection_district.clone(),
+            },
+            channel: r.channel.clone(),
+            flags,
+        });
+    }
+    (by_flag, rows)
+}
+
+/// The stored rows of the districts `visible` allows, for exports.
+pub fn rows_for(loaded: &Loaded, visible: &dyn Fn(&str) -> bool) -> Vec<StoredResponse> {
+    loaded
+        .rows
+        .iter()
+        .filter(|r| visible(&r.district))
+        .cloned()
+        .collect()
+}
+
+/// A quality flag's name for people.
+pub fn flag_name(f: &str, l: Lang) -> String {
+    match f {
+        crate::quality::TOO_FAST => l.pick("答题过快", "too fast").into(),
+        crate::quality::STRAIGHT_LINING => l.pick("评分题全部相同", "identical ratings").into(),
+        crate::quality::SOURCE_BURST => l
+            .pick("同一来源短时多次提交", "burst from one source")
+            .into(),
+        crate::quality::REPEATED_PATTERN => l
+            .pick("同一地点重复相同答案", "repeated pattern at one point")
+            .into(),
+        "superseded" => l
+            .pick("已作废（有记录原因）", "superseded (reason logged)")
+            .into(),
+        other => other.into(),
+    }
+}
