@@ -4,6 +4,7 @@
 //! → `web` (questionnaire) → `collect` + `answers` (checking a response) → `storage`
 //! (append-only responses) → `export` (the CSV that `stats` reads). See ARCHITECTURE.md.
 
+pub mod accounts;
 pub mod answers;
 pub mod charts;
 pub mod cli_stats;
@@ -11,7 +12,9 @@ pub mod collect;
 pub mod config;
 pub mod dataset;
 pub mod definition;
+pub mod demo;
 pub mod export;
+pub mod office;
 pub mod qr;
 pub mod quality;
 pub mod report;

@@ -80,6 +80,12 @@ pub async fn post_response(
             )
         }
     };
+    if let Some(at) = app.closed_at(&s.id) {
+        return error(
+            Status::Gone,
+            format!("the survey was closed by the office on {at}"),
+        );
+    }
     let raw = match answers::from_json(&s, &req.answers) {
         Ok(r) => r,
         Err(errs) => return invalid(errs),
@@ -98,6 +104,7 @@ pub async fn post_response(
             source: client.source,
             device: None,
             invite_code: req.invite_code.clone(),
+            interviewer: None,
         };
         collect::submit(&store, &salt, sub, Utc::now(), Local::now().date_naive())
     })

@@ -2,7 +2,10 @@
 //! call `collect` / `qr` / `storage`, and turn the result into a page or JSON.
 
 mod api;
+pub mod auth;
 mod limits;
+mod office;
+mod office_pages;
 mod pages;
 mod questionnaire;
 
@@ -26,7 +29,16 @@ pub struct App {
     pub store: Store,
     pub base_url: String,
     limits: limits::Limits,
+    logins: auth::LoginThrottle,
+    /// Keys the login throttle's per-source counters (kept in memory only).
+    login_salt: String,
+    /// Early closures seen recently: (checked at, closed at). Re-read every few seconds
+    /// so a closure by another process takes effect without a database read per request.
+    closures: std::sync::Mutex<BTreeMap<String, (std::time::Instant, Option<String>)>>,
 }
+
+/// How long a survey's closure state is trusted before it is read again.
+const CLOSURE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Default submission limits per minute (see `limits`).
 pub const DEFAULT_PER_SOURCE: u32 = 120;
@@ -52,7 +64,75 @@ impl App {
             store,
             base_url,
             limits: limits::Limits::new(DEFAULT_PER_SOURCE, DEFAULT_PER_DEVICE),
+            logins: auth::LoginThrottle::new(),
+            login_salt: crate::collect::new_submission_key(),
+            closures: std::sync::Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// Appends to the audit log; a failure is logged, never shown to the user (the
+    /// action itself already happened).
+    pub fn audit(&self, actor: &str, action: &str, detail: &str) {
+        if let Err(e) = self.store.audit(actor, action, detail) {
+            rocket::error!("audit log: {e}");
+        }
+    }
+
+    /// When an admin closed the survey early, if they did ("2026-06-30 17:00").
+    pub fn closed_at(&self, survey: &str) -> Option<String> {
+        let now = std::time::Instant::now();
+        if let Ok(c) = self.closures.lock() {
+            if let Some((at, v)) = c.get(survey) {
+                if now.duration_since(*at) < CLOSURE_TTL {
+                    return v.clone();
+                }
+            }
+        }
+        let v = match self.store.closure(survey) {
+            Ok(v) => v.map(|(t, _)| {
+                use chrono::TimeZone;
+                chrono::Local
+                    .from_utc_datetime(&t)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            }),
+            Err(e) => {
+                rocket::error!("reading survey closures: {e}");
+                None
+            }
+        };
+        if let Ok(mut c) = self.closures.lock() {
+            c.insert(survey.to_string(), (now, v.clone()));
+        }
+        v
+    }
+
+    fn forget_closure(&self, survey: &str) {
+        if let Ok(mut c) = self.closures.lock() {
+            c.remove(survey);
+        }
+    }
+
+    /// Refuses new responses once an admin has closed the survey.
+    fn check_not_closed(&self, s: &Survey, lang: Lang) -> Result<(), WebError> {
+        match self.closed_at(&s.id) {
+            None => Ok(()),
+            Some(at) => {
+                let mut w = WebError::new(
+                    Status::Gone,
+                    lang,
+                    ("本次调查已结束", ""),
+                    ("This survey has closed", ""),
+                );
+                w.detail = lang
+                    .pick(
+                        "调查已于 {d} 结束，感谢您的关注。",
+                        "The survey closed on {d}. Thank you for your interest.",
+                    )
+                    .replace("{d}", &at);
+                Err(w)
+            }
+        }
     }
 
     /// Submission limits per minute, per source address and per device.
@@ -116,11 +196,37 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
                 questionnaire::thanks,
                 questionnaire::qr_image,
                 api::post_response,
+                auth::login_page,
+                auth::login,
+                auth::logout,
+                office::home,
+                office::survey_page,
+                office::district_page,
+                office::quality_page,
+                office::summary,
+                office::estimates,
+                office::openapi,
+                office::city_chart,
+                office::district_chart,
+                office::city_download,
+                office::district_download,
+                office::posters,
+                office::close,
+                office::users,
+                office::add_user,
+                office::user_action,
+                office::audit,
+                office::interview_start,
+                office::interview_choose,
+                office::interview_page,
+                office::interview_submit,
             ],
         )
         .register(
             "/",
             catchers![
+                unauthorized,
+                forbidden,
                 not_found,
                 unprocessable,
                 too_large,
@@ -137,7 +243,7 @@ fn security_headers() -> impl Fairing {
         Box::pin(async move {
             res.set_header(Header::new(
                 "Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             ));
             res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
             res.set_header(Header::new("Referrer-Policy", "no-referrer"));
@@ -359,6 +465,53 @@ fn catch_page(
             ContentType::HTML,
             pages::message(l, t, &[d], None).into_string(),
         ),
+    )
+}
+
+/// What a request without a session gets.
+enum SignIn {
+    /// Pages: the sign-in form, coming back here afterwards.
+    Page(String),
+    /// The API: 401 with how to authenticate.
+    Api,
+}
+
+impl<'r> Responder<'r, 'static> for SignIn {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        match self {
+            SignIn::Page(to) => rocket::response::Redirect::to(to).respond_to(req),
+            SignIn::Api => {
+                let body = serde_json::json!({
+                    "error": "not signed in",
+                    "detail": "send `Authorization: Bearer <token>` (create one with `minyi token add --user NAME`) or sign in at /login"
+                })
+                .to_string();
+                response::Response::build_from((ContentType::JSON, body).respond_to(req)?)
+                    .status(Status::Unauthorized)
+                    .ok()
+            }
+        }
+    }
+}
+
+/// No session: pages send the browser to the sign-in form, the API answers 401.
+#[catch(401)]
+fn unauthorized(req: &Request<'_>) -> SignIn {
+    if wants_json(req) {
+        return SignIn::Api;
+    }
+    let next = req.uri().to_string();
+    let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    SignIn::Page(format!("/login?next={next}"))
+}
+
+#[catch(403)]
+fn forbidden(req: &Request<'_>) -> (Status, (ContentType, String)) {
+    catch_page(
+        Status::Forbidden,
+        req,
+        ("无权查看", "您的账号无权查看此内容。"),
+        ("Not allowed", "Your account may not see this."),
     )
 }
 

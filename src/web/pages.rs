@@ -103,6 +103,10 @@ pub struct FormState<'a> {
     pub errors: Vec<FieldError>,
     /// The invitation code from the card's link, if any.
     pub invite: Option<String>,
+    /// The session's CSRF token, when an interviewer enters the answers.
+    pub csrf: Option<String>,
+    /// A line over the form (the interview mode and interviewer).
+    pub notice: Option<String>,
 }
 
 pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
@@ -125,6 +129,7 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
         html! {
             h1 { (title) }
             @if let Some(p) = place { p.help { (l.pick("调查点：", "Collection point: ")) (p) } }
+            @if let Some(n) = &st.notice { p.sum role="status" { (n) } }
             @if !s.intro.get(l).is_empty() { p { (s.intro.get(l)) } }
             @if !st.errors.is_empty() {
                 div.sum role="alert" id="errors" {
@@ -143,6 +148,7 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
                 input type="hidden" name="m.t" value=(st.start);
                 input type="hidden" name="m.lang" value=(l.code());
                 input type="hidden" name="m.ch" value=(st.channel);
+                @if let Some(c) = &st.csrf { input type="hidden" name="m.csrf" value=(c); }
                 @if s.invitation_only {
                     @let err = st.errors.iter().find(|e| e.question == "invite");
                     fieldset #invite class=[err.map(|_| "err")] {

@@ -57,6 +57,7 @@ fn open_place(
     collect::check_place(&s, district, community).map_err(|e| WebError::from_collect(e, lang))?;
     collect::check_open(&s, Local::now().date_naive())
         .map_err(|e| WebError::from_collect(e, lang))?;
+    app.check_not_closed(&s, lang)?;
     Ok(s)
 }
 
@@ -91,6 +92,8 @@ fn render(
         values,
         errors,
         invite,
+        csrf: None,
+        notice: None,
     };
     pages::questionnaire(s, &st)
 }
@@ -163,15 +166,17 @@ pub fn form_community(
 }
 
 /// Form fields minyi adds itself; answers use question ids, which cannot contain dots.
-struct Meta {
-    key: String,
-    start: String,
-    lang: Lang,
-    channel: Channel,
-    invite: Option<String>,
+pub(super) struct Meta {
+    pub key: String,
+    pub start: String,
+    pub lang: Lang,
+    pub channel: Channel,
+    pub invite: Option<String>,
+    /// The CSRF token of an interviewer's form.
+    pub csrf: Option<String>,
 }
 
-fn parse_form(body: &str) -> (RawAnswers, Meta) {
+pub(super) fn parse_form(body: &str) -> (RawAnswers, Meta) {
     let mut answers = RawAnswers::new();
     let mut meta = Meta {
         key: String::new(),
@@ -179,6 +184,7 @@ fn parse_form(body: &str) -> (RawAnswers, Meta) {
         lang: Lang::Zh,
         channel: Channel::Qr,
         invite: None,
+        csrf: None,
     };
     for (k, v) in form_urlencoded::parse(body.as_bytes()) {
         match k.as_ref() {
@@ -187,6 +193,7 @@ fn parse_form(body: &str) -> (RawAnswers, Meta) {
             "m.lang" => meta.lang = Lang::from_code(Some(&v)),
             "m.ch" => meta.channel = Channel::from_param(Some(&v)),
             "m.code" => meta.invite = Some(v.into_owned()),
+            "m.csrf" => meta.csrf = Some(v.into_owned()),
             _ => answers
                 .entry(k.into_owned())
                 .or_default()
@@ -259,6 +266,7 @@ async fn accept(
             source: client.source,
             device: Some(client.device),
             invite_code: invite,
+            interviewer: None,
         };
         collect::submit(&store, &salt, sub, Utc::now(), Local::now().date_naive())
     })
@@ -399,6 +407,7 @@ pub fn thanks(
 #[get("/qr/<survey>/<file>")]
 pub fn qr_image(
     app: &State<App>,
+    session: super::auth::Session,
     survey: &str,
     file: &str,
 ) -> Result<(ContentType, Vec<u8>), WebError> {
@@ -417,6 +426,17 @@ pub fn qr_image(
         .into_iter()
         .find(|p| p.stem == stem)
         .ok_or_else(not_found)?;
+    if !session.user.sees_district(&place.district) {
+        return Err(WebError::new(
+            Status::Forbidden,
+            Lang::Zh,
+            ("无权查看", "区级账号只能下载本区的二维码。"),
+            (
+                "Not allowed",
+                "District officers download their own district's codes only.",
+            ),
+        ));
+    }
     let render_err = |e: crate::qr::QrError| WebError {
         status: Status::InternalServerError,
         lang: Lang::Zh,

@@ -1,0 +1,716 @@
+//! HTML of the office dashboard (maud). Plain server-rendered pages that work without
+//! JavaScript; a few lines of script refresh the figures while a page is open.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::auth::Session;
+use crate::collect::Channel;
+use crate::definition::{Dimension, Lang, Question, Survey};
+use crate::office::{Counts, Distribution, Figures, Filter, FlaggedRow, MODES};
+use crate::report::{is_rate, mode_name, weighting_name};
+use crate::stats::{Estimate, Flag};
+use crate::storage::{AuditRow, UserRow};
+
+const CSS: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font:1.05rem/1.5 system-ui,-apple-system,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif;color:#111;background:#f6f6f3}\
+header.top{display:flex;flex-wrap:wrap;gap:.5rem 1.2rem;align-items:center;padding:.5rem 1rem;background:#0a4f9e;color:#fff}\
+header.top a{color:#fff}header.top form{margin:0 0 0 auto}\
+header.top button{background:none;border:1px solid #fff;color:#fff;padding:.2rem .7rem;border-radius:.3rem;font:inherit;cursor:pointer}\
+main{max-width:78rem;margin:0 auto;padding:0 1rem 3rem}\
+h1{font-size:1.5rem;margin:1rem 0 .3rem}h2{font-size:1.2rem;margin:1.6rem 0 .5rem}\
+a{color:#0a4f9e}\
+.meta{color:#444;font-size:.95rem;margin:.2rem 0}\
+.note{background:#fff8e1;border-left:.3rem solid #e8a200;padding:.4rem .8rem;margin:.6rem 0}\
+.warn{background:#fdecee;border-left:.3rem solid #b00020;padding:.4rem .8rem;margin:.6rem 0}\
+table{border-collapse:collapse;background:#fff;width:100%;font-size:.95rem}\
+th,td{border:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}\
+th{background:#eef2f7}td.n{text-align:right;font-variant-numeric:tabular-nums}\
+.scroll{overflow-x:auto}\
+.ok{color:#0b6e3a}.below{color:#b00020}.dir{font-style:italic;color:#6b4e00}.sup{color:#777}\
+.bar{display:inline-block;height:.6rem;background:#0a4f9e;vertical-align:middle;margin-right:.3rem}\
+form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;background:#fff;padding:.6rem;border-radius:.4rem}\
+label{display:flex;flex-direction:column;font-size:.9rem}\
+select,input{font:inherit;padding:.3rem;border:1px solid #888;border-radius:.3rem}\
+button{font:inherit;padding:.35rem .9rem;border:0;border-radius:.3rem;background:#0a4f9e;color:#fff;cursor:pointer}\
+button.danger{background:#b00020}\
+.charts figure{background:#fff;margin:.8rem 0;padding:.4rem;border-radius:.4rem}\
+.charts svg{max-width:100%;height:auto}\
+.downloads a{margin-right:1rem}\
+:focus-visible{outline:3px solid #e8a200;outline-offset:2px}";
+
+// Refreshes every element with data-k from the summary JSON, without reloading.
+const LIVE_JS: &str = "(function(){var m=document.querySelector('[data-live]');if(!m||!window.fetch)return;\
+var u=m.dataset.live;function pct(x){return (x*100).toFixed(1)+'%'}\
+function tick(){fetch(u,{credentials:'same-origin'}).then(function(r){return r.ok?r.json():null}).then(function(j){if(!j)return;\
+j.counts.forEach(function(c){['today','total','flagged'].forEach(function(k){var e=document.querySelector('[data-k=\"'+c.district+'.'+k+'\"]');if(e)e.textContent=c[k]})});\
+j.estimates.forEach(function(e){if(e.kind!=='proportion'||e.flag==='suppress')return;var k=e.indicator+'@'+e.group;\
+var el=document.querySelector('[data-k=\"'+k+'\"]');if(el)el.textContent=pct(e.estimate);\
+var c=document.querySelector('[data-c=\"'+k+'\"]');if(c)c.textContent=(e.ci_low!=null&&e.ci_high!=null?pct(e.ci_low)+'–'+pct(e.ci_high):'—')+' · n='+e.n});\
+var t=document.getElementById('updated');if(t)t.textContent=new Date().toLocaleTimeString()}).catch(function(){})}\
+setInterval(tick,1000*(+m.dataset.every||15))})()";
+
+/// `live`: the summary URL the page refreshes from, and every how many seconds.
+pub fn layout(
+    l: Lang,
+    title: &str,
+    session: Option<&Session>,
+    live: Option<(String, u32)>,
+    body: Markup,
+) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(l.pick("zh-CN", "en")) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) " · minyi" }
+                @if live.is_some() {
+                    // Without JavaScript the page reloads itself once a minute instead.
+                    noscript { meta http-equiv="refresh" content="60"; }
+                }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header.top {
+                    strong { "民意 minyi" }
+                    @if let Some(s) = session {
+                        a href={ "/office?lang=" (l.code()) } { (l.pick("调查列表", "Surveys")) }
+                        @if s.user.interviews() {
+                            a href={ "/office/interview?lang=" (l.code()) } { (l.pick("录入访问问卷", "Enter interviews")) }
+                        }
+                        @if s.user.is_admin() {
+                            a href={ "/office/users?lang=" (l.code()) } { (l.pick("用户", "Users")) }
+                            a href={ "/office/audit?lang=" (l.code()) } { (l.pick("操作日志", "Audit log")) }
+                        }
+                        span { (s.user.username) " · " (role_name(s, l)) }
+                        form method="post" action="/logout" {
+                            input type="hidden" name="csrf" value=(s.csrf());
+                            button type="submit" { (l.pick("退出", "Sign out")) }
+                        }
+                    }
+                }
+                main data-live=[live.as_ref().map(|l| &l.0)] data-every=[live.as_ref().map(|l| l.1)] { (body) }
+                @if session.is_some() { script { (PreEscaped(LIVE_JS)) } }
+            }
+        }
+    }
+}
+
+fn role_name(s: &Session, l: Lang) -> String {
+    use crate::accounts::Role::*;
+    match s.user.role {
+        Admin => l.pick("管理员", "admin").into(),
+        Viewer => l.pick("查看", "viewer").into(),
+        District => format!(
+            "{}{}",
+            l.pick("区级：", "district: "),
+            s.user.district.as_deref().unwrap_or("")
+        ),
+        Interviewer => l.pick("访员", "interviewer").into(),
+    }
+}
+
+pub fn message(l: Lang, title: &str, detail: &str) -> Markup {
+    layout(
+        l,
+        title,
+        None,
+        None,
+        html! {
+            h1 { (title) }
+            p { (detail) }
+            p { a href="/office" { (l.pick("返回调查列表", "Back to the surveys")) } " · "
+                a href="/login" { (l.pick("登录", "Sign in")) } }
+        },
+    )
+}
+
+pub fn login(l: Lang, next: &str, error: Option<&str>) -> Markup {
+    layout(
+        l,
+        l.pick("登录", "Sign in"),
+        None,
+        None,
+        html! {
+            h1 { (l.pick("创文办工作台登录", "Office sign-in")) }
+            @if let Some(e) = error { p.warn role="alert" { (e) } }
+            form method="post" action="/login" style="max-width:22rem;display:grid;gap:.8rem" {
+                input type="hidden" name="next" value=(next);
+                input type="hidden" name="lang" value=(l.code());
+                label { (l.pick("用户名", "Username")) input name="username" autocomplete="username" required; }
+                label { (l.pick("密码", "Password")) input type="password" name="password" autocomplete="current-password" required; }
+                button type="submit" { (l.pick("登录", "Sign in")) }
+            }
+            p.meta { a href={ "/login?lang=" (l.pick("en", "zh")) "&next=" (next) } { (l.pick("English", "中文")) } }
+            p.meta { (l.pick("账号由管理员创建（minyi user add）。居民填写问卷无需登录。",
+                "Accounts are created by an admin (minyi user add). Residents answer without signing in.")) }
+        },
+    )
+}
+
+pub fn home(l: Lang, session: &Session, surveys: &[(Arc<Survey>, Option<String>)]) -> Markup {
+    let u = &session.user;
+    layout(
+        l,
+        l.pick("调查列表", "Surveys"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("调查列表", "Surveys")) }
+            @if !u.sees_results() {
+                p { (l.pick("访员账号只能录入电话或入户访问问卷，不能查看结果。",
+                    "Interviewer accounts enter telephone and household interviews; they see no results.")) }
+                p { a href={ "/office/interview?lang=" (l.code()) } { (l.pick("开始录入", "Start entering interviews")) } }
+            } @else {
+                table {
+                    tr { th { (l.pick("调查", "Survey")) } th { (l.pick("轮次", "Wave")) } th { (l.pick("时间", "Dates")) } th { (l.pick("状态", "Status")) } }
+                    @for (s, closed) in surveys {
+                        tr {
+                            td {
+                                @if let Some(d) = u.district.as_deref().filter(|_| !u.sees_city()) {
+                                    @if s.district(d).is_some() {
+                                        a href={ "/office/" (s.id) "/d/" (d) "?lang=" (l.code()) } { (s.title.get(l)) }
+                                    } @else { (s.title.get(l)) }
+                                } @else {
+                                    a href={ "/office/" (s.id) "?lang=" (l.code()) } { (s.title.get(l)) }
+                                }
+                            }
+                            td.n { (s.wave) }
+                            td { (s.opens) " – " (s.closes) }
+                            td { (status(l, s, closed.as_deref())) }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn status(l: Lang, s: &Survey, closed: Option<&str>) -> String {
+    let today = chrono::Local::now().date_naive();
+    match closed {
+        Some(at) => format!("{}{at}", l.pick("已提前结束：", "closed early: ")),
+        None if today > s.closes => l.pick("已结束", "closed").into(),
+        None if today < s.opens => l.pick("未开始", "not yet open").into(),
+        None => l.pick("收集中", "collecting").into(),
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// The rate cell: estimate, interval, target status, flag.
+fn rate_cell(l: Lang, e: Option<&Estimate>, target: Option<f64>) -> Markup {
+    let Some(e) = e else {
+        return html! { td.sup { "—" } };
+    };
+    if e.flag == Flag::Suppress {
+        return html! { td.sup title=(l.pick("有效样本少于30，不发布", "effective sample under 30: not published")) {
+        (l.pick("样本不足", "too few")) br; small { "n=" (e.n) } } };
+    }
+    let ci = match (e.ci_low, e.ci_high) {
+        (Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)),
+        _ => "—".into(),
+    };
+    let (cls, status) = match target {
+        Some(t) if e.ci_high.is_some_and(|h| h < t) => {
+            ("below", l.pick("显著低于目标", "below target"))
+        }
+        Some(t) if e.estimate < t => (
+            "dir",
+            l.pick("低于目标（不显著）", "under target (not significant)"),
+        ),
+        Some(_) => ("ok", l.pick("达到目标", "meets target")),
+        None => ("", ""),
+    };
+    html! {
+        td class=(cls) {
+            strong data-k={ (e.indicator) "@" (e.group) } { (pct(e.estimate)) }
+            @if e.flag == Flag::Directional { " " span.dir title=(l.pick("有效样本不足100或变异系数大于0.3", "effective sample under 100 or CV above 0.3")) { (l.pick("（仅供参考）", "(directional)")) } }
+            br; small data-c={ (e.indicator) "@" (e.group) } { (ci) " · n=" (e.n) }
+            @if !status.is_empty() { br; small { (status) } }
+        }
+    }
+}
+
+/// The first rate question of each rated dimension: the dashboard's columns.
+fn headlines(s: &Survey) -> Vec<(Dimension, &Question)> {
+    Dimension::ALL
+        .iter()
+        .filter(|d| d.is_rated())
+        .filter_map(|d| {
+            s.questions
+                .iter()
+                .find(|q| q.dimension == *d && q.is_indicator())
+                .map(|q| (*d, q))
+        })
+        .collect()
+}
+
+fn find<'a>(fig: &'a Figures, q: &str, group: &str) -> Option<&'a Estimate> {
+    fig.report.as_ref().and_then(|r| {
+        r.estimates
+            .iter()
+            .find(|e| e.indicator == q && e.group == group && is_rate(e))
+    })
+}
+
+fn method_lines(l: Lang, fig: &Figures) -> Markup {
+    let excluded = &fig.excluded;
+    html! {
+        p.meta {
+            (fig.collection) " · "
+            @if let Some(r) = &fig.report {
+                (l.pick("加权：", "weighting: ")) (weighting_name(r.weighting, l)) " · "
+                (l.pick("置信区间：", "interval: ")) (format!("{:.0}%", r.level * 100.0)) " " (r.method.name()) " · "
+                (l.pick("纳入估计：", "in estimates: ")) (r.respondents)
+            }
+            " · " (l.pick("更新于 ", "updated ")) span #updated { (chrono::Local::now().format("%H:%M:%S")) }
+        }
+        @if excluded.responses > 0 {
+            p.meta { (l.pick("未纳入估计的问卷：", "Left out of the estimates: ")) (excluded.responses)
+                " (" (excluded.by_flag.iter().map(|(k, v)| format!("{} {v}", crate::office::flag_name(k, l))).collect::<Vec<_>>().join(", ")) ")" }
+        }
+        @if let Some(n) = &fig.weighting_note { p.note { (n) } }
+    }
+}
+
+fn filters(
+    l: Lang,
+    action: &str,
+    fig: &Figures,
+    f: &Filter,
+    communities: &[(String, String)],
+) -> Markup {
+    html! {
+        form.filters method="get" action=(action) {
+            input type="hidden" name="lang" value=(l.code());
+            label { (l.pick("轮次", "Wave"))
+                select name="wave" { @for w in &fig.waves { option value=(w) selected[*w == fig.wave] { (w) } } } }
+            label { (l.pick("社区", "Community"))
+                select name="community" {
+                    option value="" { (l.pick("全部", "all")) }
+                    @for (code, name) in communities { option value=(code) selected[f.community.as_deref() == Some(code.as_str())] { (name) } }
+                } }
+            label { (l.pick("收集方式", "Mode"))
+                select name="mode" {
+                    option value="" { (l.pick("全部", "all")) }
+                    @for m in MODES { option value=(m) selected[f.mode.as_deref() == Some(m)] { (mode_name(m, l)) } }
+                } }
+            button type="submit" { (l.pick("筛选", "Apply")) }
+        }
+    }
+}
+
+fn query(l: Lang, fig: &Figures, f: &Filter) -> String {
+    let mut q = format!("lang={}&wave={}", l.code(), fig.wave);
+    if let Some(m) = &f.mode {
+        q.push_str(&format!("&mode={m}"));
+    }
+    q
+}
+
+fn counts_cells(c: &Counts) -> Markup {
+    let share = if c.planned > 0 {
+        c.total as f64 / c.planned as f64
+    } else {
+        0.0
+    };
+    html! {
+        td.n data-k={ (c.district) ".today" } { (c.today) }
+        td.n data-k={ (c.district) ".total" } { (c.total) }
+        td { span.bar style={ "width:" (format!("{:.1}", share.min(1.0) * 5.0)) "rem" } {} (format!("{:.0}%", share * 100.0)) " / " (c.planned) }
+        td.n data-k={ (c.district) ".flagged" } { (c.flagged) }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn survey(
+    l: Lang,
+    session: &Session,
+    s: &Survey,
+    fig: &Figures,
+    f: &Filter,
+    closed: Option<String>,
+    every: u32,
+) -> Markup {
+    let heads = headlines(s);
+    let q = query(l, fig, f);
+    let communities: Vec<(String, String)> = s
+        .districts
+        .iter()
+        .flat_map(|d| {
+            d.communities.iter().map(move |c| {
+                (
+                    c.code.clone(),
+                    format!("{} · {}", d.name.get(l), c.name.get(l)),
+                )
+            })
+        })
+        .collect();
+    let live = format!(
+        "/api/surveys/{}/summary?wave={}{}{}",
+        s.id,
+        fig.wave,
+        f.mode
+            .as_ref()
+            .map(|m| format!("&mode={m}"))
+            .unwrap_or_default(),
+        f.community
+            .as_ref()
+            .map(|c| format!("&community={c}"))
+            .unwrap_or_default()
+    );
+    layout(
+        l,
+        s.title.get(l),
+        Some(session),
+        Some((live, every)),
+        html! {
+            h1 { (s.title.get(l)) " · " (l.pick("第", "wave ")) (fig.wave) (l.pick("轮", "")) }
+            p.meta { (status(l, s, closed.as_deref())) " · " (s.opens) " – " (s.closes) " · "
+                a href={ "?lang=" (l.pick("en", "zh")) "&wave=" (fig.wave) } { (l.pick("English", "中文")) } }
+            (filters(l, &format!("/office/{}", s.id), fig, f, &communities))
+            (method_lines(l, fig))
+            div.scroll { table {
+                tr {
+                    th { (l.pick("区", "District")) } th { (l.pick("今日", "Today")) } th { (l.pick("累计", "Total")) }
+                    th { (l.pick("进度/计划样本", "Progress / planned")) } th { (l.pick("标记", "Flagged")) }
+                    @for (d, q) in &heads { th { (d.label().get(l)) br; small { (q.label(l)) } @if let Some(t) = s.target_for(q) { br; small { (l.pick("目标 ", "target ")) (pct(t)) } } } }
+                }
+                @for c in &fig.counts {
+                    @let name = s.district(&c.district).map_or(c.district.as_str(), |d| d.name.get(l));
+                    tr {
+                        td { a href={ "/office/" (s.id) "/d/" (c.district) "?" (q) } { (name) } }
+                        (counts_cells(c))
+                        @for (_, qq) in &heads { (rate_cell(l, find(fig, &qq.id, &c.district), s.target_for(qq))) }
+                    }
+                }
+                tr {
+                    th { (l.pick("全市", "City")) }
+                    td.n { (fig.counts.iter().map(|c| c.today).sum::<usize>()) }
+                    td.n { (fig.counts.iter().map(|c| c.total).sum::<usize>()) }
+                    td {} td.n { (fig.counts.iter().map(|c| c.flagged).sum::<usize>()) }
+                    @for (_, qq) in &heads { (rate_cell(l, find(fig, &qq.id, "ALL"), s.target_for(qq))) }
+                }
+            } }
+            p.meta { (l.pick("“标记”为质量可疑或已作废的问卷：保留但不纳入估计。", "“Flagged”: responses kept but left out of the estimates (quality flags or superseded)."))
+                " " a href={ "/office/" (s.id) "/quality?lang=" (l.code()) } { (l.pick("查看数据质量", "Data quality")) } }
+            h2 { (l.pick("下载与海报", "Downloads and posters")) }
+            p.downloads {
+                a href={ "/office/" (s.id) "/download/responses.csv" } { (l.pick("原始数据 CSV", "Responses CSV")) }
+                a href={ "/office/" (s.id) "/download/responses.xlsx" } { (l.pick("原始数据 XLSX", "Responses XLSX")) }
+                a href={ "/office/" (s.id) "/download/pack.zip" } { (l.pick("汇报材料包（ZIP）", "Briefing pack (ZIP)")) }
+                a href={ "/office/" (s.id) "/posters?lang=" (l.code()) } { (l.pick("二维码海报（A4打印）", "QR posters (A4, print)")) }
+                a href={ "/office/" (s.id) "/download/qr.zip" } { (l.pick("全部二维码（ZIP）", "All QR codes (ZIP)")) }
+            }
+            h2 { (l.pick("图表", "Charts")) }
+            div.charts {
+                @for (name, alt) in [("progress", l.pick("样本收集进度", "Collection progress")), ("heat", l.pick("各区各项指标", "Indicators by district")), ("likert", l.pick("各领域满意度分布", "Satisfaction by task area"))] {
+                    figure { img src={ "/office/" (s.id) "/chart/" (name) ".svg?" (q) } alt=(alt) loading="lazy"; }
+                }
+                @for (_, qq) in &heads {
+                    figure { img src={ "/office/" (s.id) "/chart/rate_" (qq.id) ".svg?" (q) } alt=(qq.label(l)) loading="lazy"; }
+                }
+            }
+            @if session.user.is_admin() && closed.is_none() {
+                h2 { (l.pick("结束调查", "Close the survey")) }
+                form method="post" action={ "/office/" (s.id) "/close" } {
+                    input type="hidden" name="csrf" value=(session.csrf());
+                    p.meta { (l.pick("结束后二维码和链接不再接受新的问卷。此操作记入操作日志，不能撤销。",
+                        "After closing, codes and links accept no new responses. This is logged and cannot be undone.")) }
+                    button.danger type="submit" { (l.pick("立即结束本调查", "Close this survey now")) }
+                }
+            }
+        },
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn district(
+    every: u32,
+    l: Lang,
+    session: &Session,
+    s: &Survey,
+    code: &str,
+    fig: &Figures,
+    f: &Filter,
+    dist: &[Distribution],
+) -> Markup {
+    let d = s.district(code);
+    let name = d.map_or(code, |d| d.name.get(l));
+    let q = query(l, fig, f);
+    let communities: Vec<(String, String)> = d
+        .map(|d| {
+            d.communities
+                .iter()
+                .map(|c| (c.code.clone(), c.name.get(l).to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let rates: Vec<&Question> = s.questions.iter().filter(|q| q.is_indicator()).collect();
+    let live = format!(
+        "/api/surveys/{}/summary?wave={}&district={code}",
+        s.id, fig.wave
+    );
+    let counts = fig.counts.iter().find(|c| c.district == code);
+    layout(
+        l,
+        name,
+        Some(session),
+        Some((live, every)),
+        html! {
+            h1 { (name) " · " (s.title.get(l)) }
+            @if session.user.sees_city() { p.meta { a href={ "/office/" (s.id) "?" (q) } { (l.pick("← 全市", "← City")) } } }
+            (filters(l, &format!("/office/{}/d/{code}", s.id), fig, f, &communities))
+            (method_lines(l, fig))
+            @if let Some(c) = counts {
+                table { tr { th { (l.pick("今日", "Today")) } th { (l.pick("累计", "Total")) } th { (l.pick("进度/计划样本", "Progress / planned")) } th { (l.pick("标记", "Flagged")) } }
+                    tr { (counts_cells(c)) } }
+            }
+            h2 { (l.pick("各项指标", "Indicators")) }
+            div.scroll { table {
+                tr { th { (l.pick("指标", "Indicator")) } th { (name) }
+                    @for (_, cn) in &communities { th { (cn) } } }
+                @for qq in &rates {
+                    tr {
+                        td { (qq.label(l)) @if let Some(t) = s.target_for(qq) { br; small { (l.pick("目标 ", "target ")) (pct(t)) } } }
+                        (rate_cell(l, find(fig, &qq.id, code), s.target_for(qq)))
+                        @for (cc, _) in &communities { (rate_cell(l, find(fig, &qq.id, &format!("{code}/{cc}")), s.target_for(qq))) }
+                    }
+                }
+            } }
+            p.meta { (l.pick("社区按调查点（二维码张贴处）统计；样本少的社区只作参考。", "Communities are collection points (where the code hung); small ones are directional only.")) }
+            h2 { (l.pick("逐题结果（未加权人数）", "Question by question (unweighted counts)")) }
+            @for dd in dist {
+                h3 style="font-size:1rem;margin:1rem 0 .3rem" { (dd.label) " " small.meta { "n=" (dd.answered) } }
+                table { @for (opt, n) in &dd.options {
+                    @let share = if dd.answered > 0 { *n as f64 / dd.answered as f64 } else { 0.0 };
+                    tr { td style="width:40%" { (opt) } td.n style="width:8%" { (n) } td { span.bar style={ "width:" (format!("{:.1}", share * 20.0)) "rem" } {} (format!("{:.1}%", share * 100.0)) } }
+                } }
+            }
+            h2 { (l.pick("下载与海报", "Downloads and posters")) }
+            p.downloads {
+                a href={ "/office/" (s.id) "/d/" (code) "/download/responses.csv" } { (l.pick("本区原始数据 CSV", "District responses CSV")) }
+                a href={ "/office/" (s.id) "/d/" (code) "/download/responses.xlsx" } { (l.pick("本区原始数据 XLSX", "District responses XLSX")) }
+                a href={ "/office/" (s.id) "/posters?district=" (code) "&lang=" (l.code()) } { (l.pick("本区二维码海报", "District QR posters")) }
+                a href={ "/office/" (s.id) "/d/" (code) "/download/qr.zip" } { (l.pick("本区二维码（ZIP）", "District QR codes (ZIP)")) }
+                a href={ "/office/" (s.id) "/quality?district=" (code) "&lang=" (l.code()) } { (l.pick("本区数据质量", "District data quality")) }
+            }
+            h2 { (l.pick("图表", "Charts")) }
+            div.charts { @for qq in rates.iter().take(6) {
+                figure { img src={ "/office/" (s.id) "/d/" (code) "/chart/rate_" (qq.id) ".svg?" (q) } alt=(qq.label(l)) loading="lazy"; }
+            } }
+        },
+    )
+}
+
+pub fn quality(
+    l: Lang,
+    session: &Session,
+    s: &Survey,
+    district: Option<&str>,
+    by_flag: &BTreeMap<String, usize>,
+    rows: &[FlaggedRow],
+) -> Markup {
+    layout(
+        l,
+        l.pick("数据质量", "Data quality"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("数据质量", "Data quality")) " · " (s.title.get(l))
+                @if let Some(d) = district { " · " (s.district(d).map_or(d, |x| x.name.get(l))) } }
+            p { (l.pick("以下问卷在提交时被自动标记（或被办公室作废）。它们保留在数据库中，默认不纳入任何估计，每个输出都注明排除了多少。",
+                "These responses were flagged when submitted (or superseded by the office). They stay stored, are left out of every estimate by default, and every output says how many were left out.")) }
+            table {
+                tr { th { (l.pick("标记", "Flag")) } th { (l.pick("问卷数", "Responses")) } th { (l.pick("是否纳入估计", "In estimates")) } th { (l.pick("规则", "Rule")) } }
+                @for (f, n) in by_flag {
+                    tr { td { (crate::office::flag_name(f, l)) } td.n { (n) } td { (l.pick("否（默认排除）", "no (excluded by default)")) } td { (flag_rule(f, s, l)) } }
+                }
+                @if by_flag.is_empty() { tr { td colspan="4" { (l.pick("暂无被标记的问卷。", "No flagged responses.")) } } }
+            }
+            h2 { (l.pick("最近被标记的问卷", "Latest flagged responses")) }
+            div.scroll { table {
+                tr { th { "#" } th { (l.pick("提交时间", "Submitted")) } th { (l.pick("居住区", "District")) } th { (l.pick("调查点", "Collection point")) } th { (l.pick("方式", "Mode")) } th { (l.pick("标记", "Flags")) } }
+                @for r in rows.iter().take(300) {
+                    tr { td.n { (r.id) } td { (r.submitted_at) } td { (r.district) } td { (r.collection_point) } td { (mode_name(&r.channel, l)) }
+                        td { (r.flags.iter().map(|f| crate::office::flag_name(f, l)).collect::<Vec<_>>().join(", ")) } }
+                }
+            } }
+            @if rows.len() > 300 { p.meta { (l.pick("只显示最近300份；完整清单见原始数据下载的 quality_flags 列。", "Showing the latest 300; the quality_flags column of the responses download has all.")) } }
+        },
+    )
+}
+
+fn flag_rule(f: &str, s: &Survey, l: Lang) -> String {
+    use crate::quality::*;
+    match f {
+        TOO_FAST => match s.min_seconds {
+            Some(m) => format!("{}{m}{}", l.pick("用时少于", "completed in under "), l.pick("秒", " s")),
+            None => l.pick("满100份后，用时少于中位数的三分之一", "after 100 responses, under a third of the median time").into(),
+        },
+        STRAIGHT_LINING => l.pick("所有评分题选择同一答案", "the same answer on every rating item").into(),
+        SOURCE_BURST if l == Lang::En => format!("more than {BURST_LIMIT} from one source within {BURST_WINDOW_MINUTES} minutes"),
+        SOURCE_BURST => format!("同一来源{BURST_WINDOW_MINUTES}分钟内超过{BURST_LIMIT}份"),
+        REPEATED_PATTERN if l == Lang::En => format!("the same complete answers at one collection point {} or more times within {PATTERN_WINDOW_MINUTES} minutes", PATTERN_LIMIT + 1),
+        REPEATED_PATTERN => format!("同一调查点{PATTERN_WINDOW_MINUTES}分钟内出现完全相同的答案组合{}次以上", PATTERN_LIMIT + 1),
+        "superseded" => l.pick("办公室作废，原因已记录", "withdrawn by the office with a logged reason").into(),
+        _ => String::new(),
+    }
+}
+
+pub fn posters(l: Lang, s: &Survey, items: &[(crate::qr::Place, String)]) -> Markup {
+    let css = "@page{size:A4;margin:15mm}body{margin:0;font-family:system-ui,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif}\
+.p{height:267mm;display:flex;flex-direction:column;align-items:center;justify-content:space-between;text-align:center;page-break-after:always;break-after:page;padding:10mm 0}\
+.p h1{font-size:30pt;margin:0}.p h2{font-size:22pt;margin:0}.p .q svg{width:130mm;height:auto}\
+.p .u{font-size:13pt;word-break:break-all}.p .priv{font-size:12pt;color:#333}\
+@media screen{body{background:#ddd}.p{background:#fff;width:210mm;margin:8mm auto;box-shadow:0 1px 4px #0004}.hint{max-width:210mm;margin:1rem auto;font-size:1rem}}\
+@media print{.hint{display:none}}";
+    html! {
+        (DOCTYPE)
+        html lang=(l.pick("zh-CN", "en")) {
+            head { meta charset="utf-8"; title { (s.title.get(l)) " · " (l.pick("二维码海报", "QR posters")) } style { (PreEscaped(css)) } }
+            body {
+                p.hint { (l.pick("用浏览器“打印”（可选“另存为PDF”），纸张A4。每个调查点一页，共 ", "Print with the browser (or “Save as PDF”), A4 paper. One page per collection point, "))
+                    (items.len()) (l.pick(" 页。", " pages.")) }
+                @for (p, svg) in items {
+                    section.p {
+                        h1 { (s.title.get(l)) }
+                        h2 { (p.label) }
+                        div.q { (PreEscaped(strip_decl(svg))) }
+                        p { (l.pick("请用手机扫码参加，约需5分钟。", "Scan with your phone to take part; it takes about 5 minutes.")) }
+                        p.u { (p.url) }
+                        p.priv { (l.pick("本调查匿名进行：不收集姓名、电话，不保存IP地址。答案仅用于统计。",
+                            "Anonymous: no names or phone numbers are asked and no IP addresses are kept. Answers are used only for statistics.")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn strip_decl(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}
+
+pub fn users(
+    l: Lang,
+    session: &Session,
+    rows: &[UserRow],
+    districts: &[(String, String)],
+    msg: Option<&str>,
+) -> Markup {
+    layout(
+        l,
+        l.pick("用户", "Users"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("用户", "Users")) }
+            @if let Some(m) = msg {
+                @if m == "added" { p.note { (l.pick("已添加用户。", "User added.")) } } @else { p.warn role="alert" { (m) } }
+            }
+            table {
+                tr { th { (l.pick("用户名", "Username")) } th { (l.pick("角色", "Role")) } th { (l.pick("区", "District")) } th { (l.pick("状态", "State")) } th {} }
+                @for u in rows {
+                    tr {
+                        td { (u.username) } td { (u.role) } td { (u.district.as_deref().unwrap_or("")) }
+                        td { @if u.disabled != 0 { (l.pick("已停用", "disabled")) } @else { (l.pick("启用", "enabled")) } }
+                        td { form method="post" action={ "/office/users/" (u.username) "/" (if u.disabled != 0 { "enable" } else { "disable" }) } {
+                            input type="hidden" name="csrf" value=(session.csrf());
+                            button type="submit" class=[(u.disabled == 0).then_some("danger")] {
+                                @if u.disabled != 0 { (l.pick("启用", "Enable")) } @else { (l.pick("停用", "Disable")) } }
+                        } }
+                    }
+                }
+            }
+            h2 { (l.pick("添加用户", "Add a user")) }
+            form method="post" action="/office/users" style="display:grid;gap:.6rem;max-width:24rem" {
+                input type="hidden" name="csrf" value=(session.csrf());
+                input type="hidden" name="lang" value=(l.code());
+                label { (l.pick("用户名", "Username")) input name="username" required; }
+                label { (l.pick("初始密码（至少10位）", "Initial password (10 characters or more)")) input type="password" name="password" autocomplete="new-password" required; }
+                label { (l.pick("角色", "Role")) select name="role" {
+                    option value="viewer" { (l.pick("查看（全市）", "viewer (city-wide)")) }
+                    option value="district" { (l.pick("区级（只看本区）", "district officer (own district)")) }
+                    option value="interviewer" { (l.pick("访员（录入电话/入户问卷）", "interviewer (enters interviews)")) }
+                    option value="admin" { (l.pick("管理员", "admin")) }
+                } }
+                label { (l.pick("区（仅区级账号）", "District (district officers only)")) select name="district" {
+                    option value="" { "—" }
+                    @for (c, n) in districts { option value=(c) { (n) " (" (c) ")" } }
+                } }
+                button type="submit" { (l.pick("添加", "Add")) }
+            }
+            p.meta { (l.pick("修改密码：minyi user passwd 用户名", "Change a password: minyi user passwd USERNAME")) }
+        },
+    )
+}
+
+pub fn audit(l: Lang, session: &Session, rows: &[AuditRow]) -> Markup {
+    layout(
+        l,
+        l.pick("操作日志", "Audit log"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("操作日志", "Audit log")) }
+            p.meta { (l.pick("登录、导出、结束调查和用户变更，最近500条。日志只能追加，不能修改或删除。",
+                "Sign-ins, exports, closures and user changes; the latest 500. The log is append-only.")) }
+            table {
+                tr { th { (l.pick("时间（UTC）", "Time (UTC)")) } th { (l.pick("用户", "User")) } th { (l.pick("操作", "Action")) } th { (l.pick("详情", "Detail")) } }
+                @for r in rows { tr { td { (r.at.format("%Y-%m-%d %H:%M:%S")) } td { (r.actor) } td { (r.action) } td { (r.detail) } } }
+            }
+        },
+    )
+}
+
+pub fn interview_start(l: Lang, session: &Session, surveys: &[Arc<Survey>]) -> Markup {
+    layout(
+        l,
+        l.pick("录入访问问卷", "Enter interviews"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("录入访问问卷", "Enter interviews")) }
+            p { (l.pick("电话访问或入户访问时，由访员代居民填写。每份问卷记录访问方式和访员。请逐字念题，不要提示答案。",
+                "For telephone or household interviews, the interviewer enters the resident's answers. Each response records the mode and the interviewer. Read each question as written; never suggest an answer.")) }
+            @for s in surveys {
+                h2 { (s.title.get(l)) }
+                form method="get" action={ "/office/interview/" (s.id) } {
+                    input type="hidden" name="lang" value=(l.code());
+                    label { (l.pick("受访者所在区", "Resident's district")) select name="d" { @for d in &s.districts { option value=(d.code) { (d.name.get(l)) } } } }
+                    label { (l.pick("方式", "Mode")) select name="mode" {
+                        option value="phone" { (l.pick("电话访问", "telephone")) }
+                        option value="household" { (l.pick("入户访问", "household")) }
+                    } }
+                    button type="submit" { (l.pick("开始", "Start")) }
+                }
+            }
+        },
+    )
+}
+
+/// The banner over an interview form.
+pub fn interview_notice(l: Lang, mode: Channel, interviewer: &str, saved: Option<&str>) -> String {
+    let m = mode_name(mode.as_str(), l);
+    let mut s = format!(
+        "{}{m} · {}{interviewer}",
+        l.pick("访问方式：", "Mode: "),
+        l.pick("访员：", "interviewer: ")
+    );
+    if let Some(x) = saved {
+        s.push_str(" · ");
+        s.push_str(x);
+    }
+    s
+}
