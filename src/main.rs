@@ -115,6 +115,29 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Office accounts: add, change a password, disable or enable, list.
+    ///
+    /// First admin: minyi user add admin-name --role admin
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens for other office systems (`Authorization: Bearer …`).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Fill the database with two synthetic waves of a survey and create one demo
+    /// account per role, to see every dashboard page populated. Refuses a database
+    /// that already has responses of the survey.
+    ///
+    /// Example: minyi demo && minyi serve
+    Demo {
+        /// The survey id (default: the first survey in surveys_dir).
+        #[arg(long)]
+        survey: Option<String>,
+        /// Synthetic responses per wave.
+        #[arg(long, default_value_t = 1500)]
+        per_wave: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Respondents needed per district for a target margin of error.
     ///
     /// Example: minyi plan --rate 0.9 --moe 0.03 --deff 1.5
@@ -133,6 +156,42 @@ enum Command {
         /// A survey definition: also prints the need per district with its population.
         #[arg(long)]
         survey: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account. The password is asked twice at the terminal, or read as one
+    /// line from standard input when that is not a terminal.
+    Add {
+        username: String,
+        /// admin (everything), viewer (reads every figure), district (own district
+        /// only), interviewer (enters telephone/household interviews, sees no results).
+        #[arg(long, value_parser = ["admin", "viewer", "district", "interviewer"])]
+        role: String,
+        /// The district code of a district officer.
+        #[arg(long)]
+        district: Option<String>,
+    },
+    /// Set a new password.
+    Passwd { username: String },
+    /// Disable an account (it can no longer sign in; its API tokens stop working).
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// List accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token acting as USER (with that user's role); printed once.
+    Add {
+        #[arg(long)]
+        user: String,
+        /// What the token is for, e.g. "city data platform".
+        #[arg(long)]
+        label: String,
     },
 }
 
@@ -317,6 +376,13 @@ fn main() -> ExitCode {
             println!("wrote {} synthetic responses to {}", d.len(), out.display());
             Ok(())
         })(),
+        Command::User(c) => user(c),
+        Command::Token(TokenCommand::Add { user, label }) => token_add(&user, &label),
+        Command::Demo {
+            survey,
+            per_wave,
+            seed,
+        } => demo(survey.as_deref(), per_wave, seed),
         Command::Plan {
             rate,
             moe,
@@ -431,6 +497,11 @@ fn serve() -> Result<()> {
                 minyi::qr::link(&base, &s.id, &d.code, None)
             );
         }
+    }
+    if store.users().map(|u| u.is_empty()).unwrap_or(false) {
+        println!("minyi: no office accounts yet; create the first admin with `minyi user add NAME --role admin` (or try `minyi demo`), then sign in at {base}/login");
+    } else {
+        println!("minyi: office dashboard at {base}/office");
     }
     let app = minyi::web::App::new(surveys, store, base)
         .context("preparing the surveys")?
@@ -693,6 +764,142 @@ fn migrate() -> Result<()> {
     println!(
         "database is up to date: {}",
         minyi::storage::describe_url(&cfg.database_url)
+    );
+    Ok(())
+}
+
+/// A password from the terminal (asked twice) or one line of standard input.
+fn read_password(prompt: &str) -> Result<String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let a = rpassword::prompt_password(prompt).context("reading the password")?;
+    let b = rpassword::prompt_password("Repeat it: ").context("reading the password")?;
+    if a != b {
+        bail!("the two passwords differ; nothing was changed");
+    }
+    Ok(a)
+}
+
+fn user(c: UserCommand) -> Result<()> {
+    let (_, cfg) = load_config()?;
+    let store = Store::open(&cfg.database_url).context("opening the database")?;
+    match c {
+        UserCommand::Add {
+            username,
+            role,
+            district,
+        } => {
+            let surveys = load_surveys(&cfg)?;
+            let refs: Vec<&definition::Survey> = surveys.iter().collect();
+            let pw = read_password(&format!("Password for {username} (10+ characters): "))?;
+            minyi::accounts::add_user(&store, &refs, &username, &pw, &role, district.as_deref())?;
+            store.audit(
+                "command line",
+                "user_add",
+                &format!(
+                    "{username} role={role} district={}",
+                    district.as_deref().unwrap_or("-")
+                ),
+            )?;
+            println!("added {role} `{username}`; sign in at /login");
+        }
+        UserCommand::Passwd { username } => {
+            let pw = read_password(&format!("New password for {username} (10+ characters): "))?;
+            store.set_password(&username, &minyi::accounts::hash_password(&pw)?)?;
+            store.audit("command line", "user_passwd", &username)?;
+            println!("changed the password of `{username}`");
+        }
+        UserCommand::Disable { username } => {
+            store.set_disabled(&username, true)?;
+            store.audit("command line", "user_disable", &username)?;
+            println!("disabled `{username}`");
+        }
+        UserCommand::Enable { username } => {
+            store.set_disabled(&username, false)?;
+            store.audit("command line", "user_enable", &username)?;
+            println!("enabled `{username}`");
+        }
+        UserCommand::List => {
+            for u in store.users()? {
+                println!(
+                    "{:<24} {:<12} {:<8} {}",
+                    u.username,
+                    u.role,
+                    u.district.as_deref().unwrap_or("-"),
+                    if u.disabled != 0 {
+                        "disabled"
+                    } else {
+                        "enabled"
+                    }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn token_add(user: &str, label: &str) -> Result<()> {
+    let (_, cfg) = load_config()?;
+    let store = Store::open(&cfg.database_url).context("opening the database")?;
+    let Some(u) = store.user_by_name(user)? else {
+        bail!("there is no user `{user}`; add one with `minyi user add {user} --role viewer`");
+    };
+    let (token, hash) = minyi::accounts::new_token();
+    store.add_token(u.id, &hash, label)?;
+    store.audit("command line", "token_add", &format!("{user}: {label}"))?;
+    println!("{token}");
+    eprintln!(
+        "token for `{user}` ({}), shown only now: send it as `Authorization: Bearer <token>`",
+        u.role
+    );
+    Ok(())
+}
+
+fn demo(survey: Option<&str>, per_wave: usize, seed: u64) -> Result<()> {
+    let (figment, cfg) = load_config()?;
+    let surveys = load_surveys(&cfg)?;
+    let s = match survey {
+        Some(id) => surveys
+            .iter()
+            .find(|s| s.id == id)
+            .with_context(|| format!("no survey `{id}` in {}", cfg.surveys_dir.display()))?,
+        None => surveys
+            .first()
+            .with_context(|| format!("no survey definitions in {}", cfg.surveys_dir.display()))?,
+    };
+    let store = Store::open(&cfg.database_url).context("opening the database")?;
+    let d = minyi::demo::run(&store, s, per_wave, seed)?;
+    println!(
+        "stored {} synthetic responses of `{}` (wave {}, {} flagged) in {}",
+        d.responses,
+        s.id,
+        d.waves
+            .iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+            .join(" and "),
+        d.flagged,
+        minyi::storage::describe_url(&cfg.database_url)
+    );
+    println!("demo accounts (passwords shown only now):");
+    for l in &d.logins {
+        println!(
+            "  {:<18} {:<12} {}  password: {}",
+            l.username,
+            l.role,
+            l.district.as_deref().unwrap_or(""),
+            l.password
+        );
+    }
+    println!(
+        "start the server with `cargo run -- serve` and sign in at {}/login",
+        base_url(&figment, &cfg)
     );
     Ok(())
 }
