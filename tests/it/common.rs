@@ -130,6 +130,34 @@ impl TestApp {
         Client::tracked(minyi::web::rocket(figment(), app)).unwrap()
     }
 
+    /// A new browser signed in to the office as a new user with this role.
+    pub fn signed_in(&self, name: &str, role: &str, district: Option<&str>) -> Client {
+        let surveys = minyi::definition::load_dir(&self.dir.path().join("surveys")).unwrap();
+        let refs: Vec<&minyi::definition::Survey> = surveys.iter().collect();
+        minyi::accounts::add_user(
+            &self.store,
+            &refs,
+            name,
+            "a long password 1",
+            role,
+            district,
+        )
+        .unwrap();
+        let b = self.second_browser();
+        {
+            let r = b
+                .post("/login")
+                .header(ContentType::Form)
+                .body(format!(
+                    "username={name}&password=a+long+password+1&next=/office"
+                ))
+                .dispatch();
+            assert_eq!(r.status(), Status::SeeOther, "login of {name}");
+            assert_eq!(r.headers().get_one("Location"), Some("/office"));
+        }
+        b
+    }
+
     /// Fetches a fresh form in a new browser and submits `answers` with it.
     pub fn submit_as_new_browser(&self, uri: &str, answers: &str) -> Status {
         let b = self.second_browser();

@@ -59,6 +59,27 @@ fn request(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
     text.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// A GET with a bearer token; the status and the JSON body.
+fn get_json(port: u16, path: &str, token: &str) -> (u16, serde_json::Value) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let code = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let (_, body) = text.split_once("\r\n\r\n").unwrap();
+    // Rocket may answer chunked; the JSON is the one line that starts with '{'.
+    let json = body
+        .lines()
+        .find(|l| l.trim_start().starts_with('{'))
+        .unwrap_or("null");
+    (code, serde_json::from_str(json).unwrap())
+}
+
 fn wait_ready_in(dir: &Path, port: u16) {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(30) {
@@ -215,6 +236,31 @@ fn two_servers_share_one_database() {
     assert_eq!(store.responses("mini").unwrap().len(), 601);
     let by_district = store.count_by_district("mini").unwrap();
     assert_eq!(by_district, vec![("S".to_string(), 601)]);
+    // Both servers' dashboards show the sum of what both accepted.
+    let s = minyi::definition::load_file(&dir.path().join("surveys/mini.toml")).unwrap();
+    let uid = minyi::accounts::add_user(&store, &[&s], "office", "a long password 1", "viewer", None)
+        .unwrap();
+    let (token, hash) = minyi::accounts::new_token();
+    store.add_token(uid, &hash, "test").unwrap();
+    for port in [pa, pb] {
+        let (code, v) = get_json(port, "/api/surveys/mini/summary", &token);
+        assert_eq!(code, 200, "{v}");
+        let total: u64 = v["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["total"].as_u64().unwrap())
+            .sum();
+        assert_eq!(total, 601, "dashboard of the server on port {port}");
+        // One source sending identical answers: most are flagged, all are counted.
+        let flagged = store
+            .responses("mini")
+            .unwrap()
+            .iter()
+            .filter(|r| !r.quality_flags.is_empty())
+            .count() as u64;
+        assert_eq!(v["excluded"]["responses"].as_u64().unwrap(), flagged);
+    }
     for s in [&mut a, &mut b] {
         s.kill().unwrap();
         s.wait().unwrap();

@@ -6,6 +6,8 @@ mod common;
 mod api;
 /// Mangled definitions, garbage forms and JSON: clear 4xx, no panics, nothing stored.
 mod bad_input;
+/// Headless Chromium: a resident on a phone, an officer's dashboard updating live.
+mod browser;
 /// Briefing charts from fixed estimates.
 mod charts;
 /// `minyi check` and the definition validator on broken files.
@@ -14,6 +16,8 @@ mod definitions;
 mod fault;
 /// One-time invitation codes for household sampling.
 mod invites;
+/// The office dashboard: roles on every page and download, CSRF, audit, interviews.
+mod office;
 /// QR codes decode to the right links; the CLI writes them.
 mod qr;
 /// Quality flags: set at submission, excluded from estimates, counted.

@@ -69,18 +69,27 @@ fn svg_has_the_label() {
 #[test]
 fn server_serves_codes() {
     let app = TestApp::new();
-    let r = app.get("/qr/mini/N_n1.png");
+    // Codes are for the office's posters: behind a session.
+    assert_eq!(app.get("/qr/mini/N_n1.png").status(), Status::SeeOther);
+    let office = app.signed_in("poster-maker", "viewer", None);
+    let r = office.get("/qr/mini/N_n1.png").dispatch();
     assert_eq!(r.status(), Status::Ok);
     assert_eq!(r.content_type(), Some(ContentType::PNG));
     assert_eq!(
         decode(&r.into_bytes().unwrap()),
         "http://minyi.test/s/mini/N/n1"
     );
-    let r = app.get("/qr/mini/S.svg");
+    let r = office.get("/qr/mini/S.svg").dispatch();
     assert_eq!(r.content_type(), Some(ContentType::SVG));
     assert!(r.into_string().unwrap().contains("南区"));
-    assert_eq!(app.get("/qr/mini/S.gif").status(), Status::NotFound);
-    assert_eq!(app.get("/qr/mini/Z.png").status(), Status::NotFound);
+    assert_eq!(
+        office.get("/qr/mini/S.gif").dispatch().status(),
+        Status::NotFound
+    );
+    assert_eq!(
+        office.get("/qr/mini/Z.png").dispatch().status(),
+        Status::NotFound
+    );
 }
 
 #[test]

@@ -40,7 +40,7 @@ fn qr_link_to_stored_row() {
     assert_eq!(row.district, "XC");
     assert_eq!(row.channel, "qr");
     assert_eq!(row.status, "complete");
-    assert_eq!(row.wave, 1);
+    assert_eq!(row.wave, 2, "the definition's wave");
     assert!(row.started_at.is_some(), "the signed start stamp is kept");
     assert!(row.started_at.unwrap() <= row.submitted_at);
     assert_eq!(

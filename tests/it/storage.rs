@@ -49,6 +49,7 @@ fn export_has_the_stats_shape() {
             "response_id",
             "wave",
             "channel",
+            "interviewer",
             "submitted_at",
             "collection_district",
             "community",
@@ -67,11 +68,11 @@ fn export_has_the_stats_shape() {
         ]
     );
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
-    assert_eq!(&rows[0][8], "N");
-    assert_eq!(&rows[0][11], "a;b");
-    assert_eq!(&rows[1][8], "S");
-    assert_eq!(&rows[1][11], "", "a question not asked is empty (missing)");
-    assert_eq!(&rows[0][15], "12");
+    assert_eq!(&rows[0][9], "N");
+    assert_eq!(&rows[0][12], "a;b");
+    assert_eq!(&rows[1][9], "S");
+    assert_eq!(&rows[1][12], "", "a question not asked is empty (missing)");
+    assert_eq!(&rows[0][16], "12");
 }
 
 #[test]

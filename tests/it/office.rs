@@ -1,0 +1,775 @@
+//! The office dashboard: every role rule on pages, JSON, CSV, XLSX and charts; CSRF,
+//! sessions, login throttling, the audit log, closing a survey, interviews, posters,
+//! downloads and the token API.
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::blocking::Client;
+use serde_json::Value;
+
+use crate::common::*;
+
+const S: &str = "civility-2026";
+const OTHER: &str = "JY";
+
+fn app_with_data() -> TestApp {
+    let app = TestApp::new();
+    let s = survey(&app);
+    minyi::demo::run(&app.store, &s, 120, 3).unwrap();
+    app
+}
+
+fn survey(app: &TestApp) -> minyi::definition::Survey {
+    minyi::definition::load_dir(&app.dir.path().join("surveys"))
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id == S)
+        .unwrap()
+}
+
+fn signed_in(app: &TestApp, name: &str, role: &str, district: Option<&str>) -> Client {
+    app.signed_in(name, role, district)
+}
+
+fn get(c: &Client, uri: &str) -> Status {
+    c.get(uri.to_string()).dispatch().status()
+}
+
+fn csrf(c: &Client, page: &str) -> String {
+    let html = c.get(page.to_string()).dispatch().into_string().unwrap();
+    hidden_value(&html, "csrf")
+}
+
+#[test]
+fn nothing_but_the_questionnaire_without_a_session() {
+    let app = app_with_data();
+    let anon = app.second_browser();
+    for uri in [
+        "/office",
+        "/office/civility-2026",
+        "/office/civility-2026/d/XC",
+        "/office/civility-2026/quality",
+        "/office/civility-2026/chart/heat.svg",
+        "/office/civility-2026/d/XC/chart/rate_aware_campaign.svg",
+        "/office/civility-2026/download/responses.csv",
+        "/office/civility-2026/download/responses.xlsx",
+        "/office/civility-2026/download/pack.zip",
+        "/office/civility-2026/download/qr.zip",
+        "/office/civility-2026/d/XC/download/responses.csv",
+        "/office/civility-2026/posters",
+        "/office/users",
+        "/office/audit",
+        "/office/interview",
+        "/office/interview/civility-2026/XC?mode=phone",
+        "/qr/civility-2026/XC.png",
+    ] {
+        let r = anon.get(uri).dispatch();
+        assert_eq!(r.status(), Status::SeeOther, "{uri} without a session");
+        let to = r.headers().get_one("Location").unwrap();
+        assert!(to.starts_with("/login?next="), "{uri} → {to}");
+    }
+    for uri in [
+        "/api/surveys/civility-2026/estimates",
+        "/api/surveys/civility-2026/summary",
+    ] {
+        let r = anon.get(uri).dispatch();
+        assert_eq!(r.status(), Status::Unauthorized, "{uri}");
+        assert_eq!(r.content_type(), Some(ContentType::JSON));
+        assert!(r.into_string().unwrap().contains("Bearer"));
+    }
+    for (uri, body) in [
+        ("/office/civility-2026/close", "csrf=x"),
+        ("/office/users", "csrf=x&username=x&password=y&role=admin"),
+        ("/office/users/demo-admin/disable", "csrf=x"),
+        ("/office/interview/civility-2026/XC?mode=phone", CIVILITY_OK),
+        ("/logout", "csrf=x"),
+    ] {
+        let r = anon
+            .post(uri)
+            .header(ContentType::Form)
+            .body(body)
+            .dispatch();
+        assert_eq!(r.status(), Status::SeeOther, "POST {uri}");
+    }
+    // The resident's side stays open.
+    assert_eq!(get(&anon, "/s/civility-2026/XC"), Status::Ok);
+    assert_eq!(get(&anon, "/login"), Status::Ok);
+    assert_eq!(get(&anon, "/"), Status::Ok);
+}
+
+#[test]
+fn a_district_officer_sees_only_their_district() {
+    let app = app_with_data();
+    let d = signed_in(&app, "officer-xc", "district", Some("XC"));
+    // Their own district: page, chart, CSV, XLSX, quality, posters, QR, JSON.
+    for uri in [
+        "/office/civility-2026/d/XC",
+        "/office/civility-2026/d/XC/chart/rate_aware_campaign.svg",
+        "/office/civility-2026/d/XC/download/responses.csv",
+        "/office/civility-2026/d/XC/download/responses.xlsx",
+        "/office/civility-2026/d/XC/download/qr.zip",
+        "/office/civility-2026/quality?district=XC",
+        "/office/civility-2026/posters?district=XC",
+        "/qr/civility-2026/XC.png",
+        "/api/surveys/civility-2026/summary?district=XC",
+        "/api/surveys/civility-2026/estimates?district=XC",
+    ] {
+        assert_eq!(get(&d, uri), Status::Ok, "{uri}");
+    }
+    // Another district, in every form.
+    for uri in [
+        format!("/office/civility-2026/d/{OTHER}"),
+        format!("/office/civility-2026/d/{OTHER}/chart/rate_aware_campaign.svg"),
+        format!("/office/civility-2026/d/{OTHER}/download/responses.csv"),
+        format!("/office/civility-2026/d/{OTHER}/download/responses.xlsx"),
+        format!("/office/civility-2026/d/{OTHER}/download/qr.zip"),
+        format!("/office/civility-2026/quality?district={OTHER}"),
+        format!("/office/civility-2026/posters?district={OTHER}"),
+        format!("/qr/civility-2026/{OTHER}.png"),
+        format!("/api/surveys/civility-2026/summary?district={OTHER}"),
+        format!("/api/surveys/civility-2026/estimates?district={OTHER}"),
+        // City-wide figures include other districts.
+        "/office/civility-2026/chart/heat.svg".into(),
+        "/office/civility-2026/chart/rate_aware_campaign.svg".into(),
+        "/office/civility-2026/download/responses.csv".into(),
+        "/office/civility-2026/download/responses.xlsx".into(),
+        "/office/civility-2026/download/pack.zip".into(),
+        "/office/civility-2026/quality".into(),
+        "/office/civility-2026/posters".into(),
+        "/api/surveys/civility-2026/summary".into(),
+        "/api/surveys/civility-2026/estimates?by=city".into(),
+        "/office/users".into(),
+        "/office/audit".into(),
+        "/office/interview".into(),
+    ] {
+        assert_eq!(get(&d, &uri), Status::Forbidden, "{uri}");
+    }
+    // The survey page is their district's page.
+    let r = d.get("/office/civility-2026").dispatch();
+    assert_eq!(r.status(), Status::SeeOther);
+    assert!(r
+        .headers()
+        .get_one("Location")
+        .unwrap()
+        .starts_with("/office/civility-2026/d/XC"));
+    // Their page names no other district's figures, their export holds only theirs.
+    let page = d
+        .get("/office/civility-2026/d/XC")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(page.contains("新华区") || page.contains("XC"));
+    assert!(!page.contains("/d/JY"), "links to another district");
+    let csv = d
+        .get("/office/civility-2026/d/XC/download/responses.csv")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let col = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "district")
+        .unwrap();
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| &r[col] == "XC"));
+    // Estimates without a district: theirs only.
+    let v: Value = serde_json::from_str(
+        &d.get("/api/surveys/civility-2026/estimates")
+            .dispatch()
+            .into_string()
+            .unwrap(),
+    )
+    .unwrap();
+    let groups: Vec<&str> = v["estimates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["group"].as_str().unwrap())
+        .collect();
+    assert!(!groups.is_empty());
+    assert!(groups.iter().all(|g| *g == "XC"), "{groups:?}");
+}
+
+#[test]
+fn an_interviewer_enters_interviews_and_sees_no_results() {
+    let app = app_with_data();
+    let i = signed_in(&app, "caller-1", "interviewer", None);
+    for uri in [
+        "/office/civility-2026",
+        "/office/civility-2026/d/XC",
+        "/office/civility-2026/download/responses.csv",
+        "/office/civility-2026/d/XC/download/responses.csv",
+        "/office/civility-2026/chart/progress.svg",
+        "/api/surveys/civility-2026/estimates",
+        "/api/surveys/civility-2026/summary?district=XC",
+        "/office/civility-2026/quality?district=XC",
+    ] {
+        assert_eq!(get(&i, uri), Status::Forbidden, "{uri}");
+    }
+    let form = "/office/interview/civility-2026/XC?mode=phone&lang=zh";
+    let html = i.get(form).dispatch().into_string().unwrap();
+    assert!(html.contains("电话访问") && html.contains("caller-1"));
+    let hidden = ["m.key", "m.t", "m.lang", "m.ch", "m.csrf"]
+        .iter()
+        .map(|n| format!("{n}={}", hidden_value(&html, n)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let before = app.rows(S).len();
+    // Without the CSRF token: refused, nothing stored.
+    let no_csrf = hidden
+        .split('&')
+        .filter(|p| !p.starts_with("m.csrf"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let r = i
+        .post(form)
+        .header(ContentType::Form)
+        .body(format!("{no_csrf}&{CIVILITY_OK}"))
+        .dispatch();
+    assert_eq!(r.status(), Status::Forbidden);
+    assert_eq!(app.rows(S).len(), before);
+    let r = i
+        .post(form)
+        .header(ContentType::Form)
+        .body(format!("{hidden}&{CIVILITY_OK}"))
+        .dispatch();
+    assert_eq!(r.status(), Status::SeeOther);
+    assert!(r.headers().get_one("Location").unwrap().contains("saved="));
+    let rows = app.rows(S);
+    assert_eq!(rows.len(), before + 1);
+    let last = rows.last().unwrap();
+    assert_eq!(last.channel, "phone");
+    assert_eq!(last.interviewer.as_deref(), Some("caller-1"));
+    // The next interview starts from a fresh form that says the last one was saved.
+    let next = i
+        .get(r.headers().get_one("Location").unwrap().to_string())
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(next.contains("已保存"));
+    // Invalid answers come back at the field, nothing stored.
+    let html = i.get(form).dispatch().into_string().unwrap();
+    let hidden = ["m.key", "m.t", "m.lang", "m.ch", "m.csrf"]
+        .iter()
+        .map(|n| format!("{n}={}", hidden_value(&html, n)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let r = i
+        .post(form)
+        .header(ContentType::Form)
+        .body(format!("{hidden}&district=XC"))
+        .dispatch();
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert_eq!(app.rows(S).len(), before + 1);
+
+    // The mode is a filter and a domain of the estimates.
+    let admin = signed_in(&app, "boss", "admin", None);
+    let v: Value = serde_json::from_str(
+        &admin
+            .get("/api/surveys/civility-2026/summary?mode=phone")
+            .dispatch()
+            .into_string()
+            .unwrap(),
+    )
+    .unwrap();
+    let phone_rows = app
+        .rows(S)
+        .iter()
+        .filter(|r| r.channel == "phone" && r.wave == 2 && r.status == "complete")
+        .count();
+    let total: u64 = v["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["total"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, phone_rows);
+    assert!(v["collection"].as_str().unwrap().contains("电话访问"));
+}
+
+#[test]
+fn viewers_read_everything_and_change_nothing() {
+    let app = app_with_data();
+    let v = signed_in(&app, "reader", "viewer", None);
+    for uri in [
+        "/office",
+        "/office/civility-2026",
+        "/office/civility-2026/d/JY",
+        "/office/civility-2026/quality",
+        "/office/civility-2026/chart/heat.svg",
+        "/office/civility-2026/download/responses.xlsx",
+        "/api/surveys/civility-2026/estimates?by=city",
+    ] {
+        assert_eq!(get(&v, uri), Status::Ok, "{uri}");
+    }
+    for uri in ["/office/users", "/office/audit", "/office/interview"] {
+        assert_eq!(get(&v, uri), Status::Forbidden, "{uri}");
+    }
+    let token = csrf(&v, "/office/civility-2026");
+    let r = v
+        .post("/office/civility-2026/close")
+        .header(ContentType::Form)
+        .body(format!("csrf={token}"))
+        .dispatch();
+    assert_eq!(r.status(), Status::Forbidden);
+    assert!(app.store.closure(S).unwrap().is_none());
+}
+
+#[test]
+fn an_admin_closes_a_survey_and_the_audit_log_shows_it() {
+    let app = app_with_data();
+    let a = signed_in(&app, "chief", "admin", None);
+    // A forged form (no or wrong token) does nothing.
+    for body in ["", "csrf=forged"] {
+        let r = a
+            .post("/office/civility-2026/close")
+            .header(ContentType::Form)
+            .body(body)
+            .dispatch();
+        assert!(
+            matches!(r.status(), Status::Forbidden | Status::UnprocessableEntity),
+            "{body}: {}",
+            r.status()
+        );
+    }
+    assert!(app.store.closure(S).unwrap().is_none());
+    let token = csrf(&a, "/office/civility-2026");
+    let r = a
+        .post("/office/civility-2026/close")
+        .header(ContentType::Form)
+        .body(format!("csrf={token}"))
+        .dispatch();
+    assert_eq!(r.status(), Status::SeeOther);
+    assert!(app.store.closure(S).unwrap().is_some());
+    // Residents now get the closed page, the intake API 410.
+    let resident = app.second_browser();
+    assert_eq!(get(&resident, "/s/civility-2026/XC"), Status::Gone);
+    let r = resident
+        .post("/api/surveys/civility-2026/responses")
+        .header(ContentType::JSON)
+        .body(r#"{"district":"XC","submission_key":"k1","answers":{}}"#)
+        .dispatch();
+    assert_eq!(r.status(), Status::Gone);
+    // Exports are logged too.
+    assert_eq!(
+        get(&a, "/office/civility-2026/download/responses.csv"),
+        Status::Ok
+    );
+    let log = a.get("/office/audit").dispatch().into_string().unwrap();
+    for needle in ["close_survey", "login", "export", "chief"] {
+        assert!(log.contains(needle), "audit log lacks {needle}");
+    }
+    let actions: Vec<String> = app
+        .store
+        .audit_log(100)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert!(actions.contains(&"close_survey".to_string()));
+}
+
+#[test]
+fn admins_manage_users_and_a_disabled_user_is_out_at_once() {
+    let app = app_with_data();
+    let a = signed_in(&app, "chief", "admin", None);
+    let d = signed_in(&app, "officer-jy", "district", Some("JY"));
+    assert_eq!(get(&d, "/office/civility-2026/d/JY"), Status::Ok);
+    let token = csrf(&a, "/office/users");
+    // Add a user through the form; a bad one comes back with the reason.
+    let r = a
+        .post("/office/users")
+        .header(ContentType::Form)
+        .body(format!(
+            "csrf={token}&username=new-viewer&password=short&role=viewer&district="
+        ))
+        .dispatch();
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    assert!(r.into_string().unwrap().contains("at least 10"));
+    let r = a
+        .post("/office/users")
+        .header(ContentType::Form)
+        .body(format!(
+            "csrf={token}&username=officer-2&password=0123456789ab&role=district&district=NOPE"
+        ))
+        .dispatch();
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let r = a
+        .post("/office/users")
+        .header(ContentType::Form)
+        .body(format!(
+            "csrf={token}&username=new-viewer&password=0123456789ab&role=viewer&district="
+        ))
+        .dispatch();
+    assert_eq!(r.status(), Status::SeeOther);
+    let u = app.store.user_by_name("new-viewer").unwrap().unwrap();
+    assert!(u.password_hash.starts_with("$argon2id$"));
+    // Disable the district officer: their open session stops working.
+    let r = a
+        .post("/office/users/officer-jy/disable")
+        .header(ContentType::Form)
+        .body(format!("csrf={token}"))
+        .dispatch();
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(get(&d, "/office/civility-2026/d/JY"), Status::SeeOther);
+    let log: Vec<String> = app
+        .store
+        .audit_log(100)
+        .unwrap()
+        .into_iter()
+        .map(|r| format!("{} {}", r.action, r.detail))
+        .collect();
+    assert!(log.iter().any(|l| l.starts_with("user_add new-viewer")));
+    assert!(log.iter().any(|l| l == "user_disable officer-jy"));
+}
+
+#[test]
+fn failed_logins_are_throttled_and_logged() {
+    let app = app_with_data();
+    let s = survey(&app);
+    minyi::accounts::add_user(
+        &app.store,
+        &[&s],
+        "target",
+        "the right password",
+        "viewer",
+        None,
+    )
+    .unwrap();
+    let b = app.second_browser();
+    let try_login = |pw: &str| {
+        b.post("/login")
+            .header(ContentType::Form)
+            .body(format!("username=target&password={pw}"))
+            .dispatch()
+            .status()
+    };
+    // An unknown user gets the same answer as a wrong password.
+    {
+        let r = b
+            .post("/login")
+            .header(ContentType::Form)
+            .body("username=nobody&password=whatever12345")
+            .dispatch();
+        assert_eq!(r.status(), Status::Unauthorized);
+        assert!(r.into_string().unwrap().contains("用户名或密码不正确"));
+    }
+    for _ in 0..4 {
+        assert_eq!(try_login("wrong+password"), Status::Unauthorized);
+    }
+    // Now even the right password waits.
+    assert_eq!(try_login("the+right+password"), Status::TooManyRequests);
+    let failures = app
+        .store
+        .audit_log(100)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "login_failed" && r.actor == "target")
+        .count();
+    assert_eq!(failures, 4);
+    // The source is paused too: another username from it waits as well.
+    let r = b
+        .post("/login")
+        .header(ContentType::Form)
+        .body("username=nobody&password=whatever12345")
+        .dispatch();
+    assert_eq!(r.status(), Status::TooManyRequests);
+}
+
+#[test]
+fn session_cookie_is_private_httponly_and_logout_needs_the_token() {
+    let app = app_with_data();
+    let s = survey(&app);
+    minyi::accounts::add_user(&app.store, &[&s], "v1", "a long password 1", "viewer", None)
+        .unwrap();
+    let b = app.second_browser();
+    let r = b
+        .post("/login")
+        .header(ContentType::Form)
+        .body("username=v1&password=a+long+password+1&next=//evil.example/")
+        .dispatch();
+    assert_eq!(
+        r.headers().get_one("Location"),
+        Some("/office"),
+        "no open redirect"
+    );
+    let cookie = r
+        .headers()
+        .get("Set-Cookie")
+        .find(|c| c.starts_with("minyi_session="))
+        .unwrap()
+        .to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    assert!(!cookie.contains("v1"), "the cookie is encrypted: {cookie}");
+    let r = b
+        .post("/logout")
+        .header(ContentType::Form)
+        .body("csrf=forged")
+        .dispatch();
+    assert_eq!(r.status(), Status::Forbidden);
+    assert_eq!(get(&b, "/office"), Status::Ok);
+    let token = csrf(&b, "/office");
+    let r = b
+        .post("/logout")
+        .header(ContentType::Form)
+        .body(format!("csrf={token}"))
+        .dispatch();
+    assert_eq!(r.status(), Status::SeeOther);
+    assert_eq!(get(&b, "/office"), Status::SeeOther);
+}
+
+#[test]
+fn dashboard_figures_are_the_stats_engine_figures() {
+    // Enough responses in every census cell to rake.
+    let app = TestApp::new();
+    minyi::demo::run(&app.store, &survey(&app), 900, 5).unwrap();
+    let s = survey(&app);
+    let a = signed_in(&app, "chief", "admin", None);
+    let v: Value = serde_json::from_str(
+        &a.get("/api/surveys/civility-2026/estimates?by=district&wave=2")
+            .dispatch()
+            .into_string()
+            .unwrap(),
+    )
+    .unwrap();
+    // The same rows through export → dataset → stats, as `minyi stats` does.
+    let rows: Vec<_> = app.rows(S).into_iter().filter(|r| r.wave == 2).collect();
+    let mut csv = Vec::new();
+    minyi::export::write_csv(&s, &rows, &mut csv).unwrap();
+    let data = minyi::dataset::read_csv(&s, "x", csv.as_slice()).unwrap();
+    let (data, excluded) = data.without_flagged();
+    let census = minyi::stats::Census::from_survey(&s);
+    let opts = minyi::stats::Options {
+        by: vec!["district".into()],
+        ..Default::default()
+    };
+    let r = minyi::stats::analyse(&s, &data, census.as_ref(), &opts).unwrap();
+    assert_eq!(v["weighting"], "rake");
+    assert_eq!(
+        v["excluded"]["responses"].as_u64().unwrap() as usize,
+        excluded.responses
+    );
+    assert!(
+        excluded.responses > 0,
+        "the demo data has flagged responses"
+    );
+    let got = v["estimates"].as_array().unwrap();
+    let mut compared = 0;
+    for e in r.estimates.iter().filter(|e| e.domain == "district") {
+        let g = got
+            .iter()
+            .find(|x| {
+                x["indicator"] == e.indicator.as_str()
+                    && x["group"] == e.group.as_str()
+                    && x["kind"] == serde_json::to_value(e.kind).unwrap()
+            })
+            .unwrap_or_else(|| panic!("{} {} missing", e.indicator, e.group));
+        assert!((g["estimate"].as_f64().unwrap() - e.estimate).abs() < 1e-12);
+        assert!((g["se"].as_f64().unwrap() - e.se).abs() < 1e-12);
+        compared += 1;
+    }
+    assert!(compared > 50);
+    // The survey page shows the city rate of the first awareness question with its interval.
+    let city = r
+        .estimates
+        .iter()
+        .find(|e| {
+            e.indicator == "aware_campaign"
+                && e.group == "ALL"
+                && e.kind == minyi::stats::EstimateKind::Proportion
+        })
+        .unwrap();
+    let page = a
+        .get("/office/civility-2026?wave=2")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(page.contains(&format!("{:.1}%", city.estimate * 100.0)));
+    assert!(page.contains(&format!(
+        "{:.1}%–{:.1}%",
+        city.ci_low.unwrap() * 100.0,
+        city.ci_high.unwrap() * 100.0
+    )));
+    // How the figures were collected and what was left out, on the page.
+    assert!(page.contains("收集方式") && page.contains("未纳入估计"));
+}
+
+#[test]
+fn the_page_refreshes_without_reload_and_works_without_javascript() {
+    let app = app_with_data();
+    let a = signed_in(&app, "chief", "admin", None);
+    let page = a
+        .get("/office/civility-2026")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(page.contains("data-live=\"/api/surveys/civility-2026/summary"));
+    assert!(page.contains("http-equiv=\"refresh\""), "noscript fallback");
+    let total = |a: &Client| -> u64 {
+        let v: Value = serde_json::from_str(
+            &a.get("/api/surveys/civility-2026/summary")
+                .dispatch()
+                .into_string()
+                .unwrap(),
+        )
+        .unwrap();
+        v["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["total"].as_u64().unwrap())
+            .sum()
+    };
+    let before = total(&a);
+    assert_eq!(
+        app.submit_as_new_browser("/s/civility-2026/XC", CIVILITY_OK),
+        Status::SeeOther
+    );
+    assert_eq!(total(&a), before + 1, "the new response counts at once");
+    let v: Value = serde_json::from_str(
+        &a.get("/api/surveys/civility-2026/summary?wave=1")
+            .dispatch()
+            .into_string()
+            .unwrap(),
+    )
+    .unwrap();
+    let xc = v["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["district"] == "XC")
+        .unwrap();
+    assert_eq!(xc["today"].as_u64().unwrap(), 0, "wave 1 was a month ago");
+}
+
+#[test]
+fn token_api_follows_the_users_role() {
+    let app = app_with_data();
+    let s = survey(&app);
+    let uid = minyi::accounts::add_user(
+        &app.store,
+        &[&s],
+        "platform",
+        "a long password 1",
+        "district",
+        Some("XC"),
+    )
+    .unwrap();
+    let (token, hash) = minyi::accounts::new_token();
+    app.store.add_token(uid, &hash, "city platform").unwrap();
+    let c = app.second_browser();
+    let call = |uri: &str, t: &str| {
+        let r = c
+            .get(uri.to_string())
+            .header(Header::new("Authorization", format!("Bearer {t}")))
+            .dispatch();
+        (r.status(), r.into_string().unwrap_or_default())
+    };
+    let (st, body) = call("/api/surveys/civility-2026/estimates?by=community", &token);
+    assert_eq!(st, Status::Ok);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(v["estimates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["group"].as_str().unwrap().starts_with("XC/")));
+    assert_eq!(
+        call("/api/surveys/civility-2026/estimates?district=JY", &token).0,
+        Status::Forbidden
+    );
+    assert_eq!(
+        call("/api/surveys/civility-2026/estimates", "minyi_forged").0,
+        Status::Unauthorized
+    );
+    assert_eq!(
+        call("/api/surveys/civility-2026/estimates?by=bogus", &token).0,
+        Status::BadRequest
+    );
+    assert_eq!(
+        call("/api/surveys/nope/estimates", &token).0,
+        Status::NotFound
+    );
+    // Tokens do not open the HTML pages (no CSRF protection there for them).
+    let r = c
+        .get("/office/civility-2026/d/XC")
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .dispatch();
+    assert_eq!(r.status(), Status::SeeOther);
+    app.store.set_disabled("platform", true).unwrap();
+    assert_eq!(
+        call("/api/surveys/civility-2026/estimates", &token).0,
+        Status::Unauthorized
+    );
+    // The OpenAPI document names every API route the server has.
+    let doc: Value = serde_json::from_str(&call("/api/openapi.json", "").1).unwrap();
+    for p in [
+        "/api/surveys/{id}/estimates",
+        "/api/surveys/{id}/summary",
+        "/api/surveys/{id}/responses",
+    ] {
+        assert!(doc["paths"][p].is_object(), "{p}");
+    }
+}
+
+#[test]
+fn posters_qr_zip_and_briefing_pack() {
+    let app = app_with_data();
+    let s = survey(&app);
+    let a = signed_in(&app, "chief", "admin", None);
+    let places = minyi::qr::places(&s, "http://minyi.test", minyi::definition::Lang::Zh);
+    let html = a
+        .get("/office/civility-2026/posters")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert_eq!(html.matches("<section class=\"p\"").count(), places.len());
+    for p in &places {
+        assert!(html.contains(&p.url), "{}", p.url);
+    }
+    assert!(html.contains("@page{size:A4") && html.contains("不保存IP地址"));
+    let r = a.get("/office/civility-2026/download/qr.zip").dispatch();
+    assert_eq!(r.content_type(), Some(ContentType::ZIP));
+    let bytes = r.into_bytes().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(zip.len(), places.len() * 2);
+    let mut png = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name("XC.png").unwrap(), &mut png).unwrap();
+    let img = image::load_from_memory(&png).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let (_, text) = prepared.detect_grids()[0].decode().unwrap();
+    assert_eq!(text, "http://minyi.test/s/civility-2026/XC");
+    let r = a.get("/office/civility-2026/download/pack.zip").dispatch();
+    assert_eq!(r.status(), Status::Ok);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(r.into_bytes().unwrap())).unwrap();
+    let names: Vec<String> = (0..zip.len())
+        .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    for n in [
+        "report.html",
+        "briefing.xlsx",
+        "heat_table.svg",
+        "progress.png",
+    ] {
+        assert!(names.iter().any(|x| x == n), "{n} in {names:?}");
+    }
+    let mut report = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("report.html").unwrap(), &mut report).unwrap();
+    assert!(report.contains("收集方式"));
+    // The XLSX download reads back with the same rows as the CSV.
+    let xlsx = a
+        .get("/office/civility-2026/download/responses.xlsx")
+        .dispatch()
+        .into_bytes()
+        .unwrap();
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    let range = calamine::Reader::worksheet_range(&mut wb, "responses").unwrap();
+    let complete = app
+        .rows(S)
+        .iter()
+        .filter(|r| r.status == "complete")
+        .count();
+    assert_eq!(range.height(), complete + 1);
+}
