@@ -407,6 +407,15 @@ fn load_config() -> Result<(rocket::figment::Figment, AppConfig)> {
 }
 
 fn load_surveys(cfg: &AppConfig) -> Result<Vec<definition::Survey>> {
+    if !cfg.surveys_dir.exists() {
+        let here = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        bail!(
+            "the surveys directory `{}` does not exist (looked in {here}); run minyi from the folder that holds it, or set ROCKET_SURVEYS_DIR",
+            cfg.surveys_dir.display()
+        );
+    }
     definition::load_dir(&cfg.surveys_dir).map_err(|e| match e {
         DefinitionError::Invalid(_) => anyhow::anyhow!(
             "the survey definitions in {} have errors:\n{e}\n(run `minyi check {}` after fixing them)",
@@ -876,9 +885,10 @@ fn demo(survey: Option<&str>, per_wave: usize, seed: u64) -> Result<()> {
     let store = Store::open(&cfg.database_url).context("opening the database")?;
     let d = minyi::demo::run(&store, s, per_wave, seed)?;
     println!(
-        "stored {} synthetic responses of `{}` (wave {}, {} flagged) in {}",
+        "stored {} synthetic responses of `{}` ({} {}, {} flagged) in {}",
         d.responses,
         s.id,
+        if d.waves.len() > 1 { "waves" } else { "wave" },
         d.waves
             .iter()
             .map(|w| w.to_string())

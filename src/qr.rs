@@ -86,12 +86,34 @@ fn escape_xml(s: &str) -> String {
 
 /// An SVG with the code and the place name under it.
 pub fn svg(place: &Place) -> Result<String, QrError> {
+    svg_with(place, true)
+}
+
+/// The code alone (posters print the place name in their own type).
+pub fn svg_code(place: &Place) -> Result<String, QrError> {
+    svg_with(place, false)
+}
+
+/// A font size at which `label` fits `width` (CJK glyphs are 1 em wide, others about
+/// 0.6 em), at most 26.
+fn fit_font(label: &str, width: usize) -> usize {
+    let ems: f64 = label
+        .chars()
+        .map(|c| if c.is_ascii() { 0.6 } else { 1.0 })
+        .sum();
+    if ems <= 0.0 {
+        return 26;
+    }
+    ((width as f64 - 16.0) / ems).floor().clamp(10.0, 26.0) as usize
+}
+
+fn svg_with(place: &Place, with_label: bool) -> Result<String, QrError> {
     let code = code(&place.url)?;
     let w = code.width();
     let quiet = 4;
     let module = 8;
     let side = (w + 2 * quiet) * module;
-    let text_h = 56;
+    let text_h = if with_label { 56 } else { 0 };
     let mut path = String::new();
     for y in 0..w {
         for x in 0..w {
@@ -105,12 +127,20 @@ pub fn svg(place: &Place) -> Result<String, QrError> {
             }
         }
     }
+    let label = escape_xml(&place.label);
+    let text = if with_label {
+        format!(
+            r##"<text x="{cx}" y="{ty}" font-family="Noto Sans SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif" font-size="{fs}" text-anchor="middle" fill="#000">{label}</text>"##,
+            cx = side / 2,
+            ty = side + 30,
+            fs = fit_font(&place.label, side),
+        )
+    } else {
+        String::new()
+    };
     Ok(format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{side}" height="{h}" viewBox="0 0 {side} {h}" role="img" aria-label="{label}"><title>{label}</title><rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="{path}"/><text x="{cx}" y="{ty}" font-family="Noto Sans SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif" font-size="26" text-anchor="middle" fill="#000">{label}</text></svg>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{side}" height="{h}" viewBox="0 0 {side} {h}" role="img" aria-label="{label}"><title>{label}</title><rect width="100%" height="100%" fill="#fff"/><path fill="#000" d="{path}"/>{text}</svg>"##,
         h = side + text_h,
-        label = escape_xml(&place.label),
-        cx = side / 2,
-        ty = side + 30,
     ))
 }
 

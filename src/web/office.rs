@@ -728,7 +728,8 @@ pub fn posters(
         .into_iter()
         .filter(|p| district.is_none_or(|d| p.district == d))
     {
-        let svg = crate::qr::svg(&p).map_err(|e| OfficeWebError::Unavailable(e.to_string()))?;
+        let svg =
+            crate::qr::svg_code(&p).map_err(|e| OfficeWebError::Unavailable(e.to_string()))?;
         items.push((p, svg));
     }
     Ok(op::posters(l, &s, &items))

@@ -37,7 +37,7 @@ select,input{font:inherit;padding:.3rem;border:1px solid #888;border-radius:.3re
 button{font:inherit;padding:.35rem .9rem;border:0;border-radius:.3rem;background:#0a4f9e;color:#fff;cursor:pointer}\
 button.danger{background:#b00020}\
 .charts figure{background:#fff;margin:.8rem 0;padding:.4rem;border-radius:.4rem}\
-.charts svg{max-width:100%;height:auto}\
+.charts img,.charts svg{max-width:100%;height:auto}\
 .downloads a{margin-right:1rem}\
 :focus-visible{outline:3px solid #e8a200;outline-offset:2px}";
 
@@ -526,8 +526,8 @@ pub fn quality(
         html! {
             h1 { (l.pick("数据质量", "Data quality")) " · " (s.title.get(l))
                 @if let Some(d) = district { " · " (s.district(d).map_or(d, |x| x.name.get(l))) } }
-            p { (l.pick("以下问卷在提交时被自动标记（或被办公室作废）。它们保留在数据库中，默认不纳入任何估计，每个输出都注明排除了多少。",
-                "These responses were flagged when submitted (or superseded by the office). They stay stored, are left out of every estimate by default, and every output says how many were left out.")) }
+            p { (l.pick("以下问卷（所有轮次）在提交时被自动标记，或被办公室作废。它们保留在数据库中，默认不纳入任何估计，每个输出都注明排除了多少。",
+                "These responses (all waves) were flagged when submitted, or superseded by the office. They stay stored, are left out of every estimate by default, and every output says how many were left out.")) }
             table {
                 tr { th { (l.pick("标记", "Flag")) } th { (l.pick("问卷数", "Responses")) } th { (l.pick("是否纳入估计", "In estimates")) } th { (l.pick("规则", "Rule")) } }
                 @for (f, n) in by_flag {

@@ -26,6 +26,7 @@ input[type=number],input[type=text],textarea,select{font:inherit;width:100%;padd
 .help,.cond{font-size:1rem;color:#444;margin:.2rem 0}\
 .err{border-left:.4rem solid #b00020}\
 .em{color:#b00020;font-weight:600;margin:.3rem 0}\
+.notice{background:#eef4fb;border:2px solid #0a4f9e;border-radius:.5rem;padding:.6rem 1rem;margin-bottom:1rem}\
 .sum{background:#fdecee;border:2px solid #b00020;border-radius:.5rem;padding:.6rem 1rem;margin-bottom:1rem}\
 button{font:inherit;font-weight:600;width:100%;min-height:3.2rem;border:0;border-radius:.5rem;background:#0a4f9e;color:#fff;margin:.5rem 0 1.5rem}\
 footer{font-size:.95rem;color:#444;padding-bottom:2rem}\
@@ -129,7 +130,7 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
         html! {
             h1 { (title) }
             @if let Some(p) = place { p.help { (l.pick("调查点：", "Collection point: ")) (p) } }
-            @if let Some(n) = &st.notice { p.sum role="status" { (n) } }
+            @if let Some(n) = &st.notice { p.notice role="status" { (n) } }
             @if !s.intro.get(l).is_empty() { p { (s.intro.get(l)) } }
             @if !st.errors.is_empty() {
                 div.sum role="alert" id="errors" {
