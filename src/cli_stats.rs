@@ -26,13 +26,33 @@ pub struct Args {
     pub lang: Lang,
     /// Keep responses with quality flags in the estimates.
     pub include_flagged: bool,
+    /// Only these collection modes (empty: all).
+    pub modes: Vec<String>,
 }
 
 pub fn run(a: Args) -> Result<()> {
     let survey = definition::load_file(&a.survey)?;
     let file = a.responses.display().to_string();
     let f = std::fs::File::open(&a.responses).with_context(|| format!("opening {file}"))?;
-    let all = crate::dataset::read_csv(&survey, &file, std::io::BufReader::new(f))?;
+    let mut all = crate::dataset::read_csv(&survey, &file, std::io::BufReader::new(f))?;
+    if !a.modes.is_empty() {
+        for m in &a.modes {
+            if !crate::office::MODES.contains(&m.as_str()) {
+                bail!("--mode {m}: use qr, link, api, phone or household");
+            }
+        }
+        let Some(ch) = all.extra.get("channel") else {
+            bail!("--mode needs a `channel` column in {file} (minyi export writes one)");
+        };
+        let keep: Vec<bool> = ch.iter().map(|c| a.modes.contains(c)).collect();
+        all = all.filter(&keep);
+        if all.is_empty() {
+            bail!(
+                "no responses in {file} were collected by {}",
+                a.modes.join(", ")
+            );
+        }
+    }
     let collection = crate::report::collection_text(&all, a.lang);
     let (data, excluded) = if a.include_flagged {
         (all, stats::Exclusions::default())

@@ -240,6 +240,10 @@ struct StatsArgs {
     /// patterns) in the estimates; by default they are left out and counted.
     #[arg(long)]
     include_flagged: bool,
+    /// Only responses collected by these modes, e.g. `phone,household` (the `channel`
+    /// column: qr, link, api, phone, household). Split by mode with `--by channel`.
+    #[arg(long, value_delimiter = ',')]
+    mode: Vec<String>,
     /// Language of names in the table.
     #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
     lang: String,
@@ -359,6 +363,7 @@ fn main() -> ExitCode {
             format: a.format,
             lang: Lang::from_code(Some(&a.lang)),
             include_flagged: a.include_flagged,
+            modes: a.mode,
         }),
         Command::Report(a) => report(*a),
         Command::Synth {

@@ -268,3 +268,53 @@ fn synth_then_report_from_the_command_line() {
         "{err}"
     );
 }
+
+#[test]
+fn mode_filters_and_splits_the_estimates() {
+    let app = crate::common::TestApp::new();
+    let s = minyi::definition::load_dir(&app.dir.path().join("surveys"))
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id == "civility-2026")
+        .unwrap();
+    minyi::demo::run(&app.store, &s, 400, 9).unwrap();
+    let rows = app.rows("civility-2026");
+    let csv = app.dir.path().join("export.csv");
+    minyi::export::write_csv(&s, &rows, std::fs::File::create(&csv).unwrap()).unwrap();
+    let interviews = rows
+        .iter()
+        .filter(|r| {
+            ["phone", "household"].contains(&r.channel.as_str()) && r.quality_flags.is_empty()
+        })
+        .count();
+    assert!(interviews > 10);
+    let survey = s.source.display().to_string();
+    let csv = csv.display().to_string();
+    let base = [
+        "stats",
+        "--survey",
+        &survey,
+        "--responses",
+        &csv,
+        "--weighting",
+        "base",
+    ];
+    let run = |extra: &[&str]| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        minyi(&a)
+    };
+    let (ok, out, err) = run(&["--mode", "phone,household", "--format", "json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["respondents"].as_u64().unwrap() as usize, interviews);
+    assert!(v["collection"].as_str().unwrap().contains("电话访问"));
+    let (ok, out, err) = run(&["--by", "channel", "--format", "json"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("\"group\": \"household\"") || out.contains("\"group\":\"household\""));
+    let (ok, _, err) = run(&["--mode", "fax"]);
+    assert!(
+        !ok && err.contains("--mode fax: use qr, link, api, phone or household"),
+        "{err}"
+    );
+}
