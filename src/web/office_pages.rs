@@ -700,17 +700,13 @@ pub fn interview_start(l: Lang, session: &Session, surveys: &[Arc<Survey>]) -> M
     )
 }
 
-/// The banner over an interview form.
-pub fn interview_notice(l: Lang, mode: Channel, interviewer: &str, saved: Option<&str>) -> String {
-    let m = mode_name(mode.as_str(), l);
-    let mut s = format!(
-        "{}{m} · {}{interviewer}",
-        l.pick("访问方式：", "Mode: "),
-        l.pick("访员：", "interviewer: ")
-    );
-    if let Some(x) = saved {
-        s.push_str(" · ");
-        s.push_str(x);
+/// The banner over an interview form: mode, interviewer, the last save, a way back.
+pub fn interview_notice(l: Lang, mode: Channel, interviewer: &str, saved: Option<&str>) -> Markup {
+    html! {
+        (l.pick("访问方式：", "Mode: ")) strong { (mode_name(mode.as_str(), l)) }
+        " · " (l.pick("访员：", "interviewer: ")) (interviewer)
+        @if let Some(x) = saved { br; strong { (x) } }
+        br; a href={ "/office/interview?lang=" (l.code()) } { (l.pick("换一个区或访问方式", "Change district or mode")) }
+        " · " a href={ "/office?lang=" (l.code()) } { (l.pick("工作台", "Office")) }
     }
-    s
 }

@@ -107,7 +107,7 @@ pub struct FormState<'a> {
     /// The session's CSRF token, when an interviewer enters the answers.
     pub csrf: Option<String>,
     /// A line over the form (the interview mode and interviewer).
-    pub notice: Option<String>,
+    pub notice: Option<Markup>,
 }
 
 pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
