@@ -163,6 +163,15 @@ pub struct Stored {
     pub screened_out: bool,
 }
 
+/// A checked response, ready for the writer.
+pub struct Prepared {
+    pub response: NewResponse,
+    pub invite_hash: Option<String>,
+    /// `Some(min_seconds)`: the writer adds the flags that count earlier responses.
+    pub checks: Option<Option<u32>>,
+    pub screened_out: bool,
+}
+
 /// Validates and appends a response. Nothing is stored unless everything is valid.
 pub fn submit(
     store: &Store,
@@ -171,6 +180,41 @@ pub fn submit(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> Result<Stored, CollectError> {
+    let p = prepare(salt, sub, now, today)?;
+    let id = store.insert_response(p.response, p.invite_hash.as_deref(), p.checks)?;
+    Ok(Stored {
+        id,
+        screened_out: p.screened_out,
+    })
+}
+
+/// As [`submit`], for async handlers: the checks run on the caller's task (they are
+/// short and CPU-bound) and the task then waits for the commit without a thread.
+pub async fn submit_async(
+    store: &Store,
+    salt: &str,
+    sub: Submission<'_>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Stored, CollectError> {
+    let p = prepare(salt, sub, now, today)?;
+    let id = store
+        .insert_response_async(p.response, p.invite_hash, p.checks)
+        .await?;
+    Ok(Stored {
+        id,
+        screened_out: p.screened_out,
+    })
+}
+
+/// Everything about a submission that needs no database: place and dates, answers,
+/// invitation code presence, hashes and the quality flags of the response alone.
+pub fn prepare(
+    salt: &str,
+    sub: Submission<'_>,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<Prepared, CollectError> {
     let survey = sub.survey;
     check_place(survey, sub.collection_district, sub.collection_community)?;
     check_open(survey, today)?;
@@ -247,9 +291,10 @@ pub fn submit(
         interviewer: sub.interviewer,
     };
     let checks = (status == STATUS_COMPLETE).then_some(survey.min_seconds);
-    let id = store.insert_response(new, invite.map(|c| invite_hash(salt, c)).as_deref(), checks)?;
-    Ok(Stored {
-        id,
+    Ok(Prepared {
+        response: new,
+        invite_hash: invite.map(|c| invite_hash(salt, c)),
+        checks,
         screened_out: status == STATUS_SCREENED,
     })
 }

@@ -84,12 +84,14 @@ pub struct Store {
     writer: std::sync::mpsc::Sender<WriteJob>,
 }
 
-/// A response for the writer, and where to send its outcome.
+/// A response for the writer, and where to send its outcome. The reply is a oneshot
+/// channel an async caller can await (no blocking thread per submission) and a
+/// blocking caller can wait on.
 type WriteJob = (
     NewResponse,
     Option<String>,
     Option<Option<u32>>,
-    std::sync::mpsc::Sender<Result<i64>>,
+    tokio::sync::oneshot::Sender<Result<i64>>,
 );
 
 /// The quality flags that count earlier responses, computed in the writer's own
@@ -505,13 +507,34 @@ impl Store {
         invite_hash: Option<&str>,
         checks: Option<Option<u32>>,
     ) -> Result<i64> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let gone =
-            || StorageError::Migration("the database writer has stopped; restart minyi".into());
+        self.enqueue(r, invite_hash, checks)?
+            .blocking_recv()
+            .map_err(|_| writer_gone())?
+    }
+
+    /// As [`Store::insert_response`], for async callers: the task waits for the commit
+    /// without holding a thread.
+    pub async fn insert_response_async(
+        &self,
+        r: NewResponse,
+        invite_hash: Option<String>,
+        checks: Option<Option<u32>>,
+    ) -> Result<i64> {
+        let rx = self.enqueue(r, invite_hash.as_deref(), checks)?;
+        rx.await.map_err(|_| writer_gone())?
+    }
+
+    fn enqueue(
+        &self,
+        r: NewResponse,
+        invite_hash: Option<&str>,
+        checks: Option<Option<u32>>,
+    ) -> Result<tokio::sync::oneshot::Receiver<Result<i64>>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
         self.writer
             .send((r, invite_hash.map(str::to_string), checks, tx))
-            .map_err(|_| gone())?;
-        rx.recv().map_err(|_| gone())?
+            .map_err(|_| writer_gone())?;
+        Ok(rx)
     }
 
     /// All responses of a survey, oldest first.
@@ -642,6 +665,10 @@ impl Store {
             .execute(&mut c)?;
         Ok(())
     }
+}
+
+fn writer_gone() -> StorageError {
+    StorageError::Migration("the database writer has stopped; restart minyi".into())
 }
 
 /// What a database URL points at, for messages (a PostgreSQL password is not shown).

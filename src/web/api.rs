@@ -91,26 +91,29 @@ pub async fn post_response(
         Err(errs) => return invalid(errs),
     };
     let salt = app.salt(&s.id).to_string();
-    let store = app.store.clone();
-    let result = rocket::tokio::task::spawn_blocking(move || {
-        let sub = Submission {
-            survey: &s,
-            collection_district: &req.district,
-            collection_community: req.community.as_deref(),
-            channel: Channel::Api,
-            answers: raw,
-            started_at: req.started_at.map(|d| d.naive_utc()),
-            submission_key: req.submission_key.clone(),
-            source: client.source,
-            device: None,
-            invite_code: req.invite_code.clone(),
-            interviewer: None,
-        };
-        collect::submit(&store, &salt, sub, Utc::now(), Local::now().date_naive())
-    })
+    let sub = Submission {
+        survey: &s,
+        collection_district: &req.district,
+        collection_community: req.community.as_deref(),
+        channel: Channel::Api,
+        answers: raw,
+        started_at: req.started_at.map(|d| d.naive_utc()),
+        submission_key: req.submission_key.clone(),
+        source: client.source,
+        device: None,
+        invite_code: req.invite_code.clone(),
+        interviewer: None,
+    };
+    let result = collect::submit_async(
+        &app.store,
+        &salt,
+        sub,
+        Utc::now(),
+        Local::now().date_naive(),
+    )
     .await;
     match result {
-        Ok(Ok(stored)) => ApiResult(
+        Ok(stored) => ApiResult(
             Status::Created,
             Json(json!({
                 "id": stored.id,
@@ -118,20 +121,16 @@ pub async fn post_response(
             })),
             None,
         ),
-        Ok(Err(CollectError::Invalid(errs))) => invalid(errs),
-        Ok(Err(CollectError::UnknownSurvey(s))) => error(Status::NotFound, format!("survey `{s}` does not exist")),
-        Ok(Err(CollectError::UnknownPlace { place, .. })) => error(Status::UnprocessableEntity, format!("no collection point `{place}` in this survey; use a district code (and community code) from the definition")),
-        Ok(Err(CollectError::Closed(_, d))) => error(Status::Gone, format!("the survey closed on {d}")),
-        Ok(Err(CollectError::NotYetOpen(_, d))) => error(Status::Forbidden, format!("the survey opens on {d}")),
-        Ok(Err(CollectError::InviteUsed)) => error(Status::Conflict, "this invitation code has already been used; nothing was stored"),
-        Ok(Err(CollectError::Duplicate)) => error(Status::Conflict, "a response with this submission_key is already stored; nothing was added"),
-        Ok(Err(CollectError::Storage(e))) => {
+        Err(CollectError::Invalid(errs)) => invalid(errs),
+        Err(CollectError::UnknownSurvey(s)) => error(Status::NotFound, format!("survey `{s}` does not exist")),
+        Err(CollectError::UnknownPlace { place, .. }) => error(Status::UnprocessableEntity, format!("no collection point `{place}` in this survey; use a district code (and community code) from the definition")),
+        Err(CollectError::Closed(_, d)) => error(Status::Gone, format!("the survey closed on {d}")),
+        Err(CollectError::NotYetOpen(_, d)) => error(Status::Forbidden, format!("the survey opens on {d}")),
+        Err(CollectError::InviteUsed) => error(Status::Conflict, "this invitation code has already been used; nothing was stored"),
+        Err(CollectError::Duplicate) => error(Status::Conflict, "a response with this submission_key is already stored; nothing was added"),
+        Err(CollectError::Storage(e)) => {
             rocket::error!("storage: {e}");
             error(Status::ServiceUnavailable, "the database is unavailable; retry with the same submission_key")
-        }
-        Err(e) => {
-            rocket::error!("submission task failed: {e}");
-            error(Status::ServiceUnavailable, "the server could not store the response; retry with the same submission_key")
         }
     }
 }

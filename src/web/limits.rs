@@ -15,6 +15,8 @@ pub struct Limits {
     source: DefaultKeyedRateLimiter<String>,
     device: DefaultKeyedRateLimiter<String>,
     checks: AtomicU64,
+    /// Made once: building a clock probes the CPU, which showed up in the load profile.
+    clock: DefaultClock,
 }
 
 fn quota(per_minute: u32) -> Quota {
@@ -30,6 +32,7 @@ impl Limits {
             source: RateLimiter::keyed(quota(per_source_per_minute)),
             device: RateLimiter::keyed(quota(per_device_per_minute)),
             checks: AtomicU64::new(0),
+            clock: DefaultClock::default(),
         }
     }
 
@@ -40,14 +43,13 @@ impl Limits {
             self.source.retain_recent();
             self.device.retain_recent();
         }
-        let now = DefaultClock::default().now();
         self.source
             .check_key(&source_hash.to_string())
-            .map_err(|n| n.wait_time_from(now))?;
+            .map_err(|n| n.wait_time_from(self.clock.now()))?;
         if let Some(d) = device_hash {
             self.device
                 .check_key(&d.to_string())
-                .map_err(|n| n.wait_time_from(now))?;
+                .map_err(|n| n.wait_time_from(self.clock.now()))?;
         }
         Ok(())
     }

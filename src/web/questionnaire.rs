@@ -247,45 +247,27 @@ async fn accept(
     app.throttle(&s.id, &client, true, lang)?;
     let salt = app.salt(&s.id).to_string();
     let started_at = collect::verify_start_token(&salt, &meta.start);
-    let store = app.store.clone();
-    let sv = s.clone();
-    let (d, c) = (district.to_string(), community.map(str::to_string));
-    let (key, kept) = (meta.key.clone(), answers.clone());
-    let channel = meta.channel;
-    let invite = meta.invite.clone();
-    // Diesel is synchronous: keep the database write off the async workers.
-    let result = rocket::tokio::task::spawn_blocking(move || {
-        let sub = Submission {
-            survey: &sv,
-            collection_district: &d,
-            collection_community: c.as_deref(),
-            channel,
-            answers: kept,
-            started_at,
-            submission_key: key,
-            source: client.source,
-            device: Some(client.device),
-            invite_code: invite,
-            interviewer: None,
-        };
-        collect::submit(&store, &salt, sub, Utc::now(), Local::now().date_naive())
-    })
-    .await
-    .map_err(|e| {
-        rocket::error!("submission task failed: {e}");
-        WebError::new(
-            Status::ServiceUnavailable,
-            lang,
-            (
-                "暂时无法保存",
-                "服务器暂时无法保存您的答案，请稍后再提交一次。",
-            ),
-            (
-                "Cannot save right now",
-                "The server could not save your answers. Please submit again in a minute.",
-            ),
-        )
-    })?;
+    let sub = Submission {
+        survey: &s,
+        collection_district: district,
+        collection_community: community,
+        channel: meta.channel,
+        answers: answers.clone(),
+        started_at,
+        submission_key: meta.key.clone(),
+        source: client.source,
+        device: Some(client.device),
+        invite_code: meta.invite.clone(),
+        interviewer: None,
+    };
+    let result = collect::submit_async(
+        &app.store,
+        &salt,
+        sub,
+        Utc::now(),
+        Local::now().date_naive(),
+    )
+    .await;
     match result {
         Ok(stored) => {
             let mut cookie = Cookie::new(done_cookie(&s.id), "1");
