@@ -200,54 +200,56 @@ fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiv
             }
             recent.clear();
             for (r, invite, checks, _) in batch.iter_mut() {
-                // The invitation code is spent in the same savepoint as the row: both or neither.
-                if let Some(h) = invite.as_deref() {
-                    let spent = c.transaction::<usize, diesel::result::Error, _>(|c| {
-                        diesel::update(
-                            invites::table
-                                .filter(invites::code_hash.eq(h))
-                                .filter(invites::survey_id.eq(&r.survey_id))
-                                .filter(invites::used_at.is_null()),
-                        )
-                        .set(invites::used_at.eq(r.submitted_at))
-                        .execute(c)
-                    })?;
-                    if spent == 0 {
-                        let known: i64 = invites::table
-                            .filter(invites::code_hash.eq(h))
-                            .filter(invites::survey_id.eq(&r.survey_id))
-                            .count()
-                            .get_result(c)?;
-                        results.push(Err(if known > 0 {
-                            StorageError::InviteUsed
-                        } else {
-                            StorageError::InviteInvalid
-                        }));
-                        continue;
-                    }
-                }
                 if let Some(min_seconds) = *checks {
                     r.quality_flags = history_flags(c, r, min_seconds, &mut recent)?;
                 }
                 let r = &*r;
-                let one = c.transaction::<i64, diesel::result::Error, _>(|c| match &mut **c {
-                    AnyConn::Sqlite(c) => diesel::insert_into(responses::table)
-                        .values(r)
-                        .returning(responses::id)
-                        .get_result(c),
-                    AnyConn::Postgres(c) => diesel::insert_into(responses::table)
-                        .values(r)
-                        .returning(responses::id)
-                        .get_result(c),
-                });
-                results.push(match one {
-                    Ok(id) => Ok(id),
-                    Err(diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    )) => Err(StorageError::Duplicate),
-                    Err(e) => return Err(e),
-                });
+                let res = match invite.as_deref() {
+                    // The common case is one statement: a repeated key inserts nothing.
+                    None => insert_new(c, r)?.ok_or(StorageError::Duplicate),
+                    // The invitation code is spent in the same savepoint as the row:
+                    // both or neither.
+                    Some(h) => {
+                        let mut res = Err(StorageError::Duplicate);
+                        let tx = c.transaction::<(), diesel::result::Error, _>(|c| {
+                            let spent = diesel::update(
+                                invites::table
+                                    .filter(invites::code_hash.eq(h))
+                                    .filter(invites::survey_id.eq(&r.survey_id))
+                                    .filter(invites::used_at.is_null()),
+                            )
+                            .set(invites::used_at.eq(r.submitted_at))
+                            .execute(c)?;
+                            if spent == 0 {
+                                let known: i64 = invites::table
+                                    .filter(invites::code_hash.eq(h))
+                                    .filter(invites::survey_id.eq(&r.survey_id))
+                                    .count()
+                                    .get_result(c)?;
+                                res = Err(if known > 0 {
+                                    StorageError::InviteUsed
+                                } else {
+                                    StorageError::InviteInvalid
+                                });
+                                return Ok(());
+                            }
+                            match insert_new(c, r)? {
+                                Some(id) => {
+                                    res = Ok(id);
+                                    Ok(())
+                                }
+                                // A repeated key: give the code back.
+                                None => Err(diesel::result::Error::RollbackTransaction),
+                            }
+                        });
+                        match tx {
+                            Ok(()) | Err(diesel::result::Error::RollbackTransaction) => {}
+                            Err(e) => return Err(e),
+                        }
+                        res
+                    }
+                };
+                results.push(res);
             }
             Ok(())
         });
@@ -266,6 +268,57 @@ fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiv
                 }
             }
         }
+    }
+}
+
+/// Every column of a new response as `column = value`: NULLs are bound, not written
+/// as DEFAULT, so the statement text never changes and Diesel reuses the prepared
+/// statement (it showed up as parsing and planning in the load profile).
+macro_rules! response_values {
+    ($r:expr) => {
+        (
+            responses::survey_id.eq(&$r.survey_id),
+            responses::definition_version.eq(&$r.definition_version),
+            responses::wave.eq($r.wave),
+            responses::collection_district.eq(&$r.collection_district),
+            responses::collection_community.eq(&$r.collection_community),
+            responses::district.eq(&$r.district),
+            responses::channel.eq(&$r.channel),
+            responses::status.eq(&$r.status),
+            responses::started_at.eq($r.started_at),
+            responses::submitted_at.eq($r.submitted_at),
+            responses::answers.eq(&$r.answers),
+            responses::source_hash.eq(&$r.source_hash),
+            responses::device_hash.eq(&$r.device_hash),
+            responses::submission_key.eq(&$r.submission_key),
+            responses::quality_flags.eq(&$r.quality_flags),
+            responses::pattern_hash.eq(&$r.pattern_hash),
+            responses::interviewer.eq(&$r.interviewer),
+        )
+    };
+}
+
+/// Appends one response; `None` when its submission key is already stored (nothing
+/// is written, and no savepoint is needed to recover).
+fn insert_new(
+    c: &mut AnyConn,
+    r: &NewResponse,
+) -> std::result::Result<Option<i64>, diesel::result::Error> {
+    match c {
+        AnyConn::Sqlite(c) => diesel::insert_into(responses::table)
+            .values(response_values!(r))
+            .on_conflict(responses::submission_key)
+            .do_nothing()
+            .returning(responses::id)
+            .get_result(c)
+            .optional(),
+        AnyConn::Postgres(c) => diesel::insert_into(responses::table)
+            .values(response_values!(r))
+            .on_conflict(responses::submission_key)
+            .do_nothing()
+            .returning(responses::id)
+            .get_result(c)
+            .optional(),
     }
 }
 

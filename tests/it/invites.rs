@@ -101,6 +101,32 @@ fn a_code_works_once_on_the_api() {
 }
 
 #[test]
+fn a_repeated_submission_does_not_spend_a_code() {
+    let app = app_with_codes(&["QRST2345", "MNPQ6789"]);
+    let body = |key: &str, code: &str| {
+        serde_json::json!({ "district": "N", "submission_key": key, "invite_code": code, "answers": { "age": "old", "district": "S", "aware": "yes", "joined": "2", "quiz": "y", "sat": "4", "sex": "m" } })
+            .to_string()
+    };
+    let api = "/api/surveys/invite/responses";
+    assert_eq!(
+        app.post_json(api, &body("k1", "QRST2345")).status(),
+        Status::Created
+    );
+    // The same submission key again, with an unused card: nothing stored, and the
+    // card stays valid (the code and the row are spent together or not at all).
+    assert_eq!(
+        app.post_json(api, &body("k1", "MNPQ6789")).status(),
+        Status::Conflict
+    );
+    assert_eq!(app.store.invite_counts("invite").unwrap(), (2, 1));
+    assert_eq!(
+        app.post_json(api, &body("k2", "MNPQ6789")).status(),
+        Status::Created
+    );
+    assert_eq!(app.rows("invite").len(), 2);
+}
+
+#[test]
 fn invites_command_writes_codes_and_stores_hashes() {
     let dir = tempfile::tempdir().unwrap();
     let surveys = surveys_dir(dir.path(), &[&format!("{FIXTURES}/invite.toml")]);
