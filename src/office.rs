@@ -5,6 +5,7 @@
 
 use chrono::{Local, NaiveDate, TimeZone};
 use serde::Serialize;
+use std::sync::Arc;
 
 use crate::definition::{Kind, Lang, Survey};
 use crate::stats::{self, Column, Dataset, Exclusions, Options, Report, Weighting, MISSING};
@@ -26,26 +27,152 @@ pub enum OfficeError {
     UnknownMode(String),
 }
 
-/// Every stored response of a survey, and the same as a dataset for `stats`.
-pub struct Loaded {
-    pub rows: Vec<StoredResponse>,
-    pub superseded: Vec<(i64, String)>,
-    pub data: Dataset,
+/// What the dashboard needs of one stored response besides its answers.
+#[derive(Debug, Clone)]
+pub struct RowMeta {
+    pub id: i64,
+    pub wave: i32,
+    pub status: String,
+    pub channel: String,
+    pub collection_district: String,
+    pub collection_community: Option<String>,
+    pub district: String,
+    pub submitted_at: chrono::NaiveDateTime,
+    pub quality_flags: String,
 }
 
-/// Reads a survey's responses (all waves) from storage.
+impl From<&StoredResponse> for RowMeta {
+    fn from(r: &StoredResponse) -> Self {
+        RowMeta {
+            id: r.id,
+            wave: r.wave,
+            status: r.status.clone(),
+            channel: r.channel.clone(),
+            collection_district: r.collection_district.clone(),
+            collection_community: r.collection_community.clone(),
+            district: r.district.clone(),
+            submitted_at: r.submitted_at,
+            quality_flags: r.quality_flags.clone(),
+        }
+    }
+}
+
+/// A survey's responses (all waves) as the dashboard reads them: every row's metadata,
+/// the complete ones as a dataset for `stats`, and the current supersessions.
+#[derive(Clone)]
+pub struct Loaded {
+    pub rows: Vec<RowMeta>,
+    pub superseded: Vec<(i64, String)>,
+    /// Complete responses as `minyi export` → `dataset` make them, without the
+    /// supersessions (those change; [`Loaded::data`] applies them).
+    base: Dataset,
+    max_id: i64,
+}
+
+impl Loaded {
+    /// The dataset with superseded responses flagged `superseded` (left out of every
+    /// estimate and counted, as in `minyi stats` on an export).
+    pub fn data(&self) -> Dataset {
+        mark_superseded(&self.base, &self.superseded)
+    }
+
+    fn append(&mut self, survey: &Survey, rows: &[StoredResponse]) -> Result<(), OfficeError> {
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        let mut csv = Vec::new();
+        crate::export::write_csv(survey, rows, &mut csv)?;
+        let more = crate::dataset::read_csv(survey, "database", csv.as_slice())?;
+        self.base.append(more);
+        self.rows.extend(rows.iter().map(RowMeta::from));
+        self.max_id = last.id;
+        Ok(())
+    }
+}
+
+fn mark_superseded(data: &Dataset, superseded: &[(i64, String)]) -> Dataset {
+    let mut d = data.clone();
+    if superseded.is_empty() {
+        return d;
+    }
+    let ids: std::collections::HashSet<String> =
+        superseded.iter().map(|s| s.0.to_string()).collect();
+    if let (Some(rid), Some(flags)) = (
+        d.extra.get("response_id").cloned(),
+        d.extra.get_mut("quality_flags"),
+    ) {
+        for (i, id) in rid.iter().enumerate() {
+            if ids.contains(id) {
+                flags[i] = if flags[i].is_empty() {
+                    "superseded".into()
+                } else {
+                    format!("{},superseded", flags[i])
+                };
+            }
+        }
+    }
+    d
+}
+
+/// Reads a survey's responses from storage, from scratch.
 pub fn load(store: &Store, survey: &Survey) -> Result<Loaded, OfficeError> {
-    let rows = store.responses(&survey.id)?;
-    let superseded = store.superseded(&survey.id)?;
-    let ids: Vec<i64> = superseded.iter().map(|s| s.0).collect();
+    Cache::default().load(store, survey).map(|l| (*l).clone())
+}
+
+/// Loaded surveys, kept between requests. Responses are append-only, so bringing a
+/// survey up to date reads only the rows added since (by id) and the supersessions:
+/// an open dashboard refreshing every few seconds costs a small query, not a full
+/// read and parse of every response.
+#[derive(Default)]
+pub struct Cache {
+    surveys: std::sync::Mutex<std::collections::HashMap<String, Arc<Loaded>>>,
+}
+
+impl Cache {
+    pub fn load(&self, store: &Store, survey: &Survey) -> Result<Arc<Loaded>, OfficeError> {
+        // Held while reading, so concurrent requests wait for one read instead of
+        // each doing it.
+        let mut surveys = self
+            .surveys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let current = surveys.get(&survey.id).cloned();
+        let after = current.as_ref().map_or(0, |l| l.max_id);
+        let rows = store.responses_after(&survey.id, after)?;
+        let superseded = store.superseded(&survey.id)?;
+        if let Some(c) = &current {
+            if rows.is_empty() && c.superseded == superseded {
+                return Ok(c.clone());
+            }
+        }
+        drop(current);
+        let mut loaded = match surveys.remove(&survey.id) {
+            // Nobody else holds it: extend in place; otherwise copy once.
+            Some(arc) => Arc::try_unwrap(arc).unwrap_or_else(|a| (*a).clone()),
+            None => Loaded {
+                rows: Vec::new(),
+                superseded: Vec::new(),
+                base: empty_dataset(survey)?,
+                max_id: 0,
+            },
+        };
+        loaded.append(survey, &rows)?;
+        loaded.superseded = superseded;
+        let loaded = Arc::new(loaded);
+        surveys.insert(survey.id.clone(), loaded.clone());
+        Ok(loaded)
+    }
+}
+
+/// A dataset with the survey's columns and no rows (so appends line up).
+fn empty_dataset(survey: &Survey) -> Result<Dataset, OfficeError> {
     let mut csv = Vec::new();
-    crate::export::write_csv_with(survey, &rows, &ids, &mut csv)?;
-    let data = crate::dataset::read_csv(survey, "database", csv.as_slice())?;
-    Ok(Loaded {
-        rows,
-        superseded,
-        data,
-    })
+    crate::export::write_csv(survey, &[], &mut csv)?;
+    Ok(crate::dataset::read_csv(
+        survey,
+        "database",
+        csv.as_slice(),
+    )?)
 }
 
 /// The dashboard's filters (all optional).
@@ -122,7 +249,7 @@ pub fn figures(
     filter: &Filter,
     lang: Lang,
 ) -> Result<Figures, OfficeError> {
-    let waves = sorted_waves(&loaded.data, survey);
+    let waves = sorted_waves(&loaded.base, survey);
     // The office watches the wave being collected: the definition's.
     let wave = filter
         .wave
@@ -179,7 +306,7 @@ pub fn figures(
     }
 
     // The same rows as a dataset.
-    let data = &loaded.data;
+    let data = &loaded.data();
     let keep: Vec<bool> = (0..data.len())
         .map(|i| {
             data.extra.get("wave").is_none_or(|w| w[i] == wave)
@@ -405,16 +532,6 @@ pub fn flagged(
         });
     }
     (by_flag, rows)
-}
-
-/// The stored rows of the districts `visible` allows, for exports.
-pub fn rows_for(loaded: &Loaded, visible: &dyn Fn(&str) -> bool) -> Vec<StoredResponse> {
-    loaded
-        .rows
-        .iter()
-        .filter(|r| visible(&r.district))
-        .cloned()
-        .collect()
 }
 
 /// A quality flag's name for people.

@@ -120,6 +120,51 @@ impl Dataset {
         }
     }
 
+    /// Appends the rows of `other`, which has the same columns (both read for the
+    /// same survey). Columns only one side has are filled with missing values.
+    pub fn append(&mut self, other: Dataset) {
+        let (n, m) = (self.len(), other.len());
+        self.district.extend(other.district);
+        self.community.extend(other.community);
+        let mut theirs = other.columns;
+        for (k, c) in self.columns.iter_mut() {
+            match (c, theirs.remove(k)) {
+                (Column::Choice(a), Some(Column::Choice(b))) => a.extend(b),
+                (Column::Multi(a), Some(Column::Multi(b))) => a.extend(b),
+                (Column::Number(a), Some(Column::Number(b))) => a.extend(b),
+                (Column::Choice(a), _) => a.extend(std::iter::repeat_n(MISSING, m)),
+                (Column::Multi(a), _) => a.extend(std::iter::repeat_n(0, m)),
+                (Column::Number(a), _) => a.extend(std::iter::repeat_n(f64::NAN, m)),
+            }
+        }
+        for (k, c) in theirs {
+            let mut c = c;
+            match &mut c {
+                Column::Choice(b) => {
+                    b.splice(0..0, std::iter::repeat_n(MISSING, n));
+                }
+                Column::Multi(b) => {
+                    b.splice(0..0, std::iter::repeat_n(0, n));
+                }
+                Column::Number(b) => {
+                    b.splice(0..0, std::iter::repeat_n(f64::NAN, n));
+                }
+            }
+            self.columns.insert(k, c);
+        }
+        let mut extra = other.extra;
+        for (k, v) in self.extra.iter_mut() {
+            match extra.remove(k) {
+                Some(b) => v.extend(b),
+                None => v.extend(std::iter::repeat_n(String::new(), m)),
+            }
+        }
+        for (k, mut b) in extra {
+            b.splice(0..0, std::iter::repeat_n(String::new(), n));
+            self.extra.insert(k, b);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.district.len()
     }

@@ -600,6 +600,18 @@ impl Store {
             .load(&mut c)?)
     }
 
+    /// The responses of a survey with ids above `after`, oldest first (ids only grow:
+    /// the table is append-only).
+    pub fn responses_after(&self, survey_id: &str, after: i64) -> Result<Vec<StoredResponse>> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::id.gt(after))
+            .order(responses::id.asc())
+            .select(StoredResponse::as_select())
+            .load(&mut c)?)
+    }
+
     /// Complete responses per resident district.
     pub fn count_by_district(&self, survey_id: &str) -> Result<Vec<(String, i64)>> {
         let mut c = self.conn()?;

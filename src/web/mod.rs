@@ -35,6 +35,8 @@ pub struct App {
     /// Early closures seen recently: (checked at, closed at). Re-read every few seconds
     /// so a closure by another process takes effect without a database read per request.
     closures: std::sync::Mutex<BTreeMap<String, (std::time::Instant, Option<String>)>>,
+    /// Surveys as the dashboard last read them, brought up to date per request.
+    figures: Arc<crate::office::Cache>,
 }
 
 /// How long a survey's closure state is trusted before it is read again.
@@ -67,6 +69,7 @@ impl App {
             logins: auth::LoginThrottle::new(),
             login_salt: crate::collect::new_submission_key(),
             closures: std::sync::Mutex::new(BTreeMap::new()),
+            figures: Arc::new(crate::office::Cache::default()),
         })
     }
 

@@ -111,14 +111,14 @@ fn district_exists(s: &Survey, d: &str) -> Res<()> {
     })
 }
 
-/// Loads the survey's responses off the async workers.
+/// The survey's responses, brought up to date, off the async workers.
 async fn load(app: &App, s: &Arc<Survey>) -> Res<Arc<Loaded>> {
-    let store = app.store.clone();
     let sv = s.clone();
-    rocket::tokio::task::spawn_blocking(move || office::load(&store, &sv))
+    let store = app.store.clone();
+    let cache = app.figures.clone();
+    rocket::tokio::task::spawn_blocking(move || cache.load(&store, &sv))
         .await
         .map_err(|e| OfficeWebError::Unavailable(e.to_string()))?
-        .map(Arc::new)
         .map_err(Into::into)
 }
 
@@ -553,13 +553,27 @@ async fn responses_download(
             )))
         }
     };
-    let loaded = load(app, s).await?;
-    let visible = |d: &str| district.is_none_or(|x| x == d);
-    let rows = office::rows_for(&loaded, &visible);
-    let ids: Vec<i64> = loaded.superseded.iter().map(|x| x.0).collect();
-    let mut csv = Vec::new();
-    let n = crate::export::write_csv_with(s, &rows, &ids, &mut csv)
-        .map_err(|e| OfficeWebError::Unavailable(e.to_string()))?;
+    // Exports read the stored rows themselves (answers in full), off the workers.
+    let (store, sv, d) = (app.store.clone(), s.clone(), district.map(str::to_string));
+    let (csv, n) = rocket::tokio::task::spawn_blocking(move || {
+        let text = |e: &dyn std::fmt::Display| e.to_string();
+        let mut rows = store.responses(&sv.id).map_err(|e| text(&e))?;
+        if let Some(d) = &d {
+            rows.retain(|r| r.district == *d);
+        }
+        let ids: Vec<i64> = store
+            .superseded(&sv.id)
+            .map_err(|e| text(&e))?
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
+        let mut csv = Vec::new();
+        let n = crate::export::write_csv_with(&sv, &rows, &ids, &mut csv).map_err(|e| text(&e))?;
+        Ok::<_, String>((csv, n))
+    })
+    .await
+    .map_err(|e| OfficeWebError::Unavailable(e.to_string()))?
+    .map_err(OfficeWebError::Unavailable)?;
     let scope = district.unwrap_or("all");
     app.audit(
         &session.user.username,
@@ -630,8 +644,8 @@ pub async fn district_download(
 }
 
 async fn pack(app: &App, session: &Session, s: &Arc<Survey>) -> Res<Download> {
-    let loaded = load(app, s).await?;
-    if loaded.data.is_empty() {
+    let data = load(app, s).await?.data();
+    if data.is_empty() {
         return Err(OfficeWebError::Bad(
             "this survey has no complete responses yet; the briefing pack needs some".into(),
         ));
@@ -642,7 +656,7 @@ async fn pack(app: &App, session: &Session, s: &Arc<Survey>) -> Res<Download> {
         let make = |weighting| {
             let input = crate::report::PackInput {
                 survey: &sv,
-                data: &loaded.data,
+                data: &data,
                 census: census.as_ref(),
                 options: crate::stats::Options {
                     weighting,
@@ -651,7 +665,7 @@ async fn pack(app: &App, session: &Session, s: &Arc<Survey>) -> Res<Download> {
                 wave: None,
                 lang: Lang::Zh,
                 date: Local::now().format("%Y-%m-%d").to_string(),
-                collection: crate::report::collection_text(&loaded.data, Lang::Zh),
+                collection: crate::report::collection_text(&data, Lang::Zh),
             };
             crate::report::build_zip(&input)
         };

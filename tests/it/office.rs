@@ -773,3 +773,46 @@ fn posters_qr_zip_and_briefing_pack() {
         .count();
     assert_eq!(range.height(), complete + 1);
 }
+
+#[test]
+fn the_dashboard_cache_equals_a_fresh_read() {
+    let app = app_with_data();
+    let s = survey(&app);
+    let cache = minyi::office::Cache::default();
+    let first = cache.load(&app.store, &s).unwrap();
+    let same = cache.load(&app.store, &s).unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &same),
+        "nothing new: nothing read"
+    );
+    // A new response and a supersession of an old one.
+    assert_eq!(
+        app.submit_as_new_browser("/s/civility-2026/XC", CIVILITY_OK),
+        Status::SeeOther
+    );
+    let old = app.rows(S)[5].id;
+    app.store
+        .supersede(S, old, "entered twice by the kiosk operator")
+        .unwrap();
+    let cached = cache.load(&app.store, &s).unwrap();
+    let fresh = minyi::office::load(&app.store, &s).unwrap();
+    assert_eq!(cached.rows.len(), first.rows.len() + 1);
+    assert_eq!(cached.rows.len(), fresh.rows.len());
+    let l = minyi::definition::Lang::Zh;
+    for wave in ["1", "2"] {
+        let f = minyi::office::Filter {
+            wave: Some(wave.into()),
+            ..Default::default()
+        };
+        let a = minyi::office::figures(&s, &cached, &f, l).unwrap();
+        let b = minyi::office::figures(&s, &fresh, &f, l).unwrap();
+        assert_eq!(a.excluded, b.excluded);
+        let est = |x: &minyi::office::Figures| {
+            serde_json::to_string(&x.report.as_ref().unwrap().estimates).unwrap()
+        };
+        assert_eq!(est(&a), est(&b), "wave {wave}");
+    }
+    assert!(cached.data().extra["quality_flags"]
+        .iter()
+        .any(|f| f.contains("superseded")));
+}
