@@ -140,23 +140,34 @@ impl Cache {
         let after = current.as_ref().map_or(0, |l| l.max_id);
         let rows = store.responses_after(&survey.id, after)?;
         let superseded = store.superseded(&survey.id)?;
+        // Ids only grow, but on PostgreSQL two processes can commit out of id order: a
+        // row with a smaller id may become visible after a larger one was read. The
+        // count tells; then the survey is read again from scratch.
+        let count = store.count_responses(&survey.id)? as usize;
         if let Some(c) = &current {
-            if rows.is_empty() && c.superseded == superseded {
+            if rows.is_empty() && c.superseded == superseded && c.rows.len() == count {
                 return Ok(c.clone());
             }
         }
         drop(current);
-        let mut loaded = match surveys.remove(&survey.id) {
-            // Nobody else holds it: extend in place; otherwise copy once.
-            Some(arc) => Arc::try_unwrap(arc).unwrap_or_else(|a| (*a).clone()),
-            None => Loaded {
+        let fresh = || -> Result<Loaded, OfficeError> {
+            Ok(Loaded {
                 rows: Vec::new(),
                 superseded: Vec::new(),
                 base: empty_dataset(survey)?,
                 max_id: 0,
-            },
+            })
+        };
+        let mut loaded = match surveys.remove(&survey.id) {
+            // Nobody else holds it: extend in place; otherwise copy once.
+            Some(arc) => Arc::try_unwrap(arc).unwrap_or_else(|a| (*a).clone()),
+            None => fresh()?,
         };
         loaded.append(survey, &rows)?;
+        if loaded.rows.len() != count {
+            loaded = fresh()?;
+            loaded.append(survey, &store.responses_after(&survey.id, 0)?)?;
+        }
         loaded.superseded = superseded;
         let loaded = Arc::new(loaded);
         surveys.insert(survey.id.clone(), loaded.clone());

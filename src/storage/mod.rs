@@ -612,6 +612,15 @@ impl Store {
             .load(&mut c)?)
     }
 
+    /// How many responses a survey has (every status).
+    pub fn count_responses(&self, survey_id: &str) -> Result<i64> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .count()
+            .get_result(&mut c)?)
+    }
+
     /// Complete responses per resident district.
     pub fn count_by_district(&self, survey_id: &str) -> Result<Vec<(String, i64)>> {
         let mut c = self.conn()?;
