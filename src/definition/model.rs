@@ -251,6 +251,8 @@ pub struct Question {
     pub max_len: usize,
     /// Target for the question's rate (0–1), used by charts and the dashboard.
     pub target: Option<f64>,
+    /// The dimension's headline on the dashboard (else its first rate question).
+    pub headline: bool,
 }
 
 impl Question {

@@ -121,6 +121,8 @@ pub struct RawQuestion {
     pub max: Option<f64>,
     pub max_len: Option<usize>,
     pub target: Option<Spanned<f64>>,
+    /// The dimension's headline question on the dashboard (one per dimension).
+    pub headline: Option<Spanned<bool>>,
 }
 
 fn yes() -> bool {

@@ -257,6 +257,7 @@ fn questions(
 ) -> Vec<Question> {
     let mut out: Vec<Question> = Vec::new();
     let mut ids: BTreeMap<String, usize> = BTreeMap::new();
+    let mut headlines: BTreeMap<&'static str, String> = BTreeMap::new();
     let mut district_q = 0;
     for q in raw {
         let qspan = q.span();
@@ -459,6 +460,32 @@ fn questions(
             v
         });
 
+        let headline = match q.headline {
+            Some(h) if *h.get_ref() => {
+                let at = h.span().start;
+                if !(dimension.is_rated() && !positive.is_empty()) {
+                    cx.err(
+                        at,
+                        format!("question `{id}` is marked headline but has no rate"),
+                        "a headline is a rate question of awareness, participation, support, knowledge or satisfaction",
+                    );
+                } else if let Some(other) = headlines.get(dimension.name()) {
+                    cx.err(
+                        at,
+                        format!(
+                            "dimension {} already has headline question `{other}`",
+                            dimension.name()
+                        ),
+                        "mark one question per dimension with headline = true",
+                    );
+                } else {
+                    headlines.insert(dimension.name(), id.clone());
+                }
+                true
+            }
+            _ => false,
+        };
+
         ids.insert(id.clone(), out.len());
         out.push(Question {
             id,
@@ -477,6 +504,7 @@ fn questions(
             max: q.max,
             max_len: q.max_len.unwrap_or(500),
             target,
+            headline,
         });
     }
     out

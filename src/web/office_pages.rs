@@ -238,16 +238,19 @@ fn rate_cell(l: Lang, e: Option<&Estimate>, target: Option<f64>) -> Markup {
     }
 }
 
-/// The first rate question of each rated dimension: the dashboard's columns.
+/// Each rated dimension's headline question (`headline = true`, else its first rate
+/// question): the dashboard's columns.
 fn headlines(s: &Survey) -> Vec<(Dimension, &Question)> {
     Dimension::ALL
         .iter()
         .filter(|d| d.is_rated())
         .filter_map(|d| {
-            s.questions
+            let mut rates = s
+                .questions
                 .iter()
-                .find(|q| q.dimension == *d && q.is_indicator())
-                .map(|q| (*d, q))
+                .filter(|q| q.dimension == *d && q.is_indicator());
+            let first = rates.clone().next();
+            rates.find(|q| q.headline).or(first).map(|q| (*d, q))
         })
         .collect()
 }

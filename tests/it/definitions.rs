@@ -304,6 +304,42 @@ fn dates_and_codes() {
 }
 
 #[test]
+fn one_headline_per_dimension_and_only_on_rates() {
+    let t = mini().replace(
+        "dimension = \"satisfaction\"\n",
+        "dimension = \"satisfaction\"\nheadline = true\n",
+    );
+    check(
+        &t,
+        CENSUS,
+        // The second one (sat3's) is the error.
+        t.lines()
+            .collect::<Vec<_>>()
+            .iter()
+            .rposition(|l| l.contains("headline"))
+            .unwrap()
+            + 1,
+        "dimension satisfaction already has headline question `sat`",
+    );
+    let t = mini().replacen(
+        "dimension = \"demographic\"\n",
+        "dimension = \"demographic\"\nheadline = true\n",
+        1,
+    );
+    check(
+        &t,
+        CENSUS,
+        line_of(&t, "headline"),
+        "question `age` is marked headline but has no rate",
+    );
+    let t = mini().replace(
+        "dimension = \"satisfaction\"\n",
+        "dimension = \"satisfaction\"\nheadline = false\n",
+    );
+    assert!(diags(&t, CENSUS).is_empty());
+}
+
+#[test]
 fn check_command_reports_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     let surveys = surveys_dir(dir.path(), &[&format!("{FIXTURES}/mini.toml")]);
