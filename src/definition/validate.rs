@@ -463,7 +463,7 @@ fn questions(
         let headline = match q.headline {
             Some(h) if *h.get_ref() => {
                 let at = h.span().start;
-                if !(dimension.is_rated() && !positive.is_empty()) {
+                if !dimension.is_rated() || positive.is_empty() {
                     cx.err(
                         at,
                         format!("question `{id}` is marked headline but has no rate"),
