@@ -123,7 +123,7 @@ impl Draw for RateChart {
                 RATE_LEFT - 12.0,
                 yc,
                 &b.label,
-                15.0,
+                fit(&b.label, RATE_LEFT - 20.0, 15.0),
                 palette::INK,
                 Align::Right,
             )?;
@@ -448,7 +448,14 @@ impl Draw for LikertChart {
         for (i, r) in self.rows.iter().enumerate() {
             let yc = top + ROW * i as f64 + ROW / 2.0;
             let bh = 26.0;
-            p.text(x0 - 12.0, yc, &r.label, 14.0, palette::INK, Align::Right)?;
+            p.text(
+                x0 - 12.0,
+                yc,
+                &r.label,
+                fit(&r.label, x0 - 20.0, 14.0),
+                palette::INK,
+                Align::Right,
+            )?;
             // Segments from the centre outwards: neutral halves, then 2/4, then 1/5.
             let mut segs: Vec<(f64, f64, usize)> = Vec::new();
             let mut at = mid - r.shares[2] / 2.0 * scale;
@@ -517,6 +524,39 @@ pub struct HeatTable {
     pub lang: Lang,
 }
 
+/// A font size at most `size` at which `text` fits `width` (CJK glyphs are about 1 em
+/// wide, Latin letters and digits about 0.55 em), never below 9.
+pub fn fit(text: &str, width: f64, size: f64) -> f64 {
+    let ems: f64 = text
+        .chars()
+        .map(|c| if c.is_ascii() { 0.55 } else { 1.0 })
+        .sum();
+    if ems <= 0.0 {
+        return size;
+    }
+    (width / ems).clamp(9.0, size)
+}
+
+/// Two lines of a column label: at the space nearest the middle when there is one,
+/// else at the middle character.
+fn split_label(text: &str) -> (String, String) {
+    let chars: Vec<char> = text.chars().collect();
+    let mid = chars.len() / 2;
+    let space = chars
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == ' ')
+        .min_by_key(|(i, _)| i.abs_diff(mid))
+        .map(|(i, _)| i);
+    match space {
+        Some(i) => (chars[..i].iter().collect(), chars[i + 1..].iter().collect()),
+        None => {
+            let (a, b) = chars.split_at(chars.len().div_ceil(2));
+            (a.iter().collect(), b.iter().collect())
+        }
+    }
+}
+
 const HEAT_COL: f64 = 86.0;
 const HEAT_ROW: f64 = 38.0;
 const HEAT_LABEL: f64 = 130.0;
@@ -572,28 +612,16 @@ impl Draw for HeatTable {
         let top = TOP + 56.0;
         for (j, c) in self.columns.iter().enumerate() {
             let cx = HEAT_LABEL + HEAT_COL * j as f64 + HEAT_COL / 2.0;
-            // Long labels wrap onto two lines of at most five characters.
-            let chars: Vec<char> = c.chars().collect();
-            if chars.len() > 5 {
-                let (a, b) = chars.split_at(chars.len().div_ceil(2));
-                p.text(
-                    cx,
-                    top - 30.0,
-                    &a.iter().collect::<String>(),
-                    12.0,
-                    palette::INK,
-                    Align::Centre,
-                )?;
-                p.text(
-                    cx,
-                    top - 14.0,
-                    &b.iter().collect::<String>(),
-                    12.0,
-                    palette::INK,
-                    Align::Centre,
-                )?;
+            // Long labels wrap onto two lines: English at the space nearest the middle,
+            // Chinese at the middle; one long word shrinks instead of breaking.
+            let one = fit(c, HEAT_COL - 6.0, 12.0);
+            if one < 12.0 && !(c.is_ascii() && !c.contains(' ')) {
+                let (a, b) = split_label(c);
+                let size = fit(&a, HEAT_COL - 6.0, 12.0).min(fit(&b, HEAT_COL - 6.0, 12.0));
+                p.text(cx, top - 30.0, &a, size, palette::INK, Align::Centre)?;
+                p.text(cx, top - 14.0, &b, size, palette::INK, Align::Centre)?;
             } else {
-                p.text(cx, top - 14.0, c, 12.0, palette::INK, Align::Centre)?;
+                p.text(cx, top - 14.0, c, one, palette::INK, Align::Centre)?;
             }
         }
         for (i, r) in self.rows.iter().enumerate() {
@@ -707,7 +735,14 @@ impl Draw for ProgressChart {
             } else {
                 0.0
             };
-            p.text(x0 - 12.0, yc, &r.label, 15.0, palette::INK, Align::Right)?;
+            p.text(
+                x0 - 12.0,
+                yc,
+                &r.label,
+                fit(&r.label, x0 - 20.0, 15.0),
+                palette::INK,
+                Align::Right,
+            )?;
             p.rect(x0, yc - 12.0, x(1.0) - x0, 24.0, (0xEE, 0xEE, 0xEE))?;
             let c = if share >= 1.0 {
                 palette::GREEN

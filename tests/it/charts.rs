@@ -312,3 +312,47 @@ fn trend_likert_heat_progress() {
     save("progress", &p);
     assert!(has(&p, "312 / 400（78%）") && has(&p, "455 / 400（114%）"));
 }
+
+#[test]
+fn english_labels_wrap_between_words_and_long_names_fit() {
+    let heat = HeatTable::new(
+        frame("Indicators by district (%)"),
+        vec!["Campaign awareness".into(), "Sanitation".into()],
+        vec!["Gaoxin (High-tech) Zone".into()],
+        vec![vec![None, None]],
+        Lang::En,
+    );
+    let c = render(&heat).unwrap();
+    assert!(
+        has(&c, "Campaign") && has(&c, "awareness"),
+        "{:?}",
+        texts(&c)
+    );
+    assert!(
+        !texts(&c).iter().any(|t| t == "Sanit" || t == "ation"),
+        "{:?}",
+        texts(&c)
+    );
+    // A long district name shrinks to fit left of the bars instead of running off.
+    let progress = ProgressChart {
+        frame: frame("Collection progress"),
+        rows: vec![ProgressRow {
+            label: "Gaoxin (High-tech) Zone".into(),
+            responses: 10.0,
+            planned: 100.0,
+        }],
+        lang: Lang::En,
+    };
+    let svg = render(&progress).unwrap().svg;
+    let at = svg.find("Gaoxin").unwrap();
+    let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+    let size: f64 = tag
+        .split("font-size=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .and_then(|s| s.trim_end_matches("px").parse().ok())
+        .unwrap_or_else(|| panic!("no font size in {tag}"));
+    // Sizes are in the SVG's pixels (the same as the chart's logical pixels).
+    assert!(size < 15.0, "font size {size}");
+    assert!(size * 0.55 * 23.0 <= RATE_LEFT - 20.0 + 1.0);
+}
