@@ -615,7 +615,7 @@ impl Draw for HeatTable {
             // Long labels wrap onto two lines: English at the space nearest the middle,
             // Chinese at the middle; one long word shrinks instead of breaking.
             let one = fit(c, HEAT_COL - 6.0, 12.0);
-            if one < 12.0 && !(c.is_ascii() && !c.contains(' ')) {
+            if one < 12.0 && (c.contains(' ') || !c.is_ascii()) {
                 let (a, b) = split_label(c);
                 let size = fit(&a, HEAT_COL - 6.0, 12.0).min(fit(&b, HEAT_COL - 6.0, 12.0));
                 p.text(cx, top - 30.0, &a, size, palette::INK, Align::Centre)?;
