@@ -630,7 +630,7 @@ impl Draw for HeatTable {
                 HEAT_LABEL - 12.0,
                 y + HEAT_ROW / 2.0,
                 r,
-                14.0,
+                fit(r, HEAT_LABEL - 20.0, 14.0),
                 palette::INK,
                 Align::Right,
             )?;
