@@ -219,6 +219,8 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
                 office::add_user,
                 office::user_action,
                 office::audit,
+                office::password_page,
+                office::change_password,
                 office::interview_start,
                 office::interview_choose,
                 office::interview_page,

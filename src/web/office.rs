@@ -903,6 +903,85 @@ pub fn user_action(
     Ok(Redirect::to("/office/users"))
 }
 
+#[get("/office/password?<lang>")]
+pub fn password_page(session: Session, lang: Option<&str>) -> maud::Markup {
+    op::password(Lang::from_code(lang), &session, None)
+}
+
+#[derive(FromForm)]
+pub struct PasswordForm<'r> {
+    csrf: &'r str,
+    current: &'r str,
+    new: &'r str,
+    again: &'r str,
+    lang: Option<&'r str>,
+}
+
+/// Any signed-in user changes their own password (the current one is asked again).
+#[post("/office/password", data = "<form>")]
+pub async fn change_password(
+    app: &State<App>,
+    session: Session,
+    form: Form<PasswordForm<'_>>,
+) -> Res<(Status, maud::Markup)> {
+    let l = Lang::from_code(form.lang);
+    if !session.check_csrf(form.csrf) {
+        return Err(OfficeWebError::Csrf);
+    }
+    let refuse = |m: &str| {
+        Ok((
+            Status::UnprocessableEntity,
+            op::password(l, &session, Some((false, m))),
+        ))
+    };
+    if form.new != form.again {
+        return refuse(l.pick("两次输入的新密码不一致。", "The two new passwords differ."));
+    }
+    let store = app.store.clone();
+    let (name, current, new) = (
+        session.user.username.clone(),
+        form.current.to_string(),
+        form.new.to_string(),
+    );
+    let outcome = rocket::tokio::task::spawn_blocking(move || {
+        let row = store.user_by_name(&name).ok().flatten();
+        let ok = row
+            .as_ref()
+            .is_some_and(|r| crate::accounts::verify_password(&current, &r.password_hash));
+        if !ok {
+            return Ok(false);
+        }
+        let hash = crate::accounts::hash_password(&new)?;
+        store.set_password(&name, &hash)?;
+        Ok::<bool, crate::accounts::AccountError>(true)
+    })
+    .await
+    .map_err(|e| OfficeWebError::Unavailable(e.to_string()))?;
+    match outcome {
+        Ok(true) => {
+            app.audit(
+                &session.user.username,
+                "user_passwd",
+                &session.user.username,
+            );
+            Ok((
+                Status::Ok,
+                op::password(
+                    l,
+                    &session,
+                    Some((true, l.pick("密码已修改。", "Password changed."))),
+                ),
+            ))
+        }
+        Ok(false) => refuse(l.pick("当前密码不正确。", "The current password is wrong.")),
+        Err(crate::accounts::AccountError::WeakPassword) => refuse(l.pick(
+            "新密码太短：至少10个字符。",
+            "The new password is too short: at least 10 characters.",
+        )),
+        Err(e) => Err(OfficeWebError::Unavailable(e.to_string())),
+    }
+}
+
 #[get("/office/audit?<lang>")]
 pub fn audit(app: &State<App>, session: Session, lang: Option<&str>) -> Res<maud::Markup> {
     let l = Lang::from_code(lang);

@@ -87,6 +87,7 @@ pub fn layout(
                             a href={ "/office/audit?lang=" (l.code()) } { (l.pick("操作日志", "Audit log")) }
                         }
                         span { (s.user.username) " · " (role_name(s, l)) }
+                        a href={ "/office/password?lang=" (l.code()) } { (l.pick("修改密码", "Password")) }
                         form method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(s.csrf());
                             button type="submit" { (l.pick("退出", "Sign out")) }
@@ -628,11 +629,11 @@ pub fn users(
                     tr {
                         td { (u.username) } td { (u.role) } td { (u.district.as_deref().unwrap_or("")) }
                         td { @if u.disabled != 0 { (l.pick("已停用", "disabled")) } @else { (l.pick("启用", "enabled")) } }
-                        td { form method="post" action={ "/office/users/" (u.username) "/" (if u.disabled != 0 { "enable" } else { "disable" }) } {
+                        td { @if u.username != session.user.username { form method="post" action={ "/office/users/" (u.username) "/" (if u.disabled != 0 { "enable" } else { "disable" }) } {
                             input type="hidden" name="csrf" value=(session.csrf());
                             button type="submit" class=[(u.disabled == 0).then_some("danger")] {
                                 @if u.disabled != 0 { (l.pick("启用", "Enable")) } @else { (l.pick("停用", "Disable")) } }
-                        } }
+                        } } }
                     }
                 }
             }
@@ -654,7 +655,33 @@ pub fn users(
                 } }
                 button type="submit" { (l.pick("添加", "Add")) }
             }
-            p.meta { (l.pick("修改密码：minyi user passwd 用户名", "Change a password: minyi user passwd USERNAME")) }
+            p.meta { (l.pick("用户可在“修改密码”页面自行改密码；忘记密码时，在服务器上运行 minyi user passwd 用户名。",
+                "Users change their own password on the “Password” page; for a forgotten one, run minyi user passwd USERNAME on the server.")) }
+        },
+    )
+}
+
+pub fn password(l: Lang, session: &Session, msg: Option<(bool, &str)>) -> Markup {
+    layout(
+        l,
+        l.pick("修改密码", "Change password"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("修改密码", "Change password")) }
+            @match msg {
+                Some((true, m)) => p.note role="status" { (m) },
+                Some((false, m)) => p.warn role="alert" { (m) },
+                None => {},
+            }
+            form method="post" action="/office/password" style="display:grid;gap:.6rem;max-width:24rem" {
+                input type="hidden" name="csrf" value=(session.csrf());
+                input type="hidden" name="lang" value=(l.code());
+                label { (l.pick("当前密码", "Current password")) input type="password" name="current" autocomplete="current-password" required; }
+                label { (l.pick("新密码（至少10位）", "New password (10 characters or more)")) input type="password" name="new" autocomplete="new-password" required; }
+                label { (l.pick("再输一次新密码", "New password again")) input type="password" name="again" autocomplete="new-password" required; }
+                button type="submit" { (l.pick("修改", "Change")) }
+            }
         },
     )
 }

@@ -816,3 +816,71 @@ fn the_dashboard_cache_equals_a_fresh_read() {
         .iter()
         .any(|f| f.contains("superseded")));
 }
+
+#[test]
+fn users_change_their_own_password() {
+    let app = app_with_data();
+    let d = signed_in(&app, "officer-dh", "district", Some("DH"));
+    let token = csrf(&d, "/office/password");
+    let post = |body: String| {
+        d.post("/office/password")
+            .header(ContentType::Form)
+            .body(body)
+            .dispatch()
+            .status()
+    };
+    let form = |current: &str, new: &str, again: &str| {
+        format!("csrf={token}&current={current}&new={new}&again={again}")
+    };
+    assert_eq!(
+        post(form(
+            "wrong+password",
+            "a+new+password+2",
+            "a+new+password+2"
+        )),
+        Status::UnprocessableEntity
+    );
+    assert_eq!(
+        post(form(
+            "a+long+password+1",
+            "a+new+password+2",
+            "a+new+password+3"
+        )),
+        Status::UnprocessableEntity
+    );
+    assert_eq!(
+        post(form("a+long+password+1", "short", "short")),
+        Status::UnprocessableEntity
+    );
+    assert_eq!(
+        post(
+            "csrf=forged&current=a+long+password+1&new=a+new+password+2&again=a+new+password+2"
+                .to_string()
+        ),
+        Status::Forbidden
+    );
+    assert_eq!(
+        post(form(
+            "a+long+password+1",
+            "a+new+password+2",
+            "a+new+password+2"
+        )),
+        Status::Ok
+    );
+    let login = |pw: &str| {
+        app.second_browser()
+            .post("/login")
+            .header(ContentType::Form)
+            .body(format!("username=officer-dh&password={pw}"))
+            .dispatch()
+            .status()
+    };
+    assert_eq!(login("a+long+password+1"), Status::Unauthorized);
+    assert_eq!(login("a+new+password+2"), Status::SeeOther);
+    assert!(app
+        .store
+        .audit_log(50)
+        .unwrap()
+        .iter()
+        .any(|r| r.action == "user_passwd" && r.actor == "officer-dh"));
+}
