@@ -235,20 +235,28 @@ pub async fn login(
     let store = app.store.clone();
     let (u, p) = (username.clone(), form.password.to_string());
     // argon2 is deliberately slow: keep it off the async workers.
-    let found = rocket::tokio::task::spawn_blocking(move || {
+    let (known, found) = rocket::tokio::task::spawn_blocking(move || {
         let row = store.user_by_name(&u).ok().flatten();
         let hash = row
             .as_ref()
             .map_or(accounts::dummy_hash(), |r| r.password_hash.as_str());
         let ok = accounts::verify_password(&p, hash);
-        row.filter(|_| ok).and_then(|r| User::from_row(&r))
+        (
+            row.is_some(),
+            row.filter(|_| ok).and_then(|r| User::from_row(&r)),
+        )
     })
     .await
-    .ok()
-    .flatten();
+    .unwrap_or((false, None));
     let Some(user) = found else {
         app.logins.failed(&keys);
-        app.audit(&username, "login_failed", "");
+        // What was typed as an unknown username is often a password: never log it.
+        let actor = if known {
+            username.as_str()
+        } else {
+            "(unknown username)"
+        };
+        app.audit(actor, "login_failed", "");
         let msg = l.pick(
             "用户名或密码不正确（或账号已停用）。",
             "Wrong username or password (or the account is disabled).",

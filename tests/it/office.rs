@@ -469,6 +469,12 @@ fn failed_logins_are_throttled_and_logged() {
         .filter(|r| r.action == "login_failed" && r.actor == "target")
         .count();
     assert_eq!(failures, 4);
+    // A mistyped username may be a password: it is never written to the log.
+    let log = app.store.audit_log(100).unwrap();
+    assert!(log.iter().all(|r| r.actor != "nobody"));
+    assert!(log
+        .iter()
+        .any(|r| r.actor == "(unknown username)" && r.action == "login_failed"));
     // The source is paused too: another username from it waits as well.
     let r = b
         .post("/login")
