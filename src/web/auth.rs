@@ -179,14 +179,37 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The sign-in form's own CSRF token, kept in a private cookie before there is a
+/// session, so another site cannot sign a browser in to an account of its choosing.
+const LOGIN_COOKIE: &str = "minyi_login";
+
+fn login_token(jar: &CookieJar<'_>) -> String {
+    if let Some(c) = jar.get_private(LOGIN_COOKIE) {
+        return c.value().to_string();
+    }
+    let token = crate::collect::new_submission_key();
+    let mut c = Cookie::new(LOGIN_COOKIE, token.clone());
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Strict);
+    c.set_path("/");
+    jar.add_private(c);
+    token
+}
+
 #[get("/login?<next>&<lang>&<error>")]
-pub fn login_page(next: Option<&str>, lang: Option<&str>, error: Option<&str>) -> maud::Markup {
+pub fn login_page(
+    jar: &CookieJar<'_>,
+    next: Option<&str>,
+    lang: Option<&str>,
+    error: Option<&str>,
+) -> maud::Markup {
     let l = Lang::from_code(lang);
-    op::login(l, &safe_next(next), error)
+    op::login(l, &safe_next(next), error, &login_token(jar))
 }
 
 #[derive(FromForm)]
 pub struct LoginForm<'r> {
+    csrf: Option<&'r str>,
     username: &'r str,
     password: &'r str,
     next: Option<&'r str>,
@@ -220,6 +243,16 @@ pub async fn login(
 ) -> LoginOutcome {
     let l = Lang::from_code(form.lang);
     let next = safe_next(form.next);
+    let had = jar.get_private(LOGIN_COOKIE).map(|c| c.value().to_string());
+    let token = login_token(jar);
+    let sent = form.csrf.unwrap_or("");
+    if !had.is_some_and(|h| constant_time_eq(h.as_bytes(), sent.as_bytes())) {
+        let msg = l.pick(
+            "登录表单已过期，请再输入一次。",
+            "The sign-in form expired; please enter your details again.",
+        );
+        return LoginOutcome::Refused(Status::Forbidden, op::login(l, &next, Some(msg), &token));
+    }
     let username = form.username.trim().to_string();
     let source = crate::collect::keyed_hash(&app.login_salt, &client.source);
     let keys = [format!("u:{username}"), format!("s:{source}")];
@@ -230,7 +263,10 @@ pub async fn login(
                 "Too many failed sign-ins; try again in {s} seconds.",
             )
             .replace("{s}", &secs.to_string());
-        return LoginOutcome::Refused(Status::TooManyRequests, op::login(l, &next, Some(&msg)));
+        return LoginOutcome::Refused(
+            Status::TooManyRequests,
+            op::login(l, &next, Some(&msg), &token),
+        );
     }
     let store = app.store.clone();
     let (u, p) = (username.clone(), form.password.to_string());
@@ -261,7 +297,7 @@ pub async fn login(
             "用户名或密码不正确（或账号已停用）。",
             "Wrong username or password (or the account is disabled).",
         );
-        return LoginOutcome::Refused(Status::Unauthorized, op::login(l, &next, Some(msg)));
+        return LoginOutcome::Refused(Status::Unauthorized, op::login(l, &next, Some(msg), &token));
     };
     let exp = Utc::now().timestamp() + SESSION_HOURS * 3600;
     let mut c = Cookie::new(

@@ -130,7 +130,7 @@ pub fn message(l: Lang, title: &str, detail: &str) -> Markup {
     )
 }
 
-pub fn login(l: Lang, next: &str, error: Option<&str>) -> Markup {
+pub fn login(l: Lang, next: &str, error: Option<&str>, csrf: &str) -> Markup {
     layout(
         l,
         l.pick("登录", "Sign in"),
@@ -142,6 +142,7 @@ pub fn login(l: Lang, next: &str, error: Option<&str>) -> Markup {
             form method="post" action="/login" style="max-width:22rem;display:grid;gap:.8rem" {
                 input type="hidden" name="next" value=(next);
                 input type="hidden" name="lang" value=(l.code());
+                input type="hidden" name="csrf" value=(csrf);
                 label { (l.pick("用户名", "Username")) input name="username" autocomplete="username" required; }
                 label { (l.pick("密码", "Password")) input type="password" name="password" autocomplete="current-password" required; }
                 button type="submit" { (l.pick("登录", "Sign in")) }

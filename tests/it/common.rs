@@ -145,13 +145,10 @@ impl TestApp {
         .unwrap();
         let b = self.second_browser();
         {
-            let r = b
-                .post("/login")
-                .header(ContentType::Form)
-                .body(format!(
-                    "username={name}&password=a+long+password+1&next=/office"
-                ))
-                .dispatch();
+            let r = login_form(
+                &b,
+                &format!("username={name}&password=a+long+password+1&next=/office"),
+            );
             assert_eq!(r.status(), Status::SeeOther, "login of {name}");
             assert_eq!(r.headers().get_one("Location"), Some("/office"));
         }
@@ -214,6 +211,16 @@ impl TestApp {
             .join("&");
         (html, hidden)
     }
+}
+
+/// Signs in through the form as a browser does: fetch it (with its CSRF token), post it.
+pub fn login_form<'c>(c: &'c Client, body: &str) -> LocalResponse<'c> {
+    let page = c.get("/login").dispatch().into_string().unwrap();
+    let token = hidden_value(&page, "csrf");
+    c.post("/login")
+        .header(ContentType::Form)
+        .body(format!("csrf={token}&{body}"))
+        .dispatch()
 }
 
 /// The value of `<input type="hidden" name=NAME value=...>`.

@@ -439,20 +439,10 @@ fn failed_logins_are_throttled_and_logged() {
     )
     .unwrap();
     let b = app.second_browser();
-    let try_login = |pw: &str| {
-        b.post("/login")
-            .header(ContentType::Form)
-            .body(format!("username=target&password={pw}"))
-            .dispatch()
-            .status()
-    };
+    let try_login = |pw: &str| login_form(&b, &format!("username=target&password={pw}")).status();
     // An unknown user gets the same answer as a wrong password.
     {
-        let r = b
-            .post("/login")
-            .header(ContentType::Form)
-            .body("username=nobody&password=whatever12345")
-            .dispatch();
+        let r = login_form(&b, "username=nobody&password=whatever12345");
         assert_eq!(r.status(), Status::Unauthorized);
         assert!(r.into_string().unwrap().contains("用户名或密码不正确"));
     }
@@ -476,11 +466,7 @@ fn failed_logins_are_throttled_and_logged() {
         .iter()
         .any(|r| r.actor == "(unknown username)" && r.action == "login_failed"));
     // The source is paused too: another username from it waits as well.
-    let r = b
-        .post("/login")
-        .header(ContentType::Form)
-        .body("username=nobody&password=whatever12345")
-        .dispatch();
+    let r = login_form(&b, "username=nobody&password=whatever12345");
     assert_eq!(r.status(), Status::TooManyRequests);
 }
 
@@ -491,11 +477,21 @@ fn session_cookie_is_private_httponly_and_logout_needs_the_token() {
     minyi::accounts::add_user(&app.store, &[&s], "v1", "a long password 1", "viewer", None)
         .unwrap();
     let b = app.second_browser();
+    // Without the sign-in form's token (a cross-site form): refused, nobody signed in.
     let r = b
         .post("/login")
         .header(ContentType::Form)
-        .body("username=v1&password=a+long+password+1&next=//evil.example/")
+        .body("username=v1&password=a+long+password+1")
         .dispatch();
+    assert_eq!(r.status(), Status::Forbidden);
+    assert!(r
+        .headers()
+        .get("Set-Cookie")
+        .all(|c| !c.starts_with("minyi_session=")));
+    let r = login_form(
+        &b,
+        "username=v1&password=a+long+password+1&next=//evil.example/",
+    );
     assert_eq!(
         r.headers().get_one("Location"),
         Some("/office"),
@@ -874,12 +870,9 @@ fn users_change_their_own_password() {
         Status::Ok
     );
     let login = |pw: &str| {
-        app.second_browser()
-            .post("/login")
-            .header(ContentType::Form)
-            .body(format!("username=officer-dh&password={pw}"))
-            .dispatch()
-            .status()
+        let c = app.second_browser();
+        let status = login_form(&c, &format!("username=officer-dh&password={pw}")).status();
+        status
     };
     assert_eq!(login("a+long+password+1"), Status::Unauthorized);
     assert_eq!(login("a+new+password+2"), Status::SeeOther);
