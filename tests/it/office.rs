@@ -883,3 +883,61 @@ fn users_change_their_own_password() {
         .iter()
         .any(|r| r.action == "user_passwd" && r.actor == "officer-dh"));
 }
+
+#[test]
+fn bad_filters_and_names_get_clear_answers() {
+    let app = app_with_data();
+    let a = signed_in(&app, "chief", "admin", None);
+    for (uri, status, says) in [
+        (
+            "/office/civility-2026?wave=9",
+            Status::BadRequest,
+            "wave `9` has no responses",
+        ),
+        (
+            "/office/civility-2026?mode=fax",
+            Status::BadRequest,
+            "`fax` is not a collection mode",
+        ),
+        (
+            "/office/civility-2026?community=nowhere",
+            Status::BadRequest,
+            "`nowhere` is not a community",
+        ),
+        (
+            "/office/civility-2026/d/ZZ",
+            Status::NotFound,
+            "district `ZZ` is not in survey",
+        ),
+        (
+            "/office/nope",
+            Status::NotFound,
+            "survey `nope` does not exist",
+        ),
+        (
+            "/office/civility-2026/chart/pie.svg",
+            Status::NotFound,
+            "no chart `pie.svg`",
+        ),
+        (
+            "/office/civility-2026/download/everything.pdf",
+            Status::NotFound,
+            "no download `everything.pdf`",
+        ),
+        (
+            "/api/surveys/civility-2026/estimates?wave=x",
+            Status::BadRequest,
+            "wave `x` has no responses",
+        ),
+        (
+            "/office/interview/civility-2026/XC?mode=fax",
+            Status::BadRequest,
+            "mode must be phone or household",
+        ),
+    ] {
+        let r = a.get(uri).dispatch();
+        assert_eq!(r.status(), status, "{uri}");
+        let body = r.into_string().unwrap();
+        assert!(body.contains(says), "{uri}: {body}");
+    }
+}
