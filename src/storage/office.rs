@@ -4,7 +4,7 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{api_tokens, audit_log, survey_closures, users};
+use super::schema::{api_tokens, audit_log, sessions, survey_closures, users};
 use super::{AnyConn, Result, StorageError, Store};
 
 /// An office account as stored.
@@ -108,20 +108,78 @@ impl Store {
         }
     }
 
+    /// Sets a new password and signs the user out everywhere.
     pub fn set_password(&self, username: &str, password_hash: &str) -> Result<()> {
         self.update_user(username, |c| {
             diesel::update(users::table.filter(users::username.eq(username)))
                 .set(users::password_hash.eq(password_hash))
                 .execute(c)
-        })
+        })?;
+        self.end_sessions_of(username)
     }
 
+    /// Disables (signing the user out everywhere) or enables an account.
     pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<()> {
         self.update_user(username, |c| {
             diesel::update(users::table.filter(users::username.eq(username)))
                 .set(users::disabled.eq(disabled as i32))
                 .execute(c)
-        })
+        })?;
+        if disabled {
+            self.end_sessions_of(username)?;
+        }
+        Ok(())
+    }
+
+    /// Records a signed-in session (by the hash of its token) and forgets expired ones.
+    pub fn add_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: NaiveDateTime,
+    ) -> Result<()> {
+        let mut c = self.conn()?;
+        let now = Utc::now().naive_utc();
+        diesel::delete(sessions::table.filter(sessions::expires_at.lt(now))).execute(&mut c)?;
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::token_hash.eq(token_hash),
+                sessions::user_id.eq(user_id),
+                sessions::created_at.eq(now),
+                sessions::expires_at.eq(expires_at),
+            ))
+            .execute(&mut c)?;
+        Ok(())
+    }
+
+    /// The account of a live session (not signed out, not expired).
+    pub fn session_user(&self, token_hash: &str) -> Result<Option<UserRow>> {
+        let mut c = self.conn()?;
+        Ok(sessions::table
+            .inner_join(users::table)
+            .filter(sessions::token_hash.eq(token_hash))
+            .filter(sessions::expires_at.gt(Utc::now().naive_utc()))
+            .select(UserRow::as_select())
+            .first(&mut c)
+            .optional()?)
+    }
+
+    /// Signs a session out.
+    pub fn end_session(&self, token_hash: &str) -> Result<()> {
+        let mut c = self.conn()?;
+        diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash)))
+            .execute(&mut c)?;
+        Ok(())
+    }
+
+    /// Signs a user out everywhere (new password, disabled account).
+    pub fn end_sessions_of(&self, username: &str) -> Result<()> {
+        let mut c = self.conn()?;
+        let ids = users::table
+            .filter(users::username.eq(username))
+            .select(users::id);
+        diesel::delete(sessions::table.filter(sessions::user_id.eq_any(ids))).execute(&mut c)?;
+        Ok(())
     }
 
     /// Stores an API token's hash for a user.

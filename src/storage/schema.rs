@@ -99,7 +99,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(supersessions -> responses (response_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     definitions,
@@ -110,5 +120,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_tokens,
     audit_log,
-    survey_closures
+    survey_closures,
+    sessions
 );

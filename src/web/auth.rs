@@ -1,9 +1,10 @@
 //! Signing in and out, the session guard, CSRF tokens and login throttling.
 //!
 //! The session is a private (encrypted and authenticated) cookie holding the user id,
-//! a random nonce and an expiry. The account is read again on every request, so a
-//! disabled user is out at once. The nonce doubles as the CSRF token: every form that
-//! changes something carries it, and a cross-site page can read neither.
+//! a random nonce and an expiry; the database keeps the nonce's SHA-256 in `sessions`.
+//! Every request reads the session and its account in one query, so signing out, a new
+//! password or a disabled account ends it at once. The nonce doubles as the CSRF token:
+//! every form that changes something carries it, and a cross-site page can read neither.
 
 use chrono::Utc;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -153,11 +154,15 @@ impl<'r> FromRequest<'r> for Session {
             jar.remove_private(Cookie::from(SESSION_COOKIE));
             return Outcome::Error((Status::Unauthorized, ()));
         }
-        let row = rocket::tokio::task::spawn_blocking(move || store.user_by_id(id))
+        // The session must still be in the database (signing out deletes it) and
+        // belong to the cookie's user.
+        let hash = accounts::token_hash(&nonce);
+        let row = rocket::tokio::task::spawn_blocking(move || store.session_user(&hash))
             .await
             .ok()
             .and_then(Result::ok)
-            .flatten();
+            .flatten()
+            .filter(|r| r.id == id);
         match row.as_ref().and_then(User::from_row) {
             Some(user) => Outcome::Success(Session {
                 user,
@@ -300,10 +305,25 @@ pub async fn login(
         return LoginOutcome::Refused(Status::Unauthorized, op::login(l, &next, Some(msg), &token));
     };
     let exp = Utc::now().timestamp() + SESSION_HOURS * 3600;
-    let mut c = Cookie::new(
-        SESSION_COOKIE,
-        format!("{}|{}|{exp}", user.id, crate::collect::new_submission_key()),
-    );
+    let nonce = crate::collect::new_submission_key();
+    let expires = chrono::DateTime::from_timestamp(exp, 0)
+        .map(|d| d.naive_utc())
+        .unwrap_or_default();
+    if let Err(e) = app
+        .store
+        .add_session(&accounts::token_hash(&nonce), user.id, expires)
+    {
+        rocket::error!("storing a session: {e}");
+        let msg = l.pick(
+            "暂时无法登录（数据库不可用），请稍后再试。",
+            "Cannot sign in right now (the database is unavailable); try again in a minute.",
+        );
+        return LoginOutcome::Refused(
+            Status::ServiceUnavailable,
+            op::login(l, &next, Some(msg), &token),
+        );
+    }
+    let mut c = Cookie::new(SESSION_COOKIE, format!("{}|{nonce}|{exp}", user.id));
     c.set_http_only(true);
     c.set_same_site(SameSite::Lax);
     c.set_path("/");
@@ -329,6 +349,9 @@ pub fn logout(
 ) -> Result<Redirect, super::office::OfficeWebError> {
     if !session.check_csrf(form.csrf) {
         return Err(super::office::OfficeWebError::Csrf);
+    }
+    if let Err(e) = app.store.end_session(&accounts::token_hash(session.csrf())) {
+        rocket::error!("ending a session: {e}");
     }
     jar.remove_private(Cookie::from(SESSION_COOKIE));
     app.audit(&session.user.username, "logout", "");

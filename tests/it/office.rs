@@ -512,6 +512,13 @@ fn session_cookie_is_private_httponly_and_logout_needs_the_token() {
         .dispatch();
     assert_eq!(r.status(), Status::Forbidden);
     assert_eq!(get(&b, "/office"), Status::Ok);
+    // A copy of the cookie (another machine, a stolen one) works until sign-out ...
+    let copied = b.cookies().get("minyi_session").cloned().unwrap();
+    let thief = app.second_browser();
+    let with_copy = |c: &rocket::http::Cookie<'static>| {
+        thief.get("/office").cookie(c.clone()).dispatch().status()
+    };
+    assert_eq!(with_copy(&copied), Status::Ok);
     let token = csrf(&b, "/office");
     let r = b
         .post("/logout")
@@ -520,6 +527,8 @@ fn session_cookie_is_private_httponly_and_logout_needs_the_token() {
         .dispatch();
     assert_eq!(r.status(), Status::SeeOther);
     assert_eq!(get(&b, "/office"), Status::SeeOther);
+    // ... and not after: signing out ends the session itself, not just this cookie.
+    assert_eq!(with_copy(&copied), Status::SeeOther);
 }
 
 #[test]
