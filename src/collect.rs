@@ -172,25 +172,10 @@ pub struct Prepared {
     pub screened_out: bool,
 }
 
-/// Validates and appends a response. Nothing is stored unless everything is valid.
-pub fn submit(
-    store: &Store,
-    salt: &str,
-    sub: Submission<'_>,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> Result<Stored, CollectError> {
-    let p = prepare(salt, sub, now, today)?;
-    let id = store.insert_response(p.response, p.invite_hash.as_deref(), p.checks)?;
-    Ok(Stored {
-        id,
-        screened_out: p.screened_out,
-    })
-}
-
-/// As [`submit`], for async handlers: the checks run on the caller's task (they are
-/// short and CPU-bound) and the task then waits for the commit without a thread.
-pub async fn submit_async(
+/// Validates and appends a response; nothing is stored unless everything is valid. The
+/// checks run on the caller's task (they are short and CPU-bound), which then waits
+/// for the commit without holding a thread.
+pub async fn submit(
     store: &Store,
     salt: &str,
     sub: Submission<'_>,

@@ -81,11 +81,7 @@ pub fn write_csv_with<W: std::io::Write>(
             r.collection_district.clone(),
             r.collection_community.clone().unwrap_or_default(),
             if superseded.contains(&r.id) {
-                if r.quality_flags.is_empty() {
-                    "superseded".to_string()
-                } else {
-                    format!("{},superseded", r.quality_flags)
-                }
+                crate::quality::with_superseded(&r.quality_flags)
             } else {
                 r.quality_flags.clone()
             },

@@ -67,13 +67,15 @@ pub struct Loaded {
     /// supersessions (those change; [`Loaded::data`] applies them).
     base: Dataset,
     max_id: i64,
+    /// Changes whenever the rows or supersessions do (keys the figures memo).
+    version: u64,
 }
 
 impl Loaded {
     /// The dataset with superseded responses flagged `superseded` (left out of every
     /// estimate and counted, as in `minyi stats` on an export).
     pub fn data(&self) -> Dataset {
-        mark_superseded(&self.base, &self.superseded)
+        mark_superseded(self.base.clone(), &self.superseded)
     }
 
     fn append(&mut self, survey: &Survey, rows: &[StoredResponse]) -> Result<(), OfficeError> {
@@ -90,8 +92,7 @@ impl Loaded {
     }
 }
 
-fn mark_superseded(data: &Dataset, superseded: &[(i64, String)]) -> Dataset {
-    let mut d = data.clone();
+fn mark_superseded(mut d: Dataset, superseded: &[(i64, String)]) -> Dataset {
     if superseded.is_empty() {
         return d;
     }
@@ -103,11 +104,7 @@ fn mark_superseded(data: &Dataset, superseded: &[(i64, String)]) -> Dataset {
     ) {
         for (i, id) in rid.iter().enumerate() {
             if ids.contains(id) {
-                flags[i] = if flags[i].is_empty() {
-                    "superseded".into()
-                } else {
-                    format!("{},superseded", flags[i])
-                };
+                flags[i] = crate::quality::with_superseded(&flags[i]);
             }
         }
     }
@@ -122,11 +119,20 @@ pub fn load(store: &Store, survey: &Survey) -> Result<Loaded, OfficeError> {
 /// Loaded surveys, kept between requests. Responses are append-only, so bringing a
 /// survey up to date reads only the rows added since (by id) and the supersessions:
 /// an open dashboard refreshing every few seconds costs a small query, not a full
-/// read and parse of every response.
+/// read and parse of every response. The figures of each filter are kept too, for as
+/// long as the data do not change: a survey page and its eight charts ask for the same
+/// figures nine times per view.
 #[derive(Default)]
 pub struct Cache {
     surveys: std::sync::Mutex<std::collections::HashMap<String, Arc<Loaded>>>,
+    figures: std::sync::Mutex<std::collections::HashMap<FiguresKey, (u64, Arc<Figures>)>>,
+    versions: std::sync::atomic::AtomicU64,
 }
+
+type FiguresKey = (String, Filter, &'static str);
+
+/// Figures kept at most; each holds a copy of its filtered rows.
+const FIGURES_KEPT: usize = 16;
 
 impl Cache {
     pub fn load(&self, store: &Store, survey: &Survey) -> Result<Arc<Loaded>, OfficeError> {
@@ -156,6 +162,7 @@ impl Cache {
                 superseded: Vec::new(),
                 base: empty_dataset(survey)?,
                 max_id: 0,
+                version: 0,
             })
         };
         let mut loaded = match surveys.remove(&survey.id) {
@@ -169,9 +176,42 @@ impl Cache {
             loaded.append(survey, &store.responses_after(&survey.id, 0)?)?;
         }
         loaded.superseded = superseded;
+        loaded.version = self
+            .versions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
         let loaded = Arc::new(loaded);
         surveys.insert(survey.id.clone(), loaded.clone());
         Ok(loaded)
+    }
+
+    /// [`figures`] for `loaded`, computed once per state of the data.
+    pub fn figures(
+        &self,
+        survey: &Survey,
+        loaded: &Loaded,
+        filter: &Filter,
+        lang: Lang,
+    ) -> Result<Arc<Figures>, OfficeError> {
+        let key = (survey.id.clone(), filter.clone(), lang.code());
+        let memo = || {
+            self.figures
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((v, f)) = memo().get(&key) {
+            if *v == loaded.version {
+                return Ok(f.clone());
+            }
+        }
+        let f = Arc::new(figures(survey, loaded, filter, lang)?);
+        let mut m = memo();
+        m.retain(|_, (v, _)| *v == loaded.version);
+        if m.len() >= FIGURES_KEPT {
+            m.clear();
+        }
+        m.insert(key, (loaded.version, f.clone()));
+        Ok(f)
     }
 }
 
@@ -187,7 +227,7 @@ fn empty_dataset(survey: &Survey) -> Result<Dataset, OfficeError> {
 }
 
 /// The dashboard's filters (all optional).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     pub wave: Option<String>,
     /// `community` code (within any district).
@@ -269,6 +309,8 @@ pub fn figures(
     if !waves.contains(&wave) {
         return Err(OfficeError::NoWave(wave, waves.join(", ")));
     }
+    // Wave labels come from the stored integers, so comparing numbers is the same test.
+    let wave_no: Option<i32> = wave.parse().ok();
     let community = match &filter.community {
         Some(c) => Some(
             community_index(survey, c).ok_or_else(|| OfficeError::UnknownCommunity(c.clone()))?,
@@ -298,7 +340,7 @@ pub fn figures(
         .collect();
     for r in loaded.rows.iter().filter(|r| {
         r.status == STATUS_COMPLETE
-            && r.wave.to_string() == wave
+            && Some(r.wave) == wave_no
             && filter.mode.as_deref().is_none_or(|m| r.channel == m)
             && filter
                 .community
@@ -316,8 +358,8 @@ pub fn figures(
         }
     }
 
-    // The same rows as a dataset.
-    let data = &loaded.data();
+    // The same rows as a dataset: filter first, then mark supersessions on the copy.
+    let data = &loaded.base;
     let keep: Vec<bool> = (0..data.len())
         .map(|i| {
             data.extra.get("wave").is_none_or(|w| w[i] == wave)
@@ -328,7 +370,7 @@ pub fn figures(
                     .is_none_or(|m| data.extra.get("channel").is_some_and(|ch| ch[i] == m))
         })
         .collect();
-    let selected = data.filter(&keep);
+    let selected = mark_superseded(data.filter(&keep), &loaded.superseded);
     let (used, excluded) = selected.without_flagged();
     let collection = crate::report::collection_text(&used, lang);
 
@@ -519,7 +561,7 @@ pub fn flagged(
             .map(str::to_string)
             .collect();
         if superseded.contains_key(&r.id) {
-            flags.push("superseded".into());
+            flags.push(crate::quality::SUPERSEDED.into());
         }
         if flags.is_empty() {
             continue;
@@ -556,7 +598,7 @@ pub fn flag_name(f: &str, l: Lang) -> String {
         crate::quality::REPEATED_PATTERN => l
             .pick("同一地点重复相同答案", "repeated pattern at one point")
             .into(),
-        "superseded" => l
+        crate::quality::SUPERSEDED => l
             .pick("已作废（有记录原因）", "superseded (reason logged)")
             .into(),
         other => other.into(),

@@ -13,6 +13,18 @@ pub const TOO_FAST: &str = "too_fast";
 pub const STRAIGHT_LINING: &str = "straight_lining";
 pub const SOURCE_BURST: &str = "source_burst";
 pub const REPEATED_PATTERN: &str = "repeated_pattern";
+/// Not a rule of this module but listed with the flags: the office withdrew the
+/// response (`minyi supersede`); it leaves estimates like a flagged one.
+pub const SUPERSEDED: &str = "superseded";
+
+/// A response's flags with `superseded` added (the flags are comma-separated).
+pub fn with_superseded(flags: &str) -> String {
+    if flags.is_empty() {
+        SUPERSEDED.to_string()
+    } else {
+        format!("{flags},{SUPERSEDED}")
+    }
+}
 
 /// Responses from one source within [`BURST_WINDOW_MINUTES`] before the next is flagged.
 /// Generous, because many residents share one public address on mobile networks.

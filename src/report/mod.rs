@@ -482,17 +482,6 @@ pub fn progress_chart(
     }
 }
 
-/// Weighted shares of the satisfaction scales, for a dashboard view.
-pub fn likert(
-    s: &Survey,
-    data: &Dataset,
-    census: Option<&stats::Census>,
-    opts: &Options,
-    l: Lang,
-) -> Result<Vec<charts::LikertRow>, ReportError> {
-    likert_rows(s, data, census, opts, l)
-}
-
 pub fn weighting_name(w: stats::Weighting, l: Lang) -> &'static str {
     match w {
         stats::Weighting::None => l.pick("不加权", "none"),
@@ -509,7 +498,7 @@ pub fn weighting_name(w: stats::Weighting, l: Lang) -> &'static str {
 }
 
 /// Weighted shares of the five answers of every satisfaction scale (don't know left out).
-fn likert_rows(
+pub fn likert_rows(
     s: &Survey,
     data: &Dataset,
     census: Option<&stats::Census>,

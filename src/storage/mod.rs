@@ -592,12 +592,7 @@ impl Store {
 
     /// All responses of a survey, oldest first.
     pub fn responses(&self, survey_id: &str) -> Result<Vec<StoredResponse>> {
-        let mut c = self.conn()?;
-        Ok(responses::table
-            .filter(responses::survey_id.eq(survey_id))
-            .order(responses::id.asc())
-            .select(StoredResponse::as_select())
-            .load(&mut c)?)
+        self.responses_after(survey_id, 0)
     }
 
     /// The responses of a survey with ids above `after`, oldest first (ids only grow:

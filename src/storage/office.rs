@@ -80,15 +80,6 @@ impl Store {
             .optional()?)
     }
 
-    pub fn user_by_id(&self, id: i64) -> Result<Option<UserRow>> {
-        let mut c = self.conn()?;
-        Ok(users::table
-            .find(id)
-            .select(UserRow::as_select())
-            .first(&mut c)
-            .optional()?)
-    }
-
     pub fn users(&self) -> Result<Vec<UserRow>> {
         let mut c = self.conn()?;
         Ok(users::table

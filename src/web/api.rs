@@ -4,7 +4,7 @@
 //! `{"district": "XC", "community": null, "submission_key": "…", "started_at": "2026-06-01T09:30:00Z", "answers": {"aware_campaign": "1", …}}`
 //! → 201 `{"id": …, "status": "complete"}`; 422 `{"errors": [{"question", "message"}]}`.
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use rocket::data::{Data, ToByteUnit};
 use rocket::http::Status;
 use rocket::post;
@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 
 use super::{App, Client};
 use crate::answers;
-use crate::collect::{self, Channel, CollectError, Submission};
+use crate::collect::{Channel, CollectError, Submission};
 use crate::definition::Lang;
 
 #[derive(Debug, Deserialize)]
@@ -90,28 +90,21 @@ pub async fn post_response(
         Ok(r) => r,
         Err(errs) => return invalid(errs),
     };
-    let salt = app.salt(&s.id).to_string();
-    let sub = Submission {
-        survey: &s,
-        collection_district: &req.district,
-        collection_community: req.community.as_deref(),
-        channel: Channel::Api,
-        answers: raw,
-        started_at: req.started_at.map(|d| d.naive_utc()),
-        submission_key: req.submission_key.clone(),
-        source: client.source,
-        device: None,
-        invite_code: req.invite_code.clone(),
-        interviewer: None,
-    };
-    let result = collect::submit_async(
-        &app.store,
-        &salt,
-        sub,
-        Utc::now(),
-        Local::now().date_naive(),
-    )
-    .await;
+    let result = app
+        .submit(Submission {
+            survey: &s,
+            collection_district: &req.district,
+            collection_community: req.community.as_deref(),
+            channel: Channel::Api,
+            answers: raw,
+            started_at: req.started_at.map(|d| d.naive_utc()),
+            submission_key: req.submission_key.clone(),
+            source: client.source,
+            device: None,
+            invite_code: req.invite_code.clone(),
+            interviewer: None,
+        })
+        .await;
     match result {
         Ok(stored) => ApiResult(
             Status::Created,

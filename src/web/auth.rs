@@ -34,6 +34,7 @@ const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 pub struct LoginThrottle {
     limiter: DefaultKeyedRateLimiter<String>,
     locked: Mutex<HashMap<String, Instant>>,
+    clock: governor::clock::DefaultClock,
 }
 
 impl LoginThrottle {
@@ -47,6 +48,7 @@ impl LoginThrottle {
         LoginThrottle {
             limiter: RateLimiter::keyed(quota),
             locked: Mutex::new(HashMap::new()),
+            clock: governor::clock::DefaultClock::default(),
         }
     }
 
@@ -64,9 +66,7 @@ impl LoginThrottle {
     fn failed(&self, keys: &[String]) {
         for k in keys {
             if let Err(not_until) = self.limiter.check_key(k) {
-                let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                    &governor::clock::DefaultClock::default(),
-                ));
+                let wait = not_until.wait_time_from(governor::clock::Clock::now(&self.clock));
                 if let Ok(mut l) = self.locked.lock() {
                     l.insert(
                         k.clone(),

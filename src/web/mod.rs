@@ -120,21 +120,7 @@ impl App {
     fn check_not_closed(&self, s: &Survey, lang: Lang) -> Result<(), WebError> {
         match self.closed_at(&s.id) {
             None => Ok(()),
-            Some(at) => {
-                let mut w = WebError::new(
-                    Status::Gone,
-                    lang,
-                    ("本次调查已结束", ""),
-                    ("This survey has closed", ""),
-                );
-                w.detail = lang
-                    .pick(
-                        "调查已于 {d} 结束，感谢您的关注。",
-                        "The survey closed on {d}. Thank you for your interest.",
-                    )
-                    .replace("{d}", &at);
-                Err(w)
-            }
+            Some(at) => Err(closed(lang, &at)),
         }
     }
 
@@ -169,6 +155,17 @@ impl App {
             e.retry_after = Some(secs);
             e
         })
+    }
+
+    /// Checks and stores a submission with the survey's salt, as of now. The task waits
+    /// for the commit without holding a thread.
+    async fn submit(
+        &self,
+        sub: crate::collect::Submission<'_>,
+    ) -> Result<crate::collect::Stored, CollectError> {
+        let salt = self.salt(&sub.survey.id).to_string();
+        let (now, today) = (chrono::Utc::now(), chrono::Local::now().date_naive());
+        crate::collect::submit(&self.store, &salt, sub, now, today).await
     }
 
     fn survey(&self, id: &str, lang: Lang) -> Result<Arc<Survey>, WebError> {
@@ -318,21 +315,7 @@ impl WebError {
                 ("找不到这个调查点", "链接中的区或社区代码不存在，可能是二维码印错或已过期。请联系张贴二维码的社区。"),
                 ("Collection point not found", "The district or community code in this link does not exist; the QR code may be misprinted or outdated. Please tell the community that posted it."),
             ),
-            CollectError::Closed(_, d) => {
-                let mut w = WebError::new(
-                    Status::Gone,
-                    lang,
-                    ("本次调查已结束", ""),
-                    ("This survey has closed", ""),
-                );
-                w.detail = lang
-                    .pick(
-                        "调查已于 {d} 结束，感谢您的关注。",
-                        "The survey closed on {d}. Thank you for your interest.",
-                    )
-                    .replace("{d}", &d.to_string());
-                w
-            }
+            CollectError::Closed(_, d) => closed(lang, &d.to_string()),
             CollectError::NotYetOpen(_, d) => {
                 let mut w = WebError::new(
                     Status::Forbidden,
@@ -372,6 +355,23 @@ impl WebError {
             }
         }
     }
+}
+
+/// 410: the survey closed (on its closing date or early, by an admin) at `when`.
+fn closed(lang: Lang, when: &str) -> WebError {
+    let mut w = WebError::new(
+        Status::Gone,
+        lang,
+        ("本次调查已结束", ""),
+        ("This survey has closed", ""),
+    );
+    w.detail = lang
+        .pick(
+            "调查已于 {d} 结束，感谢您的关注。",
+            "The survey closed on {d}. Thank you for your interest.",
+        )
+        .replace("{d}", when);
+    w
 }
 
 fn already(lang: Lang) -> WebError {

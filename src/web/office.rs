@@ -111,6 +111,20 @@ fn district_exists(s: &Survey, d: &str) -> Res<()> {
     })
 }
 
+/// The survey, once the user may see the scope asked for: one district (which must
+/// exist), or with `None` the whole city.
+fn scoped(app: &App, session: &Session, id: &str, district: Option<&str>) -> Res<Arc<Survey>> {
+    let s = survey(app, id)?;
+    match district {
+        Some(d) => {
+            need(session.user.sees_district(d))?;
+            district_exists(&s, d)?;
+        }
+        None => need(session.user.sees_city())?,
+    }
+    Ok(s)
+}
+
 /// The survey's responses, brought up to date, off the async workers.
 async fn load(app: &App, s: &Arc<Survey>) -> Res<Arc<Loaded>> {
     let sv = s.clone();
@@ -122,18 +136,14 @@ async fn load(app: &App, s: &Arc<Survey>) -> Res<Arc<Loaded>> {
         .map_err(Into::into)
 }
 
-async fn figures(
-    app: &App,
-    s: &Arc<Survey>,
-    filter: Filter,
-    l: Lang,
-) -> Res<(Arc<Loaded>, Arc<Figures>)> {
+/// The figures of a filter on the survey's current data, off the async workers.
+async fn figures(app: &App, s: &Arc<Survey>, filter: Filter, l: Lang) -> Res<Arc<Figures>> {
     let loaded = load(app, s).await?;
-    let (sv, ld) = (s.clone(), loaded.clone());
-    let f = rocket::tokio::task::spawn_blocking(move || office::figures(&sv, &ld, &filter, l))
+    let (sv, cache) = (s.clone(), app.figures.clone());
+    rocket::tokio::task::spawn_blocking(move || cache.figures(&sv, &loaded, &filter, l))
         .await
-        .map_err(|e| OfficeWebError::Unavailable(e.to_string()))??;
-    Ok((loaded, Arc::new(f)))
+        .map_err(|e| OfficeWebError::Unavailable(e.to_string()))?
+        .map_err(Into::into)
 }
 
 fn filter(wave: Option<&str>, community: Option<&str>, mode: Option<&str>) -> Filter {
@@ -190,7 +200,7 @@ pub async fn survey_page(
     }
     need(session.user.sees_city())?;
     let f = filter(wave, community, mode);
-    let (_, fig) = figures(app, &s, f.clone(), l).await?;
+    let fig = figures(app, &s, f.clone(), l).await?;
     Ok(Ok(op::survey(
         l,
         &session,
@@ -216,11 +226,9 @@ pub async fn district_page(
     refresh: Option<u32>,
 ) -> Res<maud::Markup> {
     let l = Lang::from_code(lang);
-    let s = survey(app, id)?;
-    need(session.user.sees_district(district))?;
-    district_exists(&s, district)?;
+    let s = scoped(app, &session, id, Some(district))?;
     let f = filter(wave, community, mode);
-    let (_, fig) = figures(app, &s, f.clone(), l).await?;
+    let fig = figures(app, &s, f.clone(), l).await?;
     let dist = office::distributions(&s, &fig.used, district, l);
     Ok(op::district(
         every(refresh),
@@ -243,18 +251,18 @@ pub async fn quality_page(
     lang: Option<&str>,
 ) -> Res<maud::Markup> {
     let l = Lang::from_code(lang);
-    let s = survey(app, id)?;
-    match district {
-        Some(d) => {
-            need(session.user.sees_district(d))?;
-            district_exists(&s, d)?;
-        }
-        None => need(session.user.sees_city())?,
-    }
+    let s = scoped(app, &session, id, district)?;
     let loaded = load(app, &s).await?;
     let visible = |d: &str| district.is_none_or(|x| x == d);
     let (by_flag, rows) = office::flagged(&loaded, &visible);
     Ok(op::quality(l, &session, &s, district, &by_flag, &rows))
+}
+
+/// Whether an estimate's group is district `d` or one of its communities (`d/…`).
+fn in_district(group: &str, d: &str) -> bool {
+    group
+        .strip_prefix(d)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// Live figures for the open page: per-district counts and the headline rates.
@@ -273,7 +281,7 @@ pub async fn summary(
         Some(d) => need(session.user.sees_district(d))?,
         None => need(session.user.sees_city())?,
     }
-    let (_, fig) = figures(app, &s, filter(wave, community, mode), Lang::Zh).await?;
+    let fig = figures(app, &s, filter(wave, community, mode), Lang::Zh).await?;
     let visible = |d: &str| district.is_none_or(|x| x == d);
     let counts: Vec<_> = fig.counts.iter().filter(|c| visible(&c.district)).collect();
     let estimates: Vec<_> = fig
@@ -281,10 +289,7 @@ pub async fn summary(
         .iter()
         .flat_map(|r| r.estimates.iter())
         .filter(|e| match district {
-            Some(d) => {
-                e.domain == "district" && e.group == d
-                    || e.domain == "community" && e.group.starts_with(&format!("{d}/"))
-            }
+            Some(d) => e.domain != "city" && in_district(&e.group, d),
             None => e.domain != "community",
         })
         .collect();
@@ -321,23 +326,20 @@ pub async fn estimates(
         )));
     }
     // A district officer may ask for their own district only, and never the city.
-    let own = session.user.district.clone();
-    let district = match (session.user.sees_city(), district, &own) {
-        (true, d, _) => d.map(str::to_string),
-        (false, Some(d), _) => {
-            need(session.user.sees_district(d))?;
-            Some(d.to_string())
-        }
-        (false, None, Some(o)) => Some(o.clone()),
-        (false, None, None) => return Err(OfficeWebError::Forbidden),
+    let district = if session.user.sees_city() {
+        district
+    } else {
+        let d = district
+            .or(session.user.district.as_deref())
+            .filter(|_| by != "city")
+            .ok_or(OfficeWebError::Forbidden)?;
+        need(session.user.sees_district(d))?;
+        Some(d)
     };
-    if by == "city" && district.is_some() && !session.user.sees_city() {
-        return Err(OfficeWebError::Forbidden);
-    }
-    if let Some(d) = &district {
+    if let Some(d) = district {
         district_exists(&s, d)?;
     }
-    let (_, fig) = figures(app, &s, filter(wave, community, mode), Lang::Zh).await?;
+    let fig = figures(app, &s, filter(wave, community, mode), Lang::Zh).await?;
     let Some(report) = &fig.report else {
         return Ok(Json(json!({
             "survey": s.id, "wave": fig.wave, "estimates": [], "note": fig.weighting_note,
@@ -347,14 +349,8 @@ pub async fn estimates(
     let rows: Vec<_> = report
         .estimates
         .iter()
-        .filter(|e| match by {
-            "city" => e.domain == "city",
-            other => e.domain == other,
-        })
-        .filter(|e| match &district {
-            Some(d) => e.group == *d || e.group.starts_with(&format!("{d}/")),
-            None => true,
-        })
+        .filter(|e| e.domain == by)
+        .filter(|e| district.is_none_or(|d| in_district(&e.group, d)))
         .collect();
     Ok(Json(json!({
         "survey": s.id,
@@ -431,9 +427,8 @@ pub async fn city_chart(
     lang: Option<&str>,
 ) -> Res<Svg> {
     let l = Lang::from_code(lang);
-    let s = survey(app, id)?;
-    need(session.user.sees_city())?;
-    let (_, fig) = figures(app, &s, filter(wave, None, mode), l).await?;
+    let s = scoped(app, &session, id, None)?;
+    let fig = figures(app, &s, filter(wave, None, mode), l).await?;
     let frame = chart_frame(&s, &fig, l);
     let stem = name.strip_suffix(".svg").ok_or_else(|| no_chart(name))?;
     match stem {
@@ -476,7 +471,7 @@ fn likert_rows(s: &Survey, fig: &Figures, l: Lang) -> Res<Vec<crate::charts::Lik
             .map_or(crate::stats::Weighting::Base, |r| r.weighting),
         ..Default::default()
     };
-    crate::report::likert(s, &fig.used, census.as_ref(), &opts, l)
+    crate::report::likert_rows(s, &fig.used, census.as_ref(), &opts, l)
         .map_err(|e| OfficeWebError::Bad(e.to_string()))
 }
 
@@ -494,10 +489,8 @@ pub async fn district_chart(
     lang: Option<&str>,
 ) -> Res<Svg> {
     let l = Lang::from_code(lang);
-    let s = survey(app, id)?;
-    need(session.user.sees_district(district))?;
-    district_exists(&s, district)?;
-    let (_, fig) = figures(app, &s, filter(wave, None, mode), l).await?;
+    let s = scoped(app, &session, id, Some(district))?;
+    let fig = figures(app, &s, filter(wave, None, mode), l).await?;
     let frame = chart_frame(&s, &fig, l);
     let qid = name
         .strip_suffix(".svg")
@@ -505,9 +498,8 @@ pub async fn district_chart(
         .ok_or_else(|| no_chart(name))?;
     let q = s.question(qid).ok_or_else(|| no_chart(name))?;
     let mut r = fig.report.clone().ok_or_else(|| no_chart(name))?;
-    let prefix = format!("{district}/");
     r.estimates
-        .retain(|e| e.domain == "community" && e.group.starts_with(&prefix));
+        .retain(|e| e.domain == "community" && in_district(&e.group, district));
     let dname = s.district(district).map_or(district, |d| d.name.get(l));
     let title = format!(
         "{dname} · {}{}",
@@ -615,8 +607,7 @@ pub async fn city_download(
     id: &str,
     file: &str,
 ) -> Res<Download> {
-    let s = survey(app, id)?;
-    need(session.user.sees_city())?;
+    let s = scoped(app, &session, id, None)?;
     if file == "pack.zip" {
         return pack(app, &session, &s).await;
     }
@@ -634,9 +625,7 @@ pub async fn district_download(
     district: &str,
     file: &str,
 ) -> Res<Download> {
-    let s = survey(app, id)?;
-    need(session.user.sees_district(district))?;
-    district_exists(&s, district)?;
+    let s = scoped(app, &session, id, Some(district))?;
     if file == "qr.zip" {
         return qr_zip(app, &session, &s, Some(district));
     }
@@ -729,14 +718,7 @@ pub fn posters(
     lang: Option<&str>,
 ) -> Res<maud::Markup> {
     let l = Lang::from_code(lang);
-    let s = survey(app, id)?;
-    match district {
-        Some(d) => {
-            need(session.user.sees_district(d))?;
-            district_exists(&s, d)?;
-        }
-        None => need(session.user.sees_city())?,
-    }
+    let s = scoped(app, &session, id, district)?;
     let mut items = Vec::new();
     for p in crate::qr::places(&s, &app.base_url, l)
         .into_iter()
@@ -1142,39 +1124,30 @@ pub async fn interview_submit(
     if !session.check_csrf(meta.csrf.as_deref().unwrap_or("")) {
         return Err(OfficeWebError::Csrf);
     }
-    let salt = app.salt(&s.id).to_string();
-    let started_at = collect::verify_start_token(&salt, &meta.start);
-    let store = app.store.clone();
-    let (sv, d, kept) = (s.clone(), district.to_string(), answers.clone());
-    let interviewer = session.user.username.clone();
-    let closed = app.closed_at(&s.id);
-    let key = meta.key.clone();
-    let result = rocket::tokio::task::spawn_blocking(move || {
-        if closed.is_some() {
-            return Err(CollectError::Closed(
-                sv.id.clone(),
-                Local::now().date_naive(),
-            ));
-        }
-        let sub = Submission {
-            survey: &sv,
-            collection_district: &d,
+    let result = if app.closed_at(&s.id).is_some() {
+        Err(CollectError::Closed(
+            s.id.clone(),
+            Local::now().date_naive(),
+        ))
+    } else {
+        let interviewer = &session.user.username;
+        app.submit(Submission {
+            survey: &s,
+            collection_district: district,
             collection_community: None,
             channel: mode,
-            answers: kept,
-            started_at,
-            submission_key: key,
+            answers: answers.clone(),
+            started_at: collect::verify_start_token(app.salt(&s.id), &meta.start),
+            submission_key: meta.key.clone(),
             // Interviews come from the office's own machines: the source is the
             // interviewer, so bursts are expected and not flagged as one resident's.
             source: format!("interviewer:{interviewer}:{}", client.source),
             device: None,
             invite_code: None,
-            interviewer: Some(interviewer),
-        };
-        collect::submit(&store, &salt, sub, Utc::now(), Local::now().date_naive())
-    })
-    .await
-    .map_err(|e| OfficeWebError::Unavailable(e.to_string()))?;
+            interviewer: Some(interviewer.clone()),
+        })
+        .await
+    };
     match result {
         Ok(stored) => Ok(Ok(Redirect::to(format!(
             "/office/interview/{}/{district}?mode={}&lang={}&saved={}",

@@ -565,7 +565,7 @@ fn flag_rule(f: &str, s: &Survey, l: Lang) -> String {
         SOURCE_BURST => format!("同一来源{BURST_WINDOW_MINUTES}分钟内超过{BURST_LIMIT}份"),
         REPEATED_PATTERN if l == Lang::En => format!("the same complete answers at one collection point {} or more times within {PATTERN_WINDOW_MINUTES} minutes", PATTERN_LIMIT + 1),
         REPEATED_PATTERN => format!("同一调查点{PATTERN_WINDOW_MINUTES}分钟内出现完全相同的答案组合{}次以上", PATTERN_LIMIT + 1),
-        "superseded" => l.pick("办公室作废，原因已记录", "withdrawn by the office with a logged reason").into(),
+        SUPERSEDED => l.pick("办公室作废，原因已记录", "withdrawn by the office with a logged reason").into(),
         _ => String::new(),
     }
 }

@@ -245,29 +245,21 @@ async fn accept(
         return Err(already(lang));
     }
     app.throttle(&s.id, &client, true, lang)?;
-    let salt = app.salt(&s.id).to_string();
-    let started_at = collect::verify_start_token(&salt, &meta.start);
-    let sub = Submission {
-        survey: &s,
-        collection_district: district,
-        collection_community: community,
-        channel: meta.channel,
-        answers: answers.clone(),
-        started_at,
-        submission_key: meta.key.clone(),
-        source: client.source,
-        device: Some(client.device),
-        invite_code: meta.invite.clone(),
-        interviewer: None,
-    };
-    let result = collect::submit_async(
-        &app.store,
-        &salt,
-        sub,
-        Utc::now(),
-        Local::now().date_naive(),
-    )
-    .await;
+    let result = app
+        .submit(Submission {
+            survey: &s,
+            collection_district: district,
+            collection_community: community,
+            channel: meta.channel,
+            answers: answers.clone(),
+            started_at: collect::verify_start_token(app.salt(&s.id), &meta.start),
+            submission_key: meta.key.clone(),
+            source: client.source,
+            device: Some(client.device),
+            invite_code: meta.invite.clone(),
+            interviewer: None,
+        })
+        .await;
     match result {
         Ok(stored) => {
             let mut cookie = Cookie::new(done_cookie(&s.id), "1");
