@@ -504,7 +504,13 @@ fn session_cookie_is_private_httponly_and_logout_needs_the_token() {
         .unwrap()
         .to_string();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
-    assert!(!cookie.contains("v1"), "the cookie is encrypted: {cookie}");
+    // The plain value is `id|nonce|expiry`; encrypted, no `|` is left to see (checking
+    // for the username instead failed now and then: base64 can spell "v1").
+    let value = cookie.split(';').next().unwrap();
+    assert!(
+        !value.contains('|') && !value.contains("%7C"),
+        "the cookie is encrypted: {cookie}"
+    );
     let r = b
         .post("/logout")
         .header(ContentType::Form)
