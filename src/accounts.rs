@@ -30,6 +30,10 @@ pub enum AccountError {
     BadUsername(String),
     #[error("cannot hash the password: {0}")]
     Hash(String),
+    #[error("the current password is wrong; nothing was changed")]
+    WrongPassword,
+    #[error("the two new passwords differ; nothing was changed")]
+    PasswordsDiffer,
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -194,6 +198,26 @@ pub fn add_user(
     }
     let hash = hash_password(password)?;
     Ok(store.add_user(username, &hash, role.as_str(), district)?)
+}
+
+/// Changes `username`'s own password after checking the current one (argon2: run it
+/// off the async workers).
+pub fn change_password(
+    store: &Store,
+    username: &str,
+    current: &str,
+    new: &str,
+    again: &str,
+) -> Result<(), AccountError> {
+    if new != again {
+        return Err(AccountError::PasswordsDiffer);
+    }
+    let row = store.user_by_name(username)?;
+    if !row.is_some_and(|r| verify_password(current, &r.password_hash)) {
+        return Err(AccountError::WrongPassword);
+    }
+    store.set_password(username, &hash_password(new)?)?;
+    Ok(())
 }
 
 /// A new random API token (shown once) and the hash that is stored.

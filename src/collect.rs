@@ -27,6 +27,30 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Every mode, in the order the dashboard lists them.
+    pub const ALL: [Channel; 5] = [
+        Channel::Qr,
+        Channel::Link,
+        Channel::Api,
+        Channel::Phone,
+        Channel::Household,
+    ];
+
+    /// A stored mode code (`qr`, `link`, `api`, `phone`, `household`).
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The codes, for messages: "qr, link, api, phone or household".
+    pub fn codes() -> String {
+        let all: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+        format!(
+            "{} or {}",
+            all[..all.len() - 1].join(", "),
+            all[all.len() - 1]
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Qr => "qr",

@@ -3,12 +3,14 @@
 //! `community`; one column per question id with option codes (several joined by `;`);
 //! empty = missing. Other columns (`wave`, `response_id`, …) are kept as text for
 //! comparisons. Every bad cell is reported with its line, column and the codes allowed.
+//! [`from_rows`] makes the same dataset straight from stored responses.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use crate::definition::{Kind, Survey};
+use crate::definition::{Kind, Question, Survey};
 use crate::stats::{Column, Dataset, MISSING};
+use crate::storage::{StoredResponse, STATUS_COMPLETE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DatasetError {
@@ -51,22 +53,10 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
         .filter(|&i| i != d_col && Some(i) != c_col && !questions.iter().any(|(j, _)| *j == i))
         .filter(|&i| survey.question(&header[i]).is_none())
         .collect();
-    let communities: Vec<(usize, String)> = survey
-        .districts
-        .iter()
-        .enumerate()
-        .flat_map(|(di, d)| d.communities.iter().map(move |c| (di, c.code.clone())))
-        .collect();
+    let communities = community_codes(survey);
 
     let mut data = Dataset::default();
-    let mut cols: Vec<Column> = questions
-        .iter()
-        .map(|(_, q)| match q.kind {
-            Kind::Number => Column::Number(Vec::new()),
-            _ if q.multi_answer() => Column::Multi(Vec::new()),
-            _ => Column::Choice(Vec::new()),
-        })
-        .collect();
+    let mut cols: Vec<Column> = questions.iter().map(|(_, q)| empty_column(q)).collect();
     let mut extra: Vec<Vec<String>> = vec![Vec::new(); extra_cols.len()];
     let mut errors: Vec<String> = Vec::new();
     let mut n_errors = 0usize;
@@ -102,65 +92,16 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
             );
             continue;
         };
-        let community = match c_col.map(|i| record.get(i).unwrap_or("")) {
-            None | Some("") => u32::MAX,
-            Some(c) => match communities
-                .iter()
-                .position(|(d, code)| *d == di && code == c)
-            {
-                Some(i) => i as u32,
-                None => {
-                    // The collection community may sit in another district than the
-                    // resident's: look it up anywhere.
-                    communities
-                        .iter()
-                        .position(|(_, code)| code == c)
-                        .map_or(u32::MAX, |i| i as u32)
-                }
-            },
-        };
+        let community = community_index(
+            &communities,
+            di,
+            c_col.map_or("", |i| record.get(i).unwrap_or("")),
+        );
         data.district.push(di as u32);
         data.community.push(community);
         for ((i, q), column) in questions.iter().zip(cols.iter_mut()) {
-            let v = record.get(*i).unwrap_or("");
-            match column {
-                Column::Number(out) => {
-                    if v.is_empty() {
-                        out.push(f64::NAN);
-                    } else {
-                        match v.parse::<f64>() {
-                            Ok(x) if x.is_finite() => out.push(x),
-                            _ => {
-                                err(line, &q.id, format!("`{v}` is not a number"));
-                                out.push(f64::NAN);
-                            }
-                        }
-                    }
-                }
-                Column::Choice(out) => {
-                    if v.is_empty() {
-                        out.push(MISSING);
-                    } else if let Some(k) = q.options.iter().position(|o| o.code == v) {
-                        out.push(k as u16);
-                    } else {
-                        err(
-                            line,
-                            &q.id,
-                            format!("`{v}` is not an option code; use one of: {}", codes(q)),
-                        );
-                        out.push(MISSING);
-                    }
-                }
-                Column::Multi(out) => {
-                    let mut mask = 0u64;
-                    for part in v.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-                        match q.options.iter().position(|o| o.code == part) {
-                            Some(k) if k < 64 => mask |= 1 << k,
-                            _ => err(line, &q.id, format!("`{part}` is not an option code; use one of: {} (several joined by `;`)", codes(q))),
-                        }
-                    }
-                    out.push(mask);
-                }
+            if let Err(msg) = push_cell(column, q, record.get(*i).unwrap_or("")) {
+                err(line, &q.id, msg);
             }
         }
         for (k, &i) in extra_cols.iter().enumerate() {
@@ -184,6 +125,191 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
         .map(|(&i, v)| (header[i].clone(), v))
         .collect();
     Ok(data)
+}
+
+/// The column a question's answers go into.
+fn empty_column(q: &Question) -> Column {
+    match q.kind {
+        Kind::Number => Column::Number(Vec::new()),
+        _ if q.multi_answer() => Column::Multi(Vec::new()),
+        _ => Column::Choice(Vec::new()),
+    }
+}
+
+/// Codes one answer cell (option codes, several joined by `;`, or a number) onto its
+/// column; a bad value is pushed as missing and its problem returned.
+fn push_cell(column: &mut Column, q: &Question, v: &str) -> Result<(), String> {
+    match column {
+        Column::Number(out) => {
+            if v.is_empty() {
+                out.push(f64::NAN);
+                return Ok(());
+            }
+            match v.parse::<f64>() {
+                Ok(x) if x.is_finite() => {
+                    out.push(x);
+                    Ok(())
+                }
+                _ => {
+                    out.push(f64::NAN);
+                    Err(format!("`{v}` is not a number"))
+                }
+            }
+        }
+        Column::Choice(out) => {
+            if v.is_empty() {
+                out.push(MISSING);
+                Ok(())
+            } else if let Some(k) = q.options.iter().position(|o| o.code == v) {
+                out.push(k as u16);
+                Ok(())
+            } else {
+                out.push(MISSING);
+                Err(format!(
+                    "`{v}` is not an option code; use one of: {}",
+                    codes(q)
+                ))
+            }
+        }
+        Column::Multi(out) => {
+            let mut mask = 0u64;
+            let mut bad = None;
+            for part in v.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                match q.options.iter().position(|o| o.code == part) {
+                    Some(k) if k < 64 => mask |= 1 << k,
+                    _ => {
+                        bad = Some(format!(
+                        "`{part}` is not an option code; use one of: {} (several joined by `;`)",
+                        codes(q)
+                    ))
+                    }
+                }
+            }
+            out.push(mask);
+            bad.map_or(Ok(()), Err)
+        }
+    }
+}
+
+/// The columns besides answers that a dataset made from stored rows carries, as
+/// `minyi export` writes them (so both paths give the same dataset).
+pub const ROW_COLUMNS: [&str; 7] = [
+    "response_id",
+    "wave",
+    "channel",
+    "interviewer",
+    "submitted_at",
+    "collection_district",
+    "quality_flags",
+];
+
+/// Stored responses → the dataset `stats` reads, directly (no CSV in between): the
+/// same dataset as [`read_csv`] of `minyi export`'s file. Complete responses only;
+/// the `superseded` ids get the flag `superseded`.
+pub fn from_rows(
+    survey: &Survey,
+    rows: &[StoredResponse],
+    superseded: &[i64],
+) -> Result<Dataset, DatasetError> {
+    let questions: Vec<&Question> = survey
+        .questions
+        .iter()
+        .filter(|q| q.kind != Kind::Text && q.kind != Kind::District)
+        .collect();
+    let mut cols: Vec<Column> = questions.iter().map(|q| empty_column(q)).collect();
+    let mut extra: Vec<Vec<String>> = vec![Vec::new(); ROW_COLUMNS.len()];
+    let superseded: std::collections::HashSet<i64> = superseded.iter().copied().collect();
+    let communities = community_codes(survey);
+    let mut data = Dataset::default();
+    let mut errors = Vec::new();
+    for r in rows.iter().filter(|r| r.status == STATUS_COMPLETE) {
+        let answers: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&r.answers).map_err(|e| {
+                DatasetError::Cells(vec![format!(
+                    "stored response {} has unreadable answers ({e}); the database may have been edited by hand",
+                    r.id
+                )])
+            })?;
+        let Some(di) = survey.districts.iter().position(|d| d.code == r.district) else {
+            errors.push(format!(
+                "stored response {}: district `{}` is not in survey `{}` (was the definition changed?)",
+                r.id, r.district, survey.id
+            ));
+            continue;
+        };
+        data.district.push(di as u32);
+        data.community.push(community_index(
+            &communities,
+            di,
+            r.collection_community.as_deref().unwrap_or(""),
+        ));
+        for (q, column) in questions.iter().zip(cols.iter_mut()) {
+            let cell = crate::answers::csv_cell(answers.get(&q.id));
+            if let Err(msg) = push_cell(column, q, cell.trim()) {
+                errors.push(format!(
+                    "stored response {}: question `{}`: {msg}",
+                    r.id, q.id
+                ));
+            }
+        }
+        let flags = if superseded.contains(&r.id) {
+            crate::quality::with_superseded(&r.quality_flags)
+        } else {
+            r.quality_flags.clone()
+        };
+        let values = [
+            r.id.to_string(),
+            r.wave.to_string(),
+            r.channel.clone(),
+            r.interviewer.clone().unwrap_or_default(),
+            r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            r.collection_district.clone(),
+            flags,
+        ];
+        for (col, v) in extra.iter_mut().zip(values) {
+            col.push(v);
+        }
+        if errors.len() > MAX_ERRORS {
+            break;
+        }
+    }
+    if !errors.is_empty() {
+        return Err(DatasetError::Cells(errors));
+    }
+    data.columns = questions
+        .iter()
+        .zip(cols)
+        .map(|(q, c)| (q.id.clone(), c))
+        .collect();
+    data.extra = ROW_COLUMNS
+        .iter()
+        .zip(extra)
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    Ok(data)
+}
+
+/// (district index, code) of every community, in the dataset's flattened order.
+fn community_codes(survey: &Survey) -> Vec<(usize, String)> {
+    survey
+        .districts
+        .iter()
+        .enumerate()
+        .flat_map(|(di, d)| d.communities.iter().map(move |c| (di, c.code.clone())))
+        .collect()
+}
+
+/// A community code's index: within the resident's district first, else anywhere (the
+/// collection community may sit in another district than the resident's).
+fn community_index(communities: &[(usize, String)], di: usize, code: &str) -> u32 {
+    if code.is_empty() {
+        return u32::MAX;
+    }
+    communities
+        .iter()
+        .position(|(d, c)| *d == di && c == code)
+        .or_else(|| communities.iter().position(|(_, c)| c == code))
+        .map_or(u32::MAX, |i| i as u32)
 }
 
 fn codes(q: &crate::definition::Question) -> String {

@@ -7,14 +7,16 @@
 pub mod accounts;
 pub mod answers;
 pub mod charts;
-pub mod cli_stats;
+
 pub mod collect;
 pub mod config;
+pub mod dashboard;
 pub mod dataset;
 pub mod definition;
 pub mod demo;
 pub mod export;
-pub mod office;
+pub mod invites;
+pub mod labels;
 pub mod qr;
 pub mod quality;
 pub mod report;

@@ -71,6 +71,32 @@ pub fn places(survey: &Survey, base_url: &str, lang: Lang) -> Vec<Place> {
     out
 }
 
+/// The place of an image file name, `{stem}.svg` or `{stem}.png` (labels in Chinese).
+pub fn find_place(survey: &Survey, base_url: &str, file: &str) -> Option<Place> {
+    let (stem, ext) = file.rsplit_once('.')?;
+    if ext != "svg" && ext != "png" {
+        return None;
+    }
+    places(survey, base_url, Lang::Zh)
+        .into_iter()
+        .find(|p| p.stem == stem)
+}
+
+/// Every place of a survey (of one district, when given) with its code alone as SVG,
+/// for the printable posters.
+pub fn poster_codes(
+    survey: &Survey,
+    base_url: &str,
+    district: Option<&str>,
+    lang: Lang,
+) -> Result<Vec<(Place, String)>, QrError> {
+    places(survey, base_url, lang)
+        .into_iter()
+        .filter(|p| district.is_none_or(|d| p.district == d))
+        .map(|p| svg_code(&p).map(|svg| (p, svg)))
+        .collect()
+}
+
 fn code(url: &str) -> Result<QrCode, QrError> {
     // Level M survives a poster that is a little dirty or creased.
     QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)

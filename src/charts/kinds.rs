@@ -5,11 +5,8 @@ use plotters::prelude::DrawingBackend;
 use super::draw::{bottom, frame, Align, ChartError, Draw, Frame, Painter, TOP};
 use super::palette::{self, Rgb};
 use crate::definition::Lang;
+use crate::labels::pct;
 use crate::stats::Flag;
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
 
 // ------------------------------------------------------------------ rate per district
 

@@ -2,14 +2,11 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use super::{district_name, is_rate, weighting_name, Pack, PackInput};
+use super::{is_rate, Pack, PackInput};
 use crate::charts::Chart;
 use crate::definition::{Dimension, Lang, Survey};
+use crate::labels::{district_name, flag_name, pct, publication_flag, svg_body, weighting_name};
 use crate::stats::{Estimate, EstimateKind, Flag, Report};
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
 
 fn ci(e: &Estimate, l: Lang) -> String {
     match (e.ci_low, e.ci_high) {
@@ -18,14 +15,6 @@ fn ci(e: &Estimate, l: Lang) -> String {
         }
         (Some(a), Some(b)) => format!("{a:.2}–{b:.2}"),
         _ => l.pick("无", "n/a").into(),
-    }
-}
-
-pub fn flag_label(f: Flag, l: Lang) -> &'static str {
-    match f {
-        Flag::Ok => "",
-        Flag::Directional => l.pick("仅供参考", "directional"),
-        Flag::Suppress => l.pick("样本不足", "too few"),
     }
 }
 
@@ -80,7 +69,7 @@ pub fn table_rows(s: &Survey, r: &Report, dim: Dimension, l: Lang) -> Vec<Vec<St
                 format!("{:.2}", e.deff),
                 format!("{:.0}", e.n_eff),
                 s.target_for(q).map(pct).unwrap_or_default(),
-                flag_label(e.flag, l).to_string(),
+                publication_flag(e.flag, l).to_string(),
             ]);
         }
     }
@@ -259,7 +248,7 @@ pub fn page(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, C
                 }
                 h2 { (l.pick("图表", "Charts")) }
                 @for (_, c) in charts {
-                    figure { (PreEscaped(strip_xml_decl(&c.svg))) }
+                    figure { (PreEscaped(svg_body(&c.svg))) }
                 }
                 @for dim in Dimension::ALL.iter().filter(|d| d.is_rated()) {
                     @let rows = table_rows(s, r, *dim, l);
@@ -279,13 +268,6 @@ pub fn page(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, C
         }
     };
     markup.into_string()
-}
-
-fn strip_xml_decl(svg: &str) -> &str {
-    match svg.find("<svg") {
-        Some(i) => &svg[i..],
-        None => svg,
-    }
 }
 
 /// The methods section: sample, weighting, intervals, flags, exclusions.
@@ -367,16 +349,4 @@ pub fn methods(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Vec<String> {
         "This report reflects residents' own answers; the questionnaire never shows respondents any expected answer.",
     ).into());
     out
-}
-
-fn flag_name(f: &str, l: Lang) -> &str {
-    match f {
-        crate::quality::TOO_FAST => l.pick("答题过快", "too fast"),
-        crate::quality::STRAIGHT_LINING => l.pick("评分题全部相同", "identical ratings"),
-        crate::quality::SOURCE_BURST => l.pick("同一来源短时多次提交", "burst from one source"),
-        crate::quality::REPEATED_PATTERN => {
-            l.pick("同一调查点答案雷同", "repeated pattern at one place")
-        }
-        other => other,
-    }
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::charts::{self, Chart, Frame};
 use crate::definition::{Dimension, Kind, Lang, Survey};
+use crate::labels::{group_name, weighting_name};
 use crate::stats::{self, Column, Dataset, Estimate, EstimateKind, Flag, Options, Report};
 
 #[derive(Debug, thiserror::Error)]
@@ -89,14 +90,6 @@ fn write(dir: &Path, name: &str, bytes: &[u8], files: &mut Vec<String>) -> Resul
 /// Rate indicators: proportions, not the don't-know rates.
 pub fn is_rate(e: &Estimate) -> bool {
     e.kind == EstimateKind::Proportion && !e.indicator.ends_with(".dont_know")
-}
-
-fn district_name(s: &Survey, code: &str, lang: Lang) -> String {
-    if code == "ALL" {
-        return lang.pick("全市", "City").into();
-    }
-    s.district(code)
-        .map_or(code.to_string(), |d| d.name.get(lang).to_string())
 }
 
 /// The rows of one wave (all rows when the data have no `wave` column).
@@ -366,16 +359,6 @@ pub fn rate_chart(
     (!bars.is_empty()).then(|| charts::RateChart::new(frame, bars, s.target_for(q), l))
 }
 
-/// A district's or a `district/community` group's name.
-pub fn group_name(s: &Survey, group: &str, l: Lang) -> String {
-    if let Some((d, c)) = group.split_once('/') {
-        if let Some(c) = s.district(d).and_then(|d| d.community(c)) {
-            return c.name.get(l).to_string();
-        }
-    }
-    district_name(s, group, l)
-}
-
 /// The diverging bars of the satisfaction scales.
 pub fn likert_chart(
     s: &Survey,
@@ -482,21 +465,6 @@ pub fn progress_chart(
     }
 }
 
-pub fn weighting_name(w: stats::Weighting, l: Lang) -> &'static str {
-    match w {
-        stats::Weighting::None => l.pick("不加权", "none"),
-        stats::Weighting::Base => l.pick("区人口基础权重", "district base weights"),
-        stats::Weighting::Poststrat => l.pick(
-            "事后分层（区×年龄×性别）",
-            "post-stratified (district × age × sex)",
-        ),
-        stats::Weighting::Rake => l.pick(
-            "迭代调整（区×年龄、区×性别）",
-            "raked (district × age, district × sex)",
-        ),
-    }
-}
-
 /// Weighted shares of the five answers of every satisfaction scale (don't know left out).
 pub fn likert_rows(
     s: &Survey,
@@ -541,20 +509,6 @@ pub fn likert_rows(
     Ok(rows)
 }
 
-/// A collection mode's name for people.
-pub fn mode_name(code: &str, l: Lang) -> String {
-    match code {
-        "qr" => l.pick("扫码", "QR code").into(),
-        "link" => l.pick("链接", "link").into(),
-        "api" => l
-            .pick("接口（自助终端/访员）", "API (kiosk/interviewer)")
-            .into(),
-        "phone" => l.pick("电话访问", "telephone interview").into(),
-        "household" => l.pick("入户访问", "household interview").into(),
-        other => other.into(),
-    }
-}
-
 /// "二维码 72%，链接 20%，接口 8%" from the data's `channel` column (the export has one).
 pub fn collection_text(data: &Dataset, l: Lang) -> String {
     let Some(ch) = data.extra.get("channel") else {
@@ -574,7 +528,7 @@ pub fn collection_text(data: &Dataset, l: Lang) -> String {
     }
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     let total = ch.len().max(1) as f64;
-    let name = |c: &str| mode_name(c, l);
+    let name = |c: &str| crate::labels::mode_code_name(c, l);
     let parts: Vec<String> = counts
         .iter()
         .map(|(c, n)| format!("{} {:.0}%", name(c), *n as f64 / total * 100.0))

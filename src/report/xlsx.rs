@@ -3,8 +3,9 @@
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use super::{district_name, html, is_rate, Pack, PackInput, ReportError};
+use super::{html, is_rate, Pack, PackInput, ReportError};
 use crate::definition::{Dimension, Survey};
+use crate::labels::{district_name, publication_flag};
 use crate::stats::Flag;
 
 fn err(e: XlsxError) -> ReportError {
@@ -66,7 +67,7 @@ pub fn workbook(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Result<Vec<u8
                 if let Some(t) = s.target_for(q) {
                     ws.write_number_with_format(row, 8, t, &pct).map_err(err)?;
                 }
-                ws.write_string(row, 9, html::flag_label(e.flag, l))
+                ws.write_string(row, 9, publication_flag(e.flag, l))
                     .map_err(err)?;
                 row += 1;
             }

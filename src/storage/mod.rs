@@ -4,10 +4,10 @@
 //! database itself refuses them (triggers in the first migration), so a bug
 //! elsewhere cannot alter what residents said.
 
-mod office;
+mod accounts;
 pub mod schema;
 
-pub use office::{AuditRow, UserRow};
+pub use accounts::{AuditRow, UserRow};
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::pg::PgConnection;
@@ -177,7 +177,9 @@ const BATCH: usize = 256;
 /// connections queueing on the file lock (busy_timeout sleeps), one thread takes
 /// whatever has arrived, commits it in one transaction and only then answers each
 /// caller. A caller is acknowledged only after its row is durable; a duplicate key
-/// fails alone (a savepoint per row), not the whole batch.
+/// fails alone (`INSERT … ON CONFLICT DO NOTHING` inserts nothing and says so), not the
+/// whole batch. Only a response with an invitation code takes a savepoint, so its code
+/// and its row commit together or not at all.
 fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiver<WriteJob>) {
     use diesel::connection::Connection;
     while let Ok(first) = jobs.recv() {

@@ -1,5 +1,6 @@
-//! Submission rate limits per source (network address) and per device (browser
-//! fingerprint), keyed by salted hashes so no raw address sits even in memory tables.
+//! Rate limits: submissions per source (network address) and per device (browser
+//! fingerprint), keyed by salted hashes so no raw address sits even in memory tables;
+//! and the pause after repeated failed sign-ins.
 //!
 //! Many residents share one public address on mobile networks, so the source limit is
 //! generous: it stops bursts, not neighbours. Repeats that pass are flagged by
@@ -7,9 +8,11 @@
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 pub struct Limits {
     source: DefaultKeyedRateLimiter<String>,
@@ -52,5 +55,63 @@ impl Limits {
                 .map_err(|n| n.wait_time_from(self.clock.now()))?;
         }
         Ok(())
+    }
+}
+
+/// Failed logins allowed per username and per source before a pause.
+const FAILURES_ALLOWED: u32 = 5;
+const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Counts failed logins (only failures: an officer signing in often is never slowed).
+pub struct LoginThrottle {
+    limiter: DefaultKeyedRateLimiter<String>,
+    locked: Mutex<HashMap<String, Instant>>,
+    clock: DefaultClock,
+}
+
+impl LoginThrottle {
+    pub fn new() -> LoginThrottle {
+        // The limiter refuses the failure after its burst: a burst of N-1 makes the
+        // N-th failure the one that starts the pause.
+        let n = NonZeroU32::new(FAILURES_ALLOWED - 1).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(FAILURE_WINDOW / FAILURES_ALLOWED)
+            .map(|q| q.allow_burst(n))
+            .unwrap_or_else(|| Quota::per_minute(n));
+        LoginThrottle {
+            limiter: RateLimiter::keyed(quota),
+            locked: Mutex::new(HashMap::new()),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    /// Seconds to wait when one of `keys` is paused.
+    pub fn wait(&self, keys: &[String]) -> Option<u64> {
+        let locked = self.locked.lock().ok()?;
+        let now = Instant::now();
+        keys.iter()
+            .filter_map(|k| locked.get(k))
+            .filter(|until| **until > now)
+            .map(|until| (*until - now).as_secs().max(1))
+            .max()
+    }
+
+    pub fn failed(&self, keys: &[String]) {
+        for k in keys {
+            if let Err(not_until) = self.limiter.check_key(k) {
+                let wait = not_until.wait_time_from(self.clock.now());
+                if let Ok(mut l) = self.locked.lock() {
+                    l.insert(
+                        k.clone(),
+                        Instant::now() + wait.max(Duration::from_secs(60)),
+                    );
+                }
+            }
+        }
+    }
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self::new()
     }
 }

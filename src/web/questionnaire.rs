@@ -1,79 +1,91 @@
-//! The resident's path: questionnaire form, submission, thank-you page, QR images.
+//! The resident's path: the questionnaire form at a collection point, its submission
+//! and the thank-you page. Public routes; no session.
 
 use chrono::{Local, Utc};
-use rocket::data::{Data, ToByteUnit};
-use rocket::http::{ContentType, Cookie, CookieJar, Status};
+use rocket::data::Data;
+use rocket::form::FromForm;
+use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::response::Redirect;
 use rocket::{get, post, State};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::pages::{self, FormState};
-use super::{already, App, Client, WebError};
-use crate::answers::RawAnswers;
+use super::client::Client;
+use super::error::WebError;
+use super::form::{self, FORM_LIMIT_KIB};
+use super::html::resident::{self as pages, FormState};
+use super::state::App;
+use crate::answers::{FieldError, RawAnswers};
 use crate::collect::{self, Channel, CollectError, Submission};
 use crate::definition::{Lang, Survey};
 
-/// Form bodies beyond this are refused with 413: the longest honest questionnaire
-/// is a few kilobytes.
-const FORM_LIMIT_KIB: u64 = 64;
-
-fn done_cookie(survey: &str) -> String {
-    format!("minyi_done_{survey}")
+/// The query of a questionnaire link: `?lang=en`, `?ch=link`, `?code=` (invitation).
+#[derive(FromForm, Default)]
+pub struct LinkQuery<'r> {
+    lang: Option<&'r str>,
+    ch: Option<&'r str>,
+    code: Option<&'r str>,
 }
 
-fn action(survey: &str, district: &str, community: Option<&str>) -> String {
-    match community {
-        Some(c) => format!("/s/{survey}/{district}/{c}"),
-        None => format!("/s/{survey}/{district}"),
-    }
+/// A collection point of a survey, as the link names it.
+struct Point<'a> {
+    survey: Arc<Survey>,
+    district: &'a str,
+    community: Option<&'a str>,
 }
 
+/// A rendered form or, after a successful POST, where to go next (303).
 pub enum FormPage {
     Page(Status, maud::Markup),
-    /// 303 to this location (after a successful POST).
     Redirect(String),
 }
 
 impl<'r> rocket::response::Responder<'r, 'static> for FormPage {
     fn respond_to(self, req: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
         match self {
-            FormPage::Page(s, m) => rocket::response::Response::build_from(m.respond_to(req)?)
-                .status(s)
-                .ok(),
+            FormPage::Page(s, m) => (s, m).respond_to(req),
             FormPage::Redirect(to) => Redirect::to(to).respond_to(req),
         }
     }
 }
 
-fn open_place(
-    app: &App,
-    survey: &str,
-    district: &str,
-    community: Option<&str>,
-    lang: Lang,
-) -> Result<Arc<Survey>, WebError> {
-    let s = app.survey(survey, lang)?;
-    collect::check_place(&s, district, community).map_err(|e| WebError::from_collect(e, lang))?;
-    collect::check_open(&s, Local::now().date_naive())
-        .map_err(|e| WebError::from_collect(e, lang))?;
-    app.check_not_closed(&s, lang)?;
-    Ok(s)
+fn done_cookie(survey: &str) -> String {
+    format!("minyi_done_{survey}")
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render(
+/// The collection point of a link, once the survey is open there today.
+async fn open_point<'a>(
     app: &App,
-    s: &Survey,
-    district: &str,
-    community: Option<&str>,
+    survey: &str,
+    district: &'a str,
+    community: Option<&'a str>,
+) -> Result<Point<'a>, WebError> {
+    let s = app.resident_survey(survey)?;
+    collect::check_place(&s, district, community)?;
+    collect::check_open(&s, Local::now().date_naive())?;
+    app.check_not_closed(&s).await?;
+    Ok(Point {
+        survey: s,
+        district,
+        community,
+    })
+}
+
+/// The form at a point, with answers so far and the problems to mark.
+fn form_page(
+    app: &App,
+    p: &Point<'_>,
     lang: Lang,
     channel: Channel,
     values: BTreeMap<String, Vec<String>>,
-    errors: Vec<crate::answers::FieldError>,
+    errors: Vec<FieldError>,
     invite: Option<String>,
 ) -> maud::Markup {
-    let act = action(&s.id, district, community);
+    let s = &p.survey;
+    let act = match p.community {
+        Some(c) => format!("/s/{}/{}/{c}", s.id, p.district),
+        None => format!("/s/{}/{}", s.id, p.district),
+    };
     let ch = if channel == Channel::Link {
         "&ch=link"
     } else {
@@ -84,8 +96,8 @@ fn render(
         lang,
         action: format!("{act}?lang={}{ch}", lang.code()),
         switch: format!("{act}?lang={other}{ch}"),
-        district,
-        community,
+        district: p.district,
+        community: p.community,
         channel: channel.as_str(),
         key: collect::new_submission_key(),
         start: collect::start_token(app.salt(&s.id), Utc::now()),
@@ -98,173 +110,104 @@ fn render(
     pages::questionnaire(s, &st)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn show(
+/// The empty form, the resident's district pre-filled from the poster's place.
+async fn show(
     app: &App,
     jar: &CookieJar<'_>,
-    survey: &str,
-    district: &str,
-    community: Option<&str>,
-    lang: Option<&str>,
-    ch: Option<&str>,
-    code: Option<&str>,
+    p: Result<Point<'_>, WebError>,
+    q: LinkQuery<'_>,
 ) -> Result<FormPage, WebError> {
-    let lang = Lang::from_code(lang);
-    let s = open_place(app, survey, district, community, lang)?;
-    if jar.get_private(&done_cookie(&s.id)).is_some() {
-        let e = already(lang);
-        return Ok(FormPage::Page(
-            Status::Ok,
-            pages::message(lang, &e.title, &[&e.detail], None),
-        ));
+    let lang = Lang::from_code(q.lang);
+    let p = p.map_err(|e| e.in_lang(lang))?;
+    if jar.get_private(&done_cookie(&p.survey.id)).is_some() {
+        let e = WebError::already_answered();
+        let page = pages::message(lang, e.title.get(lang), &[e.detail.get(lang)], None);
+        return Ok(FormPage::Page(Status::Ok, page));
     }
-    // The resident's district is pre-filled from the poster's place; they can change it.
     let mut values = BTreeMap::new();
-    if let Some(q) = s.district_question() {
-        values.insert(q.id.clone(), vec![district.to_string()]);
+    if let Some(q) = p.survey.district_question() {
+        values.insert(q.id.clone(), vec![p.district.to_string()]);
     }
-    let page = render(
+    let ch = Channel::from_param(q.ch);
+    let page = form_page(
         app,
-        &s,
-        district,
-        community,
+        &p,
         lang,
-        Channel::from_param(ch),
+        ch,
         values,
         vec![],
-        code.map(str::to_string),
+        q.code.map(str::to_string),
     );
     Ok(FormPage::Page(Status::Ok, page))
 }
 
-#[get("/s/<survey>/<district>?<lang>&<ch>&<code>", rank = 2)]
-pub fn form_district(
-    app: &State<App>,
-    jar: &CookieJar<'_>,
-    survey: &str,
-    district: &str,
-    lang: Option<&str>,
-    ch: Option<&str>,
-    code: Option<&str>,
-) -> Result<FormPage, WebError> {
-    show(app, jar, survey, district, None, lang, ch, code)
+/// The place part of a questionnaire link: `DISTRICT` or `DISTRICT/COMMUNITY`.
+pub struct PointPath {
+    district: String,
+    community: Option<String>,
 }
 
-#[get("/s/<survey>/<district>/<community>?<lang>&<ch>&<code>", rank = 2)]
-#[allow(clippy::too_many_arguments)]
-pub fn form_community(
-    app: &State<App>,
-    jar: &CookieJar<'_>,
-    survey: &str,
-    district: &str,
-    community: &str,
-    lang: Option<&str>,
-    ch: Option<&str>,
-    code: Option<&str>,
-) -> Result<FormPage, WebError> {
-    show(app, jar, survey, district, Some(community), lang, ch, code)
-}
-
-/// Form fields minyi adds itself; answers use question ids, which cannot contain dots.
-pub(super) struct Meta {
-    pub key: String,
-    pub start: String,
-    pub lang: Lang,
-    pub channel: Channel,
-    pub invite: Option<String>,
-    /// The CSRF token of an interviewer's form.
-    pub csrf: Option<String>,
-}
-
-pub(super) fn parse_form(body: &str) -> (RawAnswers, Meta) {
-    let mut answers = RawAnswers::new();
-    let mut meta = Meta {
-        key: String::new(),
-        start: String::new(),
-        lang: Lang::Zh,
-        channel: Channel::Qr,
-        invite: None,
-        csrf: None,
-    };
-    for (k, v) in form_urlencoded::parse(body.as_bytes()) {
-        match k.as_ref() {
-            "m.key" => meta.key = v.into_owned(),
-            "m.t" => meta.start = v.into_owned(),
-            "m.lang" => meta.lang = Lang::from_code(Some(&v)),
-            "m.ch" => meta.channel = Channel::from_param(Some(&v)),
-            "m.code" => meta.invite = Some(v.into_owned()),
-            "m.csrf" => meta.csrf = Some(v.into_owned()),
-            _ => answers
-                .entry(k.into_owned())
-                .or_default()
-                .push(v.into_owned()),
+impl<'r> rocket::request::FromSegments<'r> for PointPath {
+    type Error = &'static str;
+    fn from_segments(
+        segments: rocket::http::uri::Segments<'r, rocket::http::uri::fmt::Path>,
+    ) -> Result<Self, Self::Error> {
+        match segments.collect::<Vec<_>>().as_slice() {
+            [d] => Ok(PointPath {
+                district: d.to_string(),
+                community: None,
+            }),
+            [d, c] => Ok(PointPath {
+                district: d.to_string(),
+                community: Some(c.to_string()),
+            }),
+            _ => Err("a questionnaire link is /s/SURVEY/DISTRICT or /s/SURVEY/DISTRICT/COMMUNITY"),
         }
     }
-    (answers, meta)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn accept(
+#[get("/s/<survey>/<place..>?<q..>", rank = 2)]
+pub async fn questionnaire(
     app: &State<App>,
     jar: &CookieJar<'_>,
-    client: Client,
     survey: &str,
-    district: &str,
-    community: Option<&str>,
+    place: PointPath,
+    q: LinkQuery<'_>,
+) -> Result<FormPage, WebError> {
+    let p = open_point(app, survey, &place.district, place.community.as_deref()).await;
+    show(app, jar, p, q).await
+}
+
+/// Checks and stores a submitted form; a form with mistakes comes back marked (422).
+async fn accept(
+    app: &App,
+    jar: &CookieJar<'_>,
+    client: Client,
+    p: Result<Point<'_>, WebError>,
     lang: Option<&str>,
     data: Data<'_>,
 ) -> Result<FormPage, WebError> {
-    let qlang = Lang::from_code(lang);
-    let body = data
-        .open(FORM_LIMIT_KIB.kibibytes())
-        .into_string()
+    let body = form::read_body(data, FORM_LIMIT_KIB)
         .await
-        .map_err(|_| {
-            WebError::new(
-                Status::BadRequest,
-                qlang,
-                ("无法读取提交的内容", "请返回后重试。"),
-                ("Cannot read the submission", "Go back and try again."),
-            )
-        })?;
-    if !body.is_complete() {
-        return Err(WebError::new(
-            Status::PayloadTooLarge,
-            qlang,
-            ("提交的内容过长", "请缩短填写的文字后再提交。"),
-            (
-                "Submission too large",
-                "Shorten your written answers and submit again.",
-            ),
-        ));
-    }
-    let (answers, meta) = parse_form(&body);
-    let lang = if lang.is_some() { qlang } else { meta.lang };
-    let s = open_place(app, survey, district, community, lang)?;
+        .map_err(|e| e.in_lang(Lang::from_code(lang)))?;
+    let (answers, meta) = form::parse(&body);
+    let lang = if lang.is_some() {
+        Lang::from_code(lang)
+    } else {
+        meta.lang
+    };
+    let p = p.map_err(|e| e.in_lang(lang))?;
+    let s = p.survey.clone();
     if jar.get_private(&done_cookie(&s.id)).is_some() {
-        return Err(already(lang));
+        return Err(WebError::already_answered().in_lang(lang));
     }
-    app.throttle(&s.id, &client, true, lang)?;
-    let result = app
-        .submit(Submission {
-            survey: &s,
-            collection_district: district,
-            collection_community: community,
-            channel: meta.channel,
-            answers: answers.clone(),
-            started_at: collect::verify_start_token(app.salt(&s.id), &meta.start),
-            submission_key: meta.key.clone(),
-            source: client.source,
-            device: Some(client.device),
-            invite_code: meta.invite.clone(),
-            interviewer: None,
-        })
-        .await;
-    match result {
+    app.throttle(&s.id, &client.source, Some(&client.device))
+        .map_err(|t| WebError::from(t).in_lang(lang))?;
+    match submit(app, &p, &meta, &client, answers.clone()).await {
         Ok(stored) => {
             let mut cookie = Cookie::new(done_cookie(&s.id), "1");
             cookie.set_path("/");
-            cookie.set_same_site(rocket::http::SameSite::Lax);
+            cookie.set_same_site(SameSite::Lax);
             cookie.set_expires(
                 rocket::time::OffsetDateTime::now_utc() + rocket::time::Duration::days(120),
             );
@@ -274,66 +217,52 @@ async fn accept(
             } else {
                 ""
             };
-            Ok(FormPage::Redirect(format!(
-                "/thanks/{}?lang={}{screened}",
-                s.id,
-                lang.code()
-            )))
+            let to = format!("/thanks/{}?lang={}{screened}", s.id, lang.code());
+            Ok(FormPage::Redirect(to))
         }
         Err(CollectError::Invalid(errors)) => {
-            let page = render(
-                app,
-                &s,
-                district,
-                community,
-                lang,
-                meta.channel,
-                answers,
-                errors,
-                meta.invite.clone(),
-            );
+            let page = form_page(app, &p, lang, meta.channel, answers, errors, meta.invite);
             Ok(FormPage::Page(Status::UnprocessableEntity, page))
         }
-        Err(e) => Err(WebError::from_collect(e, lang)),
+        Err(e) => Err(WebError::from(e).in_lang(lang)),
     }
 }
 
-#[post("/s/<survey>/<district>?<lang>", data = "<data>", rank = 2)]
-pub async fn post_district(
-    app: &State<App>,
-    jar: &CookieJar<'_>,
-    client: Client,
-    survey: &str,
-    district: &str,
-    lang: Option<&str>,
-    data: Data<'_>,
-) -> Result<FormPage, WebError> {
-    accept(app, jar, client, survey, district, None, lang, data).await
+async fn submit(
+    app: &App,
+    p: &Point<'_>,
+    meta: &form::Meta,
+    client: &Client,
+    answers: RawAnswers,
+) -> Result<collect::Stored, CollectError> {
+    app.submit(Submission {
+        survey: &p.survey,
+        collection_district: p.district,
+        collection_community: p.community,
+        channel: meta.channel,
+        answers,
+        started_at: collect::verify_start_token(app.salt(&p.survey.id), &meta.start),
+        submission_key: meta.key.clone(),
+        source: client.source.clone(),
+        device: Some(client.device.clone()),
+        invite_code: meta.invite.clone(),
+        interviewer: None,
+    })
+    .await
 }
 
-#[post("/s/<survey>/<district>/<community>?<lang>", data = "<data>", rank = 2)]
-#[allow(clippy::too_many_arguments)]
-pub async fn post_community(
+#[post("/s/<survey>/<place..>?<lang>", data = "<data>", rank = 2)]
+pub async fn post(
     app: &State<App>,
     jar: &CookieJar<'_>,
     client: Client,
     survey: &str,
-    district: &str,
-    community: &str,
+    place: PointPath,
     lang: Option<&str>,
     data: Data<'_>,
 ) -> Result<FormPage, WebError> {
-    accept(
-        app,
-        jar,
-        client,
-        survey,
-        district,
-        Some(community),
-        lang,
-        data,
-    )
-    .await
+    let p = open_point(app, survey, &place.district, place.community.as_deref()).await;
+    accept(app, jar, client, p, lang, data).await
 }
 
 #[get("/thanks/<survey>?<lang>&<screened>")]
@@ -344,89 +273,12 @@ pub fn thanks(
     screened: Option<u8>,
 ) -> Result<maud::Markup, WebError> {
     let l = Lang::from_code(lang);
-    let s = app.survey(survey, l)?;
-    let other = if l == Lang::En { "zh" } else { "en" };
-    let switch = Some(format!(
-        "/thanks/{}?lang={other}{}",
-        s.id,
-        if screened.is_some() {
-            "&screened=1"
-        } else {
-            ""
-        }
-    ));
-    let lines: &[&str] = if screened.is_some() {
-        &[l.pick(
-            "本次调查的对象是在本市居住满半年的18周岁及以上居民。感谢您抽出时间！",
-            "This survey is for residents aged 18 or over who have lived here for at least six months. Thank you for your time!",
-        )]
-    } else {
-        &[
-            l.pick("您的答案已保存。", "Your answers have been saved."),
-            l.pick(
-                "调查结果将用于改进城市管理和服务。",
-                "The results will help improve the city's services.",
-            ),
-        ]
-    };
-    Ok(pages::message(
-        l,
-        l.pick("感谢您的参与！", "Thank you for taking part!"),
-        lines,
-        switch,
-    ))
+    let s = app.resident_survey(survey).map_err(|e| e.in_lang(l))?;
+    Ok(pages::thanks(l, &s.id, screened.is_some()))
 }
 
-/// `/qr/{survey}/{district}.svg`, `/qr/{survey}/{district}_{community}.png`.
-#[get("/qr/<survey>/<file>")]
-pub fn qr_image(
-    app: &State<App>,
-    session: super::auth::Session,
-    survey: &str,
-    file: &str,
-) -> Result<(ContentType, Vec<u8>), WebError> {
-    let s = app.survey(survey, Lang::Zh)?;
-    let not_found = || {
-        WebError::from_collect(
-            CollectError::UnknownPlace {
-                survey: s.id.clone(),
-                place: file.to_string(),
-            },
-            Lang::Zh,
-        )
-    };
-    let (stem, ext) = file.rsplit_once('.').ok_or_else(not_found)?;
-    let place = crate::qr::places(&s, &app.base_url, Lang::Zh)
-        .into_iter()
-        .find(|p| p.stem == stem)
-        .ok_or_else(not_found)?;
-    if !session.user.sees_district(&place.district) {
-        return Err(WebError::new(
-            Status::Forbidden,
-            Lang::Zh,
-            ("无权查看", "区级账号只能下载本区的二维码。"),
-            (
-                "Not allowed",
-                "District officers download their own district's codes only.",
-            ),
-        ));
-    }
-    let render_err = |e: crate::qr::QrError| WebError {
-        status: Status::InternalServerError,
-        lang: Lang::Zh,
-        title: "二维码生成失败".into(),
-        detail: e.to_string(),
-        retry_after: None,
-    };
-    match ext {
-        "svg" => Ok((
-            ContentType::SVG,
-            crate::qr::svg(&place).map_err(render_err)?.into_bytes(),
-        )),
-        "png" => Ok((
-            ContentType::PNG,
-            crate::qr::png(&place).map_err(render_err)?,
-        )),
-        _ => Err(not_found()),
-    }
+#[get("/?<lang>")]
+pub fn index(app: &State<App>, lang: Option<&str>) -> maud::Markup {
+    let surveys: Vec<&Survey> = app.surveys.values().map(|s| s.as_ref()).collect();
+    pages::index(Lang::from_code(lang), &surveys)
 }

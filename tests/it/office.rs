@@ -795,7 +795,7 @@ fn posters_qr_zip_and_briefing_pack() {
 fn the_dashboard_cache_equals_a_fresh_read() {
     let app = app_with_data();
     let s = survey(&app);
-    let cache = minyi::office::Cache::default();
+    let cache = minyi::dashboard::Cache::default();
     let first = cache.load(&app.store, &s).unwrap();
     let same = cache.load(&app.store, &s).unwrap();
     assert!(
@@ -812,19 +812,19 @@ fn the_dashboard_cache_equals_a_fresh_read() {
         .supersede(S, old, "entered twice by the kiosk operator")
         .unwrap();
     let cached = cache.load(&app.store, &s).unwrap();
-    let fresh = minyi::office::load(&app.store, &s).unwrap();
+    let fresh = minyi::dashboard::load(&app.store, &s).unwrap();
     assert_eq!(cached.rows.len(), first.rows.len() + 1);
     assert_eq!(cached.rows.len(), fresh.rows.len());
     let l = minyi::definition::Lang::Zh;
     for wave in ["1", "2"] {
-        let f = minyi::office::Filter {
+        let f = minyi::dashboard::Filter {
             wave: Some(wave.into()),
             ..Default::default()
         };
-        let a = minyi::office::figures(&s, &cached, &f, l).unwrap();
-        let b = minyi::office::figures(&s, &fresh, &f, l).unwrap();
+        let a = minyi::dashboard::figures(&s, &cached, &f, l).unwrap();
+        let b = minyi::dashboard::figures(&s, &fresh, &f, l).unwrap();
         assert_eq!(a.excluded, b.excluded);
-        let est = |x: &minyi::office::Figures| {
+        let est = |x: &minyi::dashboard::Figures| {
             serde_json::to_string(&x.report.as_ref().unwrap().estimates).unwrap()
         };
         assert_eq!(est(&a), est(&b), "wave {wave}");

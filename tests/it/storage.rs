@@ -246,3 +246,42 @@ fn superseding_keeps_the_row_and_leaves_the_estimates() {
     assert_eq!(kept.len(), 1);
     assert_eq!(ex.by_flag.get("superseded"), Some(&1));
 }
+
+/// The dashboard and `minyi report` read stored rows straight into a dataset; it must
+/// be the dataset `minyi stats` makes of the export, column by column.
+#[test]
+fn rows_read_directly_equal_the_export_read_back() {
+    use minyi::stats::Column;
+    let app = TestApp::new();
+    let survey = minyi::definition::load_dir(&app.dir.path().join("surveys"))
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id == "civility-2026")
+        .unwrap();
+    minyi::demo::run(&app.store, &survey, 150, 5).unwrap();
+    let rows = app.rows("civility-2026");
+    let superseded = [rows[3].id, rows[40].id];
+    let mut csv = Vec::new();
+    minyi::export::write_csv_with(&survey, &rows, &superseded, &mut csv).unwrap();
+    let via_csv = minyi::dataset::read_csv(&survey, "export.csv", csv.as_slice()).unwrap();
+    let direct = minyi::dataset::from_rows(&survey, &rows, &superseded).unwrap();
+    assert_eq!(direct.len(), via_csv.len());
+    assert_eq!(direct.district, via_csv.district);
+    assert_eq!(direct.community, via_csv.community);
+    assert_eq!(direct.extra, via_csv.extra);
+    assert_eq!(
+        direct.columns.keys().collect::<Vec<_>>(),
+        via_csv.columns.keys().collect::<Vec<_>>()
+    );
+    for (k, a) in &direct.columns {
+        match (a, &via_csv.columns[k]) {
+            (Column::Choice(x), Column::Choice(y)) => assert_eq!(x, y, "{k}"),
+            (Column::Multi(x), Column::Multi(y)) => assert_eq!(x, y, "{k}"),
+            (Column::Number(x), Column::Number(y)) => {
+                assert!(x.iter().zip(y).all(|(a, b)| a == b || (a.is_nan() && b.is_nan())), "{k}")
+            }
+            _ => panic!("column {k} has different kinds"),
+        }
+    }
+    assert!(direct.extra["quality_flags"][3].contains("superseded"));
+}

@@ -1,59 +1,161 @@
-//! `minyi stats`: files in, estimates out (JSON, CSV or a table for people).
+//! `minyi stats` (files in; estimates out as JSON, CSV or a table for people) and
+//! `minyi plan` (sample sizes).
 
 use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::definition::{self, Lang, Survey};
-use crate::stats::{
-    self, Estimate, EstimateKind, Flag, FlagRules, Method, Options, Report, ScorePreset, Weighting,
+use minyi::collect::Channel;
+use minyi::definition::{self, Lang, Survey};
+use minyi::labels::{domain_group_name, pct, publication_code, publication_flag};
+use minyi::stats::{
+    self, EstimateKind, FlagRules, Method, Options, Report, ScorePreset, Weighting,
 };
 
-pub struct Args {
-    pub survey: PathBuf,
-    pub responses: PathBuf,
-    pub census: Option<PathBuf>,
-    pub weighting: String,
-    pub trim: Option<(f64, f64)>,
-    pub method: String,
-    pub level: f64,
-    pub by: Vec<String>,
-    pub compare: Option<String>,
-    pub scores: String,
-    pub rake: stats::RakeControl,
-    pub flags: FlagRules,
-    pub format: String,
-    pub lang: Lang,
-    /// Keep responses with quality flags in the estimates.
-    pub include_flagged: bool,
-    /// Only these collection modes (empty: all).
-    pub modes: Vec<String>,
+#[derive(clap::Args)]
+pub struct StatsArgs {
+    /// The survey definition file (.toml).
+    #[arg(long)]
+    survey: PathBuf,
+    /// Responses CSV (as written by `minyi export`).
+    #[arg(long)]
+    responses: PathBuf,
+    /// Census CSV replacing the definition's: district, weighting variables, population.
+    #[arg(long)]
+    census: Option<PathBuf>,
+    #[command(flatten)]
+    design: DesignArgs,
+    /// Domains besides the city, comma-separated: district, community, or a question id
+    /// such as age_band.
+    #[arg(long, default_value = "district", value_delimiter = ',')]
+    by: Vec<String>,
+    /// Compare two groups: COLUMN=A,B (b − a), e.g. wave=1,2 or district=XC,JY.
+    #[arg(long)]
+    compare: Option<String>,
+    /// Raking: stop when no cell total changes by more than this between sweeps (below 1:
+    /// a fraction of the total weight, as R's `rake`).
+    #[arg(long, default_value_t = 1e-9)]
+    rake_epsilon: f64,
+    /// Raking: at most this many sweeps (the report says whether it converged).
+    #[arg(long, default_value_t = 500)]
+    rake_max_iterations: usize,
+    /// Scores for rating scales on the 0–100 index.
+    #[arg(long, default_value = "100-75-50-25-0", value_parser = ["100-75-50-25-0", "100-80-60-40-20", "100-80-60-30-0"])]
+    scores: String,
+    /// Publication flags: suppress below this effective n.
+    #[arg(long, default_value_t = 30.0)]
+    suppress_below: f64,
+    /// Publication flags: directional below this effective n.
+    #[arg(long, default_value_t = 100.0)]
+    directional_below: f64,
+    /// Publication flags: directional above this coefficient of variation.
+    #[arg(long, default_value_t = 0.3)]
+    max_cv: f64,
+    #[arg(long, default_value = "table", value_parser = ["json", "csv", "table"])]
+    format: String,
+    /// Keep responses with quality flags (too fast, straight-lining, bursts, repeated
+    /// patterns) in the estimates; by default they are left out and counted.
+    #[arg(long)]
+    include_flagged: bool,
+    /// Only responses collected by these modes, e.g. `phone,household` (the `channel`
+    /// column: qr, link, api, phone, household). Split by mode with `--by channel`.
+    #[arg(long, value_delimiter = ',')]
+    mode: Vec<String>,
+    /// Language of names in the table.
+    #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+    lang: String,
 }
 
-pub fn run(a: Args) -> Result<()> {
+/// How estimates are made: shared by `stats` and `report`.
+#[derive(clap::Args)]
+pub struct DesignArgs {
+    /// Weighting: none, base (district population / respondents), poststrat (to census
+    /// cells) or rake (to district × each variable).
+    #[arg(long, default_value = "rake", value_parser = ["none", "base", "poststrat", "rake"])]
+    pub weighting: String,
+    /// Trim weights to LOW,HIGH times the mean weight, e.g. 0.4,2.5.
+    #[arg(long, value_parser = parse_trim)]
+    pub trim: Option<(f64, f64)>,
+    /// Interval method for proportions.
+    #[arg(long, default_value = "logit", value_parser = ["logit", "xlogit", "beta", "mean", "asin", "likelihood", "wilson", "clopper-pearson"])]
+    pub method: String,
+    /// Confidence level.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+}
+
+pub fn parse_trim(s: &str) -> std::result::Result<(f64, f64), String> {
+    let (a, b) = s
+        .split_once(',')
+        .ok_or_else(|| format!("`{s}`: write LOW,HIGH, e.g. 0.4,2.5"))?;
+    let lo: f64 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{a}` is not a number"))?;
+    let hi: f64 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{b}` is not a number"))?;
+    Ok((lo, hi))
+}
+
+impl DesignArgs {
+    /// The weighting, trim, interval method and level as library options.
+    pub fn options(&self) -> Result<Options> {
+        Ok(Options {
+            weighting: Weighting::parse(&self.weighting).context("unknown weighting")?,
+            trim: self.trim,
+            method: Method::parse(&self.method).context("unknown method")?,
+            level: self.level,
+            ..Options::default()
+        })
+    }
+}
+
+#[derive(clap::Args)]
+pub struct PlanArgs {
+    /// Expected rate (0–1); 0.5 is the most cautious.
+    #[arg(long, default_value_t = 0.5)]
+    rate: f64,
+    /// Margin of error: half-width of the interval, e.g. 0.03 for ±3 points.
+    #[arg(long)]
+    moe: f64,
+    /// Expected design effect of the weighting (1.5–2 is typical).
+    #[arg(long, default_value_t = 1.5)]
+    deff: f64,
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    /// A survey definition: also prints the need per district with its population.
+    #[arg(long)]
+    survey: Option<PathBuf>,
+}
+
+/// Estimates from a responses CSV, printed as JSON, CSV or a table.
+pub fn stats(a: StatsArgs) -> Result<()> {
+    let lang = Lang::from_code(Some(&a.lang));
     let survey = definition::load_file(&a.survey)?;
     let file = a.responses.display().to_string();
     let f = std::fs::File::open(&a.responses).with_context(|| format!("opening {file}"))?;
-    let mut all = crate::dataset::read_csv(&survey, &file, std::io::BufReader::new(f))?;
-    if !a.modes.is_empty() {
-        for m in &a.modes {
-            if !crate::office::MODES.contains(&m.as_str()) {
-                bail!("--mode {m}: use qr, link, api, phone or household");
+    let mut all = minyi::dataset::read_csv(&survey, &file, std::io::BufReader::new(f))?;
+    if !a.mode.is_empty() {
+        for m in &a.mode {
+            if Channel::parse(m).is_none() {
+                bail!("--mode {m}: use {}", Channel::codes());
             }
         }
         let Some(ch) = all.extra.get("channel") else {
             bail!("--mode needs a `channel` column in {file} (minyi export writes one)");
         };
-        let keep: Vec<bool> = ch.iter().map(|c| a.modes.contains(c)).collect();
+        let keep: Vec<bool> = ch.iter().map(|c| a.mode.contains(c)).collect();
         all = all.filter(&keep);
         if all.is_empty() {
             bail!(
                 "no responses in {file} were collected by {}",
-                a.modes.join(", ")
+                a.mode.join(", ")
             );
         }
     }
-    let collection = crate::report::collection_text(&all, a.lang);
+    let collection = minyi::report::collection_text(&all, lang);
     let (data, excluded) = if a.include_flagged {
         (all, stats::Exclusions::default())
     } else {
@@ -63,7 +165,7 @@ pub fn run(a: Args) -> Result<()> {
         Some(p) => {
             let text =
                 std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            Some(crate::dataset::read_census(
+            Some(minyi::dataset::read_census(
                 &survey,
                 &p.display().to_string(),
                 &text,
@@ -71,22 +173,24 @@ pub fn run(a: Args) -> Result<()> {
         }
         None => stats::Census::from_survey(&survey),
     };
-    let method = Method::parse(&a.method).context("unknown method")?;
-    let weighting = Weighting::parse(&a.weighting).context("unknown weighting")?;
     for b in &a.by {
         if stats::domain_var(&survey, &data, b).is_none() {
             bail!("--by {b}: not `district`, `community`, a choice question id or a column of the responses file");
         }
     }
     let opts = Options {
-        weighting,
-        trim: a.trim,
-        method,
-        level: a.level,
         by: a.by.clone(),
-        rake: a.rake,
-        flags: a.flags,
+        rake: stats::RakeControl {
+            max_iterations: a.rake_max_iterations,
+            epsilon: a.rake_epsilon,
+        },
+        flags: FlagRules {
+            suppress_below: a.suppress_below,
+            directional_below: a.directional_below,
+            max_cv: a.max_cv,
+        },
         scores: ScorePreset::parse(&a.scores).context("unknown scores")?,
+        ..a.design.options()?
     };
     let mut report = stats::analyse(&survey, &data, census.as_ref(), &opts)?;
     report.excluded = excluded;
@@ -138,8 +242,37 @@ pub fn run(a: Args) -> Result<()> {
         "csv" => write_csv(&report, &mut out)?,
         _ => {
             writeln!(out, "{collection}")?;
-            write_table(&survey, &report, differences.as_deref(), a.lang, &mut out)?
+            write_table(&survey, &report, differences.as_deref(), lang, &mut out)?
         }
+    }
+    Ok(())
+}
+
+/// Prints the respondents needed per district.
+pub fn plan(a: PlanArgs) -> Result<()> {
+    use minyi::stats::plan::sample_size;
+    let (rate, moe, deff, level) = (a.rate, a.moe, a.deff, a.level);
+    let Some(n) = sample_size(rate, moe, deff, level, None) else {
+        bail!("need 0 < rate < 1, 0 < moe < 1, deff >= 1 and 0.5 < level < 1");
+    };
+    println!(
+        "expected rate {:.0}%, margin ±{:.1} points at {:.0}% confidence, design effect {deff}: {n} respondents per district",
+        rate * 100.0,
+        moe * 100.0,
+        level * 100.0
+    );
+    if let Some(path) = &a.survey {
+        let s = definition::load_file(path)?;
+        let mut total = 0.0;
+        for d in &s.districts {
+            let nd = sample_size(rate, moe, deff, level, Some(d.adults as f64)).unwrap_or(n);
+            total += nd;
+            println!(
+                "  {:<6} {:<12} adults {:>9}  needs {:>6}",
+                d.code, d.name.zh, d.adults, nd
+            );
+        }
+        println!("  total {total}");
     }
     Ok(())
 }
@@ -183,7 +316,7 @@ fn write_csv<W: Write>(r: &Report, out: W) -> Result<()> {
             e.deff.to_string(),
             e.n_eff.to_string(),
             e.df.to_string(),
-            flag_name(e.flag).into(),
+            publication_code(e.flag).into(),
             r.weighting.name().into(),
             r.method.name().into(),
             r.level.to_string(),
@@ -201,14 +334,6 @@ fn kind_name(k: EstimateKind) -> &'static str {
     }
 }
 
-fn flag_name(f: Flag) -> &'static str {
-    match f {
-        Flag::Ok => "ok",
-        Flag::Directional => "directional",
-        Flag::Suppress => "suppress",
-    }
-}
-
 /// Display width, counting CJK characters as two columns.
 fn width(s: &str) -> usize {
     s.chars()
@@ -220,28 +345,6 @@ fn pad(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
 }
 
-fn group_name(s: &Survey, e: &Estimate, lang: Lang) -> String {
-    match e.domain.as_str() {
-        "city" => lang.pick("全市", "City").to_string(),
-        "district" => s
-            .district(&e.group)
-            .map_or(e.group.clone(), |d| d.name.get(lang).to_string()),
-        "community" => e
-            .group
-            .split_once('/')
-            .and_then(|(d, c)| {
-                s.district(d)
-                    .and_then(|d| d.community(c))
-                    .map(|c| c.name.get(lang).to_string())
-            })
-            .unwrap_or_else(|| e.group.clone()),
-        q => s
-            .question(q)
-            .and_then(|q| q.option(&e.group))
-            .map_or(e.group.clone(), |o| o.label.get(lang).to_string()),
-    }
-}
-
 fn write_table<W: Write>(
     s: &Survey,
     r: &Report,
@@ -249,7 +352,6 @@ fn write_table<W: Write>(
     lang: Lang,
     out: &mut W,
 ) -> Result<()> {
-    let pct = |x: f64| format!("{:.1}%", x * 100.0);
     writeln!(
         out,
         "{} — {} {}; {} {}; {} {} {:.0}%",
@@ -356,15 +458,11 @@ fn write_table<W: Write>(
             (Some(l), Some(h)) => format!("{}–{}", fmt(l), fmt(h)),
             _ => lang.pick("无", "n/a").to_string(),
         };
-        let flag = match e.flag {
-            Flag::Ok => "",
-            Flag::Directional => lang.pick("仅供参考", "directional"),
-            Flag::Suppress => lang.pick("样本不足", "suppress"),
-        };
+        let flag = publication_flag(e.flag, lang);
         writeln!(
             out,
             "  {} {:>6} {:>8} {:>19} {:>6.2} {:>7.0}  {}",
-            pad(&group_name(s, e, lang), 14),
+            pad(&domain_group_name(s, &e.domain, &e.group, lang), 14),
             e.n,
             fmt(e.estimate),
             ci,

@@ -1,17 +1,19 @@
-//! HTML of the office dashboard (maud). Plain server-rendered pages that work without
-//! JavaScript; a few lines of script refresh the figures while a page is open.
+//! HTML of the office dashboard (maud): the layout, sign-in, the survey list, the
+//! survey and district pages and the data-quality panel. Plain server-rendered pages
+//! that work without JavaScript; a few lines of script refresh the figures while a
+//! page is open.
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::auth::Session;
+use super::Who;
 use crate::collect::Channel;
+use crate::dashboard::{Counts, Distribution, Figures, Filter, FlaggedRow};
 use crate::definition::{Dimension, Lang, Question, Survey};
-use crate::office::{Counts, Distribution, Figures, Filter, FlaggedRow, MODES};
-use crate::report::{is_rate, mode_name, weighting_name};
+use crate::labels::{flag_name, mode_name, pct, weighting_name};
+use crate::report::is_rate;
 use crate::stats::{Estimate, Flag};
-use crate::storage::{AuditRow, UserRow};
 
 const CSS: &str = "\
 *{box-sizing:border-box}\
@@ -56,7 +58,7 @@ setInterval(tick,1000*(+m.dataset.every||15))})()";
 pub fn layout(
     l: Lang,
     title: &str,
-    session: Option<&Session>,
+    session: Option<&Who<'_>>,
     live: Option<(String, u32)>,
     body: Markup,
 ) -> Markup {
@@ -89,7 +91,7 @@ pub fn layout(
                         span { (s.user.username) " · " (role_name(s, l)) }
                         a href={ "/office/password?lang=" (l.code()) } { (l.pick("修改密码", "Password")) }
                         form method="post" action="/logout" {
-                            input type="hidden" name="csrf" value=(s.csrf());
+                            input type="hidden" name="csrf" value=(s.csrf);
                             button type="submit" { (l.pick("退出", "Sign out")) }
                         }
                     }
@@ -101,7 +103,7 @@ pub fn layout(
     }
 }
 
-fn role_name(s: &Session, l: Lang) -> String {
+fn role_name(s: &Who<'_>, l: Lang) -> String {
     use crate::accounts::Role::*;
     match s.user.role {
         Admin => l.pick("管理员", "admin").into(),
@@ -154,7 +156,7 @@ pub fn login(l: Lang, next: &str, error: Option<&str>, csrf: &str) -> Markup {
     )
 }
 
-pub fn home(l: Lang, session: &Session, surveys: &[(Arc<Survey>, Option<String>)]) -> Markup {
+pub fn home(l: Lang, session: &Who<'_>, surveys: &[(Arc<Survey>, Option<String>)]) -> Markup {
     let u = &session.user;
     layout(
         l,
@@ -192,7 +194,7 @@ pub fn home(l: Lang, session: &Session, surveys: &[(Arc<Survey>, Option<String>)
     )
 }
 
-fn status(l: Lang, s: &Survey, closed: Option<&str>) -> String {
+pub fn status(l: Lang, s: &Survey, closed: Option<&str>) -> String {
     let today = chrono::Local::now().date_naive();
     match closed {
         Some(at) => format!("{}{at}", l.pick("已提前结束：", "closed early: ")),
@@ -200,10 +202,6 @@ fn status(l: Lang, s: &Survey, closed: Option<&str>) -> String {
         None if today < s.opens => l.pick("未开始", "not yet open").into(),
         None => l.pick("收集中", "collecting").into(),
     }
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
 }
 
 /// The rate cell: estimate, interval, target status, flag.
@@ -279,7 +277,7 @@ fn method_lines(l: Lang, fig: &Figures) -> Markup {
         }
         @if excluded.responses > 0 {
             p.meta { (l.pick("未纳入估计的问卷：", "Left out of the estimates: ")) (excluded.responses)
-                " (" (excluded.by_flag.iter().map(|(k, v)| format!("{} {v}", crate::office::flag_name(k, l))).collect::<Vec<_>>().join(", ")) ")" }
+                " (" (excluded.by_flag.iter().map(|(k, v)| format!("{} {v}", flag_name(k, l))).collect::<Vec<_>>().join(", ")) ")" }
         }
         @if let Some(n) = &fig.weighting_note { p.note { (n) } }
     }
@@ -305,7 +303,7 @@ fn filters(
             label { (l.pick("收集方式", "Mode"))
                 select name="mode" {
                     option value="" { (l.pick("全部", "all")) }
-                    @for m in MODES { option value=(m) selected[f.mode.as_deref() == Some(m)] { (mode_name(m, l)) } }
+                    @for m in Channel::ALL { option value=(m.as_str()) selected[f.mode.as_deref() == Some(m.as_str())] { (mode_name(m, l)) } }
                 } }
             button type="submit" { (l.pick("筛选", "Apply")) }
         }
@@ -334,16 +332,19 @@ fn counts_cells(c: &Counts) -> Markup {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn survey(
-    l: Lang,
-    session: &Session,
-    s: &Survey,
-    fig: &Figures,
-    f: &Filter,
-    closed: Option<String>,
-    every: u32,
-) -> Markup {
+/// What a survey or district page shows: who looks, at which figures, filtered how.
+pub struct View<'a> {
+    pub l: Lang,
+    pub who: Who<'a>,
+    pub survey: &'a Survey,
+    pub fig: &'a Figures,
+    pub filter: &'a Filter,
+    /// Seconds between live refreshes.
+    pub every: u32,
+}
+
+pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
+    let (l, session, s, fig, f, every) = (v.l, &v.who, v.survey, v.fig, v.filter, v.every);
     let heads = headlines(s);
     let q = query(l, fig, f);
     let communities: Vec<(String, String)> = s
@@ -426,7 +427,7 @@ pub fn survey(
             @if session.user.is_admin() && closed.is_none() {
                 h2 { (l.pick("结束调查", "Close the survey")) }
                 form method="post" action={ "/office/" (s.id) "/close" } {
-                    input type="hidden" name="csrf" value=(session.csrf());
+                    input type="hidden" name="csrf" value=(session.csrf);
                     p.meta { (l.pick("结束后二维码和链接不再接受新的问卷。此操作记入操作日志，不能撤销。",
                         "After closing, codes and links accept no new responses. This is logged and cannot be undone.")) }
                     button.danger type="submit" { (l.pick("立即结束本调查", "Close this survey now")) }
@@ -436,17 +437,8 @@ pub fn survey(
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn district(
-    every: u32,
-    l: Lang,
-    session: &Session,
-    s: &Survey,
-    code: &str,
-    fig: &Figures,
-    f: &Filter,
-    dist: &[Distribution],
-) -> Markup {
+pub fn district(v: &View<'_>, code: &str, dist: &[Distribution]) -> Markup {
+    let (l, session, s, fig, f, every) = (v.l, &v.who, v.survey, v.fig, v.filter, v.every);
     let d = s.district(code);
     let name = d.map_or(code, |d| d.name.get(l));
     let q = query(l, fig, f);
@@ -517,7 +509,7 @@ pub fn district(
 
 pub fn quality(
     l: Lang,
-    session: &Session,
+    session: &Who<'_>,
     s: &Survey,
     district: Option<&str>,
     by_flag: &BTreeMap<String, usize>,
@@ -536,7 +528,7 @@ pub fn quality(
             table {
                 tr { th { (l.pick("标记", "Flag")) } th { (l.pick("问卷数", "Responses")) } th { (l.pick("是否纳入估计", "In estimates")) } th { (l.pick("规则", "Rule")) } }
                 @for (f, n) in by_flag {
-                    tr { td { (crate::office::flag_name(f, l)) } td.n { (n) } td { (l.pick("否（默认排除）", "no (excluded by default)")) } td { (flag_rule(f, s, l)) } }
+                    tr { td { (flag_name(f, l)) } td.n { (n) } td { (l.pick("否（默认排除）", "no (excluded by default)")) } td { (flag_rule(f, s, l)) } }
                 }
                 @if by_flag.is_empty() { tr { td colspan="4" { (l.pick("暂无被标记的问卷。", "No flagged responses.")) } } }
             }
@@ -544,8 +536,8 @@ pub fn quality(
             div.scroll { table {
                 tr { th { "#" } th { (l.pick("提交时间", "Submitted")) } th { (l.pick("居住区", "District")) } th { (l.pick("调查点", "Collection point")) } th { (l.pick("方式", "Mode")) } th { (l.pick("标记", "Flags")) } }
                 @for r in rows.iter().take(300) {
-                    tr { td.n { (r.id) } td { (r.submitted_at) } td { (r.district) } td { (r.collection_point) } td { (mode_name(&r.channel, l)) }
-                        td { (r.flags.iter().map(|f| crate::office::flag_name(f, l)).collect::<Vec<_>>().join(", ")) } }
+                    tr { td.n { (r.id) } td { (r.submitted_at) } td { (r.district) } td { (r.collection_point) } td { (crate::labels::mode_code_name(&r.channel, l)) }
+                        td { (r.flags.iter().map(|f| flag_name(f, l)).collect::<Vec<_>>().join(", ")) } }
                 }
             } }
             @if rows.len() > 300 { p.meta { (l.pick("只显示最近300份；完整清单见原始数据下载的 quality_flags 列。", "Showing the latest 300; the quality_flags column of the responses download has all.")) } }
@@ -567,177 +559,5 @@ fn flag_rule(f: &str, s: &Survey, l: Lang) -> String {
         REPEATED_PATTERN => format!("同一调查点{PATTERN_WINDOW_MINUTES}分钟内出现完全相同的答案组合{}次以上", PATTERN_LIMIT + 1),
         SUPERSEDED => l.pick("办公室作废，原因已记录", "withdrawn by the office with a logged reason").into(),
         _ => String::new(),
-    }
-}
-
-pub fn posters(l: Lang, s: &Survey, items: &[(crate::qr::Place, String)]) -> Markup {
-    let css = "@page{size:A4;margin:15mm}body{margin:0;font-family:system-ui,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif}\
-.p{height:267mm;display:flex;flex-direction:column;align-items:center;justify-content:space-between;text-align:center;page-break-after:always;break-after:page;padding:10mm 0}\
-.p h1{font-size:30pt;margin:0}.p h2{font-size:22pt;margin:0}.p .q svg{width:130mm;height:auto}\
-.p .u{font-size:13pt;word-break:break-all}.p .priv{font-size:12pt;color:#333}\
-@media screen{body{background:#ddd}.p{background:#fff;width:210mm;margin:8mm auto;box-shadow:0 1px 4px #0004}.hint{max-width:210mm;margin:1rem auto;font-size:1rem}}\
-@media print{.hint{display:none}}";
-    html! {
-        (DOCTYPE)
-        html lang=(l.pick("zh-CN", "en")) {
-            head { meta charset="utf-8"; title { (s.title.get(l)) " · " (l.pick("二维码海报", "QR posters")) } style { (PreEscaped(css)) } }
-            body {
-                p.hint { (l.pick("用浏览器“打印”（可选“另存为PDF”），纸张A4。每个调查点一页，共 ", "Print with the browser (or “Save as PDF”), A4 paper. One page per collection point, "))
-                    (items.len()) (l.pick(" 页。", " pages.")) }
-                @for (p, svg) in items {
-                    section.p {
-                        h1 { (s.title.get(l)) }
-                        h2 { (p.label) }
-                        div.q { (PreEscaped(strip_decl(svg))) }
-                        p { (l.pick("请用手机扫码参加，约需5分钟。", "Scan with your phone to take part; it takes about 5 minutes.")) }
-                        p.u { (p.url) }
-                        p.priv { (l.pick("本调查匿名进行：不收集姓名、电话，不保存IP地址。答案仅用于统计。",
-                            "Anonymous: no names or phone numbers are asked and no IP addresses are kept. Answers are used only for statistics.")) }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn strip_decl(svg: &str) -> &str {
-    match svg.find("<svg") {
-        Some(i) => &svg[i..],
-        None => svg,
-    }
-}
-
-pub fn users(
-    l: Lang,
-    session: &Session,
-    rows: &[UserRow],
-    districts: &[(String, String)],
-    msg: Option<&str>,
-) -> Markup {
-    layout(
-        l,
-        l.pick("用户", "Users"),
-        Some(session),
-        None,
-        html! {
-            h1 { (l.pick("用户", "Users")) }
-            @if let Some(m) = msg {
-                @if m == "added" { p.note { (l.pick("已添加用户。", "User added.")) } } @else { p.warn role="alert" { (m) } }
-            }
-            table {
-                tr { th { (l.pick("用户名", "Username")) } th { (l.pick("角色", "Role")) } th { (l.pick("区", "District")) } th { (l.pick("状态", "State")) } th {} }
-                @for u in rows {
-                    tr {
-                        td { (u.username) } td { (u.role) } td { (u.district.as_deref().unwrap_or("")) }
-                        td { @if u.disabled != 0 { (l.pick("已停用", "disabled")) } @else { (l.pick("启用", "enabled")) } }
-                        td { @if u.username != session.user.username { form method="post" action={ "/office/users/" (u.username) "/" (if u.disabled != 0 { "enable" } else { "disable" }) } {
-                            input type="hidden" name="csrf" value=(session.csrf());
-                            button type="submit" class=[(u.disabled == 0).then_some("danger")] {
-                                @if u.disabled != 0 { (l.pick("启用", "Enable")) } @else { (l.pick("停用", "Disable")) } }
-                        } } }
-                    }
-                }
-            }
-            h2 { (l.pick("添加用户", "Add a user")) }
-            form method="post" action="/office/users" style="display:grid;gap:.6rem;max-width:24rem" {
-                input type="hidden" name="csrf" value=(session.csrf());
-                input type="hidden" name="lang" value=(l.code());
-                label { (l.pick("用户名", "Username")) input name="username" required; }
-                label { (l.pick("初始密码（至少10位）", "Initial password (10 characters or more)")) input type="password" name="password" autocomplete="new-password" required; }
-                label { (l.pick("角色", "Role")) select name="role" {
-                    option value="viewer" { (l.pick("查看（全市）", "viewer (city-wide)")) }
-                    option value="district" { (l.pick("区级（只看本区）", "district officer (own district)")) }
-                    option value="interviewer" { (l.pick("访员（录入电话/入户问卷）", "interviewer (enters interviews)")) }
-                    option value="admin" { (l.pick("管理员", "admin")) }
-                } }
-                label { (l.pick("区（仅区级账号）", "District (district officers only)")) select name="district" {
-                    option value="" { "—" }
-                    @for (c, n) in districts { option value=(c) { (n) " (" (c) ")" } }
-                } }
-                button type="submit" { (l.pick("添加", "Add")) }
-            }
-            p.meta { (l.pick("用户可在“修改密码”页面自行改密码；忘记密码时，在服务器上运行 minyi user passwd 用户名。",
-                "Users change their own password on the “Password” page; for a forgotten one, run minyi user passwd USERNAME on the server.")) }
-        },
-    )
-}
-
-pub fn password(l: Lang, session: &Session, msg: Option<(bool, &str)>) -> Markup {
-    layout(
-        l,
-        l.pick("修改密码", "Change password"),
-        Some(session),
-        None,
-        html! {
-            h1 { (l.pick("修改密码", "Change password")) }
-            @match msg {
-                Some((true, m)) => p.note role="status" { (m) },
-                Some((false, m)) => p.warn role="alert" { (m) },
-                None => {},
-            }
-            form method="post" action="/office/password" style="display:grid;gap:.6rem;max-width:24rem" {
-                input type="hidden" name="csrf" value=(session.csrf());
-                input type="hidden" name="lang" value=(l.code());
-                label { (l.pick("当前密码", "Current password")) input type="password" name="current" autocomplete="current-password" required; }
-                label { (l.pick("新密码（至少10位）", "New password (10 characters or more)")) input type="password" name="new" autocomplete="new-password" required; }
-                label { (l.pick("再输一次新密码", "New password again")) input type="password" name="again" autocomplete="new-password" required; }
-                button type="submit" { (l.pick("修改", "Change")) }
-            }
-        },
-    )
-}
-
-pub fn audit(l: Lang, session: &Session, rows: &[AuditRow]) -> Markup {
-    layout(
-        l,
-        l.pick("操作日志", "Audit log"),
-        Some(session),
-        None,
-        html! {
-            h1 { (l.pick("操作日志", "Audit log")) }
-            p.meta { (l.pick("登录、导出、结束调查和用户变更，最近500条。日志只能追加，不能修改或删除。",
-                "Sign-ins, exports, closures and user changes; the latest 500. The log is append-only.")) }
-            table {
-                tr { th { (l.pick("时间（UTC）", "Time (UTC)")) } th { (l.pick("用户", "User")) } th { (l.pick("操作", "Action")) } th { (l.pick("详情", "Detail")) } }
-                @for r in rows { tr { td { (r.at.format("%Y-%m-%d %H:%M:%S")) } td { (r.actor) } td { (r.action) } td { (r.detail) } } }
-            }
-        },
-    )
-}
-
-pub fn interview_start(l: Lang, session: &Session, surveys: &[Arc<Survey>]) -> Markup {
-    layout(
-        l,
-        l.pick("录入访问问卷", "Enter interviews"),
-        Some(session),
-        None,
-        html! {
-            h1 { (l.pick("录入访问问卷", "Enter interviews")) }
-            p { (l.pick("电话访问或入户访问时，由访员代居民填写。每份问卷记录访问方式和访员。请逐字念题，不要提示答案。",
-                "For telephone or household interviews, the interviewer enters the resident's answers. Each response records the mode and the interviewer. Read each question as written; never suggest an answer.")) }
-            @for s in surveys {
-                h2 { (s.title.get(l)) }
-                form method="get" action={ "/office/interview/" (s.id) } {
-                    input type="hidden" name="lang" value=(l.code());
-                    label { (l.pick("受访者所在区", "Resident's district")) select name="d" { @for d in &s.districts { option value=(d.code) { (d.name.get(l)) } } } }
-                    label { (l.pick("方式", "Mode")) select name="mode" {
-                        option value="phone" { (l.pick("电话访问", "telephone")) }
-                        option value="household" { (l.pick("入户访问", "household")) }
-                    } }
-                    button type="submit" { (l.pick("开始", "Start")) }
-                }
-            }
-        },
-    )
-}
-
-/// The banner over an interview form: mode, interviewer, the last save, a way back.
-pub fn interview_notice(l: Lang, mode: Channel, interviewer: &str, saved: Option<&str>) -> Markup {
-    html! {
-        (l.pick("访问方式：", "Mode: ")) strong { (mode_name(mode.as_str(), l)) }
-        " · " (l.pick("访员：", "interviewer: ")) (interviewer)
-        @if let Some(x) = saved { br; strong { (x) } }
-        br; a href={ "/office/interview?lang=" (l.code()) } { (l.pick("换一个区或访问方式", "Change district or mode")) }
-        " · " a href={ "/office?lang=" (l.code()) } { (l.pick("工作台", "Office")) }
     }
 }

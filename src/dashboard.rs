@@ -1,4 +1,4 @@
-//! What the office dashboard shows, computed from storage with the same export →
+//! What the office dashboard shows, computed from storage with the same rows →
 //! dataset → stats path as `minyi stats` and `minyi report`, so the dashboard and the
 //! briefing pack can never disagree. No HTTP here: the web layer only renders
 //! [`Figures`] and decides who may see which part.
@@ -7,23 +7,38 @@ use chrono::{Local, NaiveDate, TimeZone};
 use serde::Serialize;
 use std::sync::Arc;
 
+use crate::collect::Channel;
 use crate::definition::{Kind, Lang, Survey};
 use crate::stats::{self, Column, Dataset, Exclusions, Options, Report, Weighting, MISSING};
 use crate::storage::{StorageError, Store, StoredResponse, STATUS_COMPLETE};
 
 #[derive(Debug, thiserror::Error)]
-pub enum OfficeError {
+pub enum DashboardError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]
+    Dataset(#[from] crate::dataset::DatasetError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
+    #[error(transparent)]
+    Chart(#[from] crate::charts::ChartError),
+    #[error(transparent)]
     Export(#[from] crate::export::ExportError),
     #[error(transparent)]
-    Dataset(#[from] crate::dataset::DatasetError),
+    Qr(#[from] crate::qr::QrError),
+    #[error("this survey has no complete responses yet; the briefing pack needs some")]
+    NoResponses,
+    #[error("no chart `{0}`: it needs responses first, or the name is wrong (rate_QUESTION.svg, heat.svg, progress.svg, likert.svg)")]
+    NoChart(String),
+    #[error("no download `{0}`; use responses.csv, responses.xlsx, pack.zip or qr.zip")]
+    NoFile(String),
+    #[error("by=`{0}` is not supported; use city, district or community")]
+    UnknownDomain(String),
     #[error("wave `{0}` has no responses; this survey has waves {1}")]
     NoWave(String, String),
     #[error("`{0}` is not a community of this survey")]
     UnknownCommunity(String),
-    #[error("`{0}` is not a collection mode; use qr, link, api, phone or household")]
+    #[error("`{0}` is not a collection mode; use {modes}", modes = Channel::codes())]
     UnknownMode(String),
 }
 
@@ -78,13 +93,11 @@ impl Loaded {
         mark_superseded(self.base.clone(), &self.superseded)
     }
 
-    fn append(&mut self, survey: &Survey, rows: &[StoredResponse]) -> Result<(), OfficeError> {
+    fn append(&mut self, survey: &Survey, rows: &[StoredResponse]) -> Result<(), DashboardError> {
         let Some(last) = rows.last() else {
             return Ok(());
         };
-        let mut csv = Vec::new();
-        crate::export::write_csv(survey, rows, &mut csv)?;
-        let more = crate::dataset::read_csv(survey, "database", csv.as_slice())?;
+        let more = crate::dataset::from_rows(survey, rows, &[])?;
         self.base.append(more);
         self.rows.extend(rows.iter().map(RowMeta::from));
         self.max_id = last.id;
@@ -112,7 +125,7 @@ fn mark_superseded(mut d: Dataset, superseded: &[(i64, String)]) -> Dataset {
 }
 
 /// Reads a survey's responses from storage, from scratch.
-pub fn load(store: &Store, survey: &Survey) -> Result<Loaded, OfficeError> {
+pub fn load(store: &Store, survey: &Survey) -> Result<Loaded, DashboardError> {
     Cache::default().load(store, survey).map(|l| (*l).clone())
 }
 
@@ -135,7 +148,7 @@ type FiguresKey = (String, Filter, &'static str);
 const FIGURES_KEPT: usize = 16;
 
 impl Cache {
-    pub fn load(&self, store: &Store, survey: &Survey) -> Result<Arc<Loaded>, OfficeError> {
+    pub fn load(&self, store: &Store, survey: &Survey) -> Result<Arc<Loaded>, DashboardError> {
         // Held while reading, so concurrent requests wait for one read instead of
         // each doing it.
         let mut surveys = self
@@ -156,7 +169,7 @@ impl Cache {
             }
         }
         drop(current);
-        let fresh = || -> Result<Loaded, OfficeError> {
+        let fresh = || -> Result<Loaded, DashboardError> {
             Ok(Loaded {
                 rows: Vec::new(),
                 superseded: Vec::new(),
@@ -192,7 +205,7 @@ impl Cache {
         loaded: &Loaded,
         filter: &Filter,
         lang: Lang,
-    ) -> Result<Arc<Figures>, OfficeError> {
+    ) -> Result<Arc<Figures>, DashboardError> {
         let key = (survey.id.clone(), filter.clone(), lang.code());
         let memo = || {
             self.figures
@@ -216,14 +229,8 @@ impl Cache {
 }
 
 /// A dataset with the survey's columns and no rows (so appends line up).
-fn empty_dataset(survey: &Survey) -> Result<Dataset, OfficeError> {
-    let mut csv = Vec::new();
-    crate::export::write_csv(survey, &[], &mut csv)?;
-    Ok(crate::dataset::read_csv(
-        survey,
-        "database",
-        csv.as_slice(),
-    )?)
+fn empty_dataset(survey: &Survey) -> Result<Dataset, DashboardError> {
+    Ok(crate::dataset::from_rows(survey, &[], &[])?)
 }
 
 /// The dashboard's filters (all optional).
@@ -235,8 +242,6 @@ pub struct Filter {
     /// Collection mode: qr, link, api, phone, household.
     pub mode: Option<String>,
 }
-
-pub const MODES: [&str; 5] = ["qr", "link", "api", "phone", "household"];
 
 /// Collection counts of one district (the resident's district).
 #[derive(Debug, Clone, Serialize)]
@@ -299,7 +304,7 @@ pub fn figures(
     loaded: &Loaded,
     filter: &Filter,
     lang: Lang,
-) -> Result<Figures, OfficeError> {
+) -> Result<Figures, DashboardError> {
     let waves = sorted_waves(&loaded.base, survey);
     // The office watches the wave being collected: the definition's.
     let wave = filter
@@ -307,19 +312,20 @@ pub fn figures(
         .clone()
         .unwrap_or_else(|| survey.wave.to_string());
     if !waves.contains(&wave) {
-        return Err(OfficeError::NoWave(wave, waves.join(", ")));
+        return Err(DashboardError::NoWave(wave, waves.join(", ")));
     }
     // Wave labels come from the stored integers, so comparing numbers is the same test.
     let wave_no: Option<i32> = wave.parse().ok();
     let community = match &filter.community {
         Some(c) => Some(
-            community_index(survey, c).ok_or_else(|| OfficeError::UnknownCommunity(c.clone()))?,
+            community_index(survey, c)
+                .ok_or_else(|| DashboardError::UnknownCommunity(c.clone()))?,
         ),
         None => None,
     };
     if let Some(m) = &filter.mode {
-        if !MODES.contains(&m.as_str()) {
-            return Err(OfficeError::UnknownMode(m.clone()));
+        if Channel::parse(m).is_none() {
+            return Err(DashboardError::UnknownMode(m.clone()));
         }
     }
 
@@ -381,8 +387,8 @@ pub fn figures(
         let census = stats::Census::from_survey(survey);
         let mut opts = Options {
             by: vec!["district".into(), "community".into()],
-            weighting: if census.is_some() && community.is_none() {
-                Weighting::Rake
+            weighting: if community.is_none() {
+                preferred_weighting(survey)
             } else {
                 Weighting::Base
             },
@@ -587,20 +593,311 @@ pub fn flagged(
     (by_flag, rows)
 }
 
-/// A quality flag's name for people.
-pub fn flag_name(f: &str, l: Lang) -> String {
-    match f {
-        crate::quality::TOO_FAST => l.pick("答题过快", "too fast").into(),
-        crate::quality::STRAIGHT_LINING => l.pick("评分题全部相同", "identical ratings").into(),
-        crate::quality::SOURCE_BURST => l
-            .pick("同一来源短时多次提交", "burst from one source")
-            .into(),
-        crate::quality::REPEATED_PATTERN => l
-            .pick("同一地点重复相同答案", "repeated pattern at one point")
-            .into(),
-        crate::quality::SUPERSEDED => l
-            .pick("已作废（有记录原因）", "superseded (reason logged)")
-            .into(),
-        other => other.into(),
+/// The office's weighting: raked to the census when the definition has one, else
+/// district base weights. Where raking is impossible for the data at hand (early in
+/// collection), figures fall back to base weights and say why.
+pub fn preferred_weighting(survey: &Survey) -> Weighting {
+    if survey.weighting.is_some() {
+        Weighting::Rake
+    } else {
+        Weighting::Base
     }
+}
+
+/// The briefing pack of every stored wave as a ZIP, in the office's weighting (base
+/// weights when raking is impossible; the pack's methods section says which).
+pub fn pack_zip(survey: &Survey, loaded: &Loaded, lang: Lang) -> Result<File, DashboardError> {
+    let data = loaded.data();
+    if data.is_empty() {
+        return Err(DashboardError::NoResponses);
+    }
+    let census = stats::Census::from_survey(survey);
+    let make = |weighting| {
+        let input = crate::report::PackInput {
+            survey,
+            data: &data,
+            census: census.as_ref(),
+            options: Options {
+                weighting,
+                ..Default::default()
+            },
+            wave: None,
+            lang,
+            date: Local::now().format("%Y-%m-%d").to_string(),
+            collection: crate::report::collection_text(&data, lang),
+        };
+        crate::report::build_zip(&input)
+    };
+    let bytes = make(preferred_weighting(survey)).or_else(|_| make(Weighting::Base))?;
+    Ok(File {
+        name: format!("{}_briefing.zip", survey.id),
+        kind: FileKind::Zip,
+        bytes,
+        what: format!("{} briefing pack", survey.id),
+    })
+}
+
+/// The part of a survey a request covers: the whole city, or one district.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    City,
+    District(&'a str),
+}
+
+impl<'a> Scope<'a> {
+    pub fn of(district: Option<&'a str>) -> Scope<'a> {
+        district.map_or(Scope::City, Scope::District)
+    }
+    pub fn district(self) -> Option<&'a str> {
+        match self {
+            Scope::City => None,
+            Scope::District(d) => Some(d),
+        }
+    }
+    /// Whether figures of resident district `d` belong to this scope.
+    pub fn covers(self, d: &str) -> bool {
+        self.district().is_none_or(|x| x == d)
+    }
+}
+
+/// Whether an estimate's group is district `d` or one of its communities (`d/…`).
+pub fn in_district(group: &str, d: &str) -> bool {
+    group
+        .strip_prefix(d)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Live figures for an open page: per-district counts and the headline rates of the
+/// scope (a district's own figures and its communities'; or the city's and districts').
+pub fn summary(survey: &Survey, fig: &Figures, scope: Scope<'_>) -> serde_json::Value {
+    let counts: Vec<&Counts> = fig
+        .counts
+        .iter()
+        .filter(|c| scope.covers(&c.district))
+        .collect();
+    let estimates: Vec<&stats::Estimate> = fig
+        .report
+        .iter()
+        .flat_map(|r| r.estimates.iter())
+        .filter(|e| match scope {
+            Scope::District(d) => e.domain != "city" && in_district(&e.group, d),
+            Scope::City => e.domain != "community",
+        })
+        .collect();
+    serde_json::json!({
+        "survey": survey.id,
+        "wave": fig.wave,
+        "updated_at": chrono::Utc::now().to_rfc3339(),
+        "counts": counts,
+        "estimates": estimates,
+        "excluded": fig.excluded,
+        "collection": fig.collection,
+    })
+}
+
+/// Domains the estimates API offers.
+pub const ESTIMATE_DOMAINS: [&str; 3] = ["city", "district", "community"];
+
+/// The estimates of one domain (`by`), within a district when given.
+pub fn estimates(
+    survey: &Survey,
+    fig: &Figures,
+    by: &str,
+    district: Option<&str>,
+) -> Result<serde_json::Value, DashboardError> {
+    if !ESTIMATE_DOMAINS.contains(&by) {
+        return Err(DashboardError::UnknownDomain(by.to_string()));
+    }
+    let Some(report) = &fig.report else {
+        return Ok(serde_json::json!({
+            "survey": survey.id, "wave": fig.wave, "estimates": [], "note": fig.weighting_note,
+            "excluded": fig.excluded, "collection": fig.collection,
+        }));
+    };
+    let rows: Vec<&stats::Estimate> = report
+        .estimates
+        .iter()
+        .filter(|e| e.domain == by)
+        .filter(|e| district.is_none_or(|d| in_district(&e.group, d)))
+        .collect();
+    Ok(serde_json::json!({
+        "survey": survey.id,
+        "wave": fig.wave,
+        "weighting": report.weighting,
+        "method": report.method,
+        "level": report.level,
+        "respondents": report.respondents,
+        "note": fig.weighting_note,
+        "excluded": fig.excluded,
+        "collection": fig.collection,
+        "estimates": rows,
+    }))
+}
+
+/// The title, subtitle and source line every dashboard chart carries.
+fn chart_frame(s: &Survey, fig: &Figures, l: Lang, title: String) -> crate::charts::Frame {
+    crate::charts::Frame {
+        title,
+        subtitle: format!(
+            "{} · {}{}{} · {}{} · {}",
+            s.title.get(l),
+            l.pick("第", "wave "),
+            fig.wave,
+            l.pick("轮", ""),
+            l.pick("加权：", "weighting: "),
+            fig.report
+                .as_ref()
+                .map_or("—", |r| crate::labels::weighting_name(r.weighting, l)),
+            Local::now().format("%Y-%m-%d %H:%M"),
+        ),
+        source: fig.collection.clone(),
+        notes: vec![],
+    }
+}
+
+/// A dashboard chart as SVG. The city's: `rate_{question}.svg` (districts),
+/// `heat.svg`, `progress.svg`, `likert.svg`; a district's: `rate_{question}.svg`
+/// across its communities.
+pub fn chart(
+    s: &Survey,
+    fig: &Figures,
+    scope: Scope<'_>,
+    name: &str,
+    l: Lang,
+) -> Result<String, DashboardError> {
+    use crate::report;
+    let none = || DashboardError::NoChart(name.to_string());
+    let frame = |title: String| chart_frame(s, fig, l, title);
+    let stem = name.strip_suffix(".svg").ok_or_else(none)?;
+    let report = fig.report.as_ref();
+    let chart = match (scope, stem) {
+        (Scope::City, "progress") => {
+            let rows: Vec<(String, f64)> = fig
+                .counts
+                .iter()
+                .map(|c| (c.district.clone(), c.total as f64))
+                .collect();
+            crate::charts::render(&report::progress_chart(s, &rows, frame, l))?
+        }
+        (Scope::City, "heat") => {
+            crate::charts::render(&report::heat_chart(s, report.ok_or_else(none)?, frame, l))?
+        }
+        (Scope::City, "likert") => {
+            let census = stats::Census::from_survey(s);
+            let opts = Options {
+                weighting: report.map_or(Weighting::Base, |r| r.weighting),
+                ..Default::default()
+            };
+            let rows = report::likert_rows(s, &fig.used, census.as_ref(), &opts, l)?;
+            crate::charts::render(&report::likert_chart(s, rows, frame, l).ok_or_else(none)?)?
+        }
+        (scope, other) => {
+            let qid = other.strip_prefix("rate_").ok_or_else(none)?;
+            let q = s.question(qid).ok_or_else(none)?;
+            let mut r = report.ok_or_else(none)?.clone();
+            let (domain, title) = match scope {
+                Scope::City => (
+                    "district",
+                    format!("{}{}", q.label(l), l.pick("：各区比较", " by district")),
+                ),
+                Scope::District(d) => {
+                    r.estimates
+                        .retain(|e| e.domain == "community" && in_district(&e.group, d));
+                    let dname = crate::labels::district_name(s, d, l);
+                    (
+                        "community",
+                        format!(
+                            "{dname} · {}{}",
+                            q.label(l),
+                            l.pick("：各社区比较", " by community")
+                        ),
+                    )
+                }
+            };
+            let c = report::rate_chart(s, &r, q, domain, frame(title), l).ok_or_else(none)?;
+            crate::charts::render(&c)?
+        }
+    };
+    Ok(chart.svg)
+}
+
+/// A file for download.
+pub struct File {
+    pub name: String,
+    pub kind: FileKind,
+    pub bytes: Vec<u8>,
+    /// What the audit log records of it.
+    pub what: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Csv,
+    Xlsx,
+    Zip,
+}
+
+/// The stored responses of a scope as a CSV (the shape `minyi stats` reads) or a
+/// workbook, `responses.csv` / `responses.xlsx`.
+pub fn responses_file(
+    store: &Store,
+    s: &Survey,
+    scope: Scope<'_>,
+    file: &str,
+    exported_by: &str,
+) -> Result<File, DashboardError> {
+    let kind = match file {
+        "responses.csv" => FileKind::Csv,
+        "responses.xlsx" => FileKind::Xlsx,
+        other => return Err(DashboardError::NoFile(other.to_string())),
+    };
+    let mut rows = store.responses(&s.id)?;
+    rows.retain(|r| scope.covers(&r.district));
+    let ids: Vec<i64> = store.superseded(&s.id)?.into_iter().map(|x| x.0).collect();
+    let mut csv = Vec::new();
+    let n = crate::export::write_csv_with(s, &rows, &ids, &mut csv)?;
+    let scope_name = scope.district().unwrap_or("all");
+    let stem = format!("{}_{scope_name}_responses", s.id);
+    let what = format!("{} {scope_name} {file} ({n} responses)", s.id);
+    if kind == FileKind::Csv {
+        return Ok(File {
+            name: format!("{stem}.csv"),
+            kind,
+            bytes: csv,
+            what,
+        });
+    }
+    let about = vec![
+        format!("survey: {} ({})", s.id, s.title.zh),
+        format!("district: {scope_name}"),
+        format!("exported: {} by {exported_by}", Local::now().format("%Y-%m-%d %H:%M")),
+        "one row per complete response; quality_flags lists why a response is left out of estimates (superseded = withdrawn by the office, with a logged reason)".into(),
+        "channel: qr / link / api / phone / household; interviewer: who entered a phone or household interview".into(),
+    ];
+    let bytes = crate::report::responses_workbook(&csv, &about)?;
+    Ok(File {
+        name: format!("{stem}.xlsx"),
+        kind,
+        bytes,
+        what,
+    })
+}
+
+/// Every QR code of a scope (PNG and SVG) in a ZIP.
+pub fn qr_zip(s: &Survey, base_url: &str, scope: Scope<'_>) -> Result<File, DashboardError> {
+    let mut entries = Vec::new();
+    for p in crate::qr::places(s, base_url, Lang::Zh)
+        .into_iter()
+        .filter(|p| scope.covers(&p.district))
+    {
+        entries.push((format!("{}.svg", p.stem), crate::qr::svg(&p)?.into_bytes()));
+        entries.push((format!("{}.png", p.stem), crate::qr::png(&p)?));
+    }
+    let scope_name = scope.district().unwrap_or("all");
+    Ok(File {
+        name: format!("{}_{scope_name}_qr.zip", s.id),
+        kind: FileKind::Zip,
+        bytes: crate::report::zip(&entries)?,
+        what: format!("{} QR codes {scope_name}", s.id),
+    })
 }

@@ -226,3 +226,55 @@ fn question(s: &Survey, q: &Question, n: usize, st: &FormState<'_>) -> Markup {
         }
     }
 }
+
+/// The thank-you page after a submission (or after a screening answer ended it).
+pub fn thanks(l: Lang, survey: &str, screened: bool) -> Markup {
+    let other = if l == Lang::En { "zh" } else { "en" };
+    let switch = Some(format!(
+        "/thanks/{survey}?lang={other}{}",
+        if screened { "&screened=1" } else { "" }
+    ));
+    let lines: &[&str] = if screened {
+        &[l.pick(
+            "本次调查的对象是在本市居住满半年的18周岁及以上居民。感谢您抽出时间！",
+            "This survey is for residents aged 18 or over who have lived here for at least six months. Thank you for your time!",
+        )]
+    } else {
+        &[
+            l.pick("您的答案已保存。", "Your answers have been saved."),
+            l.pick(
+                "调查结果将用于改进城市管理和服务。",
+                "The results will help improve the city's services.",
+            ),
+        ]
+    };
+    message(
+        l,
+        l.pick("感谢您的参与！", "Thank you for taking part!"),
+        lines,
+        switch,
+    )
+}
+
+/// The site's front page: the open surveys and a link per district.
+pub fn index(l: Lang, surveys: &[&Survey]) -> Markup {
+    let body = html! {
+        h1 { (l.pick("民意调查", "Public opinion surveys")) }
+        p { (l.pick("请扫描张贴在您所在社区的二维码参加调查。下列调查正在进行：",
+            "Scan the QR code posted in your community to take part. These surveys are open:")) }
+        @for s in surveys {
+            h2 { (s.title.get(l)) }
+            ul { @for d in &s.districts {
+                li { a href={ "/s/" (s.id) "/" (d.code) "?ch=link&lang=" (l.code()) } { (d.name.get(l)) } }
+            } }
+        }
+    };
+    layout(
+        &Page {
+            title: l.pick("民意调查", "Public opinion surveys"),
+            lang: l,
+            switch: Some(format!("/?lang={}", l.pick("en", "zh"))),
+        },
+        body,
+    )
+}

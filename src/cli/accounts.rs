@@ -1,0 +1,200 @@
+//! Office accounts and tokens (`minyi user`, `minyi token`) and the demo (`minyi demo`),
+//! which creates one account per role.
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+
+use super::setup::{base_url, load_config, load_surveys};
+use minyi::definition;
+use minyi::storage::Store;
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add an account. The password is asked twice at the terminal, or read as one
+    /// line from standard input when that is not a terminal.
+    Add {
+        username: String,
+        /// admin (everything), viewer (reads every figure), district (own district
+        /// only), interviewer (enters telephone/household interviews, sees no results).
+        #[arg(long, value_parser = ["admin", "viewer", "district", "interviewer"])]
+        role: String,
+        /// The district code of a district officer.
+        #[arg(long)]
+        district: Option<String>,
+    },
+    /// Set a new password.
+    Passwd { username: String },
+    /// Disable an account (it can no longer sign in; its API tokens stop working).
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// List accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token acting as USER (with that user's role); printed once.
+    Add {
+        #[arg(long)]
+        user: String,
+        /// What the token is for, e.g. "city data platform".
+        #[arg(long)]
+        label: String,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// The survey id (default: the first survey in surveys_dir).
+    #[arg(long)]
+    survey: Option<String>,
+    /// Synthetic responses per wave.
+    #[arg(long, default_value_t = 1500)]
+    per_wave: usize,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+}
+
+/// A password from the terminal (asked twice) or one line of standard input.
+fn read_password(prompt: &str) -> Result<String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let a = rpassword::prompt_password(prompt).context("reading the password")?;
+    let b = rpassword::prompt_password("Repeat it: ").context("reading the password")?;
+    if a != b {
+        bail!("the two passwords differ; nothing was changed");
+    }
+    Ok(a)
+}
+
+/// Adds, changes, disables, enables or lists accounts.
+pub fn user(c: UserCommand) -> Result<()> {
+    let (_, cfg) = load_config()?;
+    let store = Store::open(&cfg.database_url).context("opening the database")?;
+    match c {
+        UserCommand::Add {
+            username,
+            role,
+            district,
+        } => {
+            let surveys = load_surveys(&cfg)?;
+            let refs: Vec<&definition::Survey> = surveys.iter().collect();
+            let pw = read_password(&format!("Password for {username} (10+ characters): "))?;
+            minyi::accounts::add_user(&store, &refs, &username, &pw, &role, district.as_deref())?;
+            store.audit(
+                "command line",
+                "user_add",
+                &format!(
+                    "{username} role={role} district={}",
+                    district.as_deref().unwrap_or("-")
+                ),
+            )?;
+            println!("added {role} `{username}`; sign in at /login");
+        }
+        UserCommand::Passwd { username } => {
+            let pw = read_password(&format!("New password for {username} (10+ characters): "))?;
+            store.set_password(&username, &minyi::accounts::hash_password(&pw)?)?;
+            store.audit("command line", "user_passwd", &username)?;
+            println!("changed the password of `{username}`");
+        }
+        UserCommand::Disable { username } => {
+            store.set_disabled(&username, true)?;
+            store.audit("command line", "user_disable", &username)?;
+            println!("disabled `{username}`");
+        }
+        UserCommand::Enable { username } => {
+            store.set_disabled(&username, false)?;
+            store.audit("command line", "user_enable", &username)?;
+            println!("enabled `{username}`");
+        }
+        UserCommand::List => {
+            for u in store.users()? {
+                println!(
+                    "{:<24} {:<12} {:<8} {}",
+                    u.username,
+                    u.role,
+                    u.district.as_deref().unwrap_or("-"),
+                    if u.disabled != 0 {
+                        "disabled"
+                    } else {
+                        "enabled"
+                    }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Creates an API token and prints it once.
+pub fn token(c: TokenCommand) -> Result<()> {
+    let TokenCommand::Add { user, label } = c;
+    let (user, label) = (user.as_str(), label.as_str());
+    let (_, cfg) = load_config()?;
+    let store = Store::open(&cfg.database_url).context("opening the database")?;
+    let Some(u) = store.user_by_name(user)? else {
+        bail!("there is no user `{user}`; add one with `minyi user add {user} --role viewer`");
+    };
+    let (token, hash) = minyi::accounts::new_token();
+    store.add_token(u.id, &hash, label)?;
+    store.audit("command line", "token_add", &format!("{user}: {label}"))?;
+    println!("{token}");
+    eprintln!(
+        "token for `{user}` ({}), shown only now: send it as `Authorization: Bearer <token>`",
+        u.role
+    );
+    Ok(())
+}
+
+/// Fills the database with synthetic waves and creates the demo accounts.
+pub fn demo(a: DemoArgs) -> Result<()> {
+    let (survey, per_wave, seed) = (a.survey.as_deref(), a.per_wave, a.seed);
+    let (figment, cfg) = load_config()?;
+    let surveys = load_surveys(&cfg)?;
+    let s = match survey {
+        Some(id) => surveys
+            .iter()
+            .find(|s| s.id == id)
+            .with_context(|| format!("no survey `{id}` in {}", cfg.surveys_dir.display()))?,
+        None => surveys
+            .first()
+            .with_context(|| format!("no survey definitions in {}", cfg.surveys_dir.display()))?,
+    };
+    let store = Store::open(&cfg.database_url).context("opening the database")?;
+    let d = minyi::demo::run(&store, s, per_wave, seed)?;
+    println!(
+        "stored {} synthetic responses of `{}` ({} {}, {} flagged) in {}",
+        d.responses,
+        s.id,
+        if d.waves.len() > 1 { "waves" } else { "wave" },
+        d.waves
+            .iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+            .join(" and "),
+        d.flagged,
+        minyi::storage::describe_url(&cfg.database_url)
+    );
+    println!("demo accounts (passwords shown only now):");
+    for l in &d.logins {
+        println!(
+            "  {:<18} {:<12} {}  password: {}",
+            l.username,
+            l.role,
+            l.district.as_deref().unwrap_or(""),
+            l.password
+        );
+    }
+    println!(
+        "start the server with `cargo run -- serve` and sign in at {}/login",
+        base_url(&figment, &cfg)
+    );
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! `minyi report` (the briefing pack) and `minyi synth` (synthetic responses to try it).
+
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+
+use super::setup::{load_config, survey_by_id_or_file};
+use minyi::definition::{self, Lang};
+use minyi::storage::Store;
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// Survey id (from surveys_dir) or a definition file.
+    #[arg(long)]
+    survey: String,
+    /// Responses CSV (as `minyi export` writes it); without it, the database is read.
+    #[arg(long)]
+    responses: Option<PathBuf>,
+    /// The wave to report (default: the latest in the data).
+    #[arg(long)]
+    wave: Option<String>,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    design: super::stats::DesignArgs,
+    #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
+    lang: String,
+}
+
+#[derive(clap::Args)]
+pub struct SynthArgs {
+    /// A definition file.
+    #[arg(long)]
+    survey: PathBuf,
+    #[arg(long, default_value_t = 2000)]
+    rows_per_wave: usize,
+    #[arg(long, default_value_t = 2)]
+    waves: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Builds the briefing pack from a responses CSV or the database.
+pub fn report(a: ReportArgs) -> Result<()> {
+    let (_, cfg) = load_config()?;
+    let survey = survey_by_id_or_file(&cfg, &a.survey)?;
+    let data = match &a.responses {
+        Some(p) => {
+            let f = std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?;
+            minyi::dataset::read_csv(
+                &survey,
+                &p.display().to_string(),
+                std::io::BufReader::new(f),
+            )?
+        }
+        None => {
+            // Straight from the stored rows, as the dashboard reads them.
+            let store = Store::open(&cfg.database_url)?;
+            let rows = store.responses(&survey.id)?;
+            let superseded: Vec<i64> = store
+                .superseded(&survey.id)?
+                .into_iter()
+                .map(|x| x.0)
+                .collect();
+            minyi::dataset::from_rows(&survey, &rows, &superseded)?
+        }
+    };
+    if data.is_empty() {
+        bail!(
+            "survey `{}` has no complete responses yet; nothing to report",
+            survey.id
+        );
+    }
+    let lang = Lang::from_code(Some(&a.lang));
+    let census = minyi::stats::Census::from_survey(&survey);
+    let options = a.design.options()?;
+    let input = minyi::report::PackInput {
+        survey: &survey,
+        data: &data,
+        census: census.as_ref(),
+        options,
+        wave: a.wave.clone(),
+        lang,
+        date: chrono::Local::now().format("%Y-%m-%d").to_string(),
+        collection: minyi::report::collection_text(&data, lang),
+    };
+    let bar = indicatif::ProgressBar::new(5);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let pack = minyi::report::build(&input, &a.out, &|stage| {
+        bar.set_message(stage.to_string());
+        bar.inc(1);
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "wrote {} files for survey `{}` wave {} ({} responses) to {}; open {}",
+        pack.files.len(),
+        survey.id,
+        pack.wave,
+        pack.report.respondents,
+        a.out.display(),
+        a.out.join("report.html").display()
+    );
+    Ok(())
+}
+
+/// Writes synthetic responses as a responses CSV.
+pub fn synth(a: SynthArgs) -> Result<()> {
+    let s = definition::load_file(&a.survey)?;
+    let d = minyi::synth::dataset(&s, a.rows_per_wave, a.waves, a.seed);
+    let f =
+        std::fs::File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    minyi::synth::write_csv(&s, &d, std::io::BufWriter::new(f))?;
+    println!(
+        "wrote {} synthetic responses to {}",
+        d.len(),
+        a.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! `minyi serve` and `minyi migrate`.
+
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+
+use super::setup::{base_url, load_config, load_surveys};
+use minyi::config;
+use minyi::storage::Store;
+
+/// Runs the web service until it is stopped.
+pub fn serve() -> Result<()> {
+    let (mut figment, cfg) = load_config()?;
+    let surveys = load_surveys(&cfg)?;
+    let store = Store::open(&cfg.database_url).context("opening the database")?;
+    let configured = rocket::Config::try_from(&figment)
+        .map(|c| !c.secret_key.is_zero())
+        .map_err(|e| anyhow::anyhow!("invalid Rocket configuration: {e}"))?;
+    if !configured {
+        if let Some(path) = config::secret_key_file(&cfg.database_url) {
+            figment = figment.merge((rocket::Config::SECRET_KEY, persistent_secret(&path)?));
+        }
+    }
+    let base = base_url(&figment, &cfg);
+    println!(
+        "minyi: database {}",
+        minyi::storage::describe_url(&cfg.database_url)
+    );
+    for s in &surveys {
+        println!(
+            "minyi: survey `{}` ({}), {} – {}",
+            s.id, s.title.zh, s.opens, s.closes
+        );
+        if let Some(d) = s.districts.first() {
+            println!(
+                "        open the questionnaire at {}",
+                minyi::qr::link(&base, &s.id, &d.code, None)
+            );
+        }
+    }
+    if store.users().map(|u| u.is_empty()).unwrap_or(false) {
+        println!("minyi: no office accounts yet; create the first admin with `minyi user add NAME --role admin` (or try `minyi demo`), then sign in at {base}/login");
+    } else {
+        println!("minyi: office dashboard at {base}/office");
+    }
+    let app = minyi::web::App::new(surveys, store, base)
+        .context("preparing the surveys")?
+        .with_limits(
+            cfg.rate_per_source_per_minute,
+            cfg.rate_per_device_per_minute,
+        );
+    rocket::execute(async move { minyi::web::rocket(figment, app).launch().await })
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("the server stopped: {e}"))
+}
+
+/// Reads the cookie-signing key kept beside the database, creating it on first start.
+fn persistent_secret(path: &Path) -> Result<String> {
+    if let Ok(s) = std::fs::read_to_string(path) {
+        let s = s.trim().to_string();
+        if s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(s);
+        }
+        bail!(
+            "{} is not a 64-character hex key; delete it to have a new one made",
+            path.display()
+        );
+    }
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    let key = hex::encode(b);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).ok();
+    }
+    std::fs::write(path, &key).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).ok();
+    }
+    Ok(key)
+}
+
+/// Creates or updates the schema.
+pub fn migrate() -> Result<()> {
+    let (_, cfg) = load_config()?;
+    Store::open(&cfg.database_url)?;
+    println!(
+        "database is up to date: {}",
+        minyi::storage::describe_url(&cfg.database_url)
+    );
+    Ok(())
+}

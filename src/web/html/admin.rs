@@ -1,0 +1,147 @@
+//! HTML of the admin pages (users, password, audit log) and the interviewer's start
+//! page and banner.
+
+use maud::{html, Markup};
+use std::sync::Arc;
+
+use super::office::layout;
+use super::Who;
+use crate::collect::Channel;
+use crate::definition::{Lang, Survey};
+use crate::labels::mode_name;
+use crate::storage::{AuditRow, UserRow};
+
+pub fn users(
+    l: Lang,
+    session: &Who<'_>,
+    rows: &[UserRow],
+    districts: &[(String, String)],
+    msg: Option<&str>,
+) -> Markup {
+    layout(
+        l,
+        l.pick("用户", "Users"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("用户", "Users")) }
+            @if let Some(m) = msg {
+                @if m == "added" { p.note { (l.pick("已添加用户。", "User added.")) } } @else { p.warn role="alert" { (m) } }
+            }
+            table {
+                tr { th { (l.pick("用户名", "Username")) } th { (l.pick("角色", "Role")) } th { (l.pick("区", "District")) } th { (l.pick("状态", "State")) } th {} }
+                @for u in rows {
+                    tr {
+                        td { (u.username) } td { (u.role) } td { (u.district.as_deref().unwrap_or("")) }
+                        td { @if u.disabled != 0 { (l.pick("已停用", "disabled")) } @else { (l.pick("启用", "enabled")) } }
+                        td { @if u.username != session.user.username { form method="post" action={ "/office/users/" (u.username) "/" (if u.disabled != 0 { "enable" } else { "disable" }) } {
+                            input type="hidden" name="csrf" value=(session.csrf);
+                            button type="submit" class=[(u.disabled == 0).then_some("danger")] {
+                                @if u.disabled != 0 { (l.pick("启用", "Enable")) } @else { (l.pick("停用", "Disable")) } }
+                        } } }
+                    }
+                }
+            }
+            h2 { (l.pick("添加用户", "Add a user")) }
+            form method="post" action="/office/users" style="display:grid;gap:.6rem;max-width:24rem" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="lang" value=(l.code());
+                label { (l.pick("用户名", "Username")) input name="username" required; }
+                label { (l.pick("初始密码（至少10位）", "Initial password (10 characters or more)")) input type="password" name="password" autocomplete="new-password" required; }
+                label { (l.pick("角色", "Role")) select name="role" {
+                    option value="viewer" { (l.pick("查看（全市）", "viewer (city-wide)")) }
+                    option value="district" { (l.pick("区级（只看本区）", "district officer (own district)")) }
+                    option value="interviewer" { (l.pick("访员（录入电话/入户问卷）", "interviewer (enters interviews)")) }
+                    option value="admin" { (l.pick("管理员", "admin")) }
+                } }
+                label { (l.pick("区（仅区级账号）", "District (district officers only)")) select name="district" {
+                    option value="" { "—" }
+                    @for (c, n) in districts { option value=(c) { (n) " (" (c) ")" } }
+                } }
+                button type="submit" { (l.pick("添加", "Add")) }
+            }
+            p.meta { (l.pick("用户可在“修改密码”页面自行改密码；忘记密码时，在服务器上运行 minyi user passwd 用户名。",
+                "Users change their own password on the “Password” page; for a forgotten one, run minyi user passwd USERNAME on the server.")) }
+        },
+    )
+}
+
+pub fn password(l: Lang, session: &Who<'_>, msg: Option<(bool, &str)>) -> Markup {
+    layout(
+        l,
+        l.pick("修改密码", "Change password"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("修改密码", "Change password")) }
+            @match msg {
+                Some((true, m)) => p.note role="status" { (m) },
+                Some((false, m)) => p.warn role="alert" { (m) },
+                None => {},
+            }
+            form method="post" action="/office/password" style="display:grid;gap:.6rem;max-width:24rem" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="lang" value=(l.code());
+                label { (l.pick("当前密码", "Current password")) input type="password" name="current" autocomplete="current-password" required; }
+                label { (l.pick("新密码（至少10位）", "New password (10 characters or more)")) input type="password" name="new" autocomplete="new-password" required; }
+                label { (l.pick("再输一次新密码", "New password again")) input type="password" name="again" autocomplete="new-password" required; }
+                button type="submit" { (l.pick("修改", "Change")) }
+            }
+        },
+    )
+}
+
+pub fn audit(l: Lang, session: &Who<'_>, rows: &[AuditRow]) -> Markup {
+    layout(
+        l,
+        l.pick("操作日志", "Audit log"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("操作日志", "Audit log")) }
+            p.meta { (l.pick("登录、导出、结束调查和用户变更，最近500条。日志只能追加，不能修改或删除。",
+                "Sign-ins, exports, closures and user changes; the latest 500. The log is append-only.")) }
+            table {
+                tr { th { (l.pick("时间（UTC）", "Time (UTC)")) } th { (l.pick("用户", "User")) } th { (l.pick("操作", "Action")) } th { (l.pick("详情", "Detail")) } }
+                @for r in rows { tr { td { (r.at.format("%Y-%m-%d %H:%M:%S")) } td { (r.actor) } td { (r.action) } td { (r.detail) } } }
+            }
+        },
+    )
+}
+
+pub fn interview_start(l: Lang, session: &Who<'_>, surveys: &[Arc<Survey>]) -> Markup {
+    layout(
+        l,
+        l.pick("录入访问问卷", "Enter interviews"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("录入访问问卷", "Enter interviews")) }
+            p { (l.pick("电话访问或入户访问时，由访员代居民填写。每份问卷记录访问方式和访员。请逐字念题，不要提示答案。",
+                "For telephone or household interviews, the interviewer enters the resident's answers. Each response records the mode and the interviewer. Read each question as written; never suggest an answer.")) }
+            @for s in surveys {
+                h2 { (s.title.get(l)) }
+                form method="get" action={ "/office/interview/" (s.id) } {
+                    input type="hidden" name="lang" value=(l.code());
+                    label { (l.pick("受访者所在区", "Resident's district")) select name="d" { @for d in &s.districts { option value=(d.code) { (d.name.get(l)) } } } }
+                    label { (l.pick("方式", "Mode")) select name="mode" {
+                        option value="phone" { (l.pick("电话访问", "telephone")) }
+                        option value="household" { (l.pick("入户访问", "household")) }
+                    } }
+                    button type="submit" { (l.pick("开始", "Start")) }
+                }
+            }
+        },
+    )
+}
+
+/// The banner over an interview form: mode, interviewer, the last save, a way back.
+pub fn interview_notice(l: Lang, mode: Channel, interviewer: &str, saved: Option<&str>) -> Markup {
+    html! {
+        (l.pick("访问方式：", "Mode: ")) strong { (mode_name(mode, l)) }
+        " · " (l.pick("访员：", "interviewer: ")) (interviewer)
+        @if let Some(x) = saved { br; strong { (x) } }
+        br; a href={ "/office/interview?lang=" (l.code()) } { (l.pick("换一个区或访问方式", "Change district or mode")) }
+        " · " a href={ "/office?lang=" (l.code()) } { (l.pick("工作台", "Office")) }
+    }
+}

@@ -1,0 +1,16 @@
+//! Every page minyi serves, as maud templates: the resident's questionnaire and
+//! messages, the office dashboard, the admin pages and the posters. Templates take
+//! plain values (no request, no store), so they can be rendered by any handler.
+
+pub mod admin;
+pub mod office;
+pub mod posters;
+pub mod resident;
+
+use crate::accounts::User;
+
+/// The person viewing an office page: their account and the CSRF token their forms carry.
+pub struct Who<'a> {
+    pub user: &'a User,
+    pub csrf: &'a str,
+}

@@ -1,0 +1,111 @@
+//! JSON intake for kiosks and interview software: the same rules as the form.
+//!
+//! `POST /api/surveys/{survey}/responses` with
+//! `{"district": "XC", "community": null, "submission_key": "…", "started_at": "2026-06-01T09:30:00Z", "answers": {"aware_campaign": "1", …}}`
+//! → 201 `{"id": …, "status": "complete"}`; 422 `{"errors": [{"question", "message"}]}`.
+
+use chrono::{DateTime, Utc};
+use rocket::data::Data;
+use rocket::http::Status;
+use rocket::post;
+use rocket::serde::json::Json;
+use rocket::State;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::client::Client;
+use super::error::WebError;
+use super::form::read_body;
+use super::state::App;
+use crate::answers::{self, RawAnswers};
+use crate::collect::{Channel, CollectError, Submission};
+use crate::definition::Survey;
+
+/// Bodies beyond this are refused with 413.
+const INTAKE_LIMIT_KIB: u64 = 256;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiSubmission {
+    /// Collection point (the place of the kiosk or interview).
+    district: String,
+    community: Option<String>,
+    /// Idempotency key chosen by the client: resending the same key stores nothing new.
+    submission_key: String,
+    started_at: Option<DateTime<Utc>>,
+    /// One-time invitation code (household sampling).
+    invite_code: Option<String>,
+    answers: Map<String, Value>,
+}
+
+impl ApiSubmission {
+    fn submission<'a>(
+        &'a self,
+        s: &'a Survey,
+        answers: RawAnswers,
+        client: Client,
+    ) -> Submission<'a> {
+        Submission {
+            survey: s,
+            collection_district: &self.district,
+            collection_community: self.community.as_deref(),
+            channel: Channel::Api,
+            answers,
+            started_at: self.started_at.map(|d| d.naive_utc()),
+            submission_key: self.submission_key.clone(),
+            source: client.source,
+            device: None,
+            invite_code: self.invite_code.clone(),
+            interviewer: None,
+        }
+    }
+
+    fn parse(body: &str) -> Result<ApiSubmission, WebError> {
+        serde_json::from_str(body).map_err(|e| {
+            WebError::bad_request(format!("invalid JSON at line {} column {}: {e}; expected {{\"district\", \"community\"?, \"submission_key\", \"started_at\"?, \"answers\": {{…}}}}", e.line(), e.column()))
+        })
+    }
+}
+
+#[post("/api/surveys/<survey>/responses", data = "<data>")]
+pub async fn post_response(
+    app: &State<App>,
+    client: Client,
+    survey: &str,
+    data: Data<'_>,
+) -> Result<(Status, Json<Value>), WebError> {
+    let body = read_body(data, INTAKE_LIMIT_KIB).await?;
+    let s = app.resident_survey(survey)?;
+    app.throttle(&s.id, &client.source, None)?;
+    let req = ApiSubmission::parse(&body)?;
+    app.check_not_closed(&s).await?;
+    let raw = answers::from_json(&s, &req.answers).map_err(CollectError::Invalid)?;
+    let stored = app
+        .submit(req.submission(&s, raw, client))
+        .await
+        .map_err(intake_error)?;
+    let status = if stored.screened_out {
+        "screened_out"
+    } else {
+        "complete"
+    };
+    Ok((
+        Status::Created,
+        Json(json!({ "id": stored.id, "status": status })),
+    ))
+}
+
+/// In a JSON body an unknown place is an invalid field (422), not a wrong link (404).
+fn intake_error(e: CollectError) -> WebError {
+    match e {
+        CollectError::UnknownPlace { place, .. } => WebError::new(
+            Status::UnprocessableEntity,
+            crate::definition::Text::new("调查点不存在", "Unknown collection point"),
+            crate::definition::Text::new(
+                format!("本调查没有调查点 `{place}`；请使用定义文件中的区代码（及社区代码）。"),
+                format!("There is no collection point `{place}` in this survey; use a district code (and community code) from the definition."),
+            ),
+        ),
+        e => e.into(),
+    }
+}

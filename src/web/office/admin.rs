@@ -1,0 +1,267 @@
+//! Admin actions: closing a survey, accounts (list, add, disable, enable), the audit
+//! log; and everyone's own password. Every change needs the session's CSRF token and
+//! is recorded in the audit log.
+
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::{get, post, State};
+
+use crate::accounts::{self, AccountError};
+use crate::definition::{Lang, Survey};
+use crate::storage::StorageError;
+use crate::web::error::WebError;
+use crate::web::html::admin as html;
+use crate::web::session::{CsrfForm, Session};
+use crate::web::state::App;
+
+#[post("/office/<id>/close", data = "<form>")]
+pub async fn close(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    form: Form<CsrfForm<'_>>,
+) -> Result<Redirect, WebError> {
+    let s = app.survey(id)?;
+    session.need(session.user.is_admin())?;
+    session.check_csrf(form.csrf)?;
+    let (sid, by) = (s.id.clone(), session.user.username.clone());
+    app.blocking(move |st| match st.close_survey(&sid, &by) {
+        Ok(()) | Err(StorageError::AlreadyClosed(_)) => Ok(()),
+        Err(e) => Err(e),
+    })
+    .await?;
+    app.forget_closure(&s.id);
+    app.audit(&session.user.username, "close_survey", &s.id)
+        .await;
+    Ok(Redirect::to(format!("/office/{}", s.id)))
+}
+
+/// Districts of every loaded survey, for the district officer's select.
+fn district_choices(app: &App, l: Lang) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = app
+        .surveys
+        .values()
+        .flat_map(|s| {
+            s.districts
+                .iter()
+                .map(|d| (d.code.clone(), d.name.get(l).to_string()))
+        })
+        .collect();
+    v.sort();
+    v.dedup_by(|a, b| a.0 == b.0);
+    v
+}
+
+/// The users page, with a message (`added`, or why an addition was refused).
+async fn users_page(
+    app: &App,
+    session: &Session,
+    l: Lang,
+    msg: Option<&str>,
+) -> Result<maud::Markup, WebError> {
+    let rows = app.blocking(|s| s.users()).await?;
+    Ok(html::users(
+        l,
+        &session.who(),
+        &rows,
+        &district_choices(app, l),
+        msg,
+    ))
+}
+
+#[get("/office/users?<lang>&<msg>")]
+pub async fn users(
+    app: &State<App>,
+    session: Session,
+    lang: Option<&str>,
+    msg: Option<&str>,
+) -> Result<maud::Markup, WebError> {
+    session.need(session.user.is_admin())?;
+    users_page(app, &session, Lang::from_code(lang), msg).await
+}
+
+#[derive(FromForm)]
+pub struct NewUserForm<'r> {
+    csrf: &'r str,
+    username: &'r str,
+    password: &'r str,
+    role: &'r str,
+    district: Option<&'r str>,
+    lang: Option<&'r str>,
+}
+
+#[post("/office/users", data = "<form>")]
+pub async fn add_user(
+    app: &State<App>,
+    session: Session,
+    form: Form<NewUserForm<'_>>,
+) -> Result<Result<Redirect, (Status, maud::Markup)>, WebError> {
+    let l = Lang::from_code(form.lang);
+    session.need(session.user.is_admin())?;
+    session.check_csrf(form.csrf)?;
+    if let Err(e) = add(app, &form).await? {
+        let page = users_page(app, &session, l, Some(&e.to_string())).await?;
+        return Ok(Err((Status::UnprocessableEntity, page)));
+    }
+    let d = form
+        .district
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .unwrap_or("-");
+    let detail = format!("{} role={} district={d}", form.username.trim(), form.role);
+    app.audit(&session.user.username, "user_add", &detail).await;
+    Ok(Ok(Redirect::to(format!(
+        "/office/users?lang={}&msg=added",
+        l.code()
+    ))))
+}
+
+/// Adds the form's account; the inner error is the admin's to fix (shown on the page).
+async fn add(app: &App, form: &NewUserForm<'_>) -> Result<Result<i64, AccountError>, WebError> {
+    let district = form
+        .district
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_string);
+    let (u, p, r) = (
+        form.username.trim().to_string(),
+        form.password.to_string(),
+        form.role.to_string(),
+    );
+    let surveys: Vec<std::sync::Arc<Survey>> = app.surveys.values().cloned().collect();
+    app.blocking(move |store| {
+        let refs: Vec<&Survey> = surveys.iter().map(|s| s.as_ref()).collect();
+        Ok::<_, WebError>(accounts::add_user(
+            store,
+            &refs,
+            &u,
+            &p,
+            &r,
+            district.as_deref(),
+        ))
+    })
+    .await
+}
+
+#[post("/office/users/<name>/<action>", data = "<form>")]
+pub async fn user_action(
+    app: &State<App>,
+    session: Session,
+    name: &str,
+    action: &str,
+    form: Form<CsrfForm<'_>>,
+) -> Result<Redirect, WebError> {
+    session.need(session.user.is_admin())?;
+    session.check_csrf(form.csrf)?;
+    let disable = match action {
+        "disable" => true,
+        "enable" => false,
+        other => {
+            return Err(WebError::not_found(format!(
+                "no user action `{other}`; use disable or enable"
+            )))
+        }
+    };
+    if disable && name == session.user.username {
+        return Err(WebError::bad_request(
+            "you cannot disable your own account; ask another admin".into(),
+        ));
+    }
+    let n = name.to_string();
+    app.blocking(move |s| s.set_disabled(&n, disable)).await?;
+    app.audit(&session.user.username, &format!("user_{action}"), name)
+        .await;
+    Ok(Redirect::to("/office/users"))
+}
+
+#[get("/office/password?<lang>")]
+pub fn password_page(session: Session, lang: Option<&str>) -> maud::Markup {
+    html::password(Lang::from_code(lang), &session.who(), None)
+}
+
+#[derive(FromForm)]
+pub struct PasswordForm<'r> {
+    csrf: &'r str,
+    current: &'r str,
+    new: &'r str,
+    again: &'r str,
+    lang: Option<&'r str>,
+}
+
+/// Any signed-in user changes their own password (the current one is asked again).
+#[post("/office/password", data = "<form>")]
+pub async fn change_password(
+    app: &State<App>,
+    session: Session,
+    form: Form<PasswordForm<'_>>,
+) -> Result<(Status, maud::Markup), WebError> {
+    let l = Lang::from_code(form.lang);
+    session.check_csrf(form.csrf)?;
+    let changed = change(app, &session, &form).await?;
+    let (status, msg) = match changed {
+        Ok(()) => (
+            Status::Ok,
+            (true, l.pick("密码已修改。", "Password changed.")),
+        ),
+        Err(e) => (
+            Status::UnprocessableEntity,
+            (false, refusal(&e, l).ok_or(e)?),
+        ),
+    };
+    if status == Status::Ok {
+        app.audit(
+            &session.user.username,
+            "user_passwd",
+            &session.user.username,
+        )
+        .await;
+    }
+    Ok((status, html::password(l, &session.who(), Some(msg))))
+}
+
+/// Changes the password on the blocking pool (argon2); the inner error is the user's.
+async fn change(
+    app: &App,
+    session: &Session,
+    form: &PasswordForm<'_>,
+) -> Result<Result<(), AccountError>, WebError> {
+    let name = session.user.username.clone();
+    let (cur, new, again) = (
+        form.current.to_string(),
+        form.new.to_string(),
+        form.again.to_string(),
+    );
+    app.blocking(move |s| {
+        Ok::<_, WebError>(accounts::change_password(s, &name, &cur, &new, &again))
+    })
+    .await
+}
+
+/// Why a password change was refused, in the form's words (`None`: not the user's doing).
+fn refusal(e: &AccountError, l: Lang) -> Option<&'static str> {
+    match e {
+        AccountError::PasswordsDiffer => {
+            Some(l.pick("两次输入的新密码不一致。", "The two new passwords differ."))
+        }
+        AccountError::WrongPassword => {
+            Some(l.pick("当前密码不正确。", "The current password is wrong."))
+        }
+        AccountError::WeakPassword => Some(l.pick(
+            "新密码太短：至少10个字符。",
+            "The new password is too short: at least 10 characters.",
+        )),
+        _ => None,
+    }
+}
+
+#[get("/office/audit?<lang>")]
+pub async fn audit(
+    app: &State<App>,
+    session: Session,
+    lang: Option<&str>,
+) -> Result<maud::Markup, WebError> {
+    session.need(session.user.is_admin())?;
+    let rows = app.blocking(|s| s.audit_log(500)).await?;
+    Ok(html::audit(Lang::from_code(lang), &session.who(), &rows))
+}

@@ -1,0 +1,64 @@
+//! Dashboard charts as SVG: the city's and a district's (behind the same access rule
+//! as the page they sit on), rendered on the blocking pool.
+
+use rocket::http::ContentType;
+use rocket::{get, State};
+
+use super::access::{self, View};
+use crate::dashboard::{self, Scope};
+use crate::web::error::WebError;
+use crate::web::session::Session;
+use crate::web::state::App;
+
+/// City charts: `rate_{question}.svg`, `heat.svg`, `progress.svg`, `likert.svg`.
+#[get("/office/<id>/chart/<name>?<v..>")]
+pub async fn city_chart(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    name: &str,
+    v: View<'_>,
+) -> Result<(ContentType, String), WebError> {
+    let s = access::scoped(app, &session, id, None)?;
+    let fig = access::figures(
+        app,
+        &s,
+        &View {
+            community: None,
+            ..v.clone()
+        },
+    )
+    .await?;
+    let (name, l) = (name.to_string(), v.lang());
+    let svg = app
+        .blocking(move |_| dashboard::chart(&s, &fig, Scope::City, &name, l))
+        .await?;
+    Ok((ContentType::SVG, svg))
+}
+
+/// District charts: `rate_{question}.svg` across the district's communities.
+#[get("/office/<id>/d/<district>/chart/<name>?<v..>")]
+pub async fn district_chart(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: &str,
+    name: &str,
+    v: View<'_>,
+) -> Result<(ContentType, String), WebError> {
+    let s = access::scoped(app, &session, id, Some(district))?;
+    let fig = access::figures(
+        app,
+        &s,
+        &View {
+            community: None,
+            ..v.clone()
+        },
+    )
+    .await?;
+    let (name, d, l) = (name.to_string(), district.to_string(), v.lang());
+    let svg = app
+        .blocking(move |_| dashboard::chart(&s, &fig, Scope::District(&d), &name, l))
+        .await?;
+    Ok((ContentType::SVG, svg))
+}

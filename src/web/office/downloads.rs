@@ -1,0 +1,151 @@
+//! Downloads (responses CSV/XLSX, the briefing pack, QR codes), printable posters and
+//! single QR images. Every file is role-checked like the page it comes from, built on
+//! the blocking pool, and its export recorded in the audit log.
+
+use rocket::http::{ContentType, Header};
+use rocket::response::Responder;
+use rocket::{get, Request, State};
+use std::sync::Arc;
+
+use super::access;
+use crate::dashboard::{self, File, FileKind, Scope};
+use crate::definition::{Lang, Survey};
+use crate::web::error::WebError;
+use crate::web::html::posters as html;
+use crate::web::session::Session;
+use crate::web::state::App;
+
+/// A file download with its name.
+pub struct Download(File);
+
+impl<'r> Responder<'r, 'static> for Download {
+    fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
+        let ct = match self.0.kind {
+            FileKind::Csv => ContentType::CSV,
+            FileKind::Zip => ContentType::ZIP,
+            FileKind::Xlsx => ContentType::new(
+                "application",
+                "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+        };
+        rocket::response::Response::build_from((ct, self.0.bytes).respond_to(req)?)
+            .header(Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{}\"", self.0.name),
+            ))
+            .header(Header::new("Cache-Control", "no-store"))
+            .ok()
+    }
+}
+
+/// Builds a scope's file by name (`pack.zip` is city-wide only), then logs the export.
+async fn download(
+    app: &App,
+    session: &Session,
+    s: Arc<Survey>,
+    district: Option<&str>,
+    file: &str,
+) -> Result<Download, WebError> {
+    let (base, d, name) = (
+        app.base_url.clone(),
+        district.map(str::to_string),
+        file.to_string(),
+    );
+    let by = session.user.username.clone();
+    let loaded = match (district, file) {
+        (None, "pack.zip") => Some(access::load(app, &s).await?),
+        _ => None,
+    };
+    let f = app
+        .blocking(move |store| {
+            let scope = Scope::of(d.as_deref());
+            match (name.as_str(), loaded) {
+                ("qr.zip", _) => dashboard::qr_zip(&s, &base, scope),
+                ("pack.zip", Some(l)) => dashboard::pack_zip(&s, &l, Lang::Zh),
+                (other, _) => dashboard::responses_file(store, &s, scope, other, &by),
+            }
+        })
+        .await?;
+    app.audit(&session.user.username, "export", &f.what).await;
+    Ok(Download(f))
+}
+
+#[get("/office/<id>/download/<file>")]
+pub async fn city_download(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    file: &str,
+) -> Result<Download, WebError> {
+    let s = access::scoped(app, &session, id, None)?;
+    download(app, &session, s, None, file).await
+}
+
+#[get("/office/<id>/d/<district>/download/<file>")]
+pub async fn district_download(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: &str,
+    file: &str,
+) -> Result<Download, WebError> {
+    let s = access::scoped(app, &session, id, Some(district))?;
+    download(app, &session, s, Some(district), file).await
+}
+
+/// Printable A4 posters, one per district and community.
+#[get("/office/<id>/posters?<district>&<lang>")]
+pub async fn posters(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: Option<&str>,
+    lang: Option<&str>,
+) -> Result<maud::Markup, WebError> {
+    let s = access::scoped(app, &session, id, district)?;
+    let (l, sv, base, d) = (
+        Lang::from_code(lang),
+        s.clone(),
+        app.base_url.clone(),
+        district.map(str::to_string),
+    );
+    let items = app
+        .blocking(move |_| {
+            crate::qr::poster_codes(&sv, &base, Scope::of(d.as_deref()).district(), l)
+        })
+        .await?;
+    Ok(html::posters(l, &s, &items))
+}
+
+/// `/qr/{survey}/{district}.svg`, `/qr/{survey}/{district}_{community}.png`: one code,
+/// for the districts the user sees.
+#[get("/qr/<survey>/<file>")]
+pub async fn qr_image(
+    app: &State<App>,
+    session: Session,
+    survey: &str,
+    file: &str,
+) -> Result<(ContentType, Vec<u8>), WebError> {
+    let s = app.survey(survey)?;
+    let unknown = || WebError::not_found(format!("no QR code `{file}` in survey `{}`", s.id));
+    let place = crate::qr::find_place(&s, &app.base_url, file).ok_or_else(unknown)?;
+    session.need(session.user.sees_district(&place.district))?;
+    let png = file.ends_with(".png");
+    let bytes = app
+        .blocking(move |_| {
+            if png {
+                crate::qr::png(&place)
+            } else {
+                crate::qr::svg(&place).map(String::into_bytes)
+            }
+        })
+        .await?;
+    Ok((
+        if png {
+            ContentType::PNG
+        } else {
+            ContentType::SVG
+        },
+        bytes,
+    ))
+}

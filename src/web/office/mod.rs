@@ -1,0 +1,41 @@
+//! The office dashboard's routes, by concern. Every handler: the session guard, one
+//! access question (`access::scoped` for figures, a role method otherwise), one
+//! library call, a response.
+
+mod access;
+mod admin;
+mod api;
+mod charts;
+mod downloads;
+mod interviews;
+mod pages;
+
+/// Every dashboard, admin, interview and read-API route.
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![
+        pages::home,
+        pages::survey_page,
+        pages::district_page,
+        pages::quality_page,
+        api::summary,
+        api::estimates,
+        api::openapi,
+        charts::city_chart,
+        charts::district_chart,
+        downloads::city_download,
+        downloads::district_download,
+        downloads::posters,
+        downloads::qr_image,
+        admin::close,
+        admin::users,
+        admin::add_user,
+        admin::user_action,
+        admin::audit,
+        admin::password_page,
+        admin::change_password,
+        interviews::interview_start,
+        interviews::interview_choose,
+        interviews::interview_page,
+        interviews::interview_submit,
+    ]
+}

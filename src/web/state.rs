@@ -1,0 +1,203 @@
+//! The state of a running server ([`App`]) and the one way handlers reach the store:
+//! [`App::blocking`], which runs database work (and image rendering) on Rocket's
+//! blocking pool, never on the async workers.
+
+use rocket::http::Status;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::error::WebError;
+use super::limits::{Limits, LoginThrottle};
+use crate::collect::{self, CollectError, Stored, Submission};
+use crate::definition::{Survey, Text};
+use crate::storage::{StorageError, Store};
+
+/// Shared state of a running server.
+pub struct App {
+    pub surveys: BTreeMap<String, Arc<Survey>>,
+    salts: BTreeMap<String, String>,
+    pub store: Store,
+    pub base_url: String,
+    limits: Limits,
+    pub logins: LoginThrottle,
+    /// Keys the login throttle's per-source counters (kept in memory only).
+    pub login_salt: String,
+    /// Early closures seen recently: (checked at, closed at). Re-read every few seconds
+    /// so a closure by another process takes effect without a database read per request.
+    closures: Mutex<BTreeMap<String, (Instant, Option<String>)>>,
+    /// Surveys as the dashboard last read them, brought up to date per request.
+    pub figures: Arc<crate::dashboard::Cache>,
+}
+
+/// How long a survey's closure state is trusted before it is read again.
+const CLOSURE_TTL: Duration = Duration::from_secs(5);
+
+/// Default submission limits per minute (see `limits`).
+pub const DEFAULT_PER_SOURCE: u32 = 120;
+pub const DEFAULT_PER_DEVICE: u32 = 60;
+
+/// A submission refused by a rate limit, with how long to wait.
+pub struct Throttled {
+    pub wait_secs: u64,
+}
+
+impl From<Throttled> for WebError {
+    fn from(t: Throttled) -> Self {
+        let s = t.wait_secs;
+        let mut e = WebError::new(
+            Status::TooManyRequests,
+            Text::new("提交过于频繁", "Too many submissions"),
+            Text::new(
+                format!("从这里提交的问卷太多，请在 {s} 秒后再试。"),
+                format!(
+                    "Too many questionnaires were sent from here; please try again in {s} seconds."
+                ),
+            ),
+        );
+        e.retry_after = Some(s);
+        e
+    }
+}
+
+impl App {
+    /// Builds the state: archives each definition version and loads each survey's salt.
+    pub fn new(surveys: Vec<Survey>, store: Store, base_url: String) -> Result<App, StorageError> {
+        let mut map = BTreeMap::new();
+        let mut salts = BTreeMap::new();
+        for s in surveys {
+            store.register_definition(&s)?;
+            salts.insert(s.id.clone(), store.salt(&s.id)?);
+            map.insert(s.id.clone(), Arc::new(s));
+        }
+        Ok(App {
+            surveys: map,
+            salts,
+            store,
+            base_url,
+            limits: Limits::new(DEFAULT_PER_SOURCE, DEFAULT_PER_DEVICE),
+            logins: LoginThrottle::new(),
+            login_salt: collect::new_submission_key(),
+            closures: Mutex::new(BTreeMap::new()),
+            figures: Arc::new(crate::dashboard::Cache::default()),
+        })
+    }
+
+    /// Submission limits per minute, per source address and per device.
+    pub fn with_limits(mut self, per_source: u32, per_device: u32) -> App {
+        self.limits = Limits::new(per_source, per_device);
+        self
+    }
+
+    /// Runs `f` with the store on the blocking pool and awaits it: database reads and
+    /// writes, password hashing, chart and QR rendering. Errors convert to a
+    /// [`WebError`]; a task that panicked is a 503.
+    pub async fn blocking<T, E, F>(&self, f: F) -> Result<T, WebError>
+    where
+        F: FnOnce(&Store) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<WebError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        rocket::tokio::task::spawn_blocking(move || f(&store))
+            .await?
+            .map_err(Into::into)
+    }
+
+    /// Appends to the audit log; a failure is logged, never shown to the user (the
+    /// action itself already happened).
+    pub async fn audit(&self, actor: &str, action: &str, detail: &str) {
+        let (a, b, c) = (actor.to_string(), action.to_string(), detail.to_string());
+        if let Err(e) = self.blocking(move |s| s.audit(&a, &b, &c)).await {
+            rocket::error!("audit log: {}", e.detail.en);
+        }
+    }
+
+    /// The survey with this id (office wording: names the id).
+    pub fn survey(&self, id: &str) -> Result<Arc<Survey>, WebError> {
+        self.surveys
+            .get(id)
+            .cloned()
+            .ok_or_else(|| WebError::not_found(format!("survey `{id}` does not exist")))
+    }
+
+    /// The survey of a resident's link (their wording: scan the code again).
+    pub fn resident_survey(&self, id: &str) -> Result<Arc<Survey>, WebError> {
+        self.surveys
+            .get(id)
+            .cloned()
+            .ok_or_else(|| CollectError::UnknownSurvey(id.to_string()).into())
+    }
+
+    /// When an admin closed the survey early, if they did ("2026-06-30 17:00").
+    pub async fn closed_at(&self, survey: &str) -> Option<String> {
+        let now = Instant::now();
+        if let Ok(c) = self.closures.lock() {
+            if let Some((at, v)) = c.get(survey) {
+                if now.duration_since(*at) < CLOSURE_TTL {
+                    return v.clone();
+                }
+            }
+        }
+        let id = survey.to_string();
+        let v = match self.blocking(move |s| s.closure(&id)).await {
+            Ok(v) => v.map(|(t, _)| {
+                use chrono::TimeZone;
+                chrono::Local
+                    .from_utc_datetime(&t)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            }),
+            Err(_) => None,
+        };
+        if let Ok(mut c) = self.closures.lock() {
+            c.insert(survey.to_string(), (now, v.clone()));
+        }
+        v
+    }
+
+    /// Forgets the cached closure state (this process just closed the survey).
+    pub fn forget_closure(&self, survey: &str) {
+        if let Ok(mut c) = self.closures.lock() {
+            c.remove(survey);
+        }
+    }
+
+    /// Refuses new responses once an admin has closed the survey.
+    pub async fn check_not_closed(&self, s: &Survey) -> Result<(), WebError> {
+        match self.closed_at(&s.id).await {
+            None => Ok(()),
+            Some(at) => Err(WebError::closed(&at)),
+        }
+    }
+
+    /// Checks the rate limits for a submission; the hashes use the survey's salt.
+    pub fn throttle(
+        &self,
+        survey: &str,
+        source: &str,
+        device: Option<&str>,
+    ) -> Result<(), Throttled> {
+        let salt = self.salt(survey);
+        let source = collect::keyed_hash(salt, source);
+        let device = device.map(|d| collect::keyed_hash(salt, d));
+        self.limits
+            .check(&source, device.as_deref())
+            .map_err(|wait| Throttled {
+                wait_secs: wait.as_secs().max(1),
+            })
+    }
+
+    /// Checks and stores a submission with the survey's salt, as of now. The task waits
+    /// for the commit without holding a thread.
+    pub async fn submit(&self, sub: Submission<'_>) -> Result<Stored, CollectError> {
+        let salt = self.salt(&sub.survey.id).to_string();
+        let (now, today) = (chrono::Utc::now(), chrono::Local::now().date_naive());
+        collect::submit(&self.store, &salt, sub, now, today).await
+    }
+
+    /// The survey's salt for keyed hashes and signed form stamps.
+    pub fn salt(&self, id: &str) -> &str {
+        self.salts.get(id).map(String::as_str).unwrap_or("")
+    }
+}
