@@ -16,6 +16,8 @@ mod definitions;
 mod fault;
 /// One-time invitation codes for household sampling.
 mod invites;
+/// The module map: no import circles, Rocket and Diesel in their layers.
+mod layering;
 /// The office dashboard: roles on every page and download, CSRF, audit, interviews.
 mod office;
 /// QR codes decode to the right links; the CLI writes them.

@@ -278,7 +278,12 @@ fn rows_read_directly_equal_the_export_read_back() {
             (Column::Choice(x), Column::Choice(y)) => assert_eq!(x, y, "{k}"),
             (Column::Multi(x), Column::Multi(y)) => assert_eq!(x, y, "{k}"),
             (Column::Number(x), Column::Number(y)) => {
-                assert!(x.iter().zip(y).all(|(a, b)| a == b || (a.is_nan() && b.is_nan())), "{k}")
+                assert!(
+                    x.iter()
+                        .zip(y)
+                        .all(|(a, b)| a == b || (a.is_nan() && b.is_nan())),
+                    "{k}"
+                )
             }
             _ => panic!("column {k} has different kinds"),
         }
