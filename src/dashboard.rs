@@ -275,14 +275,9 @@ fn local_date(t: chrono::NaiveDateTime) -> NaiveDate {
 }
 
 fn sorted_waves(data: &Dataset, survey: &Survey) -> Vec<String> {
-    let mut waves: Vec<String> = data
-        .extra
-        .get("wave")
-        .map(|w| w.iter().filter(|v| !v.is_empty()).cloned().collect())
-        .unwrap_or_default();
+    let mut waves = data.waves();
     waves.push(survey.wave.to_string());
-    waves.sort_by_key(|w| (w.parse::<i64>().unwrap_or(i64::MAX), w.clone()));
-    waves.dedup();
+    stats::sort_waves(&mut waves);
     waves
 }
 
@@ -455,11 +450,19 @@ fn why_not_raked(survey: &Survey, e: &stats::StatsError, l: Lang) -> String {
                 " has no responses yet. Calibration starts once it has some."
             )
         ),
-        stats::StatsError::EmptyCell { cell, .. } => format!(
-            "{}{cell}{}",
-            l.pick("人口结构中的一格（", "one census cell ("),
-            l.pick("）还没有问卷。", ") has no responses yet.")
-        ),
+        stats::StatsError::EmptyCells { cells, .. } => {
+            let list: Vec<String> = cells
+                .iter()
+                .map(|c| format!("{} {}", name(&c.district), c.cell))
+                .collect();
+            format!(
+                "{}{}{}{}",
+                l.pick("人口结构中有 ", ""),
+                cells.len(),
+                l.pick(" 格还没有问卷：", " census cell(s) have no responses yet: "),
+                list.join(l.pick("；", "; "))
+            )
+        }
         other => other.to_string(),
     }
 }

@@ -5,7 +5,7 @@
 use crate::collect::Channel;
 use crate::definition::{Lang, Survey};
 use crate::quality;
-use crate::stats::{Flag, Weighting};
+use crate::stats::{Flag, TargetState, Weighting};
 
 /// `0.9034` → `90.3%`.
 pub fn pct(x: f64) -> String {
@@ -46,6 +46,70 @@ pub fn publication_code(f: Flag) -> &'static str {
         Flag::Directional => "directional",
         Flag::Suppress => "suppress",
     }
+}
+
+/// A rate's status against its target, in the same words in every output.
+pub fn target_state(s: TargetState, l: Lang) -> &'static str {
+    match s {
+        TargetState::SignificantlyAbove => l.pick("显著高于目标", "significantly above target"),
+        TargetState::AtOrAbove => l.pick(
+            "达到目标（差异不显著）",
+            "at or above target, not significantly",
+        ),
+        TargetState::Below => l.pick("低于目标（差异不显著）", "below target, not significantly"),
+        TargetState::SignificantlyBelow => l.pick("显著低于目标", "significantly below target"),
+        TargetState::CannotTell => l.pick("无法判断", "cannot tell"),
+    }
+}
+
+/// What a target state means, for legends.
+pub fn target_state_meaning(s: TargetState, l: Lang) -> &'static str {
+    match s {
+        TargetState::SignificantlyAbove => l.pick(
+            "整个置信区间都在目标之上",
+            "the whole interval is above the target",
+        ),
+        TargetState::AtOrAbove => l.pick(
+            "估计值达到目标，但置信区间延伸到目标以下",
+            "the estimate meets the target, but its interval reaches below it",
+        ),
+        TargetState::Below => l.pick(
+            "估计值低于目标，但置信区间包含目标",
+            "the estimate is below the target, but its interval reaches it",
+        ),
+        TargetState::SignificantlyBelow => l.pick(
+            "整个置信区间都在目标之下",
+            "the whole interval is below the target",
+        ),
+        TargetState::CannotTell => l.pick(
+            "既没有置信区间，也没有精确界限",
+            "there is neither an interval nor an exact bound",
+        ),
+    }
+}
+
+/// The legend of the target states: each state and what it means, and the rule at
+/// 0% and 100%.
+pub fn target_legend(l: Lang) -> String {
+    let parts: Vec<String> = TargetState::ALL
+        .iter()
+        .map(|s| format!("{}：{}", target_state(*s, l), target_state_meaning(*s, l)))
+        .map(|p| {
+            if l == Lang::En {
+                p.replace('：', ": ")
+            } else {
+                p
+            }
+        })
+        .collect();
+    format!(
+        "{}{}",
+        parts.join(l.pick("；", "; ")),
+        l.pick(
+            "。估计为0%或100%时没有置信区间，改用有效样本的精确（Clopper–Pearson）界限判断。",
+            ". At 0% or 100% there is no interval; the exact (Clopper–Pearson) bounds on the effective sample decide.",
+        )
+    )
 }
 
 /// A collection mode's name for people.

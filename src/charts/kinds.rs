@@ -6,7 +6,7 @@ use super::draw::{bottom, frame, Align, ChartError, Draw, Frame, Painter, TOP};
 use super::palette::{self, Rgb};
 use crate::definition::Lang;
 use crate::labels::pct;
-use crate::stats::Flag;
+use crate::stats::{Flag, TargetState};
 
 // ------------------------------------------------------------------ rate per district
 
@@ -503,15 +503,17 @@ impl Draw for LikertChart {
 
 // ------------------------------------------------------------------ heat table
 
-/// One cell: the rate, its target, and the publication flag.
+/// One cell: the rate, its status against the target (`None`: no target), and the
+/// publication flag.
 #[derive(Debug, Clone, Copy)]
 pub struct HeatCell {
     pub estimate: f64,
-    pub target: Option<f64>,
+    pub status: Option<TargetState>,
     pub flag: Flag,
 }
 
-/// Districts × indicators, each cell coloured by its distance to the target.
+/// Districts × indicators, each cell coloured by its status against the target (the
+/// one rule of `stats::target`).
 #[derive(Debug, Clone)]
 pub struct HeatTable {
     pub frame: Frame,
@@ -566,13 +568,27 @@ impl HeatTable {
         cells: Vec<Vec<Option<HeatCell>>>,
         lang: Lang,
     ) -> HeatTable {
-        frame.notes.push(
-            lang.pick(
-                "蓝：达到目标；橙：低于目标不超过5个百分点；红：低于目标5个百分点以上（并标 *）；斜线：仅供参考；灰：样本不足。",
-                "Blue: at or above target; orange: up to 5 points below; red: more than 5 points below (also marked *); hatched: directional; grey: too few.",
-            )
-            .into(),
-        );
+        let notes: [(&str, &str); 4] = [
+            (
+                "深蓝（+）：显著高于目标；浅蓝：达到目标（差异不显著）；",
+                "Dark blue (+): significantly above target; light blue: at or above, not significantly;",
+            ),
+            (
+                "橙：低于目标（差异不显著）；红（*）：显著低于目标；白：无法判断或无目标；",
+                "orange: below, not significantly; red (*): significantly below; white: cannot tell or no target;",
+            ),
+            (
+                "斜线：仅供参考；灰：样本不足。“显著”指整个置信区间都在目标同一侧；",
+                "hatched: directional; grey: too few. “Significantly”: the whole interval is on one side;",
+            ),
+            (
+                "估计为0%或100%时没有置信区间，用精确（Clopper–Pearson）界限判断。",
+                "at 0% or 100%, where there is no interval, the exact (Clopper–Pearson) bounds decide.",
+            ),
+        ];
+        for (zh, en) in notes {
+            frame.notes.push(lang.pick(zh, en).into());
+        }
         HeatTable {
             frame,
             columns,
@@ -587,11 +603,21 @@ impl HeatTable {
         if c.flag == Flag::Suppress {
             return (0xEE, 0xEE, 0xEE);
         }
-        match c.target {
-            None => palette::WHITE,
-            Some(t) if c.estimate >= t => (0xCF, 0xE3, 0xF3),
-            Some(t) if c.estimate >= t - 0.05 => (0xFB, 0xE2, 0xB0),
-            Some(_) => (0xF5, 0xC0, 0xA6),
+        match c.status {
+            None | Some(TargetState::CannotTell) => palette::WHITE,
+            Some(TargetState::SignificantlyAbove) => (0xA9, 0xCE, 0xEC),
+            Some(TargetState::AtOrAbove) => (0xDB, 0xEA, 0xF6),
+            Some(TargetState::Below) => (0xFB, 0xE2, 0xB0),
+            Some(TargetState::SignificantlyBelow) => (0xF5, 0xC0, 0xA6),
+        }
+    }
+
+    /// The mark after the number, so greyscale prints carry the significant states.
+    pub fn mark(c: &HeatCell) -> &'static str {
+        match c.status {
+            Some(TargetState::SignificantlyAbove) => "+",
+            Some(TargetState::SignificantlyBelow) => "*",
+            _ => "",
         }
     }
 }
@@ -651,11 +677,10 @@ impl Draw for HeatTable {
                                 (0xB0, 0xB0, 0xB0),
                             )?;
                         }
-                        let below = c.target.is_some_and(|t| c.estimate < t - 0.05);
                         let text = if c.flag == Flag::Suppress {
                             self.lang.pick("样本不足", "too few").to_string()
                         } else {
-                            format!("{:.1}{}", c.estimate * 100.0, if below { "*" } else { "" })
+                            format!("{:.1}{}", c.estimate * 100.0, Self::mark(c))
                         };
                         p.text(
                             x + HEAT_COL / 2.0,

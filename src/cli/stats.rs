@@ -64,6 +64,80 @@ pub struct StatsArgs {
     /// Language of names in the table.
     #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
     lang: String,
+    /// The wave to estimate: a wave number, or `all` to pool every wave (said so in
+    /// every output). Default: the latest wave in the file. `--compare wave=A,B` always
+    /// sees every wave.
+    #[arg(long)]
+    wave: Option<String>,
+}
+
+/// Which wave the estimates cover, as every output names it.
+#[derive(serde::Serialize)]
+struct WaveChoice {
+    /// The wave number, `all` when pooled, or empty when the file has no `wave` column.
+    wave: String,
+    /// The waves the estimates pool (one, unless `--wave all`).
+    pooled: Vec<String>,
+}
+
+impl WaveChoice {
+    fn describe(&self, l: Lang) -> String {
+        match (self.wave.as_str(), l) {
+            ("", Lang::Zh) => "轮次未记录（文件无 wave 列）".into(),
+            ("", Lang::En) => "wave not recorded (no wave column)".into(),
+            ("all", Lang::Zh) => format!("全部轮次合并（第{}轮）", self.pooled.join("、")),
+            ("all", Lang::En) => format!("all waves pooled ({})", self.pooled.join(", ")),
+            (w, Lang::Zh) => format!("第{w}轮"),
+            (w, Lang::En) => format!("wave {w}"),
+        }
+    }
+}
+
+/// The rows of the chosen wave: `--wave N`, `--wave all`, or the latest.
+fn choose_wave(
+    data: stats::Dataset,
+    wave: Option<&str>,
+    file: &str,
+) -> Result<(stats::Dataset, WaveChoice)> {
+    let waves = data.waves();
+    if waves.is_empty() {
+        if let Some(w) = wave.filter(|w| *w != "all") {
+            bail!("--wave {w}: {file} has no `wave` column (minyi export writes one)");
+        }
+        return Ok((
+            data,
+            WaveChoice {
+                wave: String::new(),
+                pooled: vec![],
+            },
+        ));
+    }
+    let pick = match wave {
+        Some("all") => {
+            return Ok((
+                data,
+                WaveChoice {
+                    wave: "all".into(),
+                    pooled: waves,
+                },
+            ))
+        }
+        Some(w) => w.to_string(),
+        None => waves.last().cloned().unwrap_or_default(),
+    };
+    if !waves.contains(&pick) {
+        bail!(
+            "--wave {pick}: {file} has waves {}; use one of them or `all`",
+            waves.join(", ")
+        );
+    }
+    Ok((
+        data.of_wave(&pick),
+        WaveChoice {
+            wave: pick.clone(),
+            pooled: vec![pick],
+        },
+    ))
 }
 
 /// How estimates are made: shared by `stats` and `report`.
@@ -155,11 +229,17 @@ pub fn stats(a: StatsArgs) -> Result<()> {
             );
         }
     }
-    let collection = minyi::report::collection_text(&all, lang);
-    let (data, excluded) = if a.include_flagged {
-        (all, stats::Exclusions::default())
+    let every = if a.include_flagged {
+        all.clone()
     } else {
-        all.without_flagged()
+        all.without_flagged().0
+    };
+    let (chosen, wave) = choose_wave(all, a.wave.as_deref(), &file)?;
+    let collection = minyi::report::collection_text(&chosen, lang);
+    let (data, excluded) = if a.include_flagged {
+        (chosen, stats::Exclusions::default())
+    } else {
+        chosen.without_flagged()
     };
     let census = match &a.census {
         Some(p) => {
@@ -202,7 +282,9 @@ pub fn stats(a: StatsArgs) -> Result<()> {
             let (ga, gb) = groups
                 .split_once(',')
                 .context("--compare: write COLUMN=A,B, e.g. wave=1,2")?;
-            let dv = stats::domain_var(&survey, &data, col).with_context(|| {
+            // Comparing waves needs every wave; other comparisons stay within the wave.
+            let data = if col == "wave" { &every } else { &data };
+            let dv = stats::domain_var(&survey, data, col).with_context(|| {
                 format!(
                     "--compare: `{col}` is not district, community, a choice question or a column"
                 )
@@ -217,7 +299,7 @@ pub fn stats(a: StatsArgs) -> Result<()> {
             };
             Some(stats::compare(
                 &survey,
-                &data,
+                data,
                 census.as_ref(),
                 &opts,
                 &dv,
@@ -233,15 +315,17 @@ pub fn stats(a: StatsArgs) -> Result<()> {
         "json" => {
             let mut v = serde_json::to_value(&report)?;
             v["collection"] = collection.clone().into();
+            v["wave"] = serde_json::to_value(&wave)?;
             if let Some(d) = &differences {
                 v["differences"] = serde_json::to_value(d)?;
             }
             serde_json::to_writer_pretty(&mut out, &v)?;
             writeln!(out)?;
         }
-        "csv" => write_csv(&report, &mut out)?,
+        "csv" => write_csv(&report, &wave, &mut out)?,
         _ => {
             writeln!(out, "{collection}")?;
+            writeln!(out, "{}", wave.describe(lang))?;
             write_table(&survey, &report, differences.as_deref(), lang, &mut out)?
         }
     }
@@ -277,7 +361,7 @@ pub fn plan(a: PlanArgs) -> Result<()> {
     Ok(())
 }
 
-fn write_csv<W: Write>(r: &Report, out: W) -> Result<()> {
+fn write_csv<W: Write>(r: &Report, wave: &WaveChoice, out: W) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "indicator",
@@ -298,6 +382,9 @@ fn write_csv<W: Write>(r: &Report, out: W) -> Result<()> {
         "weighting",
         "method",
         "level",
+        "wave",
+        "target",
+        "target_status",
     ])?;
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     for e in &r.estimates {
@@ -320,6 +407,9 @@ fn write_csv<W: Write>(r: &Report, out: W) -> Result<()> {
             r.weighting.name().into(),
             r.method.name().into(),
             r.level.to_string(),
+            wave.wave.clone(),
+            opt(e.target_status.map(|t| t.target)),
+            e.target_status.map_or("", |t| t.state.code()).to_string(),
         ])?;
     }
     w.flush()?;
@@ -458,7 +548,13 @@ fn write_table<W: Write>(
             (Some(l), Some(h)) => format!("{}–{}", fmt(l), fmt(h)),
             _ => lang.pick("无", "n/a").to_string(),
         };
-        let flag = publication_flag(e.flag, lang);
+        let mut flag = publication_flag(e.flag, lang).to_string();
+        if let Some(t) = e.target_status.filter(|_| e.flag != stats::Flag::Suppress) {
+            if !flag.is_empty() {
+                flag.push_str(lang.pick("，", ", "));
+            }
+            flag.push_str(minyi::labels::target_state(t.state, lang));
+        }
         writeln!(
             out,
             "  {} {:>6} {:>8} {:>19} {:>6.2} {:>7.0}  {}",

@@ -5,8 +5,11 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use super::{is_rate, Pack, PackInput};
 use crate::charts::Chart;
 use crate::definition::{Dimension, Lang, Survey};
-use crate::labels::{district_name, flag_name, pct, publication_flag, svg_body, weighting_name};
-use crate::stats::{Estimate, EstimateKind, Flag, Report};
+use crate::labels::{
+    district_name, flag_name, pct, publication_flag, svg_body, target_legend, target_state,
+    weighting_name,
+};
+use crate::stats::{Estimate, EstimateKind, Flag, Report, TargetState};
 
 fn ci(e: &Estimate, l: Lang) -> String {
     match (e.ci_low, e.ci_high) {
@@ -30,6 +33,7 @@ pub fn table_header(l: Lang) -> Vec<String> {
         l.pick("有效样本", "n_eff"),
         l.pick("目标", "target"),
         l.pick("标记", "flag"),
+        l.pick("目标判断", "against target"),
     ]
     .map(String::from)
     .to_vec()
@@ -70,10 +74,19 @@ pub fn table_rows(s: &Survey, r: &Report, dim: Dimension, l: Lang) -> Vec<Vec<St
                 format!("{:.0}", e.n_eff),
                 s.target_for(q).map(pct).unwrap_or_default(),
                 publication_flag(e.flag, l).to_string(),
+                status_words(e, l),
             ]);
         }
     }
     rows
+}
+
+/// The target status of a published figure ("" when suppressed or without a target).
+pub fn status_words(e: &Estimate, l: Lang) -> String {
+    match &e.target_status {
+        Some(t) if e.flag != Flag::Suppress => target_state(t.state, l).to_string(),
+        _ => String::new(),
+    }
 }
 
 /// Summary sentences: city figure, ranking only where intervals do not overlap,
@@ -163,18 +176,24 @@ pub fn summary(s: &Survey, pack: &Pack, l: Lang) -> Vec<String> {
                         && is_rate(e)
                         && e.domain == "district"
                         && e.flag != Flag::Suppress
-                        && e.estimate < t
+                        && e.target_status.is_some_and(|t| t.state.is_below())
                 })
                 .map(|e| {
-                    let sure = e.ci_high.is_some_and(|h| h < t);
+                    let sure = e
+                        .target_status
+                        .is_some_and(|t| t.state == TargetState::SignificantlyBelow);
                     format!(
                         "{}（{}{}）",
                         district_name(s, &e.group, l),
                         pct(e.estimate),
                         if sure {
-                            l.pick("，显著低于目标", ", significantly below")
+                            format!(
+                                "{}{}",
+                                l.pick("，", ", "),
+                                target_state(TargetState::SignificantlyBelow, l)
+                            )
                         } else {
-                            ""
+                            String::new()
                         }
                     )
                 })
@@ -344,6 +363,11 @@ pub fn methods(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Vec<String> {
         "发布规则：有效样本少于30的不发布（样本不足）；有效样本少于100或变异系数大于0.3的标为“仅供参考”，不参与排名。置信区间重叠的区不作排名。",
         "Publication: figures with an effective sample under 30 are suppressed; under 100 or with a CV above 0.3 they are directional and not ranked. Districts whose intervals overlap are not ranked.",
     ).into());
+    out.push(format!(
+        "{}{}",
+        l.pick("目标判断：", "Against the target: "),
+        target_legend(l)
+    ));
     out.push(l.pick(
         "本报告只反映居民的真实回答；问卷不向答题者提示“正确答案”。",
         "This report reflects residents' own answers; the questionnaire never shows respondents any expected answer.",

@@ -92,14 +92,6 @@ pub fn is_rate(e: &Estimate) -> bool {
     e.kind == EstimateKind::Proportion && !e.indicator.ends_with(".dont_know")
 }
 
-/// The rows of one wave (all rows when the data have no `wave` column).
-fn wave_rows(data: &Dataset, wave: &str) -> Vec<bool> {
-    match data.extra.get("wave") {
-        Some(w) => w.iter().map(|v| v == wave).collect(),
-        None => vec![true; data.len()],
-    }
-}
-
 /// Builds the pack into `out`, calling `step` before each stage (for a progress bar).
 pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<Pack, ReportError> {
     let s = input.survey;
@@ -108,12 +100,10 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     // Flagged responses are kept in storage but left out of every figure, and counted.
     let (all, excluded) = input.data.without_flagged();
     let data = &all;
-    let mut waves: Vec<String> = match data.extra.get("wave") {
-        Some(w) => w.iter().filter(|v| !v.is_empty()).cloned().collect(),
-        None => vec![s.wave.to_string()],
-    };
-    waves.sort_by_key(|w| (w.parse::<i64>().unwrap_or(i64::MAX), w.clone()));
-    waves.dedup();
+    let mut waves = data.waves();
+    if waves.is_empty() {
+        waves.push(s.wave.to_string());
+    }
     let wave = input
         .wave
         .clone()
@@ -130,8 +120,7 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     opts.by = vec!["district".into()];
     let mut by_wave = Vec::new();
     for w in &waves {
-        let d = data.filter(&wave_rows(data, w));
-        let mut r = stats::analyse(s, &d, input.census, &opts)?;
+        let mut r = stats::analyse(s, &data.of_wave(w), input.census, &opts)?;
         if *w == wave {
             r.excluded = excluded.clone();
         }
@@ -142,7 +131,7 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         .find(|(w, _)| *w == wave)
         .map(|(_, r)| r.clone())
         .expect("wave present");
-    let current = data.filter(&wave_rows(data, &wave));
+    let current = data.of_wave(&wave);
 
     // Changes against the previous wave: independent samples, so the variances add.
     let mut changes = Vec::new();
@@ -429,7 +418,7 @@ pub fn heat_chart(
                             .find(|e| e.indicator == q.id && is_rate(e) && e.group == d.code)
                             .map(|e| charts::HeatCell {
                                 estimate: e.estimate,
-                                target: s.target_for(q),
+                                status: e.target_status.map(|t| t.state),
                                 flag: e.flag,
                             })
                     })

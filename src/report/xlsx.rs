@@ -69,6 +69,8 @@ pub fn workbook(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Result<Vec<u8
                 }
                 ws.write_string(row, 9, publication_flag(e.flag, l))
                     .map_err(err)?;
+                ws.write_string(row, 10, html::status_words(e, l))
+                    .map_err(err)?;
                 row += 1;
             }
         }

@@ -142,6 +142,41 @@ pub struct Design {
     pub stratum_n: Vec<f64>,
 }
 
+/// A census cell (or raking margin cell) with people and no respondents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmptyCell {
+    pub district: String,
+    /// "age_band 18-29 × sex M", or for a raking margin "age_band 18-29".
+    pub cell: String,
+    /// Respondents and census population of the whole district.
+    pub district_respondents: f64,
+    pub district_population: f64,
+}
+
+/// The empty cells as lines, one per district: its respondents and population, then
+/// its empty cells.
+pub fn list_empty(cells: &[EmptyCell]) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < cells.len() {
+        let d = &cells[i];
+        let same: Vec<&str> = cells[i..]
+            .iter()
+            .take_while(|c| c.district == d.district)
+            .map(|c| c.cell.as_str())
+            .collect();
+        lines.push(format!(
+            "  district {} ({} respondents, population {}): {}",
+            d.district,
+            d.district_respondents,
+            d.district_population,
+            same.join("; ")
+        ));
+        i += same.len();
+    }
+    lines.join("\n")
+}
+
 /// Names for error messages: district codes and category codes per variable.
 pub struct CellNames<'a> {
     pub districts: &'a [String],
@@ -268,6 +303,7 @@ impl Design {
         } else {
             control.epsilon
         };
+        self.check_margins(&margins, &margin_pop, population, names)?;
         let table = |w: &[f64]| -> Vec<f64> { (0..nc).map(|c| w[c] * self.count[c]).collect() };
         let mut old = table(&self.weight);
         let mut w = self.weight.clone();
@@ -280,22 +316,6 @@ impl Design {
                 let mut sample = vec![0.0; *n];
                 for c in 0..nc {
                     sample[map[c]] += w[c] * self.count[c];
-                }
-                for (m, &s) in sample.iter().enumerate() {
-                    if s == 0.0 && margin_pop[k][m] > 0.0 {
-                        let cell = (0..nc).find(|&c| map[c] == m).unwrap_or(0);
-                        let (d, cats) = self.layout.decode(cell);
-                        return Err(StatsError::EmptyCell {
-                            cell: format!(
-                                "district {} × {} {}",
-                                names.districts[d], names.variables[k], names.categories[k][cats[k]]
-                            ),
-                            fix: format!(
-                                "merge `{}` with a neighbouring category of `{}` in the census and the data",
-                                names.categories[k][cats[k]], names.variables[k]
-                            ),
-                        });
-                    }
                 }
                 for c in 0..nc {
                     let s = sample[map[c]];
@@ -347,6 +367,55 @@ impl Design {
             max_margin_error,
         });
         Ok(())
+    }
+
+    /// Every raking margin cell with people and no respondents, all at once.
+    fn check_margins(
+        &self,
+        margins: &[(Vec<usize>, usize)],
+        margin_pop: &[Vec<f64>],
+        population: &[f64],
+        names: &CellNames<'_>,
+    ) -> Result<(), StatsError> {
+        let nc = self.layout.n_cells();
+        let mut empty = Vec::new();
+        let mut categories = Vec::new();
+        for (k, (map, n)) in margins.iter().enumerate() {
+            let mut respondents = vec![0.0; *n];
+            for c in 0..nc {
+                respondents[map[c]] += self.count[c];
+            }
+            for m in 0..*n {
+                if respondents[m] > 0.0 || margin_pop[k][m] <= 0.0 {
+                    continue;
+                }
+                let cell = (0..nc).find(|&c| map[c] == m).unwrap_or(0);
+                let (d, cats) = self.layout.decode(cell);
+                let cat = &names.categories[k][cats[k]];
+                empty.push(EmptyCell {
+                    district: names.districts[d].clone(),
+                    cell: format!("{} {cat}", names.variables[k]),
+                    district_respondents: self.stratum_n[d],
+                    district_population: stratum_population(self, population, d),
+                });
+                let what = format!("`{cat}` of `{}`", names.variables[k]);
+                if !categories.contains(&what) {
+                    categories.push(what);
+                }
+            }
+        }
+        if empty.is_empty() {
+            return Ok(());
+        }
+        // Listed by district, as the census is.
+        empty.sort_by_key(|e| names.districts.iter().position(|d| *d == e.district));
+        Err(StatsError::EmptyCells {
+            cells: empty,
+            fix: format!(
+                "merge {} with a neighbouring category in the census and the data",
+                categories.join(", ")
+            ),
+        })
     }
 
     /// Trims weights to `[low, high] × mean weight`, spreading the trimmed amount
@@ -461,6 +530,14 @@ impl Design {
     }
 }
 
+/// Census population of district `d`.
+fn stratum_population(design: &Design, population: &[f64], d: usize) -> f64 {
+    (0..design.layout.n_cells())
+        .filter(|&c| design.layout.district_of(c) == d)
+        .map(|c| population[c])
+        .sum()
+}
+
 fn post_stratify(
     d: &Design,
     group: &[usize],
@@ -475,21 +552,34 @@ fn post_stratify(
         sample[group[c]] += d.cell_total(c);
         pop[group[c]] += population[c];
     }
+    let mut empty = Vec::new();
     for c in 0..nc {
         let g = group[c];
         if sample[g] == 0.0 && pop[g] > 0.0 {
-            let (_, cats) = d.layout.decode(c);
-            let fix = if let (Some(last), Some(var)) = (cats.last(), names.variables.last()) {
-                let cat = &names.categories[names.variables.len() - 1][*last];
-                format!("collapse `{cat}` of `{var}` with a neighbouring category in the census and the data, or use --weighting rake")
-            } else {
-                "collect responses there".to_string()
-            };
-            return Err(StatsError::EmptyCell {
-                cell: names.describe(&d.layout, c),
-                fix,
+            let dist = d.layout.district_of(c);
+            let cell = names.describe(&d.layout, c);
+            empty.push(EmptyCell {
+                district: names.districts[dist].clone(),
+                cell: cell
+                    .split_once(" × ")
+                    .map_or(String::new(), |(_, rest)| rest.to_string()),
+                district_respondents: d.stratum_n[dist],
+                district_population: stratum_population(d, population, dist),
             });
         }
+    }
+    if !empty.is_empty() {
+        // The variable with the most categories is the one offices collapse (age bands).
+        let fix = match (0..names.variables.len()).max_by_key(|&k| names.categories[k].len()) {
+            Some(k) => format!(
+                "collapse each empty cell's `{}` category with a neighbouring one (e.g. `{}` with `{}`) in the census and the data, or use --weighting rake (raking needs only the margins)",
+                names.variables[k],
+                names.categories[k][0],
+                names.categories[k].get(1).map_or("", String::as_str)
+            ),
+            None => "collect responses there".to_string(),
+        };
+        return Err(StatsError::EmptyCells { cells: empty, fix });
     }
     Ok((0..nc)
         .map(|c| {

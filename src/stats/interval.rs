@@ -93,7 +93,7 @@ pub fn p_two_sided(t: f64, df: f64) -> f64 {
     }
 }
 
-fn qbeta(p: f64, a: f64, b: f64) -> f64 {
+pub fn qbeta(p: f64, a: f64, b: f64) -> f64 {
     if !(p > 0.0 && p < 1.0) || a.is_nan() || b.is_nan() {
         return f64::NAN;
     }

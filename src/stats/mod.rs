@@ -12,6 +12,7 @@ pub mod design;
 pub mod estimate;
 pub mod interval;
 pub mod plan;
+pub mod target;
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -20,11 +21,16 @@ use crate::definition::{Kind, Question, Survey, DONT_KNOW};
 pub use design::{Design, RakeControl, RakeReport, Weighting};
 pub use interval::Method;
 pub use plan::{FlagRules, ScorePreset};
+pub use target::{TargetState, TargetStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StatsError {
-    #[error("no respondents in {cell}, but the census counts people there; {fix}")]
-    EmptyCell { cell: String, fix: String },
+    #[error("no respondents in {} census cell(s) where the census counts people:\n{}\n{fix}", .cells.len(), design::list_empty(.cells))]
+    EmptyCells {
+        /// Every empty cell, grouped by district (as R's `postStratify` lists them).
+        cells: Vec<design::EmptyCell>,
+        fix: String,
+    },
     #[error("the census population of {cell} is zero; weighting needs a positive population: merge the cell with a neighbour")]
     ZeroPopulation { cell: String },
     #[error("district {0} has no respondents, so the census cannot be matched there; collect responses in {0}, or use --weighting base to estimate the districts that have answered")]
@@ -165,12 +171,37 @@ impl Dataset {
         }
     }
 
+    /// The waves in the data (the `wave` column), in numeric order; empty without one.
+    pub fn waves(&self) -> Vec<String> {
+        let mut waves: Vec<String> = self
+            .extra
+            .get("wave")
+            .map(|w| w.iter().filter(|v| !v.is_empty()).cloned().collect())
+            .unwrap_or_default();
+        sort_waves(&mut waves);
+        waves
+    }
+
+    /// The rows of one wave (all rows when the data have no `wave` column).
+    pub fn of_wave(&self, wave: &str) -> Dataset {
+        match self.extra.get("wave") {
+            Some(w) => self.filter(&w.iter().map(|v| v == wave).collect::<Vec<_>>()),
+            None => self.clone(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.district.len()
     }
     pub fn is_empty(&self) -> bool {
         self.district.is_empty()
     }
+}
+
+/// Sorts wave labels numerically (non-numbers last) and drops repeats.
+pub fn sort_waves(waves: &mut Vec<String>) {
+    waves.sort_by_key(|w| (w.parse::<i64>().unwrap_or(i64::MAX), w.clone()));
+    waves.dedup();
 }
 
 /// The elements of `v` where `keep` is true.
@@ -253,6 +284,8 @@ pub struct Estimate {
     pub n_eff: f64,
     pub df: f64,
     pub flag: Flag,
+    /// For a rate with a target: where it stands (see [`target`]).
+    pub target_status: Option<TargetStatus>,
 }
 
 /// Everything `minyi stats` reports.
@@ -276,6 +309,8 @@ pub struct Indicator<'a> {
     pub name: String,
     pub kind: EstimateKind,
     pub question: &'a Question,
+    /// The rate's target (the question's, else its dimension's).
+    pub target: Option<f64>,
     /// Per option index: the value an answer contributes (NaN = excluded).
     values: Vec<f64>,
 }
@@ -342,6 +377,7 @@ pub fn indicators(survey: &Survey, scores: ScorePreset) -> Vec<Indicator<'_>> {
             name: q.id.clone(),
             kind: EstimateKind::Proportion,
             question: q,
+            target: survey.target_for(q),
             values: q
                 .options
                 .iter()
@@ -360,6 +396,7 @@ pub fn indicators(survey: &Survey, scores: ScorePreset) -> Vec<Indicator<'_>> {
                 name: q.id.clone(),
                 kind: EstimateKind::Mean,
                 question: q,
+                target: None,
                 values: q
                     .options
                     .iter()
@@ -370,6 +407,7 @@ pub fn indicators(survey: &Survey, scores: ScorePreset) -> Vec<Indicator<'_>> {
                 name: q.id.clone(),
                 kind: EstimateKind::Index,
                 question: q,
+                target: None,
                 values: q
                     .options
                     .iter()
@@ -385,6 +423,7 @@ pub fn indicators(survey: &Survey, scores: ScorePreset) -> Vec<Indicator<'_>> {
                 name: format!("{}.dont_know", q.id),
                 kind: EstimateKind::Proportion,
                 question: q,
+                target: None,
                 values: q.options.iter().map(|o| is_dk(o) as u8 as f64).collect(),
             });
         }
@@ -723,7 +762,7 @@ fn finish(
         st.n
     };
     let flag = opts.flags.flag(n_eff, se, st.estimate, ind.kind);
-    Some(Estimate {
+    let mut e = Estimate {
         indicator: ind.name.clone(),
         kind: ind.kind,
         dimension: ind.question.dimension.name().to_string(),
@@ -739,7 +778,14 @@ fn finish(
         n_eff,
         df: st.df,
         flag,
-    })
+        target_status: None,
+    };
+    if ind.kind == EstimateKind::Proportion && !ind.name.ends_with(".dont_know") {
+        if let Some(t) = ind.target {
+            e.target_status = Some(target::status(&e, t, opts.level));
+        }
+    }
+    Some(e)
 }
 
 /// Everything an interval method may need about one domain estimate.

@@ -279,6 +279,10 @@ fn resident_answers_on_a_phone_and_the_open_dashboard_updates() {
             serde_json::Value::Bool(true),
             "the form scrolls sideways on a phone"
         );
+        // The visible questions are numbered without gaps, with the follow-up on
+        // participation hidden and then shown.
+        let hidden = visible_numbers(&phone).await;
+        assert_eq!(hidden, (1..=hidden.len()).collect::<Vec<_>>(), "{hidden:?}");
         // "No" to the first awareness question: one answer among ~100 moves the rate by
         // about a point, which the page shows.
         let answers = CIVILITY_OK.replace("aware_campaign=1", "aware_campaign=3");
@@ -293,6 +297,12 @@ fn resident_answers_on_a_phone_and_the_open_dashboard_updates() {
                 .unwrap_or_else(|e| panic!("no option {k}={v}: {e}"));
             el.click().await.unwrap();
         }
+        let shown = visible_numbers(&phone).await;
+        assert_eq!(
+            shown,
+            (1..=hidden.len() + 1).collect::<Vec<_>>(),
+            "{shown:?}"
+        );
         // The survey's too-fast rule (2 s here) must not flag a real person.
         rocket::tokio::time::sleep(Duration::from_millis(2100)).await;
         shot(&phone, "4-phone-form-filled").await;
@@ -352,4 +362,25 @@ fn resident_answers_on_a_phone_and_the_open_dashboard_updates() {
             .execute(&mut c)
             .unwrap();
     }
+}
+
+/// The numbers on the visible questions of the open form, in page order.
+async fn visible_numbers(c: &fantoccini::Client) -> Vec<usize> {
+    let v = c
+        .execute(
+            "return Array.from(document.querySelectorAll('fieldset[data-q]')).filter(function(f){return !f.hidden}).map(function(f){return f.querySelector('.qn').textContent.trim()})",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let t = n.as_str().unwrap();
+            t.trim_end_matches('.')
+                .parse()
+                .unwrap_or_else(|_| panic!("`{t}` is no number"))
+        })
+        .collect()
 }

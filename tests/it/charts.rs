@@ -259,10 +259,11 @@ fn trend_likert_heat_progress() {
     assert_all_glyphs(&lc);
     assert!(has(&lc, "非常满意") && has(&lc, "40") && has(&lc, "n=400"));
 
-    let cell = |e: f64, f| {
+    use minyi::stats::TargetState::*;
+    let cell = |e: f64, st, f| {
         Some(HeatCell {
             estimate: e,
-            target: Some(0.9),
+            status: Some(st),
             flag: f,
         })
     };
@@ -272,25 +273,40 @@ fn trend_likert_heat_progress() {
         vec!["新城区".into(), "江源区".into()],
         vec![
             vec![
-                cell(0.93, Flag::Ok),
-                cell(0.88, Flag::Ok),
-                cell(0.8, Flag::Ok),
+                cell(0.93, AtOrAbove, Flag::Ok),
+                cell(0.88, Below, Flag::Ok),
+                cell(0.8, SignificantlyBelow, Flag::Ok),
             ],
             vec![
-                cell(0.95, Flag::Suppress),
-                None,
-                cell(0.91, Flag::Directional),
+                cell(0.95, SignificantlyAbove, Flag::Suppress),
+                cell(0.97, SignificantlyAbove, Flag::Ok),
+                cell(0.91, AtOrAbove, Flag::Directional),
             ],
         ],
         Lang::Zh,
     );
-    assert_eq!(HeatTable::fill(&h.cells[0][0].unwrap()), (0xCF, 0xE3, 0xF3));
+    // One colour per target state (the one rule of stats::target), grey when suppressed.
+    assert_eq!(HeatTable::fill(&h.cells[0][0].unwrap()), (0xDB, 0xEA, 0xF6));
     assert_eq!(HeatTable::fill(&h.cells[0][1].unwrap()), (0xFB, 0xE2, 0xB0));
     assert_eq!(HeatTable::fill(&h.cells[0][2].unwrap()), (0xF5, 0xC0, 0xA6));
+    assert_eq!(HeatTable::fill(&h.cells[1][0].unwrap()), (0xEE, 0xEE, 0xEE));
+    assert_eq!(HeatTable::fill(&h.cells[1][1].unwrap()), (0xA9, 0xCE, 0xEC));
     let hc = render(&h).unwrap();
     save("heat", &hc);
     assert_all_glyphs(&hc);
-    assert!(has(&hc, "80.0*") && has(&hc, "93.0") && has(&hc, "样本不足") && has(&hc, "核心价值"));
+    assert!(
+        has(&hc, "80.0*")
+            && has(&hc, "97.0+")
+            && has(&hc, "93.0")
+            && has(&hc, "样本不足")
+            && has(&hc, "核心价值")
+    );
+    assert!(
+        texts(&hc)
+            .iter()
+            .any(|t| t.contains("红（*）：显著低于目标")),
+        "the legend says what the states mean"
+    );
 
     let p = render(&ProgressChart {
         frame: frame("样本收集进度"),

@@ -36,3 +36,5 @@ mod stats_props;
 mod stats_r;
 /// Storage guarantees: append-only, export shape.
 mod storage;
+/// A rate against its target: one rule, the same words in every output.
+mod targets;

@@ -343,3 +343,45 @@ fn security_headers_are_set() {
     assert!(csp.contains("frame-ancestors 'none'"));
     assert_eq!(r.headers().get_one("Referrer-Policy"), Some("no-referrer"));
 }
+
+/// The numbers on the page (`<span class="qn">8. </span>`), with `None` for a question
+/// that carries none.
+fn question_numbers(html: &str) -> Vec<Option<usize>> {
+    html.split("<span class=\"qn\">")
+        .skip(1)
+        .map(|rest| {
+            let inner = &rest[..rest.find("</span>").unwrap()];
+            inner.trim().trim_end_matches('.').parse().ok()
+        })
+        .collect()
+}
+
+#[test]
+fn question_numbers_run_without_gaps() {
+    let app = TestApp::new();
+    let s = minyi::definition::load_file(std::path::Path::new(&format!(
+        "{SURVEYS}/civility-2026.toml"
+    )))
+    .unwrap();
+    let follow_up = s
+        .questions
+        .iter()
+        .position(|q| q.show_if.is_some())
+        .unwrap();
+    // Without JavaScript the follow-up shows, unnumbered until its question asks it.
+    let (html, hidden) = app.form("/s/civility-2026/XC");
+    let numbers = question_numbers(&html);
+    assert_eq!(numbers.len(), s.questions.len());
+    assert_eq!(numbers[follow_up], None);
+    let shown: Vec<usize> = numbers.iter().flatten().copied().collect();
+    assert_eq!(shown, (1..=s.questions.len() - 1).collect::<Vec<_>>());
+    // Sent back with a mistake after answering "participated": now it is asked, and
+    // numbered in its place.
+    let body = format!("{hidden}&{}", CIVILITY_OK.replace("&sex=m", ""));
+    let r = app.post_form("/s/civility-2026/XC", &body);
+    assert_eq!(r.status(), Status::UnprocessableEntity);
+    let numbers = question_numbers(&r.into_string().unwrap());
+    let shown: Vec<usize> = numbers.iter().flatten().copied().collect();
+    assert_eq!(numbers[follow_up], Some(follow_up + 1));
+    assert_eq!(shown, (1..=s.questions.len()).collect::<Vec<_>>());
+}

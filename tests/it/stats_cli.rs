@@ -27,6 +27,7 @@ fn public(args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn json_has_the_documented_keys() {
+    // R's figures pool the file's two waves, so this asks for them pooled.
     let (ok, out, err) = public(&[
         "--weighting",
         "rake",
@@ -34,6 +35,8 @@ fn json_has_the_documented_keys() {
         "0.4,2.5",
         "--format",
         "json",
+        "--wave",
+        "all",
     ]);
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
@@ -41,6 +44,8 @@ fn json_has_the_documented_keys() {
     assert_eq!(v["method"], "logit");
     assert_eq!(v["level"], 0.95);
     assert_eq!(v["raking"]["converged"], true);
+    assert_eq!(v["wave"]["wave"], "all");
+    assert_eq!(v["wave"]["pooled"], serde_json::json!(["1", "2"]));
     // Every output says how the figures were collected (this file has no channel column).
     assert_eq!(v["collection"], "自填问卷（收集方式未记录）");
     let e = &v["estimates"][0];
@@ -111,9 +116,9 @@ fn csv_output_and_other_domains() {
 
 #[test]
 fn poststratification_with_an_empty_cell_is_refused_clearly() {
-    let (ok, _, err) = public(&["--weighting", "poststrat"]);
+    let (ok, _, err) = public(&["--weighting", "poststrat", "--wave", "all"]);
     assert!(!ok);
-    assert!(err.contains("no respondents in district"), "{err}");
+    assert!(err.contains("district D6 (25 respondents"), "{err}");
     assert!(
         err.contains("collapse") || err.contains("use --weighting rake"),
         "{err}"
@@ -298,6 +303,8 @@ fn mode_filters_and_splits_the_estimates() {
         &csv,
         "--weighting",
         "base",
+        "--wave",
+        "all",
     ];
     let run = |extra: &[&str]| {
         let mut a = base.to_vec();
@@ -317,4 +324,104 @@ fn mode_filters_and_splits_the_estimates() {
         !ok && err.contains("--mode fax: use qr, link, api, phone or household"),
         "{err}"
     );
+}
+
+#[test]
+fn one_wave_at_a_time_unless_pooled_on_purpose() {
+    let count = |w: &str| {
+        std::fs::read_to_string(format!("{FIXTURES}/reference/public_small.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .filter(|l| l.split(',').nth(4) == Some(w))
+            .count() as u64
+    };
+    // The default is the latest wave, and every output names it.
+    let (ok, out, err) = public(&["--format", "json"]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["wave"]["wave"], "2");
+    assert_eq!(v["respondents"].as_u64().unwrap(), count("2"));
+    let (_, table, _) = public(&[]);
+    assert!(table.lines().nth(1).unwrap().contains("第2轮"), "{table}");
+    let (_, csv, _) = public(&["--format", "csv"]);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "wave").unwrap();
+    assert!(csv
+        .lines()
+        .skip(1)
+        .all(|l| l.split(',').nth(col) == Some("2")));
+    // One wave by number; all of them pooled, said so.
+    let (_, out, _) = public(&["--format", "json", "--wave", "1"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["respondents"].as_u64().unwrap(), count("1"));
+    let (_, table, _) = public(&["--wave", "all", "--lang", "en"]);
+    assert!(table.contains("all waves pooled (1, 2)"), "{table}");
+    assert!(table.contains(&format!("respondents {}", count("1") + count("2"))));
+    let (ok, _, err) = public(&["--wave", "3"]);
+    assert!(
+        !ok && err.contains("--wave 3:") && err.contains("has waves 1, 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_empty_census_cell_is_named_with_its_district() {
+    // Nine empty cells: nobody aged 18-29 in D1, D2, D3 (six cells, both sexes), no
+    // women of 60+ in D4 and D5, and (as in the reference file) no women of 18-29 in D6.
+    let all = std::fs::read_to_string(format!("{FIXTURES}/reference/public_small.csv")).unwrap();
+    let mut kept = Vec::new();
+    for (i, line) in all.lines().enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let young = ["D1", "D2", "D3"].contains(&f[1]) && f[2] == "18-29";
+        let old_women = ["D4", "D5"].contains(&f[1]) && f[2] == "60+" && f[3] == "F";
+        if i == 0 || !(young || old_women) {
+            kept.push(line);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("nine.csv");
+    std::fs::write(&csv, kept.join("\n")).unwrap();
+    let survey = format!("{FIXTURES}/public.toml");
+    let run = |w: &str| {
+        minyi(&[
+            "stats",
+            "--survey",
+            &survey,
+            "--responses",
+            csv.to_str().unwrap(),
+            "--weighting",
+            w,
+            "--wave",
+            "all",
+        ])
+    };
+    let (ok, _, err) = run("poststrat");
+    assert!(!ok);
+    assert!(err.contains("no respondents in 9 census cell(s)"), "{err}");
+    let cells: usize = err
+        .lines()
+        .filter(|l| l.trim_start().starts_with("district D"))
+        .map(|l| l.matches(" × sex ").count())
+        .sum();
+    assert_eq!(cells, 9, "{err}");
+    // Grouped by district, each with its respondents and population.
+    for d in ["D1", "D2", "D3", "D4", "D5", "D6"] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(&format!("district {d} (")))
+            .unwrap();
+        assert!(line.contains("respondents, population "), "{line}");
+    }
+    assert!(
+        err.contains("collapse each empty cell's `age_band` category"),
+        "{err}"
+    );
+    // Raking needs only the margins: D1–D3 lack the 18-29 band, which it names too.
+    let (ok, _, err) = run("rake");
+    assert!(
+        !ok && err.contains("no respondents in 3 census cell(s)"),
+        "{err}"
+    );
+    assert!(err.contains("age_band 18-29"), "{err}");
 }

@@ -91,11 +91,13 @@ fn check_dataset(csv: &str, expected: &str, weights: Option<&str>) -> usize {
             let err = stats::analyse(&s, &d, Some(&census), &options(design, Method::Logit, 0.95))
                 .unwrap_err();
             assert!(
-                matches!(err, stats::StatsError::EmptyCell { .. }),
+                matches!(err, stats::StatsError::EmptyCells { .. }),
                 "{design}: {err}"
             );
             assert!(
-                err.to_string().contains("no respondents in district D"),
+                err.to_string()
+                    .contains("no respondents in 1 census cell(s)")
+                    && err.to_string().contains("district D6 (25 respondents"),
                 "{err}"
             );
         }

@@ -12,8 +12,10 @@ use crate::collect::Channel;
 use crate::dashboard::{Counts, Distribution, Figures, Filter, FlaggedRow};
 use crate::definition::{Dimension, Lang, Question, Survey};
 use crate::labels::{flag_name, mode_name, pct, weighting_name};
+use crate::labels::{target_legend, target_state, target_state_meaning};
 use crate::report::is_rate;
-use crate::stats::{Estimate, Flag};
+use crate::stats::target::Basis;
+use crate::stats::{Estimate, Flag, TargetState};
 
 const CSS: &str = "\
 *{box-sizing:border-box}\
@@ -45,12 +47,13 @@ button.danger{background:#b00020}\
 
 // Refreshes every element with data-k from the summary JSON, without reloading.
 const LIVE_JS: &str = "(function(){var m=document.querySelector('[data-live]');if(!m||!window.fetch)return;\
-var u=m.dataset.live;function pct(x){return (x*100).toFixed(1)+'%'}\
+var u=m.dataset.live;var st=JSON.parse(m.dataset.states||'{}');function pct(x){return (x*100).toFixed(1)+'%'}\
 function tick(){fetch(u,{credentials:'same-origin'}).then(function(r){return r.ok?r.json():null}).then(function(j){if(!j)return;\
 j.counts.forEach(function(c){['today','total','flagged'].forEach(function(k){var e=document.querySelector('[data-k=\"'+c.district+'.'+k+'\"]');if(e)e.textContent=c[k]})});\
 j.estimates.forEach(function(e){if(e.kind!=='proportion'||e.flag==='suppress')return;var k=e.indicator+'@'+e.group;\
 var el=document.querySelector('[data-k=\"'+k+'\"]');if(el)el.textContent=pct(e.estimate);\
-var c=document.querySelector('[data-c=\"'+k+'\"]');if(c)c.textContent=(e.ci_low!=null&&e.ci_high!=null?pct(e.ci_low)+'–'+pct(e.ci_high):'—')+' · n='+e.n});\
+var c=document.querySelector('[data-c=\"'+k+'\"]');if(c)c.textContent=(e.ci_low!=null&&e.ci_high!=null?pct(e.ci_low)+'–'+pct(e.ci_high):'—')+' · n='+e.n;\
+var s=document.querySelector('[data-s=\"'+k+'\"]');if(s&&e.target_status){var w=st[e.target_status.state];if(w){s.textContent=w[0];s.title=w[1];s.parentNode.className=w[2]}}});\
 var t=document.getElementById('updated');if(t)t.textContent=new Date().toLocaleTimeString()}).catch(function(){})}\
 setInterval(tick,1000*(+m.dataset.every||15))})()";
 
@@ -96,11 +99,28 @@ pub fn layout(
                         }
                     }
                 }
-                main data-live=[live.as_ref().map(|l| &l.0)] data-every=[live.as_ref().map(|l| l.1)] { (body) }
+                main data-live=[live.as_ref().map(|l| &l.0)] data-every=[live.as_ref().map(|l| l.1)]
+                    data-states=[live.as_ref().map(|_| states_json(l))] { (body) }
                 @if session.is_some() { script { (PreEscaped(LIVE_JS)) } }
             }
         }
     }
+}
+
+/// Each target state's words, meaning and CSS class, for the live refresh.
+fn states_json(l: Lang) -> String {
+    let m: serde_json::Map<String, serde_json::Value> = TargetState::ALL
+        .iter()
+        .map(|s| {
+            let v = serde_json::json!([
+                target_state(*s, l),
+                target_state_meaning(*s, l),
+                state_class(*s)
+            ]);
+            (s.code().to_string(), v)
+        })
+        .collect();
+    serde_json::Value::Object(m).to_string()
 }
 
 fn role_name(s: &Who<'_>, l: Lang) -> String {
@@ -205,7 +225,19 @@ pub fn status(l: Lang, s: &Survey, closed: Option<&str>) -> String {
 }
 
 /// The rate cell: estimate, interval, target status, flag.
-fn rate_cell(l: Lang, e: Option<&Estimate>, target: Option<f64>) -> Markup {
+/// The CSS class of a target state (colour and the same meaning in its words).
+fn state_class(st: TargetState) -> &'static str {
+    match st {
+        TargetState::SignificantlyAbove | TargetState::AtOrAbove => "ok",
+        TargetState::Below => "dir",
+        TargetState::SignificantlyBelow => "below",
+        TargetState::CannotTell => "",
+    }
+}
+
+/// The rate cell: estimate, interval, target status (with the exact bound where that
+/// decided), flag.
+fn rate_cell(l: Lang, e: Option<&Estimate>) -> Markup {
     let Some(e) = e else {
         return html! { td.sup { "—" } };
     };
@@ -217,25 +249,33 @@ fn rate_cell(l: Lang, e: Option<&Estimate>, target: Option<f64>) -> Markup {
         (Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)),
         _ => "—".into(),
     };
-    let (cls, status) = match target {
-        Some(t) if e.ci_high.is_some_and(|h| h < t) => {
-            ("below", l.pick("显著低于目标", "below target"))
-        }
-        Some(t) if e.estimate < t => (
-            "dir",
-            l.pick("低于目标（不显著）", "under target (not significant)"),
-        ),
-        Some(_) => ("ok", l.pick("达到目标", "meets target")),
-        None => ("", ""),
-    };
+    let status = e.target_status.as_ref();
+    let exact = status
+        .filter(|t| t.basis == Basis::Exact)
+        .map(|t| match (t.low, t.high) {
+            (Some(lo), Some(hi)) => format!(
+                "{}{}–{}",
+                l.pick("精确界限 ", "exact bounds "),
+                pct(lo),
+                pct(hi)
+            ),
+            _ => String::new(),
+        });
+    let k = format!("{}@{}", e.indicator, e.group);
     html! {
-        td class=(cls) {
-            strong data-k={ (e.indicator) "@" (e.group) } { (pct(e.estimate)) }
+        td class=(status.map_or("", |t| state_class(t.state))) {
+            strong data-k=(k) { (pct(e.estimate)) }
             @if e.flag == Flag::Directional { " " span.dir title=(l.pick("有效样本不足100或变异系数大于0.3", "effective sample under 100 or CV above 0.3")) { (l.pick("（仅供参考）", "(directional)")) } }
-            br; small data-c={ (e.indicator) "@" (e.group) } { (ci) " · n=" (e.n) }
-            @if !status.is_empty() { br; small { (status) } }
+            br; small data-c=(k) { (ci) " · n=" (e.n) }
+            @if let Some(t) = status { br; small data-s=(k) title=(target_state_meaning(t.state, l)) { (target_state(t.state, l)) } }
+            @if let Some(x) = exact { br; small.meta { (x) } }
         }
     }
+}
+
+/// The legend under a table of rates: what each target state means.
+fn target_note(l: Lang) -> Markup {
+    html! { p.meta { (l.pick("目标判断：", "Against the target: ")) (target_legend(l)) } }
 }
 
 /// Each rated dimension's headline question (`headline = true`, else its first rate
@@ -394,7 +434,7 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
                     tr {
                         td { a href={ "/office/" (s.id) "/d/" (c.district) "?" (q) } { (name) } }
                         (counts_cells(c))
-                        @for (_, qq) in &heads { (rate_cell(l, find(fig, &qq.id, &c.district), s.target_for(qq))) }
+                        @for (_, qq) in &heads { (rate_cell(l, find(fig, &qq.id, &c.district))) }
                     }
                 }
                 tr {
@@ -402,9 +442,10 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
                     td.n { (fig.counts.iter().map(|c| c.today).sum::<usize>()) }
                     td.n { (fig.counts.iter().map(|c| c.total).sum::<usize>()) }
                     td {} td.n { (fig.counts.iter().map(|c| c.flagged).sum::<usize>()) }
-                    @for (_, qq) in &heads { (rate_cell(l, find(fig, &qq.id, "ALL"), s.target_for(qq))) }
+                    @for (_, qq) in &heads { (rate_cell(l, find(fig, &qq.id, "ALL"))) }
                 }
             } }
+            (target_note(l))
             p.meta { (l.pick("“标记”为质量可疑或已作废的问卷：保留但不纳入估计。", "“Flagged”: responses kept but left out of the estimates (quality flags or superseded)."))
                 " " a href={ "/office/" (s.id) "/quality?lang=" (l.code()) } { (l.pick("查看数据质量", "Data quality")) } }
             h2 { (l.pick("下载与海报", "Downloads and posters")) }
@@ -477,11 +518,12 @@ pub fn district(v: &View<'_>, code: &str, dist: &[Distribution]) -> Markup {
                 @for qq in &rates {
                     tr {
                         td { (qq.label(l)) @if let Some(t) = s.target_for(qq) { br; small { (l.pick("目标 ", "target ")) (pct(t)) } } }
-                        (rate_cell(l, find(fig, &qq.id, code), s.target_for(qq)))
-                        @for (cc, _) in &communities { (rate_cell(l, find(fig, &qq.id, &format!("{code}/{cc}")), s.target_for(qq))) }
+                        (rate_cell(l, find(fig, &qq.id, code)))
+                        @for (cc, _) in &communities { (rate_cell(l, find(fig, &qq.id, &format!("{code}/{cc}")))) }
                     }
                 }
             } }
+            (target_note(l))
             p.meta { (l.pick("社区按调查点（二维码张贴处）统计；样本少的社区只作参考。", "Communities are collection points (where the code hung); small ones are directional only.")) }
             h2 { (l.pick("逐题结果（未加权人数）", "Question by question (unweighted counts)")) }
             @for dd in dist {

@@ -34,8 +34,10 @@ footer{font-size:.95rem;color:#444;padding-bottom:2rem}\
 
 // Hides questions whose `show_if` is not met and ends the page at a screening answer;
 // without it, every question shows and the server applies the same rules.
+// and numbers the questions that show, so the numbers run without gaps.
 const JS: &str = "(function(){var f=document.forms[0];if(!f)return;function v(n){var e=f.elements[n];return e?e.value:''}\
-function u(){var stop=false;document.querySelectorAll('fieldset').forEach(function(s){var c=s.dataset.if;var show=!stop&&(!c||c.split('=')[1].split(',').indexOf(v(c.split('=')[0]))>=0);s.hidden=!show;\
+function u(){var stop=false,k=0;document.querySelectorAll('fieldset').forEach(function(s){var c=s.dataset.if;var show=!stop&&(!c||c.split('=')[1].split(',').indexOf(v(c.split('=')[0]))>=0);s.hidden=!show;\
+var q=s.querySelector('.qn');if(q&&s.dataset.q)q.textContent=show?(++k)+'. ':'';\
 var so=s.dataset.so;if(show&&so&&so.split(',').indexOf(v(s.dataset.q))>=0)stop=true});var n=document.getElementById('so');if(n)n.hidden=!stop}\
 f.addEventListener('change',u);u()})()";
 
@@ -161,8 +163,8 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
                 } @else if let Some(code) = &st.invite {
                     input type="hidden" name="m.code" value=(code);
                 }
-                @for (i, q) in s.questions.iter().enumerate() {
-                    (question(s, q, i + 1, st))
+                @for (q, n) in s.questions.iter().zip(numbers(s, st)) {
+                    (question(s, q, n, st))
                 }
                 p #so .em hidden { (l.pick("感谢您的配合！根据您的回答，本次调查无需继续，请直接提交。",
                     "Thank you! Based on your answer the survey ends here; please submit.")) }
@@ -173,7 +175,32 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
     )
 }
 
-fn question(s: &Survey, q: &Question, n: usize, st: &FormState<'_>) -> Markup {
+/// The number of every question a resident sees, in order: a follow-up (`show_if`)
+/// counts only when the answers so far ask it, so without JavaScript too the numbers
+/// on the page run without gaps (the script renumbers as answers change).
+fn numbers(s: &Survey, st: &FormState<'_>) -> Vec<Option<usize>> {
+    let answered = |qid: &str, any_of: &[String]| {
+        st.values
+            .get(qid)
+            .is_some_and(|v| v.iter().any(|x| any_of.contains(x)))
+    };
+    let mut n = 0;
+    s.questions
+        .iter()
+        .map(|q| {
+            let shown = q
+                .show_if
+                .as_ref()
+                .is_none_or(|c| answered(&c.question, &c.any_of));
+            shown.then(|| {
+                n += 1;
+                n
+            })
+        })
+        .collect()
+}
+
+fn question(s: &Survey, q: &Question, n: Option<usize>, st: &FormState<'_>) -> Markup {
     let l = st.lang;
     let err = st.errors.iter().find(|e| e.question == q.id);
     let vals: &[String] = st.values.get(&q.id).map(|v| v.as_slice()).unwrap_or(&[]);
@@ -200,7 +227,7 @@ fn question(s: &Survey, q: &Question, n: usize, st: &FormState<'_>) -> Markup {
     html! {
         fieldset #(q.id) class=[err.map(|_| "err")] data-if=[cond] data-so=[so] data-q=(q.id)
             aria-describedby=[err.map(|_| eid.as_str())] {
-            legend { (n) ". " (q.text.get(l))
+            legend { span.qn { @if let Some(n) = n { (n) ". " } } (q.text.get(l))
                 @if q.required { " " span.req { (l.pick("（必答）", "(required)")) } } }
             @if let Some(c) = cond_text { p.cond { (c) } }
             @if let Some(h) = &q.help { p.help { (h.get(l)) } }
