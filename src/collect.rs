@@ -158,6 +158,8 @@ pub struct Submission<'a> {
     pub invite_code: Option<String>,
     /// The interviewer's username, for telephone and household interviews.
     pub interviewer: Option<String>,
+    /// The label of the intake token that posted it (JSON intake).
+    pub intake: Option<String>,
 }
 
 fn invite_error(zh: &str, en: &str) -> FieldError {
@@ -228,6 +230,8 @@ pub fn prepare(
     check_place(survey, sub.collection_district, sub.collection_community)?;
     check_open(survey, today)?;
     let outcome = answers::check(survey, &sub.answers).map_err(CollectError::Invalid)?;
+    let mut outcome = outcome;
+    mask_personal_data(survey, &mut outcome);
     let (answers, status) = match &outcome {
         Outcome::Complete(a) => (a, STATUS_COMPLETE),
         Outcome::ScreenedOut { answers, .. } => (answers, STATUS_SCREENED),
@@ -298,6 +302,7 @@ pub fn prepare(
         quality_flags,
         pattern_hash,
         interviewer: sub.interviewer,
+        intake: sub.intake,
     };
     let checks = (status == STATUS_COMPLETE).then_some(survey.min_seconds);
     Ok(Prepared {
@@ -306,6 +311,23 @@ pub fn prepare(
         checks,
         screened_out: status == STATUS_SCREENED,
     })
+}
+
+/// Masks personal data typed into the free-text answers, before anything is stored.
+fn mask_personal_data(survey: &Survey, outcome: &mut Outcome) {
+    let answers = match outcome {
+        Outcome::Complete(a) => a,
+        Outcome::ScreenedOut { answers, .. } => answers,
+    };
+    for q in survey
+        .questions
+        .iter()
+        .filter(|q| q.kind == crate::definition::Kind::Text)
+    {
+        if let Some(serde_json::Value::String(text)) = answers.get_mut(&q.id) {
+            *text = crate::privacy::mask(text).0;
+        }
+    }
 }
 
 type HmacSha256 = Hmac<Sha256>;

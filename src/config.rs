@@ -20,21 +20,27 @@ pub struct AppConfig {
     /// Env: `ROCKET_BASE_URL`.
     #[serde(default)]
     pub base_url: Option<String>,
-    /// Submissions allowed per minute from one network address (a quarter of it at
-    /// once). Generous: many residents share an address. Env: `ROCKET_RATE_PER_SOURCE_PER_MINUTE`.
+    /// Submissions allowed per minute from one network address (a third of it at
+    /// once). Far above what a crowd behind one address produces, so it stops scripts,
+    /// never residents. Env: `ROCKET_RATE_PER_SOURCE_PER_MINUTE`.
     #[serde(default = "default_per_source")]
     pub rate_per_source_per_minute: u32,
-    /// Submissions allowed per minute from one browser fingerprint.
-    /// Env: `ROCKET_RATE_PER_DEVICE_PER_MINUTE`.
-    #[serde(default = "default_per_device")]
-    pub rate_per_device_per_minute: u32,
+    /// Reverse proxies whose forwarding headers are believed: addresses or CIDR blocks
+    /// (`["10.0.0.0/8", "127.0.0.1"]`). Empty (the default): the peer address is the
+    /// source, and `X-Forwarded-For` / `X-Real-IP` are ignored. Env: `ROCKET_TRUSTED_PROXIES`.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// SQLite durability: `full` (default; an acknowledged response survives a power
+    /// cut) or `normal` (survives a crashed process only). Env: `ROCKET_SQLITE_SYNCHRONOUS`.
+    #[serde(default = "default_synchronous")]
+    pub sqlite_synchronous: String,
 }
 
 fn default_per_source() -> u32 {
     crate::web::DEFAULT_PER_SOURCE
 }
-fn default_per_device() -> u32 {
-    crate::web::DEFAULT_PER_DEVICE
+fn default_synchronous() -> String {
+    "full".into()
 }
 
 fn default_db() -> String {
@@ -51,7 +57,8 @@ impl Default for AppConfig {
             surveys_dir: default_surveys(),
             base_url: None,
             rate_per_source_per_minute: default_per_source(),
-            rate_per_device_per_minute: default_per_device(),
+            trusted_proxies: Vec::new(),
+            sqlite_synchronous: default_synchronous(),
         }
     }
 }
@@ -71,6 +78,31 @@ impl AppConfig {
     pub fn from_figment(f: &Figment) -> Result<AppConfig, String> {
         f.extract::<AppConfig>()
             .map_err(|e| format!("invalid configuration (Rocket.toml or ROCKET_* variables): {e}"))
+    }
+
+    /// How to open the store.
+    pub fn store_options(&self) -> Result<crate::storage::StoreOptions, String> {
+        let synchronous =
+            crate::storage::Synchronous::parse(&self.sqlite_synchronous).ok_or_else(|| {
+                format!(
+                    "sqlite_synchronous = `{}`: use full (the default) or normal",
+                    self.sqlite_synchronous
+                )
+            })?;
+        Ok(crate::storage::StoreOptions { synchronous })
+    }
+
+    /// The trusted proxies as networks (a plain address is its own /32 or /128).
+    pub fn proxies(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| {
+                let p = p.trim();
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("trusted_proxies: `{p}` is neither an address nor a CIDR block such as 10.0.0.0/8"))
+            })
+            .collect()
     }
 
     /// The base URL for links: configured, or derived from the listening address.

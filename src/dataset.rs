@@ -74,7 +74,7 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
             Err(e) => return Err(csv_err(e)),
         }
         let line = record.position().map_or(0, |p| p.line());
-        let dcode = record.get(d_col).unwrap_or("");
+        let dcode = crate::export::unprotect(record.get(d_col).unwrap_or(""));
         let Some(di) = survey.districts.iter().position(|d| d.code == dcode) else {
             err(
                 line,
@@ -95,17 +95,20 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
         let community = community_index(
             &communities,
             di,
-            c_col.map_or("", |i| record.get(i).unwrap_or("")),
+            c_col.map_or("", |i| {
+                crate::export::unprotect(record.get(i).unwrap_or(""))
+            }),
         );
         data.district.push(di as u32);
         data.community.push(community);
         for ((i, q), column) in questions.iter().zip(cols.iter_mut()) {
-            if let Err(msg) = push_cell(column, q, record.get(*i).unwrap_or("")) {
+            let cell = crate::export::unprotect(record.get(*i).unwrap_or(""));
+            if let Err(msg) = push_cell(column, q, cell) {
                 err(line, &q.id, msg);
             }
         }
         for (k, &i) in extra_cols.iter().enumerate() {
-            extra[k].push(record.get(i).unwrap_or("").to_string());
+            extra[k].push(crate::export::unprotect(record.get(i).unwrap_or("")).to_string());
         }
     }
     if n_errors > 0 {
@@ -193,11 +196,12 @@ fn push_cell(column: &mut Column, q: &Question, v: &str) -> Result<(), String> {
 
 /// The columns besides answers that a dataset made from stored rows carries, as
 /// `minyi export` writes them (so both paths give the same dataset).
-pub const ROW_COLUMNS: [&str; 7] = [
+pub const ROW_COLUMNS: [&str; 8] = [
     "response_id",
     "wave",
     "channel",
     "interviewer",
+    "intake",
     "submitted_at",
     "collection_district",
     "quality_flags",
@@ -262,6 +266,7 @@ pub fn from_rows(
             r.wave.to_string(),
             r.channel.clone(),
             r.interviewer.clone().unwrap_or_default(),
+            r.intake.clone().unwrap_or_default(),
             r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             r.collection_district.clone(),
             flags,

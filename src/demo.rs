@@ -146,6 +146,7 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
             submission_key: format!("{}:demo-{seed}-{i}", survey.id),
             quality_flags: flags.join(","),
             interviewer,
+            intake: None,
         };
         store.insert_response(new, None, None)?;
     }

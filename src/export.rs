@@ -1,6 +1,13 @@
 //! Stored responses → the responses CSV that `minyi stats` reads: a header row, the
 //! place columns, then one column per question id; values are option codes (several
 //! joined by `;`), empty = missing. Screened-out responses are not exported.
+//!
+//! The office opens these files in Excel or WPS, which evaluate a cell beginning with
+//! `=`, `+`, `-`, `@`, a tab or a carriage return as a formula ("CSV injection"). Such
+//! cells are written with a leading `'` (OWASP's advice), plain numbers excepted; the
+//! readers (`dataset`, the workbook) take the `'` off again, so `minyi stats` reads
+//! the same figures. Free text is masked for personal data again on the way out, so
+//! rows stored before masking existed leave no phone number in a download either.
 
 use crate::answers::csv_cell;
 use crate::definition::Survey;
@@ -12,6 +19,28 @@ pub enum ExportError {
     Csv(#[from] csv::Error),
     #[error("stored response {id} has unreadable answers ({reason}); the database may have been edited by hand")]
     Corrupt { id: i64, reason: String },
+}
+
+/// Characters that make a spreadsheet read a cell as a formula.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell as a spreadsheet may safely open it: `'` before a formula-like start, unless
+/// the cell is a plain number.
+pub fn spreadsheet_safe(cell: String) -> String {
+    let risky = cell.starts_with(FORMULA_START);
+    if risky && !cell.parse::<f64>().is_ok_and(f64::is_finite) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// The cell as written before [`spreadsheet_safe`] protected it.
+pub fn unprotect(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) => rest,
+        _ => cell,
+    }
 }
 
 /// The resident's district needs a column of its own unless a question with the id
@@ -29,6 +58,7 @@ pub fn header(survey: &Survey) -> Vec<String> {
         "wave",
         "channel",
         "interviewer",
+        "intake",
         "submitted_at",
         "collection_district",
         "community",
@@ -77,6 +107,7 @@ pub fn write_csv_with<W: std::io::Write>(
             r.wave.to_string(),
             r.channel.clone(),
             r.interviewer.clone().unwrap_or_default(),
+            r.intake.clone().unwrap_or_default(),
             r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             r.collection_district.clone(),
             r.collection_community.clone().unwrap_or_default(),
@@ -89,13 +120,15 @@ pub fn write_csv_with<W: std::io::Write>(
         if own_district_col {
             rec.push(r.district.clone());
         }
-        rec.extend(
-            survey
-                .questions
-                .iter()
-                .map(|q| csv_cell(answers.get(&q.id))),
-        );
-        w.write_record(&rec)?;
+        rec.extend(survey.questions.iter().map(|q| {
+            let cell = csv_cell(answers.get(&q.id));
+            if q.kind == crate::definition::Kind::Text {
+                crate::privacy::mask(&cell).0
+            } else {
+                cell
+            }
+        }));
+        w.write_record(rec.into_iter().map(spreadsheet_safe))?;
         n += 1;
     }
     w.flush().map_err(csv::Error::from)?;

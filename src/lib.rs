@@ -17,6 +17,7 @@ pub mod demo;
 pub mod export;
 pub mod invites;
 pub mod labels;
+pub mod privacy;
 pub mod qr;
 pub mod quality;
 pub mod report;

@@ -1,5 +1,7 @@
 -- Submissions to the JSON intake: every request has its own submission key, and the
--- status of every answer is counted (201 created, 5xx, anything else).
+-- status of every answer is counted (201 created, 5xx, anything else). The intake
+-- token comes from MINYI_TOKEN; the same script drives the parse-only baseline.
+local token = os.getenv("MINYI_TOKEN") or ""
 local threads = {}
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -18,7 +20,7 @@ function request()
   local body = string.format(
     '{"district":"XC","community":"xinhua-xfl","submission_key":"w%d-%d","answers":{"age_band":"a40","residence":"gt3y","district":"XC","aware_campaign":"1","aware_values":"2","quiz_values":"b","support":"1","participated":"3","sat_sanitation":"%s","sat_shops":"4","sat_culture":"dk","sat_security":"5","sat_ecology":"4","sat_traffic":"3","sat_windows":"4","sat_minors":"4","civic_behaviour":"4","sat_overall":"%s","sex":"f"}}',
     tid, counter, s, sat[((counter + 3) % #sat) + 1])
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
 end
 function response(status, headers, body)
   if status == 201 then

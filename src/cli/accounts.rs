@@ -4,9 +4,8 @@
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 
-use super::setup::{base_url, load_config, load_surveys};
+use super::setup::{base_url, load_config, load_surveys, open_store};
 use minyi::definition;
-use minyi::storage::Store;
 
 #[derive(Subcommand)]
 pub enum UserCommand {
@@ -34,14 +33,28 @@ pub enum UserCommand {
 
 #[derive(Subcommand)]
 pub enum TokenCommand {
-    /// Create a token acting as USER (with that user's role); printed once.
+    /// Create a token, printed once: `--user NAME` for the read API (acting with that
+    /// user's role), or `--intake` for a kiosk or interview system posting responses.
     Add {
+        #[arg(long, required_unless_present = "intake", conflicts_with = "intake")]
+        user: Option<String>,
+        /// A token for the JSON intake (`POST /api/surveys/{id}/responses`).
         #[arg(long)]
-        user: String,
-        /// What the token is for, e.g. "city data platform".
+        intake: bool,
+        /// What the token is for, e.g. "kiosk 7" or "city data platform"; an intake
+        /// token's label is recorded with every response it posts.
         #[arg(long)]
         label: String,
     },
+    /// Revoke an intake token by its label; it stops working at once.
+    Revoke {
+        #[arg(long)]
+        intake: bool,
+        #[arg(long)]
+        label: String,
+    },
+    /// List intake tokens (labels and dates; tokens themselves are never stored).
+    List,
 }
 
 #[derive(clap::Args)]
@@ -77,7 +90,7 @@ fn read_password(prompt: &str) -> Result<String> {
 /// Adds, changes, disables, enables or lists accounts.
 pub fn user(c: UserCommand) -> Result<()> {
     let (_, cfg) = load_config()?;
-    let store = Store::open(&cfg.database_url).context("opening the database")?;
+    let store = open_store(&cfg)?;
     match c {
         UserCommand::Add {
             username,
@@ -133,23 +146,59 @@ pub fn user(c: UserCommand) -> Result<()> {
     Ok(())
 }
 
-/// Creates an API token and prints it once.
+/// Creates, revokes or lists tokens.
 pub fn token(c: TokenCommand) -> Result<()> {
-    let TokenCommand::Add { user, label } = c;
-    let (user, label) = (user.as_str(), label.as_str());
     let (_, cfg) = load_config()?;
-    let store = Store::open(&cfg.database_url).context("opening the database")?;
-    let Some(u) = store.user_by_name(user)? else {
-        bail!("there is no user `{user}`; add one with `minyi user add {user} --role viewer`");
-    };
-    let (token, hash) = minyi::accounts::new_token();
-    store.add_token(u.id, &hash, label)?;
-    store.audit("command line", "token_add", &format!("{user}: {label}"))?;
-    println!("{token}");
-    eprintln!(
-        "token for `{user}` ({}), shown only now: send it as `Authorization: Bearer <token>`",
-        u.role
-    );
+    let store = open_store(&cfg)?;
+    match c {
+        TokenCommand::Add {
+            user: Some(user),
+            label,
+            ..
+        } => {
+            let Some(u) = store.user_by_name(&user)? else {
+                bail!(
+                    "there is no user `{user}`; add one with `minyi user add {user} --role viewer`"
+                );
+            };
+            let (token, hash) = minyi::accounts::new_token();
+            store.add_token(u.id, &hash, &label)?;
+            store.audit("command line", "token_add", &format!("{user}: {label}"))?;
+            println!("{token}");
+            eprintln!(
+                "token for `{user}` ({}), shown only now: send it as `Authorization: Bearer <token>`",
+                u.role
+            );
+        }
+        TokenCommand::Add { label, .. } => {
+            let (token, hash) = minyi::accounts::new_token();
+            store.add_intake_token(&hash, &label)?;
+            store.audit("command line", "intake_token_add", &label)?;
+            println!("{token}");
+            eprintln!("intake token `{label}`, shown only now: the kiosk sends it as `Authorization: Bearer <token>` to POST /api/surveys/ID/responses; revoke it with `minyi token revoke --intake --label \"{label}\"`");
+        }
+        TokenCommand::Revoke { intake, label } => {
+            if !intake {
+                bail!("only intake tokens are revoked by label: add --intake (a read token stops with its user: `minyi user disable NAME`)");
+            }
+            store.revoke_intake_token(&label)?;
+            store.audit("command line", "intake_token_revoke", &label)?;
+            println!("revoked intake token `{label}`");
+        }
+        TokenCommand::List => {
+            for (label, created, revoked) in store.intake_tokens()? {
+                println!(
+                    "intake  {:<24} created {}  {}",
+                    label,
+                    created.format("%Y-%m-%d %H:%M"),
+                    revoked.map_or("working".to_string(), |r| format!(
+                        "revoked {}",
+                        r.format("%Y-%m-%d %H:%M")
+                    ))
+                );
+            }
+        }
+    }
     Ok(())
 }
 
@@ -167,7 +216,7 @@ pub fn demo(a: DemoArgs) -> Result<()> {
             .first()
             .with_context(|| format!("no survey definitions in {}", cfg.surveys_dir.display()))?,
     };
-    let store = Store::open(&cfg.database_url).context("opening the database")?;
+    let store = open_store(&cfg)?;
     let d = minyi::demo::run(&store, s, per_wave, seed)?;
     println!(
         "stored {} synthetic responses of `{}` ({} {}, {} flagged) in {}",

@@ -33,6 +33,19 @@ enum Command {
     Serve,
     /// Create or update the database schema, then exit.
     Migrate,
+    /// The database's deep consistency check (every page of the file); `/healthz`
+    /// only asks whether the database answers.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Write a consistent copy of the SQLite database while the server runs.
+    ///
+    /// Example: minyi backup --out backups/minyi-2026-12-01.sqlite3
+    /// (PostgreSQL: use pg_dump; see the README.)
+    Backup {
+        /// The copy to write (must not exist).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Validate survey definitions; prints every problem with file:line:column and a fix.
     ///
     /// Exits with status 1 when any file has an error.
@@ -82,11 +95,19 @@ enum Command {
     Demo(accounts::DemoArgs),
 }
 
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Check every page of the database file (SQLite `PRAGMA integrity_check`).
+    Check,
+}
+
 /// Parses the command line and runs the command; errors are printed with their causes.
 pub fn run() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Serve => serve::serve(),
         Command::Migrate => serve::migrate(),
+        Command::Db(DbCommand::Check) => serve::db_check(),
+        Command::Backup { out } => serve::backup(&out),
         Command::Check(a) => return survey::check(&a),
         Command::Qr(a) => survey::qr(a),
         Command::Export(a) => survey::export(a),

@@ -3,9 +3,8 @@
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 
-use super::setup::{load_config, survey_by_id_or_file};
+use super::setup::{load_config, open_store, survey_by_id_or_file};
 use minyi::definition::{self, Lang};
-use minyi::storage::Store;
 
 #[derive(clap::Args)]
 pub struct ReportArgs {
@@ -57,7 +56,7 @@ pub fn report(a: ReportArgs) -> Result<()> {
         }
         None => {
             // Straight from the stored rows, as the dashboard reads them.
-            let store = Store::open(&cfg.database_url)?;
+            let store = open_store(&cfg)?;
             let rows = store.responses(&survey.id)?;
             let superseded: Vec<i64> = store
                 .superseded(&survey.id)?

@@ -3,15 +3,14 @@
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
-use super::setup::{base_url, load_config, load_surveys};
+use super::setup::{base_url, load_config, load_surveys, open_store};
 use minyi::config;
-use minyi::storage::Store;
 
 /// Runs the web service until it is stopped.
 pub fn serve() -> Result<()> {
     let (mut figment, cfg) = load_config()?;
     let surveys = load_surveys(&cfg)?;
-    let store = Store::open(&cfg.database_url).context("opening the database")?;
+    let store = open_store(&cfg)?;
     let configured = rocket::Config::try_from(&figment)
         .map(|c| !c.secret_key.is_zero())
         .map_err(|e| anyhow::anyhow!("invalid Rocket configuration: {e}"))?;
@@ -42,12 +41,11 @@ pub fn serve() -> Result<()> {
     } else {
         println!("minyi: office dashboard at {base}/office");
     }
+    let proxies = cfg.proxies().map_err(anyhow::Error::msg)?;
     let app = minyi::web::App::new(surveys, store, base)
         .context("preparing the surveys")?
-        .with_limits(
-            cfg.rate_per_source_per_minute,
-            cfg.rate_per_device_per_minute,
-        );
+        .with_limit(cfg.rate_per_source_per_minute)
+        .with_proxies(proxies);
     rocket::execute(async move { minyi::web::rocket(figment, app).launch().await })
         .map(|_| ())
         .map_err(|e| anyhow::anyhow!("the server stopped: {e}"))
@@ -81,10 +79,55 @@ fn persistent_secret(path: &Path) -> Result<String> {
     Ok(key)
 }
 
+/// Runs the database's full consistency check (a scan of every page): exit status 1
+/// when it finds a problem.
+pub fn db_check() -> Result<()> {
+    let (_, cfg) = load_config()?;
+    let store = open_store(&cfg)?;
+    let report = store.integrity_check()?;
+    if report == ["ok"] {
+        println!(
+            "database is sound: {}",
+            minyi::storage::describe_url(&cfg.database_url)
+        );
+        return Ok(());
+    }
+    for line in &report {
+        println!("{line}");
+    }
+    bail!(
+        "the database check found {} problem(s); restore the latest backup (`minyi backup`) or copy the responses out with `minyi export` before anything else",
+        report.len()
+    )
+}
+
+/// Writes a consistent copy of the SQLite database while the server runs.
+pub fn backup(out: &Path) -> Result<()> {
+    let (_, cfg) = load_config()?;
+    let store = open_store(&cfg)?;
+    store.backup(out)?;
+    let copy = minyi::storage::Store::open(&format!("sqlite://{}", out.display()))
+        .context("reopening the copy")?;
+    let check = copy.integrity_check()?;
+    if check != ["ok"] {
+        bail!(
+            "the copy in {} failed its check: {}",
+            out.display(),
+            check.join("; ")
+        );
+    }
+    println!(
+        "wrote a consistent copy of {} to {} (checked: ok)",
+        minyi::storage::describe_url(&cfg.database_url),
+        out.display()
+    );
+    Ok(())
+}
+
 /// Creates or updates the schema.
 pub fn migrate() -> Result<()> {
     let (_, cfg) = load_config()?;
-    Store::open(&cfg.database_url)?;
+    open_store(&cfg)?;
     println!(
         "database is up to date: {}",
         minyi::storage::describe_url(&cfg.database_url)

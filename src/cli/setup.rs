@@ -60,3 +60,9 @@ pub fn base_url(f: &rocket::figment::Figment, cfg: &AppConfig) -> String {
     let rc = rocket::Config::from(f);
     cfg.base_url_or(&rc.address.to_string(), rc.port)
 }
+
+/// The configured database, opened with the configured durability.
+pub fn open_store(cfg: &AppConfig) -> Result<minyi::storage::Store> {
+    let options = cfg.store_options().map_err(anyhow::Error::msg)?;
+    minyi::storage::Store::open_with(&cfg.database_url, options).context("opening the database")
+}

@@ -5,9 +5,8 @@ use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::setup::{base_url, find_survey, load_config};
+use super::setup::{base_url, find_survey, load_config, open_store};
 use minyi::definition::{self, Lang};
-use minyi::storage::Store;
 
 #[derive(clap::Args)]
 pub struct CheckArgs {
@@ -148,7 +147,7 @@ pub fn export(a: ExportArgs) -> Result<()> {
     let (_, cfg) = load_config()?;
     let s = find_survey(&cfg, &a.survey)?;
     let out = a.out.as_path();
-    let store = Store::open(&cfg.database_url)?;
+    let store = open_store(&cfg)?;
     let rows = store.responses(&s.id)?;
     let n = if out == Path::new("-") {
         minyi::export::write_csv(&s, &rows, std::io::stdout().lock())?
@@ -165,7 +164,7 @@ pub fn export(a: ExportArgs) -> Result<()> {
 pub fn invites(a: InvitesArgs) -> Result<()> {
     let (f, cfg) = load_config()?;
     let s = find_survey(&cfg, &a.survey)?;
-    let store = Store::open(&cfg.database_url)?;
+    let store = open_store(&cfg)?;
     let issued = minyi::invites::issue(&store, &s, &a.district, a.count)?;
     let base = a.base_url.unwrap_or_else(|| base_url(&f, &cfg));
     let out = &a.out;
@@ -206,7 +205,7 @@ pub fn supersede(a: SupersedeArgs) -> Result<()> {
     }
     let (_, cfg) = load_config()?;
     let s = find_survey(&cfg, &a.survey)?;
-    Store::open(&cfg.database_url)?.supersede(&s.id, a.response, reason)?;
+    open_store(&cfg)?.supersede(&s.id, a.response, reason)?;
     println!(
         "response {} of `{}` is superseded: {reason}",
         a.response, s.id

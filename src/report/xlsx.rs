@@ -101,6 +101,8 @@ pub fn responses_workbook(csv_bytes: &[u8], about: &[String]) -> Result<Vec<u8>,
         let rec = rec.map_err(|e| ReportError::Xlsx(format!("responses CSV: {e}")))?;
         for (c, v) in rec.iter().enumerate() {
             let (row, col) = (r as u32, c as u16);
+            // A workbook cell is text, never a formula: the CSV's protection comes off.
+            let v = crate::export::unprotect(v);
             if r == 0 {
                 ws.write_string_with_format(row, col, v, &bold)
                     .map_err(err)?;

@@ -4,7 +4,7 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{api_tokens, audit_log, sessions, survey_closures, users};
+use super::schema::{api_tokens, audit_log, intake_tokens, sessions, survey_closures, users};
 use super::{AnyConn, Result, StorageError, Store};
 
 /// An office account as stored.
@@ -196,6 +196,68 @@ impl Store {
             .select(UserRow::as_select())
             .first(&mut c)
             .optional()?)
+    }
+
+    /// Stores an intake token (its hash) under a label; labels are unique so a token
+    /// can be revoked by name.
+    pub fn add_intake_token(&self, token_hash: &str, label: &str) -> Result<()> {
+        let mut c = self.conn()?;
+        let taken: i64 = intake_tokens::table
+            .filter(intake_tokens::label.eq(label))
+            .filter(intake_tokens::revoked_at.is_null())
+            .count()
+            .get_result(&mut c)?;
+        if taken > 0 {
+            return Err(StorageError::TokenExists(label.to_string()));
+        }
+        diesel::insert_into(intake_tokens::table)
+            .values((
+                intake_tokens::token_hash.eq(token_hash),
+                intake_tokens::label.eq(label),
+                intake_tokens::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(&mut c)?;
+        Ok(())
+    }
+
+    /// The label of a working (not revoked) intake token.
+    pub fn intake_label(&self, token_hash: &str) -> Result<Option<String>> {
+        let mut c = self.conn()?;
+        Ok(intake_tokens::table
+            .filter(intake_tokens::token_hash.eq(token_hash))
+            .filter(intake_tokens::revoked_at.is_null())
+            .select(intake_tokens::label)
+            .first(&mut c)
+            .optional()?)
+    }
+
+    /// Revokes the working intake token with this label; it stops at once.
+    pub fn revoke_intake_token(&self, label: &str) -> Result<()> {
+        let mut c = self.conn()?;
+        let n = diesel::update(
+            intake_tokens::table
+                .filter(intake_tokens::label.eq(label))
+                .filter(intake_tokens::revoked_at.is_null()),
+        )
+        .set(intake_tokens::revoked_at.eq(Some(Utc::now().naive_utc())))
+        .execute(&mut c)?;
+        if n == 0 {
+            return Err(StorageError::NoSuchToken(label.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Every intake token: (label, created, revoked).
+    pub fn intake_tokens(&self) -> Result<Vec<(String, NaiveDateTime, Option<NaiveDateTime>)>> {
+        let mut c = self.conn()?;
+        Ok(intake_tokens::table
+            .order(intake_tokens::created_at.asc())
+            .select((
+                intake_tokens::label,
+                intake_tokens::created_at,
+                intake_tokens::revoked_at,
+            ))
+            .load(&mut c)?)
     }
 
     /// Appends to the audit log.

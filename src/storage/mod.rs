@@ -73,6 +73,14 @@ pub enum StorageError {
     NoSuchUser(String),
     #[error("survey `{0}` is already closed")]
     AlreadyClosed(String),
+    #[error("an intake token labelled `{0}` already works; revoke it first (`minyi token revoke --intake --label \"{0}\"`) or choose another label")]
+    TokenExists(String),
+    #[error("no working intake token is labelled `{0}`; `minyi token list` shows them")]
+    NoSuchToken(String),
+    #[error("cannot back up: {0}")]
+    Backup(String),
+    #[error("the database writer failed while storing this batch (it was logged); nothing of it was stored, please send it again")]
+    WriterFailed,
 }
 
 pub type Result<T> = std::result::Result<T, StorageError>;
@@ -82,6 +90,8 @@ pub type Result<T> = std::result::Result<T, StorageError>;
 pub struct Store {
     pool: Pool<Manager>,
     writer: std::sync::mpsc::Sender<WriteJob>,
+    /// Test hook: the writer panics in its next batch (see [`Store::fail_next_batch`]).
+    fail_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A response for the writer, and where to send its outcome. The reply is a oneshot
@@ -180,8 +190,12 @@ const BATCH: usize = 256;
 /// fails alone (`INSERT … ON CONFLICT DO NOTHING` inserts nothing and says so), not the
 /// whole batch. Only a response with an invitation code takes a savepoint, so its code
 /// and its row commit together or not at all.
-fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiver<WriteJob>) {
-    use diesel::connection::Connection;
+fn run_writer(
+    pool: Pool<Manager>,
+    mut conn: PooledConnection<Manager>,
+    jobs: std::sync::mpsc::Receiver<WriteJob>,
+    fail_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < BATCH {
@@ -190,87 +204,131 @@ fn run_writer(mut conn: PooledConnection<Manager>, jobs: std::sync::mpsc::Receiv
                 Err(_) => break,
             }
         }
-        let mut results: Vec<Result<i64>> = Vec::with_capacity(batch.len());
-        let mut recent = std::collections::HashMap::new();
-        let outcome = conn.transaction::<_, diesel::result::Error, _>(|c| {
-            results.clear();
-            // Take SQLite's write lock first: the batch reads before it writes, and two
-            // processes that both read then try to write would deadlock on the upgrade
-            // instead of waiting (busy_timeout only covers the first lock).
-            if let AnyConn::Sqlite(s) = &mut **c {
-                diesel::sql_query("UPDATE definitions SET wave = wave WHERE 1 = 0").execute(s)?;
-            }
-            recent.clear();
-            for (r, invite, checks, _) in batch.iter_mut() {
-                if let Some(min_seconds) = *checks {
-                    r.quality_flags = history_flags(c, r, min_seconds, &mut recent)?;
-                }
-                let r = &*r;
-                let res = match invite.as_deref() {
-                    // The common case is one statement: a repeated key inserts nothing.
-                    None => insert_new(c, r)?.ok_or(StorageError::Duplicate),
-                    // The invitation code is spent in the same savepoint as the row:
-                    // both or neither.
-                    Some(h) => {
-                        let mut res = Err(StorageError::Duplicate);
-                        let tx = c.transaction::<(), diesel::result::Error, _>(|c| {
-                            let spent = diesel::update(
-                                invites::table
-                                    .filter(invites::code_hash.eq(h))
-                                    .filter(invites::survey_id.eq(&r.survey_id))
-                                    .filter(invites::used_at.is_null()),
-                            )
-                            .set(invites::used_at.eq(r.submitted_at))
-                            .execute(c)?;
-                            if spent == 0 {
-                                let known: i64 = invites::table
-                                    .filter(invites::code_hash.eq(h))
-                                    .filter(invites::survey_id.eq(&r.survey_id))
-                                    .count()
-                                    .get_result(c)?;
-                                res = Err(if known > 0 {
-                                    StorageError::InviteUsed
-                                } else {
-                                    StorageError::InviteInvalid
-                                });
-                                return Ok(());
-                            }
-                            match insert_new(c, r)? {
-                                Some(id) => {
-                                    res = Ok(id);
-                                    Ok(())
-                                }
-                                // A repeated key: give the code back.
-                                None => Err(diesel::result::Error::RollbackTransaction),
-                            }
-                        });
-                        match tx {
-                            Ok(()) | Err(diesel::result::Error::RollbackTransaction) => {}
-                            Err(e) => return Err(e),
-                        }
-                        res
-                    }
-                };
-                results.push(res);
-            }
-            Ok(())
-        });
-        match outcome {
-            Ok(()) => {
-                for ((_, _, _, reply), res) in batch.into_iter().zip(results) {
-                    let _ = reply.send(res);
-                }
-            }
-            Err(e) => {
+        // A panic while committing fails this batch's callers only: the transaction
+        // is abandoned (nothing of it is stored), the connection replaced, and the
+        // writer goes on with the next batch.
+        let committed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            commit(&mut conn, &mut batch, &fail_next)
+        }));
+        let results: Vec<Result<i64>> = match committed {
+            Ok(Ok(results)) => results,
+            Ok(Err(e)) => {
                 let msg = e.to_string();
-                for (_, _, _, reply) in batch {
-                    let _ = reply.send(Err(StorageError::Query(
-                        diesel::result::Error::QueryBuilderError(msg.clone().into()),
-                    )));
-                }
+                batch
+                    .iter()
+                    .map(|_| {
+                        Err(StorageError::Query(
+                            diesel::result::Error::QueryBuilderError(msg.clone().into()),
+                        ))
+                    })
+                    .collect()
             }
+            Err(panic) => {
+                let why = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                log::error!(
+                    "the database writer panicked while committing {} response(s) ({why}); they were not stored, their senders were told to retry",
+                    batch.len()
+                );
+                // The abandoned connection may hold an open transaction: r2d2 drops a
+                // connection whose transaction state is broken instead of reusing it.
+                match pool.get() {
+                    Ok(fresh) => conn = fresh,
+                    Err(e) => log::error!("the writer could not get a fresh connection: {e}"),
+                }
+                batch
+                    .iter()
+                    .map(|_| Err(StorageError::WriterFailed))
+                    .collect()
+            }
+        };
+        for ((_, _, _, reply), res) in batch.into_iter().zip(results) {
+            let _ = reply.send(res);
         }
     }
+}
+
+/// Commits one batch in one transaction and returns each response's outcome.
+fn commit(
+    conn: &mut PooledConnection<Manager>,
+    batch: &mut [WriteJob],
+    fail_next: &std::sync::atomic::AtomicBool,
+) -> std::result::Result<Vec<Result<i64>>, diesel::result::Error> {
+    use diesel::connection::Connection;
+    let mut results: Vec<Result<i64>> = Vec::with_capacity(batch.len());
+    let mut recent = std::collections::HashMap::new();
+    conn.transaction::<_, diesel::result::Error, _>(|c| {
+        results.clear();
+        // Take SQLite's write lock first: the batch reads before it writes, and two
+        // processes that both read then try to write would deadlock on the upgrade
+        // instead of waiting (busy_timeout only covers the first lock).
+        if let AnyConn::Sqlite(s) = &mut **c {
+            diesel::sql_query("UPDATE definitions SET wave = wave WHERE 1 = 0").execute(s)?;
+        }
+        recent.clear();
+        for (r, invite, checks, _) in batch.iter_mut() {
+            if let Some(min_seconds) = *checks {
+                r.quality_flags = history_flags(c, r, min_seconds, &mut recent)?;
+            }
+            let r = &*r;
+            let res = match invite.as_deref() {
+                // The common case is one statement: a repeated key inserts nothing.
+                None => insert_new(c, r)?.ok_or(StorageError::Duplicate),
+                // The invitation code is spent in the same savepoint as the row:
+                // both or neither.
+                Some(h) => {
+                    let mut res = Err(StorageError::Duplicate);
+                    let tx = c.transaction::<(), diesel::result::Error, _>(|c| {
+                        let spent = diesel::update(
+                            invites::table
+                                .filter(invites::code_hash.eq(h))
+                                .filter(invites::survey_id.eq(&r.survey_id))
+                                .filter(invites::used_at.is_null()),
+                        )
+                        .set(invites::used_at.eq(r.submitted_at))
+                        .execute(c)?;
+                        if spent == 0 {
+                            let known: i64 = invites::table
+                                .filter(invites::code_hash.eq(h))
+                                .filter(invites::survey_id.eq(&r.survey_id))
+                                .count()
+                                .get_result(c)?;
+                            res = Err(if known > 0 {
+                                StorageError::InviteUsed
+                            } else {
+                                StorageError::InviteInvalid
+                            });
+                            return Ok(());
+                        }
+                        match insert_new(c, r)? {
+                            Some(id) => {
+                                res = Ok(id);
+                                Ok(())
+                            }
+                            // A repeated key: give the code back.
+                            None => Err(diesel::result::Error::RollbackTransaction),
+                        }
+                    });
+                    match tx {
+                        Ok(()) | Err(diesel::result::Error::RollbackTransaction) => {}
+                        Err(e) => return Err(e),
+                    }
+                    res
+                }
+            };
+            results.push(res);
+        }
+        // The test hook: a failure after the rows were written, so a test can
+        // prove nothing of the batch is kept.
+        if fail_next.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            panic!("injected writer failure (test hook)");
+        }
+        Ok(())
+    })?;
+    Ok(results)
 }
 
 /// Every column of a new response as `column = value`: NULLs are bound, not written
@@ -296,6 +354,7 @@ macro_rules! response_values {
             responses::quality_flags.eq(&$r.quality_flags),
             responses::pattern_hash.eq(&$r.pattern_hash),
             responses::interviewer.eq(&$r.interviewer),
+            responses::intake.eq(&$r.intake),
         )
     };
 }
@@ -324,8 +383,42 @@ fn insert_new(
     }
 }
 
+/// How SQLite makes a commit durable (`PRAGMA synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// Every commit reaches the disk before it is acknowledged: a power cut loses
+    /// nothing acknowledged. The writer's group commit makes this nearly free.
+    #[default]
+    Full,
+    /// Under WAL, durable against a crashed process but not a power cut (the last
+    /// commits may be lost; the file is never corrupted).
+    Normal,
+}
+
+impl Synchronous {
+    pub fn parse(s: &str) -> Option<Synchronous> {
+        match s.to_ascii_lowercase().as_str() {
+            "full" => Some(Synchronous::Full),
+            "normal" => Some(Synchronous::Normal),
+            _ => None,
+        }
+    }
+    fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+/// How a store is opened (SQLite only; PostgreSQL decides durability itself).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreOptions {
+    pub synchronous: Synchronous,
+}
+
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas(Synchronous);
 
 impl CustomizeConnection<AnyConn, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut AnyConn) -> std::result::Result<(), diesel::r2d2::Error> {
@@ -333,13 +426,13 @@ impl CustomizeConnection<AnyConn, diesel::r2d2::Error> for SqlitePragmas {
             return Ok(());
         };
         // busy_timeout: writers wait for each other instead of failing with SQLITE_BUSY.
-        // synchronous=NORMAL is durable under WAL against process crashes; a power loss can
-        // lose the last transactions but never corrupt the file.
-        diesel::sql_query(
-            "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-        )
-        .execute(conn)
-        .map(|_| ())
+        // One batch: a prepared statement would run only the first of them (as it
+        // silently did before, leaving foreign keys off).
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
+            self.0.pragma()
+        ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
 }
@@ -382,6 +475,8 @@ pub struct StoredResponse {
     pub pattern_hash: String,
     /// Who entered the answers in a telephone or household interview.
     pub interviewer: Option<String>,
+    /// The label of the intake token that posted it (JSON intake only).
+    pub intake: Option<String>,
 }
 
 /// A response to append.
@@ -406,6 +501,8 @@ pub struct NewResponse {
     pub pattern_hash: String,
     /// Who entered the answers in a telephone or household interview.
     pub interviewer: Option<String>,
+    /// The label of the intake token that posted it (JSON intake only).
+    pub intake: Option<String>,
 }
 
 /// Response status: a complete questionnaire, or one that screening ended.
@@ -413,8 +510,14 @@ pub const STATUS_COMPLETE: &str = "complete";
 pub const STATUS_SCREENED: &str = "screened_out";
 
 impl Store {
-    /// Opens (creating if needed) the database and brings its schema up to date.
+    /// Opens (creating if needed) the database and brings its schema up to date, with
+    /// acknowledged commits durable against power cuts.
     pub fn open(url: &str) -> Result<Store> {
+        Store::open_with(url, StoreOptions::default())
+    }
+
+    /// As [`Store::open`], with the given options.
+    pub fn open_with(url: &str, options: StoreOptions) -> Result<Store> {
         let manager = match target(url)? {
             Target::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -432,12 +535,13 @@ impl Store {
         let pool = Pool::builder()
             .max_size(8)
             .connection_timeout(Duration::from_secs(10))
-            .connection_customizer(Box::new(SqlitePragmas))
+            .connection_customizer(Box::new(SqlitePragmas(options.synchronous)))
             .build(manager)?;
         let (tx, rx) = std::sync::mpsc::channel::<WriteJob>();
         let store = Store {
             pool: pool.clone(),
             writer: tx,
+            fail_next: Default::default(),
         };
         // Two processes starting on one SQLite file can collide while the first one
         // migrates (the schema changes under the second); the second simply retries.
@@ -458,9 +562,10 @@ impl Store {
             }
         }
         let conn = pool.get()?;
+        let fail_next = store.fail_next.clone();
         std::thread::Builder::new()
             .name("minyi-writer".into())
-            .spawn(move || run_writer(conn, rx))
+            .spawn(move || run_writer(pool, conn, rx, fail_next))
             .map_err(|e| StorageError::Migration(format!("cannot start the writer thread: {e}")))?;
         Ok(store)
     }
@@ -630,6 +735,66 @@ impl Store {
             .load(&mut c)?)
     }
 
+    /// A cheap round trip: the database answers (for load balancers' health checks).
+    pub fn ping(&self) -> Result<()> {
+        let mut c = self.conn()?;
+        diesel::sql_query("SELECT 1").execute(&mut *c)?;
+        Ok(())
+    }
+
+    /// The connection's `PRAGMA synchronous` (2 = FULL, 1 = NORMAL; `None` on PostgreSQL).
+    pub fn synchronous(&self) -> Result<Option<i32>> {
+        self.pragma("synchronous")
+    }
+
+    /// A pooled SQLite connection's integer setting (`None` on PostgreSQL).
+    #[doc(hidden)]
+    pub fn pragma(&self, name: &'static str) -> Result<Option<i32>> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            v: i32,
+        }
+        let mut c = self.conn()?;
+        match &mut *c {
+            AnyConn::Sqlite(c) => {
+                // The one pragma whose column is not its own name.
+                let col = if name == "busy_timeout" {
+                    "timeout"
+                } else {
+                    name
+                };
+                let r: Row = diesel::sql_query(format!("SELECT {col} AS v FROM pragma_{name}()"))
+                    .get_result(c)?;
+                Ok(Some(r.v))
+            }
+            AnyConn::Postgres(_) => Ok(None),
+        }
+    }
+
+    /// Writes a consistent copy of a SQLite database to `out` while it is in use
+    /// (`VACUUM INTO`: one read transaction, so the copy is the database as of one
+    /// moment, every committed response up to then and none half-written).
+    pub fn backup(&self, out: &Path) -> Result<()> {
+        if out.exists() {
+            return Err(StorageError::Backup(format!(
+                "{} exists already; choose a new file (a backup never overwrites)",
+                out.display()
+            )));
+        }
+        let mut c = self.conn()?;
+        match &mut *c {
+            AnyConn::Sqlite(c) => {
+                let path = out.to_string_lossy().replace('\'', "''");
+                diesel::sql_query(format!("VACUUM INTO '{path}'")).execute(c)?;
+                Ok(())
+            }
+            AnyConn::Postgres(_) => Err(StorageError::Backup(
+                "this database is PostgreSQL: back it up with pg_dump (see the README's Backups section)".into(),
+            )),
+        }
+    }
+
     /// Runs the database's consistency check: `["ok"]` when sound.
     pub fn integrity_check(&self) -> Result<Vec<String>> {
         #[derive(QueryableByName)]
@@ -725,6 +890,15 @@ impl Store {
             .filter(responses::survey_id.eq(survey_id))
             .select((supersessions::response_id, supersessions::reason))
             .load(&mut c)?)
+    }
+
+    /// Makes the writer panic while committing its next batch, after writing the rows
+    /// (a test proves the batch's senders get an error, nothing is kept, and the writer
+    /// goes on).
+    #[doc(hidden)]
+    pub fn fail_next_batch(&self) {
+        self.fail_next
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Tries to alter a stored response; used by tests to prove the database refuses.

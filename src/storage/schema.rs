@@ -39,6 +39,16 @@ diesel::table! {
         quality_flags -> Text,
         pattern_hash -> Text,
         interviewer -> Nullable<Text>,
+        intake -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    intake_tokens (token_hash) {
+        token_hash -> Text,
+        label -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -121,5 +131,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
     survey_closures,
-    sessions
+    sessions,
+    intake_tokens
 );

@@ -3,6 +3,10 @@
 //! `POST /api/surveys/{survey}/responses` with
 //! `{"district": "XC", "community": null, "submission_key": "…", "started_at": "2026-06-01T09:30:00Z", "answers": {"aware_campaign": "1", …}}`
 //! → 201 `{"id": …, "status": "complete"}`; 422 `{"errors": [{"question", "message"}]}`.
+//!
+//! The intake needs `Authorization: Bearer <token>` with an intake token (`minyi token
+//! add --intake --label "kiosk 7"`): the questionnaire is public, this route is for
+//! machines the office set up, and each response records which one (by label).
 
 use chrono::{DateTime, Utc};
 use rocket::data::Data;
@@ -44,6 +48,7 @@ impl ApiSubmission {
         s: &'a Survey,
         answers: RawAnswers,
         client: Client,
+        intake: String,
     ) -> Submission<'a> {
         Submission {
             survey: s,
@@ -57,6 +62,7 @@ impl ApiSubmission {
             device: None,
             invite_code: self.invite_code.clone(),
             interviewer: None,
+            intake: Some(intake),
         }
     }
 
@@ -67,21 +73,73 @@ impl ApiSubmission {
     }
 }
 
+/// A kiosk or interview system allowed to post responses: the label of its token.
+pub struct IntakeToken(String);
+
+/// Why a request has no usable intake token.
+#[derive(Debug)]
+pub enum NoToken {
+    Missing,
+    Unknown,
+}
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for IntakeToken {
+    type Error = NoToken;
+    async fn from_request(req: &'r rocket::Request<'_>) -> rocket::request::Outcome<Self, NoToken> {
+        use rocket::request::Outcome;
+        let Some(token) = req
+            .headers()
+            .get_one("Authorization")
+            .and_then(|h| h.strip_prefix("Bearer "))
+        else {
+            return Outcome::Error((Status::Unauthorized, NoToken::Missing));
+        };
+        let Some(app) = req.rocket().state::<App>() else {
+            return Outcome::Error((Status::InternalServerError, NoToken::Unknown));
+        };
+        let hash = crate::accounts::token_hash(token);
+        match app.blocking(move |s| s.intake_label(&hash)).await {
+            Ok(Some(label)) => Outcome::Success(IntakeToken(label)),
+            _ => Outcome::Error((Status::Unauthorized, NoToken::Unknown)),
+        }
+    }
+}
+
+impl From<NoToken> for WebError {
+    fn from(e: NoToken) -> Self {
+        let what = match e {
+            NoToken::Missing => ("缺少接入令牌", "no intake token"),
+            NoToken::Unknown => ("接入令牌无效或已撤销", "unknown or revoked intake token"),
+        };
+        WebError::new(
+            Status::Unauthorized,
+            crate::definition::Text::new(what.0, what.1),
+            crate::definition::Text::new(
+                "提交答卷的接口需要接入令牌：请管理员在服务器上运行 minyi token add --intake --label \"自助终端7\"，并把令牌以 Authorization: Bearer <令牌> 发送。居民填写的问卷页面不需要令牌。",
+                "posting responses needs an intake token: an admin creates one on the server with `minyi token add --intake --label \"kiosk 7\"`; send it as `Authorization: Bearer <token>`. The questionnaire pages need none.",
+            ),
+        )
+    }
+}
+
 #[post("/api/surveys/<survey>/responses", data = "<data>")]
 pub async fn post_response(
     app: &State<App>,
+    token: Result<IntakeToken, NoToken>,
     client: Client,
     survey: &str,
     data: Data<'_>,
 ) -> Result<(Status, Json<Value>), WebError> {
+    let token = token?;
     let body = read_body(data, INTAKE_LIMIT_KIB).await?;
     let s = app.resident_survey(survey)?;
-    app.throttle(&s.id, &client.source, None)?;
+    app.throttle(&s.id, &client.source)?;
     let req = ApiSubmission::parse(&body)?;
     app.check_not_closed(&s).await?;
     let raw = answers::from_json(&s, &req.answers).map_err(CollectError::Invalid)?;
     let stored = app
-        .submit(req.submission(&s, raw, client))
+        .submit(req.submission(&s, raw, client, token.0))
         .await
         .map_err(intake_error)?;
     let status = if stored.screened_out {
@@ -108,4 +166,20 @@ fn intake_error(e: CollectError) -> WebError {
         ),
         e => e.into(),
     }
+}
+
+/// The load benchmark's baseline (`scripts/load.sh`): the intake's work short of
+/// validating and storing — the token, the body, the JSON parsed into the submission
+/// type — answered 201 without storing anything.
+#[post("/healthz/intake", data = "<data>")]
+pub async fn parse_only(
+    token: Result<IntakeToken, NoToken>,
+    data: Data<'_>,
+) -> Result<(Status, Json<Value>), WebError> {
+    token?;
+    let req = ApiSubmission::parse(&read_body(data, INTAKE_LIMIT_KIB).await?)?;
+    Ok((
+        Status::Created,
+        Json(json!({ "parsed": req.answers.len() })),
+    ))
 }

@@ -201,7 +201,7 @@ async fn accept(
     if jar.get_private(&done_cookie(&s.id)).is_some() {
         return Err(WebError::already_answered().in_lang(lang));
     }
-    app.throttle(&s.id, &client.source, Some(&client.device))
+    app.throttle(&s.id, &client.source)
         .map_err(|t| WebError::from(t).in_lang(lang))?;
     match submit(app, &p, &meta, &client, answers.clone()).await {
         Ok(stored) => {
@@ -247,6 +247,7 @@ async fn submit(
         device: Some(client.device.clone()),
         invite_code: meta.invite.clone(),
         interviewer: None,
+        intake: None,
     })
     .await
 }

@@ -20,6 +20,8 @@ pub struct App {
     pub store: Store,
     pub base_url: String,
     limits: Limits,
+    /// Reverse proxies whose forwarding headers are believed (see `client`).
+    pub proxies: Vec<ipnet::IpNet>,
     pub logins: LoginThrottle,
     /// Keys the login throttle's per-source counters (kept in memory only).
     pub login_salt: String,
@@ -33,9 +35,8 @@ pub struct App {
 /// How long a survey's closure state is trusted before it is read again.
 const CLOSURE_TTL: Duration = Duration::from_secs(5);
 
-/// Default submission limits per minute (see `limits`).
-pub const DEFAULT_PER_SOURCE: u32 = 120;
-pub const DEFAULT_PER_DEVICE: u32 = 60;
+/// Default submissions per minute from one source (see `limits` for why so many).
+pub const DEFAULT_PER_SOURCE: u32 = 600;
 
 /// A submission refused by a rate limit, with how long to wait.
 pub struct Throttled {
@@ -75,7 +76,8 @@ impl App {
             salts,
             store,
             base_url,
-            limits: Limits::new(DEFAULT_PER_SOURCE, DEFAULT_PER_DEVICE),
+            limits: Limits::new(DEFAULT_PER_SOURCE),
+            proxies: Vec::new(),
             logins: LoginThrottle::new(),
             login_salt: collect::new_submission_key(),
             closures: Mutex::new(BTreeMap::new()),
@@ -83,10 +85,22 @@ impl App {
         })
     }
 
-    /// Submission limits per minute, per source address and per device.
-    pub fn with_limits(mut self, per_source: u32, per_device: u32) -> App {
-        self.limits = Limits::new(per_source, per_device);
+    /// The submission limit per minute and source address.
+    pub fn with_limit(mut self, per_source: u32) -> App {
+        self.limits = Limits::new(per_source);
         self
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` / `X-Real-IP` are believed.
+    pub fn with_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> App {
+        self.proxies = proxies;
+        self
+    }
+
+    /// Moves the rate limiter's clock forward (tests of arrivals over minutes).
+    #[doc(hidden)]
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.limits.advance(by);
     }
 
     /// Runs `f` with the store on the blocking pool and awaits it: database reads and
@@ -171,21 +185,12 @@ impl App {
         }
     }
 
-    /// Checks the rate limits for a submission; the hashes use the survey's salt.
-    pub fn throttle(
-        &self,
-        survey: &str,
-        source: &str,
-        device: Option<&str>,
-    ) -> Result<(), Throttled> {
-        let salt = self.salt(survey);
-        let source = collect::keyed_hash(salt, source);
-        let device = device.map(|d| collect::keyed_hash(salt, d));
-        self.limits
-            .check(&source, device.as_deref())
-            .map_err(|wait| Throttled {
-                wait_secs: wait.as_secs().max(1),
-            })
+    /// Checks the rate limit of a submission's source; the hash uses the survey's salt.
+    pub fn throttle(&self, survey: &str, source: &str) -> Result<(), Throttled> {
+        let source = collect::keyed_hash(self.salt(survey), source);
+        self.limits.check(&source).map_err(|wait| Throttled {
+            wait_secs: wait.as_secs().max(1),
+        })
     }
 
     /// Checks and stores a submission with the survey's salt, as of now. The task waits

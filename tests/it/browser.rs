@@ -140,6 +140,7 @@ fn seed(store: &minyi::storage::Store, survey: &minyi::definition::Survey, n: us
                     quality_flags: String::new(),
                     pattern_hash: format!("seed-{i}"),
                     interviewer: None,
+                    intake: None,
                 },
                 None,
                 None,

@@ -14,6 +14,8 @@ pub struct TestApp {
     pub client: Client,
     pub store: Store,
     pub dir: tempfile::TempDir,
+    /// An intake token (label "test kiosk") that `post_json` sends.
+    pub intake_token: String,
     /// The PostgreSQL schema of this test, dropped with it.
     pg: Option<(String, String)>,
 }
@@ -101,24 +103,31 @@ impl TestApp {
         // Tests send many submissions from one address; limits are tested on their own.
         let app = App::new(surveys, store.clone(), "http://minyi.test".into())
             .unwrap()
-            .with_limits(u32::MAX, u32::MAX);
+            .with_limit(u32::MAX);
         let client = Client::tracked(minyi::web::rocket(figment(), app)).unwrap();
+        let (intake_token, hash) = minyi::accounts::new_token();
+        store.add_intake_token(&hash, "test kiosk").unwrap();
         TestApp {
             client,
             store,
             dir,
+            intake_token,
             pg,
         }
     }
 
     /// A client (keeping no cookies) of a server on the same database with the given
-    /// submission limits.
-    pub fn limited(&self, per_source: u32, per_device: u32) -> Client {
+    /// submission limit per source and minute.
+    pub fn limited(&self, per_source: u32) -> Client {
+        self.server(|a| a.with_limit(per_source))
+    }
+
+    /// A client (keeping no cookies) of a server on the same database, its state set up
+    /// by `f` (limits, trusted proxies).
+    pub fn server(&self, f: impl FnOnce(App) -> App) -> Client {
         let surveys = minyi::definition::load_dir(&self.dir.path().join("surveys")).unwrap();
-        let app = App::new(surveys, self.store.clone(), "http://minyi.test".into())
-            .unwrap()
-            .with_limits(per_source, per_device);
-        Client::untracked(minyi::web::rocket(figment(), app)).unwrap()
+        let app = App::new(surveys, self.store.clone(), "http://minyi.test".into()).unwrap();
+        Client::untracked(minyi::web::rocket(figment(), f(app))).unwrap()
     }
 
     /// Another browser (no cookies) on the same server and database.
@@ -126,7 +135,7 @@ impl TestApp {
         let surveys = minyi::definition::load_dir(&self.dir.path().join("surveys")).unwrap();
         let app = App::new(surveys, self.store.clone(), "http://minyi.test".into())
             .unwrap()
-            .with_limits(u32::MAX, u32::MAX);
+            .with_limit(u32::MAX);
         Client::tracked(minyi::web::rocket(figment(), app)).unwrap()
     }
 
@@ -186,12 +195,19 @@ impl TestApp {
             .dispatch()
     }
 
+    /// Posts JSON as the test kiosk (with its intake token).
     pub fn post_json(&self, uri: &str, body: &str) -> LocalResponse<'_> {
         self.client
             .post(uri.to_string())
             .header(ContentType::JSON)
+            .header(self.bearer())
             .body(body)
             .dispatch()
+    }
+
+    /// The test kiosk's `Authorization` header.
+    pub fn bearer(&self) -> Header<'static> {
+        Header::new("Authorization", format!("Bearer {}", self.intake_token))
     }
 
     pub fn rows(&self, survey: &str) -> Vec<StoredResponse> {

@@ -24,6 +24,15 @@ fn free_ports<const N: usize>() -> [u16; N] {
     std::array::from_fn(|i| held[i].local_addr().unwrap().port())
 }
 
+/// The intake token the load in these tests posts with.
+const KIOSK: &str = "minyi_fault_test_kiosk";
+
+/// Creates the database (if needed) with the test kiosk's intake token.
+fn with_kiosk(db: &str) {
+    let store = minyi::storage::Store::open(db).unwrap();
+    let _ = store.add_intake_token(&minyi::accounts::token_hash(KIOSK), "fault kiosk");
+}
+
 fn serve(dir: &Path, port: u16, db: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_minyi"))
         .arg("serve")
@@ -35,7 +44,6 @@ fn serve(dir: &Path, port: u16, db: &str) -> Child {
         .env("ROCKET_SECRET_KEY", "4c".repeat(32))
         .env("ROCKET_LOG_LEVEL", "off")
         .env("ROCKET_RATE_PER_SOURCE_PER_MINUTE", "100000000")
-        .env("ROCKET_RATE_PER_DEVICE_PER_MINUTE", "100000000")
         .env("ROCKET_CLI_COLORS", "false")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join(format!("server-{port}.log"))).unwrap())
@@ -49,7 +57,7 @@ fn request(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer {KIOSK}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).ok()?;
@@ -112,6 +120,7 @@ fn kill_9_loses_no_acknowledged_response() {
         dir.path().join("data/minyi.sqlite3").display()
     );
     let port = free_port();
+    with_kiosk(&db);
     let mut server = serve(dir.path(), port, &db);
     wait_ready(port);
 
@@ -196,6 +205,7 @@ fn two_servers_share_one_database() {
     surveys_dir(dir.path(), &[&format!("{FIXTURES}/mini.toml")]);
     let (db, pg) = test_database(dir.path());
     let [pa, pb] = free_ports::<2>();
+    with_kiosk(&db);
     let mut a = serve(dir.path(), pa, &db);
     let mut b = serve(dir.path(), pb, &db);
     wait_ready_in(dir.path(), pa);

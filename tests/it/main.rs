@@ -14,6 +14,9 @@ mod charts;
 mod definitions;
 /// kill -9 under load: nothing acknowledged is lost, the file stays sound.
 mod fault;
+/// The intake under pressure: forged addresses, crowds, scripts, spreadsheets,
+/// personal data, a failing writer; durability, health checks, backups.
+mod integrity;
 /// One-time invitation codes for household sampling.
 mod invites;
 /// The module map: no import circles, Rocket and Diesel in their layers.

@@ -349,6 +349,7 @@ fn an_admin_closes_a_survey_and_the_audit_log_shows_it() {
     let r = resident
         .post("/api/surveys/civility-2026/responses")
         .header(ContentType::JSON)
+        .header(app.bearer())
         .body(r#"{"district":"XC","submission_key":"k1","answers":{}}"#)
         .dispatch();
     assert_eq!(r.status(), Status::Gone);

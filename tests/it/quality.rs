@@ -178,12 +178,13 @@ fn flagged_responses_are_left_out_and_counted() {
 fn rate_limits_answer_429_with_retry_after() {
     let app = TestApp::new();
     // 8 a minute from one address: a burst of 3, then a clear refusal.
-    let c = app.limited(8, 1000);
+    let c = app.limited(8);
     let mut statuses = Vec::new();
     for (i, values) in ["1", "2", "3", "4", "1"].iter().enumerate() {
         let r = c
             .post(API)
             .header(rocket::http::ContentType::JSON)
+            .header(app.bearer())
             .body(civility(
                 &format!("r{i}"),
                 json!({ "aware_values": values }),
@@ -212,9 +213,9 @@ fn rate_limits_answer_429_with_retry_after() {
         "refused submissions store nothing"
     );
 
-    // The form: one browser fingerprint limited to 4 a minute (burst 3). The client
-    // keeps no cookies, so only the limit can stop it.
-    let c = app.limited(1000, 4);
+    // The form: one source limited to 4 a minute (burst 3). The client keeps no
+    // cookies, so only the limit can stop it.
+    let c = app.limited(4);
     let uri = "/s/mini/N";
     let mut codes = Vec::new();
     for _ in 0..4 {

@@ -55,6 +55,7 @@ fn app_with_edges() -> TestApp {
                     device: None,
                     invite_code: None,
                     interviewer: None,
+                    intake: None,
                 },
                 now,
                 now.date_naive(),

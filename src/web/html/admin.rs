@@ -145,3 +145,24 @@ pub fn interview_notice(l: Lang, mode: Channel, interviewer: &str, saved: Option
         " · " a href={ "/office?lang=" (l.code()) } { (l.pick("工作台", "Office")) }
     }
 }
+
+pub fn db_check(l: Lang, session: &Who<'_>, report: &[String]) -> Markup {
+    let sound = report == ["ok"];
+    layout(
+        l,
+        l.pick("数据库检查", "Database check"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("数据库检查", "Database check")) }
+            p.meta { (l.pick("逐页检查数据库文件（SQLite integrity_check；PostgreSQL 由服务器自行检查）。负载均衡的健康检查 /healthz 只确认数据库能应答。",
+                "Checks every page of the database file (SQLite integrity_check; PostgreSQL checks its own pages). The load balancers' /healthz only asks whether the database answers.")) }
+            @if sound {
+                p.note role="status" { (l.pick("数据库完好。", "The database is sound.")) }
+            } @else {
+                p.warn role="alert" { (l.pick("发现问题：请先用 minyi export 导出数据，再恢复最近的备份（minyi backup）。", "Problems found: export the responses (minyi export) first, then restore the latest backup (minyi backup).")) }
+                ul { @for line in report { li { (line) } } }
+            }
+        },
+    )
+}

@@ -90,6 +90,7 @@ pub fn layout(
                         @if s.user.is_admin() {
                             a href={ "/office/users?lang=" (l.code()) } { (l.pick("用户", "Users")) }
                             a href={ "/office/audit?lang=" (l.code()) } { (l.pick("操作日志", "Audit log")) }
+                            a href={ "/office/db?lang=" (l.code()) } { (l.pick("数据库检查", "Database")) }
                         }
                         span { (s.user.username) " · " (role_name(s, l)) }
                         a href={ "/office/password?lang=" (l.code()) } { (l.pick("修改密码", "Password")) }

@@ -238,6 +238,8 @@ fn question(s: &Survey, q: &Question, n: Option<usize>, st: &FormState<'_>) -> M
                         min=[q.min] max=[q.max] value=[vals.first()] aria-label=(q.text.get(l));
                 }
                 Kind::Text => {
+                    p.help { (l.pick("请不要填写姓名、电话、身份证号等个人信息；如填写，保存前会被自动遮盖。",
+                        "Please do not write your name, phone number or ID number; if you do, they are masked before anything is stored.")) }
                     textarea name=(q.id) rows="3" maxlength=(q.max_len) aria-label=(q.text.get(l)) { (vals.first().map(String::as_str).unwrap_or("")) }
                 }
                 _ => {

@@ -265,3 +265,21 @@ pub async fn audit(
     let rows = app.blocking(|s| s.audit_log(500)).await?;
     Ok(html::audit(Lang::from_code(lang), &session.who(), &rows))
 }
+
+/// The database's deep consistency check (every page), for admins.
+#[get("/office/db?<lang>")]
+pub async fn db_check(
+    app: &State<App>,
+    session: Session,
+    lang: Option<&str>,
+) -> Result<maud::Markup, WebError> {
+    session.need(session.user.is_admin())?;
+    let report = app.blocking(|s| s.integrity_check()).await?;
+    app.audit(&session.user.username, "db_check", &report.join("; "))
+        .await;
+    Ok(html::db_check(
+        Lang::from_code(lang),
+        &session.who(),
+        &report,
+    ))
+}

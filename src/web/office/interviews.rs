@@ -137,6 +137,7 @@ impl Interview<'_> {
             device: None,
             invite_code: None,
             interviewer: Some(interviewer),
+            intake: None,
         })
         .await
     }

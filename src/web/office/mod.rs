@@ -31,6 +31,7 @@ pub fn routes() -> Vec<rocket::Route> {
         admin::add_user,
         admin::user_action,
         admin::audit,
+        admin::db_check,
         admin::password_page,
         admin::change_password,
         interviews::interview_start,

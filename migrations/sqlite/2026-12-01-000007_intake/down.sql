@@ -1,0 +1,2 @@
+ALTER TABLE responses DROP COLUMN intake;
+DROP TABLE intake_tokens;
