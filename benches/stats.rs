@@ -41,8 +41,7 @@ fn synthesize(rows: usize) -> Dataset {
     for _ in 0..rows {
         let di = rng.pick(&share);
         let a = rng.pick(&age_w);
-        d.district.push(di as u32);
-        d.community.push(u32::MAX);
+        d.push_place(di as u32, stats::NONE, stats::NONE, stats::NONE);
         age.push(a as u16);
         sex.push(if rng.uniform() < 0.58 { 1 } else { 0 });
         for (k, col) in cols.iter_mut().enumerate() {

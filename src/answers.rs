@@ -96,10 +96,39 @@ pub fn check(survey: &Survey, raw: &RawAnswers) -> Result<Outcome, Vec<FieldErro
             Err(e) => errors.push(e),
         }
     }
+    check_places(survey, &out, &mut errors);
     if errors.is_empty() {
         Ok(Outcome::Complete(out))
     } else {
         Err(errors)
+    }
+}
+
+/// The resident's community must lie in the district they gave.
+fn check_places(survey: &Survey, out: &Map<String, Value>, errors: &mut Vec<FieldError>) {
+    let (Some(dq), Some(cq)) = (survey.district_question(), survey.community_question()) else {
+        return;
+    };
+    let (Some(d), Some(c)) = (
+        out.get(&dq.id).and_then(Value::as_str),
+        out.get(&cq.id).and_then(Value::as_str),
+    ) else {
+        return;
+    };
+    if let Some((cd, community)) = survey.find_community(c) {
+        if cd.code != d {
+            let dname = survey
+                .district(d)
+                .map_or(d.to_string(), |x| x.name.zh.clone());
+            let dname_en = survey
+                .district(d)
+                .map_or(d.to_string(), |x| x.name.get(Lang::En).to_string());
+            errors.push(FieldError::new(
+                &cq.id,
+                format!("{}属于{}，不在您选择的{}。请改选社区或区。", community.name.zh, cd.name.zh, dname),
+                format!("{} is in {}, not in {}, the district you chose. Please correct the community or the district.", community.name.get(Lang::En), cd.name.get(Lang::En), dname_en),
+            ));
+        }
     }
 }
 

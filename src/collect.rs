@@ -110,24 +110,26 @@ impl From<StorageError> for CollectError {
     }
 }
 
-/// Checks that the link's place exists.
-pub fn check_place(
-    survey: &Survey,
+/// The link's collection point: a district, or a community, grid or point in it.
+pub fn check_place<'a>(
+    survey: &'a Survey,
     district: &str,
-    community: Option<&str>,
-) -> Result<(), CollectError> {
-    let unknown = || CollectError::UnknownPlace {
-        survey: survey.id.clone(),
-        place: match community {
-            Some(c) => format!("{district}/{c}"),
-            None => district.to_string(),
-        },
-    };
-    let d = survey.district(district).ok_or_else(unknown)?;
-    if let Some(c) = community {
-        d.community(c).ok_or_else(unknown)?;
-    }
-    Ok(())
+    point: Option<&str>,
+) -> Result<crate::definition::PointRef<'a>, CollectError> {
+    survey
+        .point(district, point)
+        .ok_or_else(|| CollectError::UnknownPlace {
+            survey: survey.id.clone(),
+            place: match point {
+                Some(c) => format!("{district}/{c}"),
+                None => district.to_string(),
+            },
+        })
+}
+
+/// The answer field of the one-tap "I live here" of a residential poster.
+pub fn here_field(community_question: &str) -> String {
+    format!("{community_question}.here")
 }
 
 /// Checks the survey's dates against `today` (the server's local date).
@@ -227,9 +229,21 @@ pub fn prepare(
     today: NaiveDate,
 ) -> Result<Prepared, CollectError> {
     let survey = sub.survey;
-    check_place(survey, sub.collection_district, sub.collection_community)?;
+    let point = check_place(survey, sub.collection_district, sub.collection_community)?;
     check_open(survey, today)?;
-    let outcome = answers::check(survey, &sub.answers).map_err(CollectError::Invalid)?;
+    let mut raw = sub.answers;
+    // "I live here" at a residential poster is the poster's community, and its grid.
+    let mut grid = None;
+    if let (Some(q), Some((home, home_grid))) = (survey.community_question(), point.home()) {
+        let tapped = raw
+            .remove(&here_field(&q.id))
+            .is_some_and(|v| v.iter().any(|x| x == "1"));
+        if tapped {
+            raw.insert(q.id.clone(), vec![home.code.clone()]);
+            grid = home_grid.map(|g| g.code.clone());
+        }
+    }
+    let outcome = answers::check(survey, &raw).map_err(CollectError::Invalid)?;
     let mut outcome = outcome;
     mask_personal_data(survey, &mut outcome);
     let (answers, status) = match &outcome {
@@ -244,6 +258,14 @@ pub fn prepare(
         .and_then(|v| v.as_str())
         .unwrap_or(sub.collection_district)
         .to_string();
+    let residence_community = survey
+        .community_question()
+        .and_then(|q| answers.get(&q.id))
+        .and_then(|v| v.as_str())
+        .filter(|c| survey.find_community(c).is_some())
+        .map(str::to_string);
+    // The grid is known only when the resident confirmed the grid poster's community.
+    let residence_grid = grid.filter(|_| residence_community.is_some());
     let invite = sub
         .invite_code
         .as_deref()
@@ -303,6 +325,8 @@ pub fn prepare(
         pattern_hash,
         interviewer: sub.interviewer,
         intake: sub.intake,
+        residence_community,
+        residence_grid,
     };
     let checks = (status == STATUS_COMPLETE).then_some(survey.min_seconds);
     Ok(Prepared {

@@ -32,7 +32,7 @@ pub enum DashboardError {
     NoChart(String),
     #[error("no download `{0}`; use responses.csv, responses.xlsx, pack.zip or qr.zip")]
     NoFile(String),
-    #[error("by=`{0}` is not supported; use city, district or community")]
+    #[error("by=`{0}` is not supported; use city, district, community or collection_community")]
     UnknownDomain(String),
     #[error("wave `{0}` has no responses; this survey has waves {1}")]
     NoWave(String, String),
@@ -381,7 +381,11 @@ pub fn figures(
     } else {
         let census = stats::Census::from_survey(survey);
         let mut opts = Options {
-            by: vec!["district".into(), "community".into()],
+            by: vec![
+                "district".into(),
+                "collection_community".into(),
+                "community".into(),
+            ],
             weighting: if community.is_none() {
                 preferred_weighting(survey)
             } else {
@@ -492,7 +496,10 @@ pub fn distributions(
         .collect();
     let mut out = Vec::new();
     for q in &survey.questions {
-        if matches!(q.kind, Kind::Text | Kind::District | Kind::Number) {
+        if matches!(
+            q.kind,
+            Kind::Text | Kind::District | Kind::Community | Kind::Number
+        ) {
             continue;
         }
         let Some(col) = data.columns.get(&q.id) else {
@@ -684,7 +691,7 @@ pub fn summary(survey: &Survey, fig: &Figures, scope: Scope<'_>) -> serde_json::
         .flat_map(|r| r.estimates.iter())
         .filter(|e| match scope {
             Scope::District(d) => e.domain != "city" && in_district(&e.group, d),
-            Scope::City => e.domain != "community",
+            Scope::City => e.domain == "city" || e.domain == "district",
         })
         .collect();
     serde_json::json!({
@@ -699,7 +706,7 @@ pub fn summary(survey: &Survey, fig: &Figures, scope: Scope<'_>) -> serde_json::
 }
 
 /// Domains the estimates API offers.
-pub const ESTIMATE_DOMAINS: [&str; 3] = ["city", "district", "community"];
+pub const ESTIMATE_DOMAINS: [&str; 4] = ["city", "district", "community", "collection_community"];
 
 /// The estimates of one domain (`by`), within a district when given.
 pub fn estimates(
@@ -805,14 +812,14 @@ pub fn chart(
                 ),
                 Scope::District(d) => {
                     r.estimates
-                        .retain(|e| e.domain == "community" && in_district(&e.group, d));
+                        .retain(|e| e.domain == "collection_community" && in_district(&e.group, d));
                     let dname = crate::labels::district_name(s, d, l);
                     (
-                        "community",
+                        "collection_community",
                         format!(
                             "{dname} · {}{}",
                             q.label(l),
-                            l.pick("：各社区比较", " by community")
+                            l.pick("：各调查点比较", " by collection point")
                         ),
                     )
                 }

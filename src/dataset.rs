@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use crate::definition::{Kind, Question, Survey};
-use crate::stats::{Column, Dataset, MISSING};
+use crate::stats::{Column, Dataset, MISSING, NONE};
 use crate::storage::{StoredResponse, STATUS_COMPLETE};
 
 #[derive(Debug, thiserror::Error)]
@@ -41,19 +41,27 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
             file: file.to_string(),
         });
     };
-    let c_col = col("community");
+    // minyi's exports before residence was recorded called the collection point
+    // `community` (beside `collection_district`); since then `community` is where the
+    // resident lives, and the collection point has its own column.
+    let old_export = col("collection_district").is_some() && col("collection_point").is_none();
+    let point_col = col("collection_point").or(if old_export { col("community") } else { None });
+    let c_col = if old_export { None } else { col("community") };
+    let g_col = col("grid");
+    let cd_col = col("collection_district");
     // Question columns present in the file.
     let questions: Vec<(usize, &crate::definition::Question)> = survey
         .questions
         .iter()
-        .filter(|q| q.kind != Kind::Text && q.kind != Kind::District)
+        .filter(|q| q.kind != Kind::Text && !q.kind.is_place())
         .filter_map(|q| col(&q.id).map(|i| (i, q)))
         .collect();
+    let place_cols = [Some(d_col), c_col, g_col, point_col];
     let extra_cols: Vec<usize> = (0..header.len())
-        .filter(|&i| i != d_col && Some(i) != c_col && !questions.iter().any(|(j, _)| *j == i))
+        .filter(|&i| !place_cols.contains(&Some(i)) && !questions.iter().any(|(j, _)| *j == i))
         .filter(|&i| survey.question(&header[i]).is_none())
         .collect();
-    let communities = community_codes(survey);
+    let places = PlaceIndex::new(survey);
 
     let mut data = Dataset::default();
     let mut cols: Vec<Column> = questions.iter().map(|(_, q)| empty_column(q)).collect();
@@ -92,15 +100,23 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
             );
             continue;
         };
-        let community = community_index(
-            &communities,
-            di,
-            c_col.map_or("", |i| {
+        let cell = |c: Option<usize>| {
+            c.map_or("", |i| {
                 crate::export::unprotect(record.get(i).unwrap_or(""))
-            }),
+            })
+        };
+        let community = places.community(di, cell(c_col));
+        let point_district = if cd_col.is_some() {
+            cell(cd_col)
+        } else {
+            dcode
+        };
+        data.push_place(
+            di as u32,
+            community,
+            places.grid(community, cell(g_col)),
+            places.point(point_district, cell(point_col)),
         );
-        data.district.push(di as u32);
-        data.community.push(community);
         for ((i, q), column) in questions.iter().zip(cols.iter_mut()) {
             let cell = crate::export::unprotect(record.get(*i).unwrap_or(""));
             if let Err(msg) = push_cell(column, q, cell) {
@@ -218,12 +234,12 @@ pub fn from_rows(
     let questions: Vec<&Question> = survey
         .questions
         .iter()
-        .filter(|q| q.kind != Kind::Text && q.kind != Kind::District)
+        .filter(|q| q.kind != Kind::Text && !q.kind.is_place())
         .collect();
     let mut cols: Vec<Column> = questions.iter().map(|q| empty_column(q)).collect();
     let mut extra: Vec<Vec<String>> = vec![Vec::new(); ROW_COLUMNS.len()];
     let superseded: std::collections::HashSet<i64> = superseded.iter().copied().collect();
-    let communities = community_codes(survey);
+    let places = PlaceIndex::new(survey);
     let mut data = Dataset::default();
     let mut errors = Vec::new();
     for r in rows.iter().filter(|r| r.status == STATUS_COMPLETE) {
@@ -241,12 +257,16 @@ pub fn from_rows(
             ));
             continue;
         };
-        data.district.push(di as u32);
-        data.community.push(community_index(
-            &communities,
-            di,
-            r.collection_community.as_deref().unwrap_or(""),
-        ));
+        let community = places.community(di, r.residence_community.as_deref().unwrap_or(""));
+        data.push_place(
+            di as u32,
+            community,
+            places.grid(community, r.residence_grid.as_deref().unwrap_or("")),
+            places.point(
+                &r.collection_district,
+                r.collection_community.as_deref().unwrap_or(""),
+            ),
+        );
         for (q, column) in questions.iter().zip(cols.iter_mut()) {
             let cell = crate::answers::csv_cell(answers.get(&q.id));
             if let Err(msg) = push_cell(column, q, cell.trim()) {
@@ -294,27 +314,73 @@ pub fn from_rows(
     Ok(data)
 }
 
-/// (district index, code) of every community, in the dataset's flattened order.
-fn community_codes(survey: &Survey) -> Vec<(usize, String)> {
-    survey
-        .districts
-        .iter()
-        .enumerate()
-        .flat_map(|(di, d)| d.communities.iter().map(move |c| (di, c.code.clone())))
-        .collect()
+/// Place codes → the dataset's indexes (communities, grids, collection points).
+struct PlaceIndex {
+    /// (district index, code) of every community, in `Survey::communities()` order.
+    communities: Vec<(usize, String)>,
+    /// (community index, code) of every grid, in `Survey::grids()` order.
+    grids: Vec<(usize, String)>,
+    /// (district code, point code; empty for the district itself), in `Survey::points()`.
+    points: Vec<(String, String)>,
 }
 
-/// A community code's index: within the resident's district first, else anywhere (the
-/// collection community may sit in another district than the resident's).
-fn community_index(communities: &[(usize, String)], di: usize, code: &str) -> u32 {
-    if code.is_empty() {
-        return u32::MAX;
+impl PlaceIndex {
+    fn new(survey: &Survey) -> PlaceIndex {
+        let mut communities = Vec::new();
+        let mut grids = Vec::new();
+        for (di, d) in survey.districts.iter().enumerate() {
+            for c in &d.communities {
+                for g in &c.grids {
+                    grids.push((communities.len(), g.code.clone()));
+                }
+                communities.push((di, c.code.clone()));
+            }
+        }
+        let points = survey
+            .points()
+            .into_iter()
+            .map(|p| match p {
+                crate::definition::PointRef::District(d) => (d.code.clone(), String::new()),
+                p => (p.district().code.clone(), p.code().to_string()),
+            })
+            .collect();
+        PlaceIndex {
+            communities,
+            grids,
+            points,
+        }
     }
-    communities
-        .iter()
-        .position(|(d, c)| *d == di && c == code)
-        .or_else(|| communities.iter().position(|(_, c)| c == code))
-        .map_or(u32::MAX, |i| i as u32)
+
+    /// A community code's index: within the resident's district first, else anywhere.
+    fn community(&self, di: usize, code: &str) -> u32 {
+        if code.is_empty() {
+            return NONE;
+        }
+        self.communities
+            .iter()
+            .position(|(d, c)| *d == di && c == code)
+            .or_else(|| self.communities.iter().position(|(_, c)| c == code))
+            .map_or(NONE, |i| i as u32)
+    }
+
+    /// A grid code's index, within its community.
+    fn grid(&self, community: u32, code: &str) -> u32 {
+        if code.is_empty() || community == NONE {
+            return NONE;
+        }
+        self.grids
+            .iter()
+            .position(|(c, g)| *c == community as usize && g == code)
+            .map_or(NONE, |i| i as u32)
+    }
+
+    /// A collection point's index (the district's own poster when `code` is empty).
+    fn point(&self, district: &str, code: &str) -> u32 {
+        self.points
+            .iter()
+            .position(|(d, c)| d == district && c == code)
+            .map_or(NONE, |i| i as u32)
+    }
 }
 
 fn codes(q: &crate::definition::Question) -> String {

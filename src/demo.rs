@@ -147,6 +147,8 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
             quality_flags: flags.join(","),
             interviewer,
             intake: None,
+            residence_community: None,
+            residence_grid: None,
         };
         store.insert_response(new, None, None)?;
     }

@@ -1,5 +1,7 @@
 //! Stored responses → the responses CSV that `minyi stats` reads: a header row, the
-//! place columns, then one column per question id; values are option codes (several
+//! place columns (`collection_district` and `collection_point`: where the poster hung;
+//! `district`, `community`, `grid`: where the resident lives), then one column per
+//! question id; values are option codes (several
 //! joined by `;`), empty = missing. Screened-out responses are not exported.
 //!
 //! The office opens these files in Excel or WPS, which evaluate a cell beginning with
@@ -61,7 +63,9 @@ pub fn header(survey: &Survey) -> Vec<String> {
         "intake",
         "submitted_at",
         "collection_district",
+        "collection_point",
         "community",
+        "grid",
         "quality_flags",
     ]
     .iter()
@@ -111,6 +115,8 @@ pub fn write_csv_with<W: std::io::Write>(
             r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             r.collection_district.clone(),
             r.collection_community.clone().unwrap_or_default(),
+            r.residence_community.clone().unwrap_or_default(),
+            r.residence_grid.clone().unwrap_or_default(),
             if superseded.contains(&r.id) {
                 crate::quality::with_superseded(&r.quality_flags)
             } else {

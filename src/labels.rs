@@ -153,11 +153,17 @@ pub fn district_name(s: &Survey, code: &str, l: Lang) -> String {
         .map_or(code.to_string(), |d| d.name.get(l).to_string())
 }
 
-/// The name of an estimate's group: a district, a `district/community`, `ALL`.
+/// The name of an estimate's group: a district, a `district/place` (street,
+/// community, grid or poster point), `ALL`.
 pub fn group_name(s: &Survey, group: &str, l: Lang) -> String {
-    if let Some((d, c)) = group.split_once('/') {
-        if let Some(c) = s.district(d).and_then(|d| d.community(c)) {
-            return c.name.get(l).to_string();
+    if let Some((d, code)) = group.split_once('/') {
+        if let Some(d) = s.district(d) {
+            if let Some(st) = d.street(code) {
+                return st.name.get(l).to_string();
+            }
+            if let Some(p) = s.point(&d.code, Some(code)) {
+                return p.name().get(l).to_string();
+            }
         }
     }
     district_name(s, group, l)
@@ -166,7 +172,9 @@ pub fn group_name(s: &Survey, group: &str, l: Lang) -> String {
 /// An estimate's group in a domain: places by name, a question's groups by option label.
 pub fn domain_group_name(s: &Survey, domain: &str, group: &str, l: Lang) -> String {
     match domain {
-        "city" | "district" | "community" => group_name(s, group, l),
+        "city" | "district" | "street" | "community" | "grid" | "collection_community" => {
+            group_name(s, group, l)
+        }
         q => s
             .question(q)
             .and_then(|q| q.option(group))

@@ -42,33 +42,53 @@ pub fn link(base_url: &str, survey: &str, district: &str, community: Option<&str
     }
 }
 
-/// Every place of a survey: each district, then each of its communities.
+/// Every collection point of a survey: each district, then its communities (each
+/// followed by its grids) and its other poster points.
 pub fn places(survey: &Survey, base_url: &str, lang: Lang) -> Vec<Place> {
-    let mut out = Vec::new();
-    for d in &survey.districts {
-        out.push(Place {
-            district: d.code.clone(),
-            community: None,
-            label: d.name.get(lang).to_string(),
-            url: link(base_url, &survey.id, &d.code, None),
-            stem: d.code.clone(),
-        });
-        for c in &d.communities {
-            let street = c
-                .street
-                .as_ref()
-                .map(|s| format!(" · {}", s.get(lang)))
-                .unwrap_or_default();
-            out.push(Place {
+    use crate::definition::PointRef;
+    survey
+        .points()
+        .into_iter()
+        .map(|p| {
+            let d = p.district();
+            let street = |c: &crate::definition::Community| {
+                c.street
+                    .as_ref()
+                    .map(|s| format!(" · {}", s.get(lang)))
+                    .unwrap_or_default()
+            };
+            let (label, code) = match p {
+                PointRef::District(_) => (d.name.get(lang).to_string(), None),
+                PointRef::Community(_, c) => (
+                    format!("{}{} · {}", d.name.get(lang), street(c), c.name.get(lang)),
+                    Some(c.code.clone()),
+                ),
+                PointRef::Grid(_, c, g) => (
+                    format!(
+                        "{}{} · {} · {}",
+                        d.name.get(lang),
+                        street(c),
+                        c.name.get(lang),
+                        g.name.get(lang)
+                    ),
+                    Some(g.code.clone()),
+                ),
+                PointRef::Point(_, pt) => (
+                    format!("{} · {}", d.name.get(lang), pt.name.get(lang)),
+                    Some(pt.code.clone()),
+                ),
+            };
+            Place {
                 district: d.code.clone(),
-                community: Some(c.code.clone()),
-                label: format!("{}{street} · {}", d.name.get(lang), c.name.get(lang)),
-                url: link(base_url, &survey.id, &d.code, Some(&c.code)),
-                stem: format!("{}_{}", d.code, c.code),
-            });
-        }
-    }
-    out
+                url: link(base_url, &survey.id, &d.code, code.as_deref()),
+                stem: code
+                    .as_ref()
+                    .map_or(d.code.clone(), |c| format!("{}_{c}", d.code)),
+                community: code,
+                label,
+            }
+        })
+        .collect()
 }
 
 /// The place of an image file name, `{stem}.svg` or `{stem}.png` (labels in Chinese).

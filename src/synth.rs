@@ -48,7 +48,7 @@ pub fn dataset(survey: &Survey, rows_per_wave: usize, waves: usize, seed: u64) -
         .questions
         .iter()
         .enumerate()
-        .filter(|(_, q)| q.kind.has_options() && !q.multi_answer() && q.kind != Kind::District)
+        .filter(|(_, q)| q.kind.has_options() && !q.multi_answer() && !q.kind.is_place())
         .map(|(i, _)| i)
         .collect();
     for &qi in &choice_qs {
@@ -59,8 +59,12 @@ pub fn dataset(survey: &Survey, rows_per_wave: usize, waves: usize, seed: u64) -
     for w in 0..waves {
         for _ in 0..rows_per_wave {
             let di = rng.pick(&district_w);
-            d.district.push(di as u32);
-            d.community.push(u32::MAX);
+            d.push_place(
+                di as u32,
+                crate::stats::NONE,
+                crate::stats::NONE,
+                crate::stats::NONE,
+            );
             wave_col.push((w + 1).to_string());
             channel.push(
                 if rng.uniform() < 0.8 {

@@ -84,23 +84,25 @@ pub fn check(a: &CheckArgs) -> ExitCode {
     let mut errors = 0;
     for f in &files {
         match definition::load_file(f) {
-            Ok(s) => println!(
-                "ok   {}: survey `{}` wave {}, {} districts, {} communities, {} questions{}",
-                f.display(),
-                s.id,
-                s.wave,
-                s.districts.len(),
-                s.districts
-                    .iter()
-                    .map(|d| d.communities.len())
-                    .sum::<usize>(),
-                s.questions.len(),
-                if s.weighting.is_some() {
-                    ", census for weighting"
-                } else {
-                    ""
+            Ok(s) => {
+                println!(
+                    "ok   {}: survey `{}` wave {}, {} districts, {} streets, {} communities, {} grids, {} other poster points, {} questions{}{}",
+                    f.display(),
+                    s.id,
+                    s.wave,
+                    s.districts.len(),
+                    s.streets().count(),
+                    s.communities().count(),
+                    s.grids().count(),
+                    s.districts.iter().map(|d| d.points.len()).sum::<usize>(),
+                    s.questions.len(),
+                    if s.weighting.is_some() { ", census for weighting" } else { "" },
+                    if s.boundaries.is_some() { ", map outlines" } else { "" },
+                );
+                for w in &s.warnings {
+                    println!("{}", w.to_string().replacen(": error: ", ": warning: ", 1));
                 }
-            ),
+            }
             Err(e) => {
                 let n = e.diagnostics().len().max(1);
                 errors += n;

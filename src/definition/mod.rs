@@ -5,6 +5,7 @@
 //! column and a suggested fix, so `minyi check` can report them all in one run.
 
 mod model;
+mod places;
 mod raw;
 mod validate;
 
@@ -151,6 +152,17 @@ pub fn definition_files(path: &Path) -> Result<Vec<PathBuf>, DefinitionError> {
     files.sort();
     Ok(files)
 }
+
+/// Codes appear in links and data files.
+pub(crate) fn valid_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 40
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+pub(crate) const CODE_HELP: &str =
+    "use 1–40 ASCII letters, digits, '-' or '_' (codes appear in links and data files)";
 
 fn toml_help(message: &str) -> String {
     if message.contains("unknown field") {

@@ -83,6 +83,14 @@ pub struct Survey {
     pub questions: Vec<Question>,
     pub weighting: Option<Weighting>,
     pub targets: Targets,
+    /// Planned complete responses per community (default: the district's plan shared
+    /// by the district's communities' adults, or equally).
+    pub planned_per_community: Option<u32>,
+    /// Place boundaries for maps (GeoJSON features with a `code` property), if given.
+    pub boundaries: Option<Boundaries>,
+    /// Problems that do not stop the survey (a place without a boundary, …).
+    #[serde(skip)]
+    pub warnings: Vec<super::Diagnostic>,
     /// Hex SHA-256 of the definition file (and census file, when there is one).
     /// Stored with every response so an answer is always read against the
     /// definition it was given under.
@@ -94,13 +102,45 @@ pub struct Survey {
     pub source_text: String,
 }
 
+/// 区: the weighting strata, and the top of the place hierarchy
+/// 区 → 街道 → 社区(村) → 网格.
 #[derive(Debug, Clone, Serialize)]
 pub struct District {
     pub code: String,
     pub name: Text,
     /// Adult (18+) resident population, the weighting target.
     pub adults: u64,
+    /// 街道 (subdistricts), in the order first given.
+    pub streets: Vec<Street>,
     pub communities: Vec<Community>,
+    /// Other poster places (a square, a hospital): collection points only.
+    pub points: Vec<Point>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Street {
+    pub code: String,
+    pub name: Text,
+}
+
+/// Where a poster hangs, and so what its readers are likely to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Poster {
+    /// A building lobby, a 小区 gate: most readers live here, and one tap says so.
+    Residential,
+    /// A square, a hospital, a community office: readers are asked where they live.
+    Public,
+}
+
+impl Poster {
+    pub fn parse(s: &str) -> Option<Poster> {
+        match s {
+            "residential" => Some(Poster::Residential),
+            "public" => Some(Poster::Public),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -109,6 +149,89 @@ pub struct Community {
     pub name: Text,
     /// The 街道 (subdistrict) the community belongs to, when given.
     pub street: Option<Text>,
+    /// The street's code (an index into `District::streets` by code).
+    pub street_code: Option<String>,
+    /// Adult residents, when the office has the figure (small-area estimates and plans
+    /// need it).
+    pub adults: Option<u64>,
+    /// Adults by weighting category, where the office has them: (variable, category,
+    /// adults).
+    pub by_category: Vec<(String, String, u64)>,
+    /// What kind of place the community's own poster is (its office: public).
+    pub poster: Poster,
+    /// 网格 within the community.
+    pub grids: Vec<Grid>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Grid {
+    pub code: String,
+    pub name: Text,
+    pub adults: Option<u64>,
+    /// A grid's poster hangs where its households live (residential by default).
+    pub poster: Poster,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    pub code: String,
+    pub name: Text,
+    /// The community it stands in, if any.
+    pub community: Option<String>,
+    pub poster: Poster,
+}
+
+/// A collection point: where a poster hangs (a district, community, grid or point).
+#[derive(Debug, Clone, Copy)]
+pub enum PointRef<'a> {
+    District(&'a District),
+    Community(&'a District, &'a Community),
+    Grid(&'a District, &'a Community, &'a Grid),
+    Point(&'a District, &'a Point),
+}
+
+impl<'a> PointRef<'a> {
+    pub fn district(&self) -> &'a District {
+        match *self {
+            PointRef::District(d)
+            | PointRef::Community(d, _)
+            | PointRef::Grid(d, _, _)
+            | PointRef::Point(d, _) => d,
+        }
+    }
+    /// The point's own code (the district's for a district poster).
+    pub fn code(&self) -> &'a str {
+        match *self {
+            PointRef::District(d) => &d.code,
+            PointRef::Community(_, c) => &c.code,
+            PointRef::Grid(_, _, g) => &g.code,
+            PointRef::Point(_, p) => &p.code,
+        }
+    }
+    pub fn name(&self) -> &'a Text {
+        match *self {
+            PointRef::District(d) => &d.name,
+            PointRef::Community(_, c) => &c.name,
+            PointRef::Grid(_, _, g) => &g.name,
+            PointRef::Point(_, p) => &p.name,
+        }
+    }
+    pub fn poster(&self) -> Poster {
+        match *self {
+            PointRef::District(_) => Poster::Public,
+            PointRef::Community(_, c) => c.poster,
+            PointRef::Grid(_, _, g) => g.poster,
+            PointRef::Point(_, p) => p.poster,
+        }
+    }
+    /// The community a residential poster's readers live in, and its grid.
+    pub fn home(&self) -> Option<(&'a Community, Option<&'a Grid>)> {
+        match (*self, self.poster()) {
+            (PointRef::Community(_, c), Poster::Residential) => Some((c, None)),
+            (PointRef::Grid(_, c, g), Poster::Residential) => Some((c, Some(g))),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +249,9 @@ pub enum Kind {
     /// The resident's own district: pre-filled from the link, changeable. Its options
     /// are the survey's districts.
     District,
+    /// The resident's own community (社区/村): pre-filled from a residential poster,
+    /// changeable. Its options are the survey's communities.
+    Community,
 }
 
 impl Kind {
@@ -140,6 +266,7 @@ impl Kind {
             Kind::Number => "number",
             Kind::Text => "text",
             Kind::District => "district",
+            Kind::Community => "community",
         }
     }
     pub fn is_scale(self) -> bool {
@@ -147,6 +274,10 @@ impl Kind {
     }
     pub fn has_options(self) -> bool {
         !matches!(self, Kind::Number | Kind::Text)
+    }
+    /// Place questions (district, community): their options are the survey's places.
+    pub fn is_place(self) -> bool {
+        matches!(self, Kind::District | Kind::Community)
     }
 }
 
@@ -334,6 +465,65 @@ impl Survey {
     pub fn district_question(&self) -> Option<&Question> {
         self.questions.iter().find(|q| q.kind == Kind::District)
     }
+    /// The question that records the resident's own community, if the survey has one.
+    pub fn community_question(&self) -> Option<&Question> {
+        self.questions.iter().find(|q| q.kind == Kind::Community)
+    }
+    /// Every community with its district, in order (the index the datasets use).
+    pub fn communities(&self) -> impl Iterator<Item = (&District, &Community)> {
+        self.districts
+            .iter()
+            .flat_map(|d| d.communities.iter().map(move |c| (d, c)))
+    }
+    /// The community with this code, with its district.
+    pub fn find_community(&self, code: &str) -> Option<(&District, &Community)> {
+        self.communities().find(|(_, c)| c.code == code)
+    }
+    /// Every grid with its district and community, in order.
+    pub fn grids(&self) -> impl Iterator<Item = (&District, &Community, &Grid)> {
+        self.communities()
+            .flat_map(|(d, c)| c.grids.iter().map(move |g| (d, c, g)))
+    }
+    /// Every street with its district, in order.
+    pub fn streets(&self) -> impl Iterator<Item = (&District, &Street)> {
+        self.districts
+            .iter()
+            .flat_map(|d| d.streets.iter().map(move |s| (d, s)))
+    }
+    /// Every collection point: each district, then its communities (each followed by
+    /// its grids), then its other points. The order of QR codes and of the dataset's
+    /// collection index.
+    pub fn points(&self) -> Vec<PointRef<'_>> {
+        let mut out = Vec::new();
+        for d in &self.districts {
+            out.push(PointRef::District(d));
+            for c in &d.communities {
+                out.push(PointRef::Community(d, c));
+                out.extend(c.grids.iter().map(|g| PointRef::Grid(d, c, g)));
+            }
+            out.extend(d.points.iter().map(|p| PointRef::Point(d, p)));
+        }
+        out
+    }
+    /// The collection point of a link: a district, or a community, grid or point in it.
+    pub fn point(&self, district: &str, code: Option<&str>) -> Option<PointRef<'_>> {
+        let d = self.district(district)?;
+        let Some(code) = code else {
+            return Some(PointRef::District(d));
+        };
+        if let Some(c) = d.community(code) {
+            return Some(PointRef::Community(d, c));
+        }
+        for c in &d.communities {
+            if let Some(g) = c.grids.iter().find(|g| g.code == code) {
+                return Some(PointRef::Grid(d, c, g));
+            }
+        }
+        d.points
+            .iter()
+            .find(|p| p.code == code)
+            .map(|p| PointRef::Point(d, p))
+    }
     /// Whether the survey accepts answers on `today` (inclusive dates).
     pub fn is_open_on(&self, today: NaiveDate) -> bool {
         today >= self.opens && today <= self.closes
@@ -346,5 +536,23 @@ impl Survey {
 impl District {
     pub fn community(&self, code: &str) -> Option<&Community> {
         self.communities.iter().find(|c| c.code == code)
+    }
+    pub fn street(&self, code: &str) -> Option<&Street> {
+        self.streets.iter().find(|s| s.code == code)
+    }
+}
+
+/// A closed ring of (longitude, latitude) points.
+pub type Ring = Vec<(f64, f64)>;
+
+/// Place outlines for choropleth maps: the rings of each place code's polygons.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Boundaries {
+    pub features: Vec<(String, Vec<Ring>)>,
+}
+
+impl Boundaries {
+    pub fn get(&self, code: &str) -> Option<&Vec<Ring>> {
+        self.features.iter().find(|f| f.0 == code).map(|f| &f.1)
     }
 }

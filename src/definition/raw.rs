@@ -20,6 +20,19 @@ pub struct RawFile {
     pub districts: Vec<Spanned<RawDistrict>>,
     #[serde(default, rename = "question")]
     pub questions: Vec<Spanned<RawQuestion>>,
+    pub places: Option<Spanned<RawPlaces>>,
+}
+
+/// `[places]`: the place hierarchy and the map outlines kept as files beside the
+/// definition.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlaces {
+    /// CSV of streets, communities, grids and poster points (paths relative to the
+    /// definition file).
+    pub file: Option<Spanned<String>>,
+    /// GeoJSON with one feature per place code, for maps.
+    pub boundaries: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +56,8 @@ pub struct RawSurvey {
     pub min_seconds: Option<u32>,
     /// Planned complete responses per district (sample-size target for progress).
     pub planned_per_district: Option<u32>,
+    /// Planned complete responses per community.
+    pub planned_per_community: Option<u32>,
     /// Only residents with a one-time invitation code (household sampling) may answer.
     #[serde(default)]
     pub invitation_only: bool,
@@ -77,6 +92,10 @@ pub struct RawCommunity {
     pub code: Spanned<String>,
     pub name: RawText,
     pub street: Option<RawText>,
+    /// Adult residents.
+    pub adults: Option<Spanned<i64>>,
+    /// `residential` or `public` (the default for a community's poster).
+    pub poster: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::model::*;
 use super::raw::{self, RawChoice, RawFile, RawQuestion, RawText};
-use super::{DefinitionError, Diagnostic, Locator};
+use super::{valid_code, DefinitionError, Diagnostic, Locator, CODE_HELP};
 
 /// Relative difference allowed between a district's census cells and its `adults`.
 /// Census tables are often rounded per cell; anything more is a real disagreement.
@@ -28,13 +28,6 @@ fn text(t: RawText) -> Text {
     Text::new(t.zh.trim(), t.en.trim())
 }
 
-fn valid_code(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 40
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
 /// Option codes never appear in paths, so they may also use `+` and `.` (e.g. `60+`).
 fn valid_option_code(s: &str) -> bool {
     !s.is_empty()
@@ -42,9 +35,6 @@ fn valid_option_code(s: &str) -> bool {
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.'))
 }
-
-const CODE_HELP: &str =
-    "use 1–40 ASCII letters, digits, '-' or '_' (codes appear in links and data files)";
 
 pub(super) fn validate(
     raw: RawFile,
@@ -86,10 +76,24 @@ pub(super) fn validate(
         );
     }
 
-    let districts = districts(&mut cx, raw.districts);
+    let mut districts = districts(&mut cx, raw.districts);
+    let mut archive = loc.text.to_string();
+    let mut warnings = Vec::new();
+    let (places_file, boundaries_file) = match raw.places {
+        Some(p) => {
+            let p = p.into_inner();
+            (p.file, p.boundaries)
+        }
+        None => (None, None),
+    };
+    if let Some(f) = &places_file {
+        if let Some(text) = read_beside(&mut cx, f, read, hasher, &mut archive, "places") {
+            let path = beside(loc.path, f.get_ref());
+            super::places::read(&mut cx.diags, &mut warnings, &path, &text, &mut districts);
+        }
+    }
     let questions = questions(&mut cx, raw.questions, &districts);
     let targets = targets(&mut cx, raw.targets);
-    let mut archive = loc.text.to_string();
     let weighting = match raw.weighting {
         Some(w) => weighting(
             &mut cx,
@@ -102,6 +106,23 @@ pub(super) fn validate(
         ),
         None => None,
     };
+    if let Some(w) = &weighting {
+        super::places::check_categories(
+            &mut cx.diags,
+            places_file
+                .as_ref()
+                .map(|f| beside(loc.path, f.get_ref()))
+                .as_deref(),
+            &districts,
+            w,
+            &questions,
+        );
+    }
+    let boundaries = boundaries_file.and_then(|f| {
+        let text = read_beside(&mut cx, &f, read, hasher, &mut archive, "boundaries")?;
+        let path = beside(loc.path, f.get_ref());
+        super::places::boundaries(&mut cx.diags, &mut warnings, &path, &text, &districts)
+    });
     if districts.is_empty() {
         cx.err(
             survey_span.start,
@@ -132,6 +153,9 @@ pub(super) fn validate(
         closes,
         min_seconds: s.min_seconds,
         planned_per_district: s.planned_per_district.unwrap_or(400),
+        planned_per_community: s.planned_per_community,
+        boundaries,
+        warnings,
         invitation_only: s.invitation_only,
         districts,
         questions,
@@ -141,6 +165,42 @@ pub(super) fn validate(
         source: loc.path.to_path_buf(),
         source_text: archive,
     })
+}
+
+/// A path given relative to the definition file.
+fn beside(definition: &Path, rel: &str) -> std::path::PathBuf {
+    definition
+        .parent()
+        .map(|p| p.join(rel))
+        .unwrap_or_else(|| Path::new(rel).to_path_buf())
+}
+
+/// Reads a file named in the definition, adding it to the version hash and the archive.
+fn read_beside(
+    cx: &mut Ctx<'_>,
+    rel: &Spanned<String>,
+    read: &dyn Fn(&Path) -> std::io::Result<String>,
+    hasher: &mut Sha256,
+    archive: &mut String,
+    what: &str,
+) -> Option<String> {
+    let path = beside(cx.loc.path, rel.get_ref());
+    match read(&path) {
+        Ok(t) => {
+            hasher.update(t.as_bytes());
+            archive.push_str(&format!("\n# ---- {what}: {} ----\n", rel.get_ref()));
+            archive.push_str(&t);
+            Some(t)
+        }
+        Err(e) => {
+            cx.err(
+                rel.span().start,
+                format!("cannot read the {what} file {}: {e}", path.display()),
+                "give the path relative to this definition file",
+            );
+            None
+        }
+    }
 }
 
 fn date(
@@ -188,6 +248,7 @@ fn districts(cx: &mut Ctx<'_>, raw: Vec<Spanned<raw::RawDistrict>>) -> Vec<Distr
         }
         let mut cseen = HashSet::new();
         let mut communities = Vec::new();
+        let mut streets: Vec<Street> = Vec::new();
         for c in d.communities {
             let c = c.into_inner();
             let ccode = c.code.get_ref().trim().to_string();
@@ -204,17 +265,61 @@ fn districts(cx: &mut Ctx<'_>, raw: Vec<Spanned<raw::RawDistrict>>) -> Vec<Distr
                     "community codes must be unique within their district",
                 );
             }
+            let adults = c.adults.and_then(|a| {
+                let v = *a.get_ref();
+                if v < 0 {
+                    cx.err(
+                        a.span().start,
+                        format!("community `{ccode}` has adults = {v}"),
+                        "give the community's adult residents, or leave `adults` out",
+                    );
+                }
+                (v >= 0).then_some(v as u64)
+            });
+            let poster = match c.poster {
+                None => Poster::Public,
+                Some(p) => Poster::parse(p.get_ref()).unwrap_or_else(|| {
+                    cx.err(
+                        p.span().start,
+                        format!("poster = `{}` is not a kind of poster place", p.get_ref()),
+                        "use \"residential\" (a 小区 gate, a building lobby) or \"public\" (a square, an office)",
+                    );
+                    Poster::Public
+                }),
+            };
+            let street_name = c.street.map(text);
+            // Streets named in the tables get codes of their own, in order of appearance.
+            let street_code = street_name.as_ref().map(|n| {
+                match streets.iter().find(|s: &&Street| s.name == *n) {
+                    Some(s) => s.code.clone(),
+                    None => {
+                        let code = format!("{}-s{}", code.to_lowercase(), streets.len() + 1);
+                        streets.push(Street {
+                            code: code.clone(),
+                            name: n.clone(),
+                        });
+                        code
+                    }
+                }
+            });
             communities.push(Community {
                 code: ccode,
                 name: text(c.name),
-                street: c.street.map(text),
+                street: street_name,
+                street_code,
+                adults,
+                by_category: Vec::new(),
+                poster,
+                grids: Vec::new(),
             });
         }
         out.push(District {
             code,
             name: text(d.name),
             adults: adults.max(0) as u64,
+            streets,
             communities,
+            points: Vec::new(),
         });
     }
     out
@@ -259,6 +364,7 @@ fn questions(
     let mut ids: BTreeMap<String, usize> = BTreeMap::new();
     let mut headlines: BTreeMap<&'static str, String> = BTreeMap::new();
     let mut district_q = 0;
+    let mut community_q = 0;
     for q in raw {
         let qspan = q.span();
         let q = q.into_inner();
@@ -279,7 +385,7 @@ fn questions(
         }
         let dimension = match (&q.dimension, kind) {
             (Some(d), _) => *d.get_ref(),
-            (None, Kind::District) => Dimension::Demographic,
+            (None, Kind::District | Kind::Community) => Dimension::Demographic,
             (None, _) => {
                 cx.err(
                     qspan.start,
@@ -329,6 +435,45 @@ fn questions(
                 );
             }
         }
+        if kind == Kind::Community {
+            community_q += 1;
+            if community_q > 1 {
+                cx.err(
+                    q.kind.span().start,
+                    "only one question may have kind = \"community\"",
+                    "keep one question for the resident's community",
+                );
+            }
+            if district_q == 0 {
+                cx.err(
+                    q.kind.span().start,
+                    format!("community question `{id}` comes before any district question"),
+                    "ask the resident's district (kind = \"district\") first; the community must lie in it",
+                );
+            }
+            if districts.iter().all(|d| d.communities.is_empty()) {
+                cx.err(
+                    q.kind.span().start,
+                    format!("community question `{id}` has no communities to offer"),
+                    "add [[district.community]] tables or a [places] file",
+                );
+            }
+            let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+            for d in districts {
+                for c in &d.communities {
+                    if let Some(other) = seen.insert(&c.code, &d.code) {
+                        cx.err(
+                            q.kind.span().start,
+                            format!(
+                                "community code `{}` is used in districts `{other}` and `{}`",
+                                c.code, d.code
+                            ),
+                            "a community question needs community codes unique across the city",
+                        );
+                    }
+                }
+            }
+        }
 
         let mut positive: Vec<String> = Vec::new();
         match (&q.correct, kind) {
@@ -362,7 +507,7 @@ fn questions(
                     format!("quiz `{id}` takes `correct`, not `positive`"),
                     "rename `positive` to `correct`",
                 );
-            } else if !kind.has_options() || kind == Kind::District {
+            } else if !kind.has_options() || kind.is_place() {
                 cx.err(
                     p.span().start,
                     format!(
@@ -544,6 +689,23 @@ fn options(
             out.extend(districts.iter().map(|d| Choice {
                 code: d.code.clone(),
                 label: d.name.clone(),
+            }));
+        }
+        Kind::Community => {
+            if !raw.is_empty() {
+                cx.err(
+                    raw[0].span().start,
+                    format!(
+                        "community question `{id}` takes its options from the survey's communities"
+                    ),
+                    "remove `options`",
+                );
+            }
+            out.extend(districts.iter().flat_map(|d| {
+                d.communities.iter().map(|c| Choice {
+                    code: c.code.clone(),
+                    label: c.name.clone(),
+                })
             }));
         }
         Kind::Number | Kind::Text => {

@@ -54,8 +54,14 @@ pub enum StatsError {
 pub struct Dataset {
     /// Index into `Survey::districts` (the resident's district).
     pub district: Vec<u32>,
-    /// Index into the flattened communities of all districts, `u32::MAX` when none.
+    /// The resident's community: an index into `Survey::communities()`, [`NONE`] when
+    /// not recorded.
     pub community: Vec<u32>,
+    /// The resident's grid: an index into `Survey::grids()`, [`NONE`] when not known.
+    pub grid: Vec<u32>,
+    /// Where the response was collected: an index into `Survey::points()`, [`NONE`]
+    /// when not known.
+    pub point: Vec<u32>,
     /// Per question id: the answer of every row.
     pub columns: BTreeMap<String, Column>,
     /// Extra columns (e.g. `wave`) kept as text for comparisons.
@@ -74,6 +80,9 @@ pub enum Column {
 }
 
 pub const MISSING: u16 = u16::MAX;
+
+/// No place: a community, grid or collection point not recorded.
+pub const NONE: u32 = u32::MAX;
 
 impl Dataset {
     /// The rows without quality flags (the `quality_flags` column of an export), and
@@ -117,6 +126,8 @@ impl Dataset {
         Dataset {
             district: kept(&self.district, keep),
             community: kept(&self.community, keep),
+            grid: kept(&self.grid, keep),
+            point: kept(&self.point, keep),
             columns,
             extra: self
                 .extra
@@ -132,6 +143,8 @@ impl Dataset {
         let (n, m) = (self.len(), other.len());
         self.district.extend(other.district);
         self.community.extend(other.community);
+        self.grid.extend(other.grid);
+        self.point.extend(other.point);
         let mut theirs = other.columns;
         for (k, c) in self.columns.iter_mut() {
             match (c, theirs.remove(k)) {
@@ -169,6 +182,14 @@ impl Dataset {
             b.splice(0..0, std::iter::repeat_n(String::new(), n));
             self.extra.insert(k, b);
         }
+    }
+
+    /// Adds the places of one row (its answers go into `columns` separately).
+    pub fn push_place(&mut self, district: u32, community: u32, grid: u32, point: u32) {
+        self.district.push(district);
+        self.community.push(community);
+        self.grid.push(grid);
+        self.point.push(point);
     }
 
     /// The waves in the data (the `wave` column), in numeric order; empty without one.
@@ -596,6 +617,33 @@ pub struct DomainVar {
     pub labels: Vec<String>,
 }
 
+/// The streets as groups (`district/street`), and each community's street group.
+pub fn street_groups(survey: &Survey) -> (Vec<String>, Vec<u32>) {
+    let labels: Vec<String> = survey
+        .streets()
+        .map(|(d, s)| format!("{}/{}", d.code, s.code))
+        .collect();
+    let of_community = survey
+        .communities()
+        .map(|(d, c)| {
+            c.street_code
+                .as_ref()
+                .and_then(|s| labels.iter().position(|l| *l == format!("{}/{s}", d.code)))
+                .map_or(NONE, |i| i as u32)
+        })
+        .collect();
+    (labels, of_community)
+}
+
+/// The place domains `--by` offers besides questions and columns.
+pub const PLACE_DOMAINS: [&str; 5] = [
+    "district",
+    "street",
+    "community",
+    "grid",
+    "collection_community",
+];
+
 /// Resolves `--by` names to row groupings.
 pub fn domain_var(survey: &Survey, data: &Dataset, name: &str) -> Option<DomainVar> {
     match name {
@@ -604,19 +652,60 @@ pub fn domain_var(survey: &Survey, data: &Dataset, name: &str) -> Option<DomainV
             group: data.district.clone(),
             labels: survey.districts.iter().map(|d| d.code.clone()).collect(),
         }),
+        // Where the resident lives: street (through the community), community, grid.
+        "street" => {
+            let (labels, of_community) = street_groups(survey);
+            Some(DomainVar {
+                name: name.into(),
+                group: data
+                    .community
+                    .iter()
+                    .map(|&c| {
+                        if c == NONE {
+                            NONE
+                        } else {
+                            of_community[c as usize]
+                        }
+                    })
+                    .collect(),
+                labels,
+            })
+        }
         "community" => Some(DomainVar {
             name: name.into(),
             group: data.community.clone(),
             labels: survey
-                .districts
-                .iter()
-                .flat_map(|d| {
-                    d.communities
-                        .iter()
-                        .map(move |c| format!("{}/{}", d.code, c.code))
-                })
+                .communities()
+                .map(|(d, c)| format!("{}/{}", d.code, c.code))
                 .collect(),
         }),
+        "grid" => Some(DomainVar {
+            name: name.into(),
+            group: data.grid.clone(),
+            labels: survey
+                .grids()
+                .map(|(d, _, g)| format!("{}/{}", d.code, g.code))
+                .collect(),
+        }),
+        // Where the poster hung (the collection point below the district).
+        "collection_community" => {
+            let points = survey.points();
+            Some(DomainVar {
+                name: name.into(),
+                group: data
+                    .point
+                    .iter()
+                    .map(|&p| match points.get(p as usize) {
+                        Some(crate::definition::PointRef::District(_)) | None => NONE,
+                        Some(_) => p,
+                    })
+                    .collect(),
+                labels: points
+                    .iter()
+                    .map(|p| format!("{}/{}", p.district().code, p.code()))
+                    .collect(),
+            })
+        }
         col if data.extra.contains_key(col) => {
             let values = &data.extra[col];
             let mut labels: Vec<String> =

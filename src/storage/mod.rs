@@ -355,6 +355,8 @@ macro_rules! response_values {
             responses::pattern_hash.eq(&$r.pattern_hash),
             responses::interviewer.eq(&$r.interviewer),
             responses::intake.eq(&$r.intake),
+            responses::residence_community.eq(&$r.residence_community),
+            responses::residence_grid.eq(&$r.residence_grid),
         )
     };
 }
@@ -477,6 +479,10 @@ pub struct StoredResponse {
     pub interviewer: Option<String>,
     /// The label of the intake token that posted it (JSON intake only).
     pub intake: Option<String>,
+    /// The resident's own community (code), when recorded.
+    pub residence_community: Option<String>,
+    /// The resident's grid, known only through a residential grid poster.
+    pub residence_grid: Option<String>,
 }
 
 /// A response to append.
@@ -503,6 +509,10 @@ pub struct NewResponse {
     pub interviewer: Option<String>,
     /// The label of the intake token that posted it (JSON intake only).
     pub intake: Option<String>,
+    /// The resident's own community (code), when recorded.
+    pub residence_community: Option<String>,
+    /// The resident's grid, known only through a residential grid poster.
+    pub residence_grid: Option<String>,
 }
 
 /// Response status: a complete questionnaire, or one that screening ended.

@@ -40,6 +40,8 @@ diesel::table! {
         pattern_hash -> Text,
         interviewer -> Nullable<Text>,
         intake -> Nullable<Text>,
+        residence_community -> Nullable<Text>,
+        residence_grid -> Nullable<Text>,
     }
 }
 

@@ -141,6 +141,8 @@ fn seed(store: &minyi::storage::Store, survey: &minyi::definition::Survey, n: us
                     pattern_hash: format!("seed-{i}"),
                     interviewer: None,
                     intake: None,
+                    residence_community: None,
+                    residence_grid: None,
                 },
                 None,
                 None,

@@ -70,9 +70,12 @@ pub fn surveys_dir(dir: &Path, files: &[&str]) -> PathBuf {
         } else {
             stem
         };
-        let census = src.with_file_name(stem + ".census.csv");
-        if census.exists() {
-            std::fs::copy(&census, out.join(census.file_name().unwrap())).unwrap();
+        // Its census, places and boundaries files beside it.
+        for ext in ["census.csv", "places.csv", "boundaries.geojson"] {
+            let f = src.with_file_name(format!("{stem}.{ext}"));
+            if f.exists() {
+                std::fs::copy(&f, out.join(f.file_name().unwrap())).unwrap();
+            }
         }
     }
     out

@@ -23,6 +23,8 @@ mod invites;
 mod layering;
 /// The office dashboard: roles on every page and download, CSRF, audit, interviews.
 mod office;
+/// Places as data: the hierarchy, its checks, residence against collection point.
+mod places;
 /// QR codes decode to the right links; the CLI writes them.
 mod qr;
 /// Quality flags: set at submission, excluded from estimates, counted.

@@ -20,9 +20,18 @@ fn png_decodes_to_the_place_link() {
     let places = minyi::qr::places(&s, "https://minyi.example.gov.cn/", Lang::Zh);
     assert_eq!(
         places.len(),
-        6 + 23,
-        "one per district and one per community"
+        6 + 48 + 10 + 3,
+        "one per district, community, grid and other poster point"
     );
+    let grid = places
+        .iter()
+        .find(|p| p.community.as_deref() == Some("xfl-g2"))
+        .unwrap();
+    assert_eq!(
+        grid.url,
+        "https://minyi.example.gov.cn/s/civility-2026/XC/xfl-g2"
+    );
+    assert_eq!(grid.label, "新城区 · 新华街道 · 幸福里社区 · 幸福里第2网格");
     let district = &places[0];
     assert_eq!(
         decode(&minyi::qr::png(district).unwrap()),

@@ -18,7 +18,7 @@ fn qr_link_to_stored_row() {
         "the collection point is named"
     );
     // Every question is on the page, so the form works with JavaScript off.
-    assert_eq!(html.matches("<fieldset").count(), 21);
+    assert_eq!(html.matches("<fieldset").count(), 22);
 
     let r = app.post_form(uri, &format!("{hidden}&{CIVILITY_OK}"));
     assert_eq!(r.status(), Status::SeeOther);

@@ -28,8 +28,7 @@ fn dataset(rows: &[Row]) -> Dataset {
     let mut cols: Vec<Vec<u16>> = vec![Vec::new(); INDS.len()];
     let mut sat = Vec::new();
     for &(di, a, s, ans, st) in rows {
-        d.district.push(di);
-        d.community.push(u32::MAX);
+        d.push_place(di, stats::NONE, stats::NONE, stats::NONE);
         age.push(a);
         sex.push(s);
         for (k, v) in ans.iter().enumerate() {

@@ -297,10 +297,18 @@ fn headlines(s: &Survey) -> Vec<(Dimension, &Question)> {
 }
 
 fn find<'a>(fig: &'a Figures, q: &str, group: &str) -> Option<&'a Estimate> {
+    // Community columns of the district page are collection points.
+    let domain_ok = |d: &str| {
+        if group.contains('/') {
+            d == "collection_community"
+        } else {
+            d == "city" || d == "district"
+        }
+    };
     fig.report.as_ref().and_then(|r| {
         r.estimates
             .iter()
-            .find(|e| e.indicator == q && e.group == group && is_rate(e))
+            .find(|e| e.indicator == q && e.group == group && is_rate(e) && domain_ok(&e.domain))
     })
 }
 

@@ -39,7 +39,11 @@ const JS: &str = "(function(){var f=document.forms[0];if(!f)return;function v(n)
 function u(){var stop=false,k=0;document.querySelectorAll('fieldset').forEach(function(s){var c=s.dataset.if;var show=!stop&&(!c||c.split('=')[1].split(',').indexOf(v(c.split('=')[0]))>=0);s.hidden=!show;\
 var q=s.querySelector('.qn');if(q&&s.dataset.q)q.textContent=show?(++k)+'. ':'';\
 var so=s.dataset.so;if(show&&so&&so.split(',').indexOf(v(s.dataset.q))>=0)stop=true});var n=document.getElementById('so');if(n)n.hidden=!stop}\
-f.addEventListener('change',u);u()})()";
+f.addEventListener('change',u);u();\
+var cf=f.querySelector('input.cf');if(cf){var sel=cf.nextElementSibling,groups=Array.from(sel.querySelectorAll('optgroup')).map(function(g){return [g,Array.from(g.children)]});cf.hidden=false;\
+function fl(){var t=cf.value.trim(),d=v(sel.dataset.dq),cur=sel.value,end=sel.querySelector('option[value=\"dk\"]');groups.forEach(function(p){var g=p[0];if(g.parentNode)sel.removeChild(g);g.innerHTML='';\
+p[1].forEach(function(o){if((!d||o.dataset.d===d)&&(!t||o.textContent.indexOf(t)>=0))g.appendChild(o)});if(g.children.length)sel.insertBefore(g,end)});sel.value=cur}\
+cf.addEventListener('input',fl);f.addEventListener('change',function(e){if(e.target!==sel)fl();else{var h=f.querySelector('input[value=\"0\"][name$=\".here\"]');if(h&&sel.value)h.checked=true}});fl()}})()";
 
 pub struct Page<'a> {
     pub title: &'a str,
@@ -114,13 +118,12 @@ pub struct FormState<'a> {
 
 pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
     let l = st.lang;
-    let place = s.district(st.district).map(|d| {
-        let mut name = d.name.get(l).to_string();
-        if let Some(c) = st.community.and_then(|c| d.community(c)) {
-            name.push_str(" · ");
-            name.push_str(c.name.get(l));
+    let place = s.point(st.district, st.community).map(|p| {
+        let d = p.district();
+        match p {
+            crate::definition::PointRef::District(_) => d.name.get(l).to_string(),
+            _ => format!("{} · {}", d.name.get(l), p.name().get(l)),
         }
-        name
     });
     let title = s.title.get(l);
     layout(
@@ -237,6 +240,7 @@ fn question(s: &Survey, q: &Question, n: Option<usize>, st: &FormState<'_>) -> M
                     input type="number" name=(q.id) inputmode="numeric" step="any"
                         min=[q.min] max=[q.max] value=[vals.first()] aria-label=(q.text.get(l));
                 }
+                Kind::Community => { (community_choice(s, q, st)) }
                 Kind::Text => {
                     p.help { (l.pick("请不要填写姓名、电话、身份证号等个人信息；如填写，保存前会被自动遮盖。",
                         "Please do not write your name, phone number or ID number; if you do, they are masked before anything is stored.")) }
@@ -254,6 +258,68 @@ fn question(s: &Survey, q: &Question, n: Option<usize>, st: &FormState<'_>) -> M
             }
         }
     }
+}
+
+/// The resident's community: at a residential poster one tap says "I live here";
+/// otherwise (and to change it) a select of every community, grouped by district and
+/// street, which the script filters by the district chosen above and by typing.
+fn community_choice(s: &Survey, q: &Question, st: &FormState<'_>) -> Markup {
+    let l = st.lang;
+    let here_name = crate::collect::here_field(&q.id);
+    let home = s.point(st.district, st.community).and_then(|p| p.home());
+    let chosen = st
+        .values
+        .get(&q.id)
+        .and_then(|v| v.first())
+        .filter(|v| !v.is_empty());
+    // Pre-filled at a residential poster, until the resident says otherwise.
+    let here_on = chosen.is_none()
+        && st
+            .values
+            .get(&here_name)
+            .is_none_or(|v| v.iter().any(|x| x == "1"));
+    let dq = s.district_question().map_or("", |d| d.id.as_str());
+    html! {
+        @if let Some((c, g)) = home {
+            label.o { input type="radio" name=(here_name) value="1" checked[here_on];
+                (l.pick("我住在这里：", "I live here: ")) (c.name.get(l)) @if let Some(g) = g { " · " (g.name.get(l)) } }
+            label.o { input type="radio" name=(here_name) value="0" checked[!here_on];
+                (l.pick("我住在别处（请在下面选择）", "I live elsewhere (choose below)")) }
+        }
+        input.cf type="search" hidden autocomplete="off" placeholder=(l.pick("输入社区名称筛选", "Type to filter"))
+            aria-label=(l.pick("筛选社区", "Filter communities"));
+        select name=(q.id) data-dq=(dq) aria-label=(q.text.get(l)) {
+            option value="" { (l.pick("请选择您居住的社区", "Choose the community you live in")) }
+            @for d in &s.districts {
+                @for (street, members) in by_street(d, l) {
+                    optgroup label={ (d.name.get(l)) @if let Some(st) = &street { " · " (st) } } {
+                        @for c in members {
+                            option value=(c.code) data-d=(d.code) selected[chosen.is_some_and(|v| *v == c.code)] { (c.name.get(l)) }
+                        }
+                    }
+                }
+            }
+            @if q.dont_know {
+                option value=(DONT_KNOW) selected[chosen.is_some_and(|v| v == DONT_KNOW)] { (l.pick("说不清 / 不在列表中", "Don't know / not listed")) }
+            }
+        }
+    }
+}
+
+/// A district's communities grouped by street, in order (no street: one group).
+fn by_street(
+    d: &crate::definition::District,
+    l: Lang,
+) -> Vec<(Option<String>, Vec<&crate::definition::Community>)> {
+    let mut out: Vec<(Option<String>, Vec<&crate::definition::Community>)> = Vec::new();
+    for c in &d.communities {
+        let name = c.street.as_ref().map(|t| t.get(l).to_string());
+        match out.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.push(c),
+            None => out.push((name, vec![c])),
+        }
+    }
+    out
 }
 
 /// The thank-you page after a submission (or after a screening answer ended it).

@@ -1,0 +1,2 @@
+ALTER TABLE responses DROP COLUMN residence_grid;
+ALTER TABLE responses DROP COLUMN residence_community;
