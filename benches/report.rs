@@ -91,16 +91,25 @@ fn main() {
         );
         let _ = stats::analyse(&survey, &d, census.as_ref(), &opts).expect("stats");
     });
+    let t = std::time::Instant::now();
+    let mut tally = minyi::stats::tally::Tally::new(&survey);
+    tally.add(&survey, &data);
+    println!(
+        "aggregating {} responses into {} atoms: {:.2} s",
+        data.len(),
+        tally.atoms.len(),
+        t.elapsed().as_secs_f64()
+    );
     let dir = std::env::temp_dir().join(format!("minyi-bench-pack-{}", std::process::id()));
     let input = minyi::report::PackInput {
         survey: &survey,
-        data: &data,
+        tally: &tally,
         census: census.as_ref(),
         options: opts.clone(),
         wave: None,
         lang: Lang::Zh,
         date: "2026-11-22".into(),
-        collection: minyi::report::collection_text(&data, Lang::Zh),
+        collection: minyi::report::collection_text(Some(&tally.modes(&|_| true)), Lang::Zh),
     };
     let mut files = 0;
     let pack = best(1, || {

@@ -1,16 +1,25 @@
-//! What the office dashboard shows, computed from storage with the same rows →
-//! dataset → stats path as `minyi stats` and `minyi report`, so the dashboard and the
-//! briefing pack can never disagree. No HTTP here: the web layer only renders
-//! [`Figures`] and decides who may see which part.
+//! What the office dashboard shows, computed from a survey's aggregated responses (a
+//! [`Tally`]) with the same statistics as `minyi stats` and `minyi report`, so the
+//! dashboard and the briefing pack can never disagree. No HTTP here: the web layer
+//! only renders [`Figures`] and decides who may see which part.
+//!
+//! The tally's size depends on the survey's places and cells, not on its responses:
+//! a million responses cost the dashboard what a thousand do. Each survey is brought
+//! up to date under its own lock (no request waits on another survey), reading only
+//! the rows added since, in pages, and the supersessions; on start it begins from
+//! the snapshot saved in the database, checked against the responses.
 
 use chrono::{Local, NaiveDate, TimeZone};
 use serde::Serialize;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::collect::Channel;
 use crate::definition::{Kind, Lang, Survey};
-use crate::stats::{self, Column, Dataset, Exclusions, Options, Report, Weighting, MISSING};
-use crate::storage::{StorageError, Store, StoredResponse, STATUS_COMPLETE};
+use crate::stats::tally::{Key, Tally};
+use crate::stats::{self, Exclusions, Options, Report, Weighting, NONE};
+use crate::storage::{Snapshot, StorageError, Store, StoredResponse};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DashboardError {
@@ -32,170 +41,247 @@ pub enum DashboardError {
     NoChart(String),
     #[error("no download `{0}`; use responses.csv, responses.xlsx, pack.zip or qr.zip")]
     NoFile(String),
-    #[error("by=`{0}` is not supported; use city, district, community or collection_community")]
+    #[error("by=`{0}` is not supported; use city, district, street, community, grid or collection_community")]
     UnknownDomain(String),
     #[error("wave `{0}` has no responses; this survey has waves {1}")]
     NoWave(String, String),
-    #[error("`{0}` is not a community of this survey")]
+    #[error("`{0}` is not a collection point of this survey")]
     UnknownCommunity(String),
     #[error("`{0}` is not a collection mode; use {modes}", modes = Channel::codes())]
     UnknownMode(String),
 }
 
-/// What the dashboard needs of one stored response besides its answers.
-#[derive(Debug, Clone)]
-pub struct RowMeta {
-    pub id: i64,
-    pub wave: i32,
-    pub status: String,
-    pub channel: String,
-    pub collection_district: String,
-    pub collection_community: Option<String>,
-    pub district: String,
-    pub submitted_at: chrono::NaiveDateTime,
-    pub quality_flags: String,
-}
-
-impl From<&StoredResponse> for RowMeta {
-    fn from(r: &StoredResponse) -> Self {
-        RowMeta {
-            id: r.id,
-            wave: r.wave,
-            status: r.status.clone(),
-            channel: r.channel.clone(),
-            collection_district: r.collection_district.clone(),
-            collection_community: r.collection_community.clone(),
-            district: r.district.clone(),
-            submitted_at: r.submitted_at,
-            quality_flags: r.quality_flags.clone(),
-        }
-    }
-}
-
-/// A survey's responses (all waves) as the dashboard reads them: every row's metadata,
-/// the complete ones as a dataset for `stats`, and the current supersessions.
-#[derive(Clone)]
-pub struct Loaded {
-    pub rows: Vec<RowMeta>,
-    pub superseded: Vec<(i64, String)>,
-    /// Complete responses as `minyi export` → `dataset` make them, without the
-    /// supersessions (those change; [`Loaded::data`] applies them).
-    base: Dataset,
-    max_id: i64,
-    /// Changes whenever the rows or supersessions do (keys the figures memo).
-    version: u64,
-}
-
-impl Loaded {
-    /// The dataset with superseded responses flagged `superseded` (left out of every
-    /// estimate and counted, as in `minyi stats` on an export).
-    pub fn data(&self) -> Dataset {
-        mark_superseded(self.base.clone(), &self.superseded)
-    }
-
-    fn append(&mut self, survey: &Survey, rows: &[StoredResponse]) -> Result<(), DashboardError> {
-        let Some(last) = rows.last() else {
-            return Ok(());
-        };
-        let more = crate::dataset::from_rows(survey, rows, &[])?;
-        self.base.append(more);
-        self.rows.extend(rows.iter().map(RowMeta::from));
-        self.max_id = last.id;
-        Ok(())
-    }
-}
-
-fn mark_superseded(mut d: Dataset, superseded: &[(i64, String)]) -> Dataset {
-    if superseded.is_empty() {
-        return d;
-    }
-    let ids: std::collections::HashSet<String> =
-        superseded.iter().map(|s| s.0.to_string()).collect();
-    if let (Some(rid), Some(flags)) = (
-        d.extra.get("response_id").cloned(),
-        d.extra.get_mut("quality_flags"),
-    ) {
-        for (i, id) in rid.iter().enumerate() {
-            if ids.contains(id) {
-                flags[i] = crate::quality::with_superseded(&flags[i]);
-            }
-        }
-    }
-    d
-}
-
-/// Reads a survey's responses from storage, from scratch.
-pub fn load(store: &Store, survey: &Survey) -> Result<Loaded, DashboardError> {
-    Cache::default().load(store, survey).map(|l| (*l).clone())
-}
-
-/// Loaded surveys, kept between requests. Responses are append-only, so bringing a
-/// survey up to date reads only the rows added since (by id) and the supersessions:
-/// an open dashboard refreshing every few seconds costs a small query, not a full
-/// read and parse of every response. The figures of each filter are kept too, for as
-/// long as the data do not change: a survey page and its eight charts ask for the same
-/// figures nine times per view.
-#[derive(Default)]
-pub struct Cache {
-    surveys: std::sync::Mutex<std::collections::HashMap<String, Arc<Loaded>>>,
-    figures: std::sync::Mutex<std::collections::HashMap<FiguresKey, (u64, Arc<Figures>)>>,
-    versions: std::sync::atomic::AtomicU64,
-}
-
-type FiguresKey = (String, Filter, &'static str);
-
-/// Figures kept at most; each holds a copy of its filtered rows.
+/// Rows read per page while bringing a survey up to date (memory stays at one page).
+const PAGE: i64 = 20_000;
+/// A snapshot is saved once this many rows were folded in since the last one.
+const SNAPSHOT_EVERY: u64 = 20_000;
+/// How often a shared database (PostgreSQL) is counted, to catch rows that committed
+/// out of id order.
+const RECOUNT: Duration = Duration::from_secs(5);
+/// Figures kept per survey (a page and its charts ask for the same ones).
 const FIGURES_KEPT: usize = 16;
 
+/// A survey's responses as the dashboard reads them: aggregated, with the
+/// supersessions folded in.
+pub struct Loaded {
+    pub tally: Arc<Tally>,
+    /// Supersessions: (response id, reason).
+    pub superseded: Vec<(i64, String)>,
+    /// Changes whenever the aggregates do (keys the figures memo).
+    pub version: u64,
+    /// Whether this state began from the saved snapshot rather than a full read.
+    pub from_snapshot: bool,
+}
+
+/// One survey's state between requests.
+struct State {
+    tally: Arc<Tally>,
+    max_id: i64,
+    /// Responses read (every status), to compare with the database's count.
+    rows_seen: i64,
+    superseded: Vec<(i64, String)>,
+    applied: HashSet<i64>,
+    version: u64,
+    counted_at: Option<Instant>,
+    since_snapshot: u64,
+    figures: HashMap<(Filter, &'static str), Arc<Figures>>,
+    loaded: Option<Arc<Loaded>>,
+    from_snapshot: bool,
+}
+
+/// Surveys as the dashboard last read them, each behind its own lock.
+pub struct Cache {
+    surveys: Mutex<HashMap<String, Arc<Mutex<Option<State>>>>>,
+    versions: std::sync::atomic::AtomicU64,
+    snapshot_every: u64,
+}
+
+impl Default for Cache {
+    fn default() -> Cache {
+        Cache {
+            surveys: Mutex::default(),
+            versions: Default::default(),
+            snapshot_every: SNAPSHOT_EVERY,
+        }
+    }
+}
+
+/// Reads a survey's responses from storage, from scratch (no snapshot).
+pub fn load(store: &Store, survey: &Survey) -> Result<Loaded, DashboardError> {
+    let mut st = fresh(survey);
+    catch_up(store, survey, &mut st)?;
+    Ok(Loaded {
+        tally: st.tally,
+        superseded: st.superseded,
+        version: 0,
+        from_snapshot: false,
+    })
+}
+
+fn fresh(survey: &Survey) -> State {
+    State {
+        tally: Arc::new(Tally::new(survey)),
+        max_id: 0,
+        rows_seen: 0,
+        superseded: Vec::new(),
+        applied: HashSet::new(),
+        version: 0,
+        counted_at: None,
+        since_snapshot: 0,
+        figures: HashMap::new(),
+        loaded: None,
+        from_snapshot: false,
+    }
+}
+
+/// The supersession ids, for folding rows.
+fn ids(superseded: &[(i64, String)]) -> Vec<i64> {
+    superseded.iter().map(|s| s.0).collect()
+}
+
+/// Folds in everything the database has beyond the state: supersessions first (so new
+/// rows arrive already marked), then the new rows in pages, then earlier rows that
+/// were superseded since.
+fn catch_up(store: &Store, survey: &Survey, st: &mut State) -> Result<u64, DashboardError> {
+    let superseded = store.superseded(&survey.id)?;
+    let ids_now = ids(&superseded);
+    let mut folded = 0u64;
+    let tally = Arc::make_mut(&mut st.tally);
+    // Rows superseded since they were folded: out as they were, back in marked.
+    let newly: Vec<i64> = ids_now
+        .iter()
+        .copied()
+        .filter(|id| !st.applied.contains(id) && *id <= st.max_id)
+        .collect();
+    if !newly.is_empty() {
+        let rows = store.responses_by_ids(&survey.id, &newly)?;
+        tally.remove(survey, &crate::dataset::from_rows(survey, &rows, &[])?);
+        tally.add(survey, &crate::dataset::from_rows(survey, &rows, &newly)?);
+        folded += rows.len() as u64;
+    }
+    loop {
+        let rows = store.responses_page(&survey.id, st.max_id, PAGE)?;
+        let Some(last) = rows.last() else { break };
+        st.max_id = last.id;
+        st.rows_seen += rows.len() as i64;
+        folded += rows.len() as u64;
+        tally.add(survey, &crate::dataset::from_rows(survey, &rows, &ids_now)?);
+    }
+    st.applied = ids_now.into_iter().collect();
+    st.superseded = superseded;
+    Ok(folded)
+}
+
+/// Starts from the saved snapshot when it fits the survey and the responses.
+fn from_snapshot(store: &Store, survey: &Survey) -> Option<State> {
+    let snap = store.snapshot(&survey.id).ok()??;
+    if snap.version != survey.version {
+        return None;
+    }
+    // Rows committed below max_id after the snapshot (other processes) would be
+    // missed: the count up to max_id must be what the snapshot saw.
+    if store.count_responses_upto(&survey.id, snap.max_id).ok()? != snap.row_count {
+        return None;
+    }
+    let mut tally: Tally = serde_json::from_str(&snap.body).ok()?;
+    if !tally.fits(survey) {
+        return None;
+    }
+    tally.reindex();
+    let applied: HashSet<i64> = serde_json::from_str::<Vec<i64>>(&snap.superseded)
+        .ok()?
+        .into_iter()
+        .collect();
+    let mut st = fresh(survey);
+    st.tally = Arc::new(tally);
+    st.max_id = snap.max_id;
+    st.rows_seen = snap.row_count;
+    st.applied = applied;
+    st.from_snapshot = true;
+    Some(st)
+}
+
+fn save_snapshot(store: &Store, survey: &Survey, st: &State) {
+    let Ok(body) = serde_json::to_string(&*st.tally) else {
+        return;
+    };
+    let superseded = serde_json::to_string(&st.applied.iter().collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into());
+    let snap = Snapshot {
+        version: survey.version.clone(),
+        max_id: st.max_id,
+        row_count: st.rows_seen,
+        superseded,
+        body,
+    };
+    // A cache: failing to save costs the next start a longer read, nothing else.
+    if let Err(e) = store.save_snapshot(&survey.id, &snap) {
+        log::warn!("saving the dashboard snapshot of `{}`: {e}", survey.id);
+    }
+}
+
 impl Cache {
-    pub fn load(&self, store: &Store, survey: &Survey) -> Result<Arc<Loaded>, DashboardError> {
-        // Held while reading, so concurrent requests wait for one read instead of
-        // each doing it.
-        let mut surveys = self
+    /// A cache that saves a snapshot every `rows` rows folded in (tests).
+    #[doc(hidden)]
+    pub fn snapshot_every(rows: u64) -> Cache {
+        Cache {
+            snapshot_every: rows.max(1),
+            ..Cache::default()
+        }
+    }
+
+    fn state_of(&self, survey: &str) -> Arc<Mutex<Option<State>>> {
+        let mut m = self
             .surveys
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let current = surveys.get(&survey.id).cloned();
-        let after = current.as_ref().map_or(0, |l| l.max_id);
-        let rows = store.responses_after(&survey.id, after)?;
-        let superseded = store.superseded(&survey.id)?;
-        // Ids only grow, but on PostgreSQL two processes can commit out of id order: a
-        // row with a smaller id may become visible after a larger one was read. The
-        // count tells; then the survey is read again from scratch.
-        let count = store.count_responses(&survey.id)? as usize;
-        if let Some(c) = &current {
-            if rows.is_empty() && c.superseded == superseded && c.rows.len() == count {
-                return Ok(c.clone());
+        m.entry(survey.to_string()).or_default().clone()
+    }
+
+    /// The survey's responses, brought up to date.
+    pub fn load(&self, store: &Store, survey: &Survey) -> Result<Arc<Loaded>, DashboardError> {
+        let cell = self.state_of(&survey.id);
+        // This survey's lock only: other surveys' requests go on meanwhile.
+        let mut guard = cell
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let st = match guard.as_mut() {
+            Some(st) if st.tally.fits(survey) => st,
+            _ => {
+                *guard = Some(from_snapshot(store, survey).unwrap_or_else(|| fresh(survey)));
+                guard.as_mut().expect("just set")
+            }
+        };
+        let mut folded = catch_up(store, survey, st)?;
+        // On a shared database rows can commit out of id order; the count tells.
+        let recount = store.is_shared() && st.counted_at.is_none_or(|t| t.elapsed() >= RECOUNT);
+        if recount {
+            st.counted_at = Some(Instant::now());
+            if store.count_responses(&survey.id)? != st.rows_seen {
+                let mut again = fresh(survey);
+                folded = catch_up(store, survey, &mut again)?.max(1);
+                *st = again;
             }
         }
-        drop(current);
-        let fresh = || -> Result<Loaded, DashboardError> {
-            Ok(Loaded {
-                rows: Vec::new(),
-                superseded: Vec::new(),
-                base: empty_dataset(survey)?,
-                max_id: 0,
-                version: 0,
-            })
-        };
-        let mut loaded = match surveys.remove(&survey.id) {
-            // Nobody else holds it: extend in place; otherwise copy once.
-            Some(arc) => Arc::try_unwrap(arc).unwrap_or_else(|a| (*a).clone()),
-            None => fresh()?,
-        };
-        loaded.append(survey, &rows)?;
-        if loaded.rows.len() != count {
-            loaded = fresh()?;
-            loaded.append(survey, &store.responses_after(&survey.id, 0)?)?;
+        if folded > 0 || st.loaded.is_none() {
+            st.version = self
+                .versions
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            st.figures.clear();
+            st.loaded = Some(Arc::new(Loaded {
+                tally: st.tally.clone(),
+                superseded: st.superseded.clone(),
+                version: st.version,
+                from_snapshot: st.from_snapshot,
+            }));
+            st.since_snapshot += folded;
+            if st.since_snapshot >= self.snapshot_every {
+                save_snapshot(store, survey, st);
+                st.since_snapshot = 0;
+            }
         }
-        loaded.superseded = superseded;
-        loaded.version = self
-            .versions
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            + 1;
-        let loaded = Arc::new(loaded);
-        surveys.insert(survey.id.clone(), loaded.clone());
-        Ok(loaded)
+        Ok(st.loaded.clone().expect("set above"))
     }
 
     /// [`figures`] for `loaded`, computed once per state of the data.
@@ -206,38 +292,42 @@ impl Cache {
         filter: &Filter,
         lang: Lang,
     ) -> Result<Arc<Figures>, DashboardError> {
-        let key = (survey.id.clone(), filter.clone(), lang.code());
-        let memo = || {
-            self.figures
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some((v, f)) = memo().get(&key) {
-            if *v == loaded.version {
-                return Ok(f.clone());
+        let cell = self.state_of(&survey.id);
+        let key = (filter.clone(), lang.code());
+        if let Some(st) = cell
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            if st.version == loaded.version {
+                if let Some(f) = st.figures.get(&key) {
+                    return Ok(f.clone());
+                }
             }
         }
+        // Computed outside the lock: the survey's intake-driven refreshes go on.
         let f = Arc::new(figures(survey, loaded, filter, lang)?);
-        let mut m = memo();
-        m.retain(|_, (v, _)| *v == loaded.version);
-        if m.len() >= FIGURES_KEPT {
-            m.clear();
+        if let Some(st) = cell
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_mut()
+        {
+            if st.version == loaded.version {
+                if st.figures.len() >= FIGURES_KEPT {
+                    st.figures.clear();
+                }
+                st.figures.insert(key, f.clone());
+            }
         }
-        m.insert(key, (loaded.version, f.clone()));
         Ok(f)
     }
-}
-
-/// A dataset with the survey's columns and no rows (so appends line up).
-fn empty_dataset(survey: &Survey) -> Result<Dataset, DashboardError> {
-    Ok(crate::dataset::from_rows(survey, &[], &[])?)
 }
 
 /// The dashboard's filters (all optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     pub wave: Option<String>,
-    /// `community` code (within any district).
+    /// A collection point's code (a community, grid or poster point, in any district).
     pub community: Option<String>,
     /// Collection mode: qr, link, api, phone, household.
     pub mode: Option<String>,
@@ -266,143 +356,125 @@ pub struct Figures {
     pub excluded: Exclusions,
     /// "收集方式：扫码 80%，…" for the figures' source lines.
     pub collection: String,
-    /// The rows the estimates use (flagged and superseded left out).
-    pub used: Dataset,
+    /// The weighting used, and the selection the figures cover (for charts drawn from
+    /// the same atoms).
+    pub selection: Selection,
+    pub tally: Arc<Tally>,
 }
 
-fn local_date(t: chrono::NaiveDateTime) -> NaiveDate {
-    Local.from_utc_datetime(&t).date_naive()
+/// Which atoms a view covers.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub wave: i32,
+    pub points: Option<Vec<u32>>,
+    pub mode: Option<u8>,
+    pub weighting: Weighting,
 }
 
-fn sorted_waves(data: &Dataset, survey: &Survey) -> Vec<String> {
-    let mut waves = data.waves();
-    waves.push(survey.wave.to_string());
-    stats::sort_waves(&mut waves);
-    waves
+impl Selection {
+    pub fn keeps(&self, k: &Key) -> bool {
+        k.wave == self.wave
+            && self.points.as_ref().is_none_or(|p| p.contains(&k.point))
+            && self.mode.is_none_or(|m| k.mode == m)
+    }
 }
 
-/// Index of a community code in the dataset's flattened community list.
-fn community_index(survey: &Survey, code: &str) -> Option<u32> {
-    survey
-        .districts
-        .iter()
-        .flat_map(|d| d.communities.iter())
-        .position(|c| c.code == code)
-        .map(|i| i as u32)
+fn today() -> NaiveDate {
+    Local::now().date_naive()
 }
+
+/// The domains every dashboard view computes.
+const DOMAINS: [&str; 5] = [
+    "district",
+    "street",
+    "community",
+    "grid",
+    "collection_community",
+];
 
 /// Computes the figures for a filter. Estimates are raked to the census when the
 /// definition has one; when raking is impossible for this selection (a district with
-/// no respondents yet, a single community) they fall back to base weights and say so.
+/// no respondents yet, a single collection point) they fall back to base weights and
+/// say so.
 pub fn figures(
     survey: &Survey,
     loaded: &Loaded,
     filter: &Filter,
     lang: Lang,
 ) -> Result<Figures, DashboardError> {
-    let waves = sorted_waves(&loaded.base, survey);
+    let tally = &loaded.tally;
+    let mut waves = tally.waves();
+    waves.push(survey.wave.to_string());
+    stats::sort_waves(&mut waves);
     // The office watches the wave being collected: the definition's.
     let wave = filter
         .wave
         .clone()
         .unwrap_or_else(|| survey.wave.to_string());
-    if !waves.contains(&wave) {
+    let Some(wave_no) = wave.parse::<i32>().ok().filter(|_| waves.contains(&wave)) else {
         return Err(DashboardError::NoWave(wave, waves.join(", ")));
-    }
-    // Wave labels come from the stored integers, so comparing numbers is the same test.
-    let wave_no: Option<i32> = wave.parse().ok();
-    let community = match &filter.community {
-        Some(c) => Some(
-            community_index(survey, c)
-                .ok_or_else(|| DashboardError::UnknownCommunity(c.clone()))?,
-        ),
-        None => None,
     };
-    if let Some(m) = &filter.mode {
-        if Channel::parse(m).is_none() {
-            return Err(DashboardError::UnknownMode(m.clone()));
-        }
-    }
-
-    // Counts from the stored rows (a flagged response still counts as collected).
-    let superseded: std::collections::HashSet<i64> =
-        loaded.superseded.iter().map(|s| s.0).collect();
-    let today = Local::now().date_naive();
-    let mut counts: Vec<Counts> = survey
-        .districts
-        .iter()
-        .map(|d| Counts {
-            district: d.code.clone(),
-            today: 0,
-            total: 0,
-            planned: survey.planned_per_district,
-            flagged: 0,
-        })
-        .collect();
-    for r in loaded.rows.iter().filter(|r| {
-        r.status == STATUS_COMPLETE
-            && Some(r.wave) == wave_no
-            && filter.mode.as_deref().is_none_or(|m| r.channel == m)
-            && filter
-                .community
-                .as_deref()
-                .is_none_or(|c| r.collection_community.as_deref() == Some(c))
-    }) {
-        if let Some(c) = counts.iter_mut().find(|c| c.district == r.district) {
-            c.total += 1;
-            if local_date(r.submitted_at) == today {
-                c.today += 1;
+    let points = match &filter.community {
+        None => None,
+        Some(c) => {
+            let p: Vec<u32> = survey
+                .points()
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    !matches!(p, crate::definition::PointRef::District(_)) && p.code() == c
+                })
+                .map(|(i, _)| i as u32)
+                .collect();
+            if p.is_empty() {
+                return Err(DashboardError::UnknownCommunity(c.clone()));
             }
-            if !r.quality_flags.is_empty() || superseded.contains(&r.id) {
-                c.flagged += 1;
-            }
+            Some(p)
         }
-    }
-
-    // The same rows as a dataset: filter first, then mark supersessions on the copy.
-    let data = &loaded.base;
-    let keep: Vec<bool> = (0..data.len())
-        .map(|i| {
-            data.extra.get("wave").is_none_or(|w| w[i] == wave)
-                && community.is_none_or(|c| data.community[i] == c)
-                && filter
-                    .mode
-                    .as_deref()
-                    .is_none_or(|m| data.extra.get("channel").is_some_and(|ch| ch[i] == m))
-        })
-        .collect();
-    let selected = mark_superseded(data.filter(&keep), &loaded.superseded);
-    let (used, excluded) = selected.without_flagged();
-    let collection = crate::report::collection_text(&used, lang);
-
+    };
+    let mode = match &filter.mode {
+        None => None,
+        Some(m) => {
+            let c = Channel::parse(m).ok_or_else(|| DashboardError::UnknownMode(m.clone()))?;
+            Channel::ALL.iter().position(|x| *x == c).map(|i| i as u8)
+        }
+    };
+    let mut sel = Selection {
+        wave: wave_no,
+        points,
+        mode,
+        weighting: if filter.community.is_none() {
+            preferred_weighting(survey)
+        } else {
+            Weighting::Base
+        },
+    };
+    let keep = |k: &Key| sel.keeps(k);
+    let counts = counts(survey, tally, &keep);
+    let excluded = tally.exclusions(&keep);
+    let modes = tally.modes(&keep);
+    let collection = crate::report::collection_text(Some(&modes), lang);
     let mut weighting_note = None;
-    let report = if used.is_empty() {
+    let any = tally.select(&keep).any(|a| a.key.counted());
+    let report = if !any {
         None
     } else {
         let census = stats::Census::from_survey(survey);
         let mut opts = Options {
-            by: vec![
-                "district".into(),
-                "collection_community".into(),
-                "community".into(),
-            ],
-            weighting: if community.is_none() {
-                preferred_weighting(survey)
-            } else {
-                Weighting::Base
-            },
+            by: DOMAINS.map(String::from).to_vec(),
+            weighting: sel.weighting,
             ..Options::default()
         };
-        if community.is_some() {
+        if filter.community.is_some() {
             weighting_note = Some(
                 lang.pick(
-                    "按社区筛选时只用区人口基础权重（单个社区无法按人口结构校准）。",
-                    "With a community filter only district base weights are used (one community cannot be calibrated to the census).",
+                    "按调查点筛选时只用区人口基础权重（单个调查点无法按人口结构校准）。",
+                    "With a collection point filter only district base weights are used (one point cannot be calibrated to the census).",
                 )
                 .to_string(),
             );
         }
-        match stats::analyse(survey, &used, census.as_ref(), &opts) {
+        match stats::tally::analyse(survey, tally, &keep, census.as_ref(), &opts) {
             Ok(r) => Some(r),
             Err(e) if opts.weighting != Weighting::Base => {
                 weighting_note = Some(format!(
@@ -414,7 +486,7 @@ pub fn figures(
                     why_not_raked(survey, &e, lang)
                 ));
                 opts.weighting = Weighting::Base;
-                stats::analyse(survey, &used, census.as_ref(), &opts).ok()
+                stats::tally::analyse(survey, tally, &keep, census.as_ref(), &opts).ok()
             }
             Err(e) => {
                 weighting_note = Some(e.to_string());
@@ -422,6 +494,9 @@ pub fn figures(
             }
         }
     };
+    if let Some(r) = &report {
+        sel.weighting = r.weighting;
+    }
     let report = report.map(|mut r| {
         r.excluded = excluded.clone();
         r
@@ -434,8 +509,52 @@ pub fn figures(
         weighting_note,
         excluded,
         collection,
-        used,
+        selection: sel,
+        tally: tally.clone(),
     })
+}
+
+/// Per district: responses today and in total (flagged ones count as collected),
+/// the plan, and how many are flagged.
+fn counts(survey: &Survey, tally: &Tally, keep: &dyn Fn(&Key) -> bool) -> Vec<Counts> {
+    let mut out: Vec<Counts> = survey
+        .districts
+        .iter()
+        .map(|d| Counts {
+            district: d.code.clone(),
+            today: 0,
+            total: 0,
+            planned: survey.planned_per_district,
+            flagged: 0,
+        })
+        .collect();
+    for a in tally.select(keep) {
+        if let Some(c) = out.get_mut(a.key.district as usize) {
+            c.total += a.rows as usize;
+            if !a.key.counted() {
+                c.flagged += a.rows as usize;
+            }
+        }
+    }
+    let today = today();
+    for (k, (n, _)) in &tally.daily {
+        let key = Key {
+            wave: k.0,
+            district: k.1,
+            community: k.2,
+            grid: NONE,
+            point: k.3,
+            mode: k.4,
+            cats: 0,
+            flags: 0,
+        };
+        if k.5 == today && keep(&key) {
+            if let Some(c) = out.get_mut(k.1 as usize) {
+                c.today += *n as usize;
+            }
+        }
+    }
+    out
 }
 
 /// Why raking failed, in the office's words (the CLI's messages name command flags).
@@ -481,64 +600,42 @@ pub struct Distribution {
     pub options: Vec<(String, usize)>,
 }
 
-/// Question-by-question answer counts of one district's rows in `data`.
+/// Question-by-question answer counts of one district's counted responses in the
+/// view's selection.
 pub fn distributions(
     survey: &Survey,
-    data: &Dataset,
+    fig: &Figures,
     district: &str,
     lang: Lang,
 ) -> Vec<Distribution> {
     let Some(di) = survey.districts.iter().position(|d| d.code == district) else {
         return vec![];
     };
-    let rows: Vec<usize> = (0..data.len())
-        .filter(|&i| data.district[i] as usize == di)
-        .collect();
-    let mut out = Vec::new();
-    for q in &survey.questions {
-        if matches!(
-            q.kind,
-            Kind::Text | Kind::District | Kind::Community | Kind::Number
-        ) {
-            continue;
-        }
-        let Some(col) = data.columns.get(&q.id) else {
-            continue;
-        };
-        let mut counts = vec![0usize; q.options.len()];
-        let mut answered = 0;
-        for &i in &rows {
-            match col {
-                Column::Choice(v) if v[i] != MISSING => {
-                    answered += 1;
-                    if let Some(c) = counts.get_mut(v[i] as usize) {
-                        *c += 1;
-                    }
-                }
-                Column::Multi(v) if v[i] != 0 => {
-                    answered += 1;
-                    for (o, c) in counts.iter_mut().enumerate() {
-                        if v[i] & (1u64 << o) != 0 {
-                            *c += 1;
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        out.push(Distribution {
-            question: q.id.clone(),
-            label: q.label(lang).to_string(),
-            answered,
-            options: q
-                .options
-                .iter()
-                .zip(counts)
-                .map(|(o, n)| (o.label.get(lang).to_string(), n))
-                .collect(),
-        });
-    }
-    out
+    let keep = |k: &Key| k.counted() && k.district as usize == di && fig.selection.keeps(k);
+    survey
+        .questions
+        .iter()
+        .filter(|q| {
+            !matches!(
+                q.kind,
+                Kind::Text | Kind::District | Kind::Community | Kind::Number
+            )
+        })
+        .filter_map(|q| {
+            let (counts, answered) = fig.tally.answer_counts(&q.id, &keep)?;
+            Some(Distribution {
+                question: q.id.clone(),
+                label: q.label(lang).to_string(),
+                answered: answered as usize,
+                options: q
+                    .options
+                    .iter()
+                    .zip(counts)
+                    .map(|(o, n)| (o.label.get(lang).to_string(), n as usize))
+                    .collect(),
+            })
+        })
+        .collect()
 }
 
 /// One flagged or superseded response for the data-quality panel.
@@ -552,55 +649,58 @@ pub struct FlaggedRow {
     pub flags: Vec<String>,
 }
 
-/// Flagged and superseded complete responses of the districts `visible` allows,
-/// newest first, with counts per flag.
+/// How many flagged rows the quality panel lists (the counts cover all of them).
+pub const FLAGGED_LISTED: i64 = 500;
+
+/// Flagged and superseded complete responses of a scope: counts per flag over every
+/// wave, and the newest [`FLAGGED_LISTED`] of them.
 pub fn flagged(
+    store: &Store,
+    survey: &Survey,
     loaded: &Loaded,
-    visible: &dyn Fn(&str) -> bool,
-) -> (std::collections::BTreeMap<String, usize>, Vec<FlaggedRow>) {
-    let superseded: std::collections::HashMap<i64, &str> = loaded
-        .superseded
-        .iter()
-        .map(|(id, r)| (*id, r.as_str()))
+    scope: Scope<'_>,
+) -> Result<(BTreeMap<String, usize>, Vec<FlaggedRow>), DashboardError> {
+    let di = scope
+        .district()
+        .and_then(|d| survey.districts.iter().position(|x| x.code == d));
+    let keep = |k: &Key| di.is_none_or(|d| k.district as usize == d);
+    let by_flag = loaded.tally.exclusions(&keep).by_flag;
+    let superseded: HashSet<i64> = loaded.superseded.iter().map(|s| s.0).collect();
+    let rows = store
+        .flagged_responses(&survey.id, scope.district(), FLAGGED_LISTED)?
+        .into_iter()
+        .map(|r| {
+            let mut flags: Vec<String> = r
+                .quality_flags
+                .split(',')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect();
+            if superseded.contains(&r.id) {
+                flags.push(crate::quality::SUPERSEDED.into());
+            }
+            flagged_row(r, flags)
+        })
         .collect();
-    let mut by_flag = std::collections::BTreeMap::new();
-    let mut rows = Vec::new();
-    for r in loaded.rows.iter().rev() {
-        if r.status != STATUS_COMPLETE || !visible(&r.district) {
-            continue;
-        }
-        let mut flags: Vec<String> = r
-            .quality_flags
-            .split(',')
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .map(str::to_string)
-            .collect();
-        if superseded.contains_key(&r.id) {
-            flags.push(crate::quality::SUPERSEDED.into());
-        }
-        if flags.is_empty() {
-            continue;
-        }
-        for f in &flags {
-            *by_flag.entry(f.clone()).or_insert(0) += 1;
-        }
-        rows.push(FlaggedRow {
-            id: r.id,
-            submitted_at: Local
-                .from_utc_datetime(&r.submitted_at)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
-            district: r.district.clone(),
-            collection_point: match &r.collection_community {
-                Some(c) => format!("{}/{}", r.collection_district, c),
-                None => r.collection_district.clone(),
-            },
-            channel: r.channel.clone(),
-            flags,
-        });
+    Ok((by_flag, rows))
+}
+
+fn flagged_row(r: StoredResponse, flags: Vec<String>) -> FlaggedRow {
+    FlaggedRow {
+        id: r.id,
+        submitted_at: Local
+            .from_utc_datetime(&r.submitted_at)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        collection_point: match &r.collection_community {
+            Some(c) => format!("{}/{}", r.collection_district, c),
+            None => r.collection_district.clone(),
+        },
+        district: r.district,
+        channel: r.channel,
+        flags,
     }
-    (by_flag, rows)
 }
 
 /// The office's weighting: raked to the census when the definition has one, else
@@ -617,15 +717,17 @@ pub fn preferred_weighting(survey: &Survey) -> Weighting {
 /// The briefing pack of every stored wave as a ZIP, in the office's weighting (base
 /// weights when raking is impossible; the pack's methods section says which).
 pub fn pack_zip(survey: &Survey, loaded: &Loaded, lang: Lang) -> Result<File, DashboardError> {
-    let data = loaded.data();
-    if data.is_empty() {
+    let tally = &loaded.tally;
+    if tally.rows() == 0 {
         return Err(DashboardError::NoResponses);
     }
     let census = stats::Census::from_survey(survey);
+    let all = |_: &Key| true;
+    let modes = tally.modes(&all);
     let make = |weighting| {
         let input = crate::report::PackInput {
             survey,
-            data: &data,
+            tally,
             census: census.as_ref(),
             options: Options {
                 weighting,
@@ -634,7 +736,7 @@ pub fn pack_zip(survey: &Survey, loaded: &Loaded, lang: Lang) -> Result<File, Da
             wave: None,
             lang,
             date: Local::now().format("%Y-%m-%d").to_string(),
-            collection: crate::report::collection_text(&data, lang),
+            collection: crate::report::collection_text(Some(&modes), lang),
         };
         crate::report::build_zip(&input)
     };
@@ -646,7 +748,6 @@ pub fn pack_zip(survey: &Survey, loaded: &Loaded, lang: Lang) -> Result<File, Da
         what: format!("{} briefing pack", survey.id),
     })
 }
-
 /// The part of a survey a request covers: the whole city, or one district.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope<'a> {
@@ -795,10 +896,11 @@ pub fn chart(
         (Scope::City, "likert") => {
             let census = stats::Census::from_survey(s);
             let opts = Options {
-                weighting: report.map_or(Weighting::Base, |r| r.weighting),
+                weighting: fig.selection.weighting,
                 ..Default::default()
             };
-            let rows = report::likert_rows(s, &fig.used, census.as_ref(), &opts, l)?;
+            let keep = |k: &Key| fig.selection.keeps(k);
+            let rows = report::likert_rows(s, &fig.tally, &keep, census.as_ref(), &opts, l)?;
             crate::charts::render(&report::likert_chart(s, rows, frame, l).ok_or_else(none)?)?
         }
         (scope, other) => {

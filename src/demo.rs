@@ -35,7 +35,12 @@ pub struct Demo {
     pub responses: usize,
     pub flagged: usize,
     pub logins: Vec<Login>,
+    /// The communities the demo made weak.
+    pub weak: Vec<String>,
 }
+
+/// Responses per transaction.
+const BATCH: usize = 5000;
 
 /// A random password from the operating system's generator (never the seeded one).
 fn password() -> String {
@@ -48,10 +53,13 @@ fn password() -> String {
 }
 
 /// Stores `per_wave` synthetic responses for the definition's wave (the last five
-/// days) and, when there was one, the wave before (a month earlier), and creates the demo accounts (`demo-admin`, `demo-viewer`, `demo-district`,
-/// `demo-interviewer`; existing ones get a new password).
+/// days) and, when there was one, the wave before (a month earlier), and creates the
+/// demo accounts (`demo-admin`, `demo-viewer`, `demo-district`, `demo-interviewer`;
+/// existing ones get a new password). Residents mostly answer at their own
+/// community's posters, some elsewhere; a few communities answer markedly worse
+/// (`Demo::weak`), which a weak-spots list should find.
 pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result<Demo, DemoError> {
-    let existing = store.responses(&survey.id)?.len();
+    let existing = store.count_responses(&survey.id)? as usize;
     if existing > 0 {
         return Err(DemoError::NotEmpty(existing, survey.id.clone()));
     }
@@ -59,12 +67,18 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
     let salt = store.salt(&survey.id)?;
     let current = survey.wave as i32;
     let waves = if current > 1 { 2 } else { 1 };
-    let data = crate::synth::dataset(survey, per_wave, waves, seed);
+    let synth = crate::synth::generate(survey, per_wave, waves, seed);
+    let data = &synth.data;
     let mut rng = Rng::new(seed ^ 0xD3E0);
     let district_q = survey.district_question().map(|q| q.id.clone());
+    let community_q = survey.community_question().map(|q| q.id.clone());
+    let communities: Vec<&str> = survey.communities().map(|(_, c)| c.code.as_str()).collect();
+    let grids: Vec<&str> = survey.grids().map(|(_, _, g)| g.code.as_str()).collect();
+    let points = survey.points();
     let now = Utc::now();
     let mut flagged = 0;
     let n = data.len();
+    let mut batch = Vec::with_capacity(BATCH);
     for i in 0..n {
         let di = data.district[i] as usize;
         let d = &survey.districts[di];
@@ -83,6 +97,18 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
         if let Some(q) = &district_q {
             answers.insert(q.clone(), Value::String(d.code.clone()));
         }
+        let residence = communities
+            .get(data.community[i] as usize)
+            .map(|c| c.to_string());
+        if let (Some(q), Some(c)) = (&community_q, &residence) {
+            answers.insert(q.clone(), Value::String(c.clone()));
+        }
+        let point = points.get(data.point[i] as usize);
+        let (collection_district, mut collection_community) = match point {
+            Some(crate::definition::PointRef::District(pd)) => (pd.code.clone(), None),
+            Some(p) => (p.district().code.clone(), Some(p.code().to_string())),
+            None => (d.code.clone(), None),
+        };
         // synth labels waves 1, 2, …; the last one is the definition's.
         let label: i32 = data.extra["wave"][i].parse().unwrap_or(1);
         let wave = current - (waves as i32 - label);
@@ -109,6 +135,8 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
             }
             .into();
             interviewer = Some("demo-interviewer".to_string());
+            // An interview is collected for the resident's district, at no poster.
+            collection_community = None;
         }
         let mut flags = Vec::new();
         if fast {
@@ -120,18 +148,12 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
         if !flags.is_empty() {
             flagged += 1;
         }
-        let community = if d.communities.is_empty() || rng.uniform() < 0.2 {
-            None
-        } else {
-            let k = (rng.uniform() * d.communities.len() as f64) as usize % d.communities.len();
-            Some(d.communities[k].code.clone())
-        };
         let new = NewResponse {
             survey_id: survey.id.clone(),
             definition_version: survey.version.clone(),
             wave,
-            collection_district: d.code.clone(),
-            collection_community: community,
+            collection_district,
+            collection_community,
             district: d.code.clone(),
             channel,
             status: STATUS_COMPLETE.into(),
@@ -147,11 +169,16 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
             quality_flags: flags.join(","),
             interviewer,
             intake: None,
-            residence_community: None,
-            residence_grid: None,
+            residence_community: residence,
+            residence_grid: grids.get(data.grid[i] as usize).map(|g| g.to_string()),
         };
-        store.insert_response(new, None, None)?;
+        batch.push(new);
+        if batch.len() == BATCH {
+            store.insert_batch(&batch)?;
+            batch.clear();
+        }
     }
+    store.insert_batch(&batch)?;
     let mut logins = Vec::new();
     let first_district = survey.districts.first().map(|d| d.code.clone());
     for (user, role, district) in [
@@ -182,5 +209,6 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
         responses: n,
         flagged,
         logins,
+        weak: synth.weak,
     })
 }

@@ -45,28 +45,24 @@ pub struct SynthArgs {
 pub fn report(a: ReportArgs) -> Result<()> {
     let (_, cfg) = load_config()?;
     let survey = survey_by_id_or_file(&cfg, &a.survey)?;
-    let data = match &a.responses {
+    let tally = match &a.responses {
         Some(p) => {
             let f = std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?;
-            minyi::dataset::read_csv(
+            let data = minyi::dataset::read_csv(
                 &survey,
                 &p.display().to_string(),
                 std::io::BufReader::new(f),
-            )?
+            )?;
+            let mut t = minyi::stats::tally::Tally::new(&survey);
+            t.add(&survey, &data);
+            t
         }
-        None => {
-            // Straight from the stored rows, as the dashboard reads them.
-            let store = open_store(&cfg)?;
-            let rows = store.responses(&survey.id)?;
-            let superseded: Vec<i64> = store
-                .superseded(&survey.id)?
-                .into_iter()
-                .map(|x| x.0)
-                .collect();
-            minyi::dataset::from_rows(&survey, &rows, &superseded)?
-        }
+        // Straight from the stored rows, page by page, as the dashboard reads them.
+        None => std::sync::Arc::unwrap_or_clone(
+            minyi::dashboard::load(&open_store(&cfg)?, &survey)?.tally,
+        ),
     };
-    if data.is_empty() {
+    if tally.rows() == 0 {
         bail!(
             "survey `{}` has no complete responses yet; nothing to report",
             survey.id
@@ -77,13 +73,13 @@ pub fn report(a: ReportArgs) -> Result<()> {
     let options = a.design.options()?;
     let input = minyi::report::PackInput {
         survey: &survey,
-        data: &data,
+        tally: &tally,
         census: census.as_ref(),
         options,
         wave: a.wave.clone(),
         lang,
         date: chrono::Local::now().format("%Y-%m-%d").to_string(),
-        collection: minyi::report::collection_text(&data, lang),
+        collection: minyi::report::collection_text(Some(&tally.modes(&|_| true)), lang),
     };
     let bar = indicatif::ProgressBar::new(5);
     bar.set_style(

@@ -235,7 +235,8 @@ pub fn stats(a: StatsArgs) -> Result<()> {
         all.without_flagged().0
     };
     let (chosen, wave) = choose_wave(all, a.wave.as_deref(), &file)?;
-    let collection = minyi::report::collection_text(&chosen, lang);
+    let collection =
+        minyi::report::collection_text(minyi::report::modes_of(&chosen).as_deref(), lang);
     let (data, excluded) = if a.include_flagged {
         (chosen, stats::Exclusions::default())
     } else {

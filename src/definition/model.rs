@@ -61,6 +61,71 @@ impl Text {
     }
 }
 
+/// How a response reached minyi.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Scanned from a poster (the default for questionnaire links).
+    Qr,
+    /// The same link shared as text (`?ch=link`).
+    Link,
+    /// The JSON API (kiosks, interview software).
+    Api,
+    /// A telephone interview entered by an interviewer.
+    Phone,
+    /// A face-to-face interview at the resident's home, entered by an interviewer.
+    Household,
+}
+
+impl Channel {
+    /// Every mode, in the order the dashboard lists them.
+    pub const ALL: [Channel; 5] = [
+        Channel::Qr,
+        Channel::Link,
+        Channel::Api,
+        Channel::Phone,
+        Channel::Household,
+    ];
+
+    /// A stored mode code (`qr`, `link`, `api`, `phone`, `household`).
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The codes, for messages: "qr, link, api, phone or household".
+    pub fn codes() -> String {
+        let all: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+        format!(
+            "{} or {}",
+            all[..all.len() - 1].join(", "),
+            all[all.len() - 1]
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Qr => "qr",
+            Channel::Link => "link",
+            Channel::Api => "api",
+            Channel::Phone => "phone",
+            Channel::Household => "household",
+        }
+    }
+    /// Interview modes: an interviewer enters the answers on the resident's behalf.
+    pub fn interview(s: &str) -> Option<Channel> {
+        match s {
+            "phone" => Some(Channel::Phone),
+            "household" => Some(Channel::Household),
+            _ => None,
+        }
+    }
+    pub fn from_param(s: Option<&str>) -> Channel {
+        match s {
+            Some("link") => Channel::Link,
+            _ => Channel::Qr,
+        }
+    }
+}
+
 /// The code of the "don't know" (说不清) option. Answers with this code are kept but
 /// leave every rate's denominator.
 pub const DONT_KNOW: &str = "dk";

@@ -1,6 +1,8 @@
 //! The briefing pack: charts (PNG + SVG), an XLSX workbook, CSV tables and a
 //! self-contained HTML report with a generated summary, from a survey's responses.
-//! No web and no database: the caller hands in the data and a directory.
+//! No web and no database: the caller hands in the aggregated responses (a
+//! [`Tally`]) and a directory, so the pack's memory and time do not grow with the
+//! number of responses.
 
 mod html;
 mod xlsx;
@@ -12,7 +14,8 @@ use std::path::{Path, PathBuf};
 use crate::charts::{self, Chart, Frame};
 use crate::definition::{Dimension, Kind, Lang, Survey};
 use crate::labels::{group_name, weighting_name};
-use crate::stats::{self, Column, Dataset, Estimate, EstimateKind, Flag, Options, Report};
+use crate::stats::tally::{Key, Tally};
+use crate::stats::{self, Dataset, Estimate, EstimateKind, Flag, Options, Report};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -31,13 +34,15 @@ pub enum ReportError {
     Zip(String),
     #[error("wave {0} has no responses; the data have waves {1}")]
     NoWave(String, String),
+    #[error("wave {wave} has no responses that count: all {flagged} are flagged (too fast, straight-lined, bursts, repeated patterns or superseded); the quality panel says why; keep them with --include-flagged")]
+    NothingCounted { wave: String, flagged: usize },
 }
 
 /// What the pack is made from.
 pub struct PackInput<'a> {
     pub survey: &'a Survey,
-    /// All responses (every wave, when there is a `wave` column).
-    pub data: &'a Dataset,
+    /// All responses, aggregated (every wave; flagged ones are left out and counted).
+    pub tally: &'a Tally,
     pub census: Option<&'a stats::Census>,
     pub options: Options,
     /// The wave to report; default the latest in the data (or the definition's).
@@ -98,9 +103,8 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     let l = input.lang;
     std::fs::create_dir_all(out).map_err(io(out))?;
     // Flagged responses are kept in storage but left out of every figure, and counted.
-    let (all, excluded) = input.data.without_flagged();
-    let data = &all;
-    let mut waves = data.waves();
+    let tally = input.tally;
+    let mut waves = tally.waves();
     if waves.is_empty() {
         waves.push(s.wave.to_string());
     }
@@ -114,13 +118,28 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     };
     // A pack looks back, never ahead: later waves are left out.
     waves.truncate(pos + 1);
+    let of_wave = |w: &str| {
+        let w: i32 = w.parse().unwrap_or(i32::MIN);
+        move |k: &Key| k.wave == w
+    };
+    let current = of_wave(&wave);
+    let excluded = tally.exclusions(&current);
+    if !tally.select(&current).any(|a| a.key.counted()) {
+        return Err(ReportError::NothingCounted {
+            wave: wave.clone(),
+            flagged: excluded.responses,
+        });
+    }
 
     step("estimates");
     let mut opts = input.options.clone();
     opts.by = vec!["district".into()];
     let mut by_wave = Vec::new();
     for w in &waves {
-        let mut r = stats::analyse(s, &data.of_wave(w), input.census, &opts)?;
+        if !tally.select(&of_wave(w)).any(|a| a.key.counted()) {
+            continue;
+        }
+        let mut r = stats::tally::analyse(s, tally, &of_wave(w), input.census, &opts)?;
         if *w == wave {
             r.excluded = excluded.clone();
         }
@@ -131,7 +150,6 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         .find(|(w, _)| *w == wave)
         .map(|(_, r)| r.clone())
         .expect("wave present");
-    let current = data.of_wave(&wave);
 
     // Changes against the previous wave: independent samples, so the variances add.
     let mut changes = Vec::new();
@@ -175,14 +193,12 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            (
-                d.code.clone(),
-                current
-                    .district
-                    .iter()
-                    .filter(|&&x| x as usize == i)
-                    .count() as f64,
-            )
+            let n: u32 = tally
+                .select(&current)
+                .filter(|a| a.key.counted() && a.key.district as usize == i)
+                .map(|a| a.rows)
+                .sum();
+            (d.code.clone(), n as f64)
         })
         .collect();
 
@@ -265,7 +281,7 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
             charts_out.push((format!("trend_{}", dim.name()), chart));
         }
     }
-    let likert = likert_rows(s, &current, input.census, &opts, l)?;
+    let likert = likert_rows(s, tally, &current, input.census, &opts, l)?;
     if let Some(chart) = likert_chart(s, likert.clone(), frame, l) {
         charts_out.push(("likert_satisfaction".into(), charts::render(&chart)?));
     }
@@ -454,36 +470,39 @@ pub fn progress_chart(
     }
 }
 
-/// Weighted shares of the five answers of every satisfaction scale (don't know left out).
+/// Weighted shares of the five answers of every satisfaction scale (don't know left
+/// out), over the counted responses `keep` selects.
 pub fn likert_rows(
     s: &Survey,
-    data: &Dataset,
+    tally: &Tally,
+    keep: &dyn Fn(&Key) -> bool,
     census: Option<&stats::Census>,
     opts: &Options,
     l: Lang,
 ) -> Result<Vec<charts::LikertRow>, ReportError> {
-    if data.is_empty() {
+    let atoms: Vec<&stats::tally::Atom> = tally.select(keep).filter(|a| a.key.counted()).collect();
+    if atoms.is_empty() {
         return Ok(vec![]);
     }
-    let (design, cells) = stats::build_design(s, data, census, opts)?;
+    let (design, cells) = stats::tally::design(s, &atoms, census, opts)?;
     let mut rows = Vec::new();
     for q in s
         .questions
         .iter()
         .filter(|q| q.kind == Kind::Scale5 && q.dimension == Dimension::Satisfaction)
     {
-        let Some(Column::Choice(col)) = data.columns.get(&q.id) else {
+        let Some(slot) = tally.slots.iter().find(|x| x.question == q.id) else {
             continue;
         };
         let mut w = [0.0f64; 5];
         let mut n = 0.0;
-        for (i, &c) in col.iter().enumerate() {
-            if c == stats::MISSING {
-                continue;
-            }
-            if let Some(point) = q.scale_point(&q.options[c as usize].code) {
-                w[(point - 1) as usize] += design.weight[cells[i] as usize];
-                n += 1.0;
+        for (a, &cell) in atoms.iter().zip(&cells) {
+            for (o, opt) in q.options.iter().enumerate() {
+                let k = a.counts[slot.offset + o] as f64;
+                if let (Some(point), true) = (q.scale_point(&opt.code), k > 0.0) {
+                    w[(point - 1) as usize] += design.weight[cell as usize] * k;
+                    n += k;
+                }
             }
         }
         let total: f64 = w.iter().sum();
@@ -498,16 +517,9 @@ pub fn likert_rows(
     Ok(rows)
 }
 
-/// "二维码 72%，链接 20%，接口 8%" from the data's `channel` column (the export has one).
-pub fn collection_text(data: &Dataset, l: Lang) -> String {
-    let Some(ch) = data.extra.get("channel") else {
-        return l
-            .pick(
-                "自填问卷（收集方式未记录）",
-                "self-completed questionnaires (mode not recorded)",
-            )
-            .into();
-    };
+/// The collection modes of a dataset's rows (its `channel` column), most used first.
+pub fn modes_of(data: &Dataset) -> Option<Vec<(String, usize)>> {
+    let ch = data.extra.get("channel")?;
     let mut counts: Vec<(String, usize)> = Vec::new();
     for c in ch {
         match counts.iter_mut().find(|x| x.0 == *c) {
@@ -515,12 +527,31 @@ pub fn collection_text(data: &Dataset, l: Lang) -> String {
             None => counts.push((c.clone(), 1)),
         }
     }
+    Some(counts)
+}
+
+/// "二维码 72%，链接 20%，接口 8%" from mode counts (`None`: the data do not say).
+pub fn collection_text(modes: Option<&[(String, usize)]>, l: Lang) -> String {
+    let Some(modes) = modes.filter(|m| !m.is_empty()) else {
+        return l
+            .pick(
+                "自填问卷（收集方式未记录）",
+                "self-completed questionnaires (mode not recorded)",
+            )
+            .into();
+    };
+    let mut counts = modes.to_vec();
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
-    let total = ch.len().max(1) as f64;
-    let name = |c: &str| crate::labels::mode_code_name(c, l);
+    let total = counts.iter().map(|c| c.1).sum::<usize>().max(1) as f64;
     let parts: Vec<String> = counts
         .iter()
-        .map(|(c, n)| format!("{} {:.0}%", name(c), *n as f64 / total * 100.0))
+        .map(|(c, n)| {
+            format!(
+                "{} {:.0}%",
+                crate::labels::mode_code_name(c, l),
+                *n as f64 / total * 100.0
+            )
+        })
         .collect();
     format!(
         "{}{}",

@@ -60,6 +60,29 @@ impl CellSums {
         s
     }
 
+    /// No rows yet (for sums built from aggregates).
+    pub fn empty(n_groups: usize, n_cells: usize) -> CellSums {
+        let k = n_cells * n_groups;
+        CellSums {
+            n_groups,
+            n_cells,
+            answered: vec![0.0; k],
+            sum: vec![0.0; k],
+            sum_sq: vec![0.0; k],
+            rows: vec![0.0; k],
+        }
+    }
+
+    /// Adds `rows` rows of cell `c` in group `g`, `answered` of them with an answer
+    /// summing to `sum` (squares: `sum_sq`).
+    pub fn add(&mut self, g: usize, c: usize, rows: f64, answered: f64, sum: f64, sum_sq: f64) {
+        let i = self.at(g, c);
+        self.rows[i] += rows;
+        self.answered[i] += answered;
+        self.sum[i] += sum;
+        self.sum_sq[i] += sum_sq;
+    }
+
     fn at(&self, g: usize, c: usize) -> usize {
         g * self.n_cells + c
     }

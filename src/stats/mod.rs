@@ -12,6 +12,7 @@ pub mod design;
 pub mod estimate;
 pub mod interval;
 pub mod plan;
+pub mod tally;
 pub mod target;
 
 use serde::Serialize;
@@ -47,6 +48,8 @@ pub enum StatsError {
     Trim(f64, f64),
     #[error("no rows to analyse")]
     Empty,
+    #[error("`{0}` cannot be split on aggregated responses (places, wave, channel and the weighting variables can); use minyi stats on the responses file for it")]
+    NotOnAggregates(String),
 }
 
 /// Coded answers in columns, one row per complete response.
@@ -337,6 +340,11 @@ pub struct Indicator<'a> {
 }
 
 impl Indicator<'_> {
+    /// The value each option contributes (NaN: excluded from the denominator).
+    pub fn option_values(&self) -> &[f64] {
+        &self.values
+    }
+
     /// The per-row values (NaN where missing or excluded).
     pub fn values(&self, data: &Dataset) -> Vec<f64> {
         let Some(col) = data.columns.get(&self.question.id) else {
@@ -504,6 +512,95 @@ impl Census {
     }
 }
 
+/// The cell structure a weighting needs: the cell layout, each cell's census
+/// population, and the weighting variables (question id, category codes).
+pub struct CellFrame {
+    pub layout: design::CellLayout,
+    pub population: Vec<f64>,
+    pub variables: Vec<(String, Vec<String>)>,
+}
+
+impl CellFrame {
+    /// Calibrated weightings use the census cells; the others the districts alone.
+    pub fn new(
+        survey: &Survey,
+        census: Option<&Census>,
+        weighting: Weighting,
+    ) -> Result<CellFrame, StatsError> {
+        let calibrated = matches!(weighting, Weighting::Poststrat | Weighting::Rake);
+        match (calibrated, census) {
+            (true, None) => Err(StatsError::NoCensus(weighting.name())),
+            (true, Some(c)) => Ok(CellFrame {
+                layout: c.layout.clone(),
+                population: c.population.clone(),
+                variables: c.variables.clone(),
+            }),
+            // Base weights need only the district populations.
+            (false, _) => Ok(CellFrame {
+                layout: design::CellLayout {
+                    n_districts: survey.districts.len(),
+                    levels: vec![],
+                },
+                population: survey.districts.iter().map(|d| d.adults as f64).collect(),
+                variables: vec![],
+            }),
+        }
+    }
+
+    /// For each weighting variable, option index → category index (screened-out and
+    /// "don't know" options are no category: `MISSING`).
+    pub fn category_maps(&self, survey: &Survey) -> Vec<(String, Vec<u16>)> {
+        self.variables
+            .iter()
+            .map(|(qid, cats)| {
+                let q = survey.question(qid).expect("validated weighting variable");
+                let map = q
+                    .options
+                    .iter()
+                    .map(|o| {
+                        cats.iter()
+                            .position(|c| *c == o.code)
+                            .map_or(MISSING, |i| i as u16)
+                    })
+                    .collect();
+                (qid.clone(), map)
+            })
+            .collect()
+    }
+
+    /// The design from respondents per cell, trimmed if asked.
+    pub fn design(
+        &self,
+        survey: &Survey,
+        count: Vec<f64>,
+        opts: &Options,
+    ) -> Result<Design, StatsError> {
+        let districts: Vec<String> = survey.districts.iter().map(|d| d.code.clone()).collect();
+        let names_vars: Vec<String> = self.variables.iter().map(|v| v.0.clone()).collect();
+        let names_cats: Vec<Vec<String>> = self.variables.iter().map(|v| v.1.clone()).collect();
+        let names = design::CellNames {
+            districts: &districts,
+            variables: &names_vars,
+            categories: &names_cats,
+        };
+        let mut design = Design::build(
+            opts.weighting,
+            self.layout.clone(),
+            count,
+            &self.population,
+            opts.rake,
+            &names,
+        )?;
+        if let Some((lo, hi)) = opts.trim {
+            if !(lo > 0.0 && lo < 1.0 && hi > 1.0 && hi.is_finite()) {
+                return Err(StatsError::Trim(lo, hi));
+            }
+            design.trim(lo, hi);
+        }
+        Ok(design)
+    }
+}
+
 /// Builds the weighting design and the per-row cell of every respondent.
 pub fn build_design(
     survey: &Survey,
@@ -514,70 +611,34 @@ pub fn build_design(
     if data.is_empty() {
         return Err(StatsError::Empty);
     }
-    let districts: Vec<String> = survey.districts.iter().map(|d| d.code.clone()).collect();
-    let calibrated = matches!(opts.weighting, Weighting::Poststrat | Weighting::Rake);
-    let (layout, population, variables) = match (calibrated, census) {
-        (true, None) => return Err(StatsError::NoCensus(opts.weighting.name())),
-        (true, Some(c)) => (c.layout.clone(), c.population.clone(), c.variables.clone()),
-        (false, _) => {
-            // Base weights need only the district populations.
-            let pop = survey.districts.iter().map(|d| d.adults as f64).collect();
-            (
-                design::CellLayout {
-                    n_districts: districts.len(),
-                    levels: vec![],
-                },
-                pop,
-                vec![],
-            )
-        }
-    };
-    // Map each row to its cell.
+    let frame = CellFrame::new(survey, census, opts.weighting)?;
+    // Each row's category of each weighting variable.
     let mut cats_per_var: Vec<Vec<u16>> = Vec::new();
-    for (qid, cats) in &variables {
-        let q = survey.question(qid).expect("validated weighting variable");
-        let col = match data.columns.get(qid) {
+    for (qid, map) in frame.category_maps(survey) {
+        let col = match data.columns.get(&qid) {
             Some(Column::Choice(v)) => v,
-            _ => {
-                return Err(StatsError::MissingWeightingVariable(
-                    data.len(),
-                    qid.clone(),
-                ))
-            }
+            _ => return Err(StatsError::MissingWeightingVariable(data.len(), qid)),
         };
-        // Option index → category index (screened-out and "don't know" are not categories).
-        let map: Vec<u16> = q
-            .options
-            .iter()
-            .map(|o| {
-                cats.iter()
-                    .position(|c| *c == o.code)
-                    .map_or(MISSING, |i| i as u16)
-            })
-            .collect();
-        let mut missing = 0;
         let v: Vec<u16> = col
             .iter()
             .map(|&c| {
-                let m = if c == MISSING {
+                if c == MISSING {
                     MISSING
                 } else {
                     map[c as usize]
-                };
-                if m == MISSING {
-                    missing += 1;
                 }
-                m
             })
             .collect();
+        let missing = v.iter().filter(|&&m| m == MISSING).count();
         if missing > 0 {
-            return Err(StatsError::MissingWeightingVariable(missing, qid.clone()));
+            return Err(StatsError::MissingWeightingVariable(missing, qid));
         }
         cats_per_var.push(v);
     }
+    let layout = &frame.layout;
     let mut cells = Vec::with_capacity(data.len());
     let mut count = vec![0.0; layout.n_cells()];
-    let mut cats = vec![0usize; variables.len()];
+    let mut cats = vec![0usize; cats_per_var.len()];
     for i in 0..data.len() {
         for (k, v) in cats_per_var.iter().enumerate() {
             cats[k] = v[i] as usize;
@@ -586,27 +647,7 @@ pub fn build_design(
         count[c] += 1.0;
         cells.push(c as u32);
     }
-    let names_vars: Vec<String> = variables.iter().map(|v| v.0.clone()).collect();
-    let names_cats: Vec<Vec<String>> = variables.iter().map(|v| v.1.clone()).collect();
-    let names = design::CellNames {
-        districts: &districts,
-        variables: &names_vars,
-        categories: &names_cats,
-    };
-    let mut design = Design::build(
-        opts.weighting,
-        layout,
-        count,
-        &population,
-        opts.rake,
-        &names,
-    )?;
-    if let Some((lo, hi)) = opts.trim {
-        if !(lo > 0.0 && lo < 1.0 && hi > 1.0 && hi.is_finite()) {
-            return Err(StatsError::Trim(lo, hi));
-        }
-        design.trim(lo, hi);
-    }
+    let design = frame.design(survey, count, opts)?;
     Ok((design, cells))
 }
 
@@ -817,7 +858,7 @@ pub fn analyse(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn finish(
+pub(crate) fn finish(
     ind: &Indicator<'_>,
     domain: &str,
     group: &str,

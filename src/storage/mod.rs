@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::definition::Survey;
-use schema::{definitions, invites, responses, supersessions, survey_salts};
+use schema::{dashboard_snapshots, definitions, invites, responses, supersessions, survey_salts};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -361,6 +361,38 @@ macro_rules! response_values {
     };
 }
 
+/// Rows per multi-row INSERT: 21 columns each, well under SQLite's 32,766 bound
+/// parameters per statement.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Appends rows with one INSERT per chunk; returns the id of each stored row by its
+/// submission key (a repeated key stores nothing and is not returned).
+fn insert_many(
+    c: &mut AnyConn,
+    rows: &[&NewResponse],
+) -> std::result::Result<std::collections::HashMap<String, i64>, diesel::result::Error> {
+    let mut stored = std::collections::HashMap::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values: Vec<_> = chunk.iter().map(|r| response_values!(r)).collect();
+        let got: Vec<(i64, String)> = match c {
+            AnyConn::Sqlite(c) => diesel::insert_into(responses::table)
+                .values(values)
+                .on_conflict(responses::submission_key)
+                .do_nothing()
+                .returning((responses::id, responses::submission_key))
+                .get_results(c)?,
+            AnyConn::Postgres(c) => diesel::insert_into(responses::table)
+                .values(values)
+                .on_conflict(responses::submission_key)
+                .do_nothing()
+                .returning((responses::id, responses::submission_key))
+                .get_results(c)?,
+        };
+        stored.extend(got.into_iter().map(|(id, k)| (k, id)));
+    }
+    Ok(stored)
+}
+
 /// Appends one response; `None` when its submission key is already stored (nothing
 /// is written, and no savepoint is needed to recover).
 fn insert_new(
@@ -483,6 +515,17 @@ pub struct StoredResponse {
     pub residence_community: Option<String>,
     /// The resident's grid, known only through a residential grid poster.
     pub residence_grid: Option<String>,
+}
+
+/// The dashboard's aggregates of a survey as saved.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub version: String,
+    pub max_id: i64,
+    pub row_count: i64,
+    /// The supersessions folded in, as a JSON list of ids.
+    pub superseded: String,
+    pub body: String,
 }
 
 /// A response to append.
@@ -724,6 +767,132 @@ impl Store {
             .load(&mut c)?)
     }
 
+    /// At most `limit` responses of a survey with ids above `after`, oldest first: a
+    /// page of a read that streams a survey of any size.
+    pub fn responses_page(
+        &self,
+        survey_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredResponse>> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::id.gt(after))
+            .order(responses::id.asc())
+            .limit(limit)
+            .select(StoredResponse::as_select())
+            .load(&mut c)?)
+    }
+
+    /// The responses of a survey with these ids.
+    pub fn responses_by_ids(&self, survey_id: &str, ids: &[i64]) -> Result<Vec<StoredResponse>> {
+        let mut c = self.conn()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            out.extend(
+                responses::table
+                    .filter(responses::survey_id.eq(survey_id))
+                    .filter(responses::id.eq_any(chunk))
+                    .order(responses::id.asc())
+                    .select(StoredResponse::as_select())
+                    .load(&mut c)?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// How many responses of a survey have ids up to `id` (every status).
+    pub fn count_responses_upto(&self, survey_id: &str, id: i64) -> Result<i64> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::id.le(id))
+            .count()
+            .get_result(&mut c)?)
+    }
+
+    /// The latest flagged or superseded complete responses (of one resident district,
+    /// when given), newest first.
+    pub fn flagged_responses(
+        &self,
+        survey_id: &str,
+        district: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<StoredResponse>> {
+        let mut c = self.conn()?;
+        let mut q =
+            responses::table
+                .filter(responses::survey_id.eq(survey_id))
+                .filter(responses::status.eq(STATUS_COMPLETE))
+                .filter(responses::quality_flags.ne("").or(
+                    responses::id.eq_any(supersessions::table.select(supersessions::response_id)),
+                ))
+                .into_boxed();
+        if let Some(d) = district {
+            q = q.filter(responses::district.eq(d));
+        }
+        Ok(q.order(responses::id.desc())
+            .limit(limit)
+            .select(StoredResponse::as_select())
+            .load(&mut c)?)
+    }
+
+    /// The dashboard's saved aggregates of a survey, if any: (definition version, max
+    /// id, row count, superseded ids as JSON, body).
+    pub fn snapshot(&self, survey_id: &str) -> Result<Option<Snapshot>> {
+        let mut c = self.conn()?;
+        Ok(dashboard_snapshots::table
+            .find(survey_id)
+            .select((
+                dashboard_snapshots::definition_version,
+                dashboard_snapshots::max_id,
+                dashboard_snapshots::row_count,
+                dashboard_snapshots::superseded,
+                dashboard_snapshots::body,
+            ))
+            .first::<(String, i64, i64, String, String)>(&mut c)
+            .optional()?
+            .map(|(version, max_id, row_count, superseded, body)| Snapshot {
+                version,
+                max_id,
+                row_count,
+                superseded,
+                body,
+            }))
+    }
+
+    /// Replaces the dashboard's saved aggregates of a survey.
+    pub fn save_snapshot(&self, survey_id: &str, s: &Snapshot) -> Result<()> {
+        use diesel::connection::Connection;
+        let mut c = self.conn()?;
+        let now = Utc::now().naive_utc();
+        c.transaction::<_, diesel::result::Error, _>(|c| {
+            diesel::delete(dashboard_snapshots::table.find(survey_id)).execute(c)?;
+            diesel::insert_into(dashboard_snapshots::table)
+                .values((
+                    dashboard_snapshots::survey_id.eq(survey_id),
+                    dashboard_snapshots::definition_version.eq(&s.version),
+                    dashboard_snapshots::max_id.eq(s.max_id),
+                    dashboard_snapshots::row_count.eq(s.row_count),
+                    dashboard_snapshots::superseded.eq(&s.superseded),
+                    dashboard_snapshots::body.eq(&s.body),
+                    dashboard_snapshots::saved_at.eq(now),
+                ))
+                .execute(c)?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Whether several processes may write (PostgreSQL): ids can then commit out of
+    /// order, and readers must check counts.
+    pub fn is_shared(&self) -> bool {
+        self.conn()
+            .map(|c| matches!(&*c, AnyConn::Postgres(_)))
+            .unwrap_or(false)
+    }
+
     /// How many responses a survey has (every status).
     pub fn count_responses(&self, survey_id: &str) -> Result<i64> {
         let mut c = self.conn()?;
@@ -900,6 +1069,16 @@ impl Store {
             .filter(responses::survey_id.eq(survey_id))
             .select((supersessions::response_id, supersessions::reason))
             .load(&mut c)?)
+    }
+
+    /// Appends many responses at once, outside the writer (`minyi demo`): one
+    /// transaction, multi-row INSERTs. Returns how many were stored (repeated keys are
+    /// not). Quality flags are taken as given.
+    pub fn insert_batch(&self, rows: &[NewResponse]) -> Result<usize> {
+        use diesel::connection::Connection;
+        let mut c = self.conn()?;
+        let refs: Vec<&NewResponse> = rows.iter().collect();
+        Ok(c.transaction(|c| insert_many(c, &refs))?.len())
     }
 
     /// Makes the writer panic while committing its next batch, after writing the rows

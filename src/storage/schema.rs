@@ -46,6 +46,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    dashboard_snapshots (survey_id) {
+        survey_id -> Text,
+        definition_version -> Text,
+        max_id -> BigInt,
+        row_count -> BigInt,
+        superseded -> Text,
+        body -> Text,
+        saved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     intake_tokens (token_hash) {
         token_hash -> Text,
         label -> Text,
@@ -134,5 +146,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     survey_closures,
     sessions,
-    intake_tokens
+    intake_tokens,
+    dashboard_snapshots
 );

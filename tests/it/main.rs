@@ -41,5 +41,7 @@ mod stats_props;
 mod stats_r;
 /// Storage guarantees: append-only, export shape.
 mod storage;
+/// Aggregates (the dashboard's and the pack's input) give the row path's figures.
+mod tally;
 /// A rate against its target: one rule, the same words in every output.
 mod targets;

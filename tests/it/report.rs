@@ -11,17 +11,19 @@ fn pack(lang: Lang) -> (tempfile::TempDir, minyi::report::Pack) {
     let survey =
         minyi::definition::load_file(Path::new(&format!("{SURVEYS}/civility-2026.toml"))).unwrap();
     let data = minyi::synth::dataset(&survey, 1500, 2, 7);
+    let mut tally = minyi::stats::tally::Tally::new(&survey);
+    tally.add(&survey, &data);
     let census = stats::Census::from_survey(&survey);
     let dir = tempfile::tempdir().unwrap();
     let input = minyi::report::PackInput {
         survey: &survey,
-        data: &data,
+        tally: &tally,
         census: census.as_ref(),
         options: Options::default(),
         wave: None,
         lang,
         date: "2026-11-22".into(),
-        collection: minyi::report::collection_text(&data, lang),
+        collection: minyi::report::collection_text(minyi::report::modes_of(&data).as_deref(), lang),
     };
     let steps = std::cell::RefCell::new(Vec::new());
     let p = minyi::report::build(&input, dir.path(), &|s| {

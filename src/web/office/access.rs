@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::super::error::WebError;
 use super::super::session::Session;
 use super::super::state::App;
-use crate::dashboard::{Figures, Filter, Loaded, Scope};
+use crate::dashboard::{Figures, Filter, Loaded};
 use crate::definition::{Lang, Survey};
 
 /// The dashboard's query: `?wave=&community=&mode=&lang=&refresh=`.
@@ -102,9 +102,4 @@ pub async fn figures(app: &App, s: &Arc<Survey>, v: &View<'_>) -> Result<Arc<Fig
     let (sv, cache, filter, l) = (s.clone(), app.figures.clone(), v.filter(), v.lang());
     app.blocking(move |_| cache.figures(&sv, &loaded, &filter, l))
         .await
-}
-
-/// The scope of a district path segment.
-pub fn scope(district: Option<&str>) -> Scope<'_> {
-    Scope::of(district)
 }

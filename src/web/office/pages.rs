@@ -66,7 +66,7 @@ pub async fn district_page(
     let s = access::scoped(app, &session, id, Some(district))?;
     let fig = access::figures(app, &s, &v).await?;
     let (filter, l) = (v.filter(), v.lang());
-    let dist = dashboard::distributions(&s, &fig.used, district, l);
+    let dist = dashboard::distributions(&s, &fig, district, l);
     let view = html::View {
         l,
         who: session.who(),
@@ -88,8 +88,12 @@ pub async fn quality_page(
 ) -> Result<maud::Markup, WebError> {
     let s = access::scoped(app, &session, id, district)?;
     let loaded = access::load(app, &s).await?;
-    let scope = access::scope(district);
-    let (by_flag, rows) = dashboard::flagged(&loaded, &|d| scope.covers(d));
+    let (sv, d) = (s.clone(), district.map(str::to_string));
+    let (by_flag, rows) = app
+        .blocking(move |store| {
+            dashboard::flagged(store, &sv, &loaded, dashboard::Scope::of(d.as_deref()))
+        })
+        .await?;
     Ok(html::quality(
         Lang::from_code(lang),
         &session.who(),

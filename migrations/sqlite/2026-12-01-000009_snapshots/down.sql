@@ -1,0 +1,2 @@
+DROP INDEX responses_survey_id;
+DROP TABLE dashboard_snapshots;
