@@ -85,7 +85,7 @@ PY
 if [ "$DB" = postgres ]; then
   schema="load_$(date +%s)_$$"
   psql "$PG_URL" -qc "CREATE SCHEMA $schema"
-  trap '[ -n "$pid" ] && kill $pid 2>/dev/null; psql "$PG_URL" -qc "DROP SCHEMA $schema CASCADE"; rm -rf "$tmp"' EXIT
+  trap '[ -n "$pid" ] && kill $pid 2>/dev/null; PGOPTIONS=--client-min-messages=warning psql "$PG_URL" -qc "DROP SCHEMA $schema CASCADE"; rm -rf "$tmp"' EXIT
   bench postgres "$PG_URL?options=-c%20search_path%3D$schema" full 0.3
 else
   bench sqlite-full "sqlite://$tmp/full.sqlite3" full 0.6

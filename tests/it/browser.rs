@@ -249,6 +249,20 @@ fn resident_answers_on_a_phone_and_the_open_dashboard_updates() {
             .click()
             .await
             .unwrap();
+        // The sign-in must have landed (its cookie set) before the next page is asked
+        // for; on a busy machine the click returns first.
+        for _ in 0..100 {
+            if !officer
+                .current_url()
+                .await
+                .unwrap()
+                .path()
+                .starts_with("/login")
+            {
+                break;
+            }
+            rocket::tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         officer
             .goto(&format!("{base}/office/{S}/d/XC?refresh=2"))
             .await

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub intake_token: String,
     /// The PostgreSQL schema of this test, dropped with it.
     pg: Option<(String, String)>,
+    /// The database URL (a second `Store` on it is a second server process).
+    pub url: String,
 }
 
 /// With `MINYI_TEST_DATABASE_URL=postgres://…` every `TestApp` runs on PostgreSQL, each
@@ -116,6 +118,7 @@ impl TestApp {
             dir,
             intake_token,
             pg,
+            url,
         }
     }
 

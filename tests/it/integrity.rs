@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::common::*;
+use minyi::definition::Survey;
 
 const API: &str = "/api/surveys/civility-2026/responses";
 
@@ -553,4 +554,58 @@ fn a_backup_during_intake_is_consistent() {
         .unwrap_err()
         .to_string()
         .contains("exists already"));
+}
+
+/// A response from one source at one place, as the writer receives it.
+fn from_source(survey: &Survey, source: &str, n: usize) -> minyi::storage::NewResponse {
+    minyi::storage::NewResponse {
+        survey_id: survey.id.clone(),
+        definition_version: survey.version.clone(),
+        wave: 1,
+        collection_district: "XC".into(),
+        collection_community: None,
+        district: "XC".into(),
+        channel: "qr".into(),
+        status: "complete".into(),
+        started_at: None,
+        submitted_at: chrono::Utc::now().naive_utc(),
+        answers: "{}".into(),
+        source_hash: source.into(),
+        device_hash: None,
+        submission_key: format!("{}:{source}:{n}", survey.id),
+        quality_flags: String::new(),
+        pattern_hash: format!("{source}-{n}"),
+        interviewer: None,
+        intake: None,
+        residence_community: None,
+        residence_grid: None,
+    }
+}
+
+/// The writer keeps its flag windows in memory, yet a burst split across two servers
+/// on one database is still one burst: each reads the other's rows before a batch.
+#[test]
+fn a_burst_split_across_two_servers_is_still_a_burst() {
+    let app = TestApp::new();
+    let other = minyi::storage::Store::open(&app.url).unwrap();
+    let survey =
+        minyi::definition::load_file(&app.dir.path().join("surveys/civility-2026.toml")).unwrap();
+    let checks = Some(None);
+    let flags = |store: &minyi::storage::Store, n: usize| {
+        let id = store
+            .insert_response(from_source(&survey, "one-address", n), None, checks)
+            .unwrap();
+        let rows = app.store.responses("civility-2026").unwrap();
+        rows.into_iter().find(|r| r.id == id).unwrap().quality_flags
+    };
+    for n in 0..6 {
+        assert_eq!(flags(&app.store, n), "", "response {n}");
+    }
+    for n in 6..10 {
+        assert_eq!(flags(&other, n), "", "response {n}, the second server");
+    }
+    // The limit is 10 within the window: the 11th, on the first server, is flagged
+    // because it counts the second server's four.
+    assert_eq!(flags(&app.store, 10), "source_burst");
+    assert_eq!(flags(&other, 11), "source_burst");
 }
