@@ -146,7 +146,6 @@ fn catch_up(store: &Store, survey: &Survey, st: &mut State) -> Result<u64, Dashb
     let superseded = store.superseded(&survey.id)?;
     let ids_now = ids(&superseded);
     let mut folded = 0u64;
-    let tally = Arc::make_mut(&mut st.tally);
     // Rows superseded since they were folded: out as they were, back in marked.
     let newly: Vec<i64> = ids_now
         .iter()
@@ -155,6 +154,9 @@ fn catch_up(store: &Store, survey: &Survey, st: &mut State) -> Result<u64, Dashb
         .collect();
     if !newly.is_empty() {
         let rows = store.responses_by_ids(&survey.id, &newly)?;
+        // Copies the aggregates only when figures still hold them, and only when
+        // something changed.
+        let tally = Arc::make_mut(&mut st.tally);
         tally.remove(survey, &crate::dataset::from_rows(survey, &rows, &[])?);
         tally.add(survey, &crate::dataset::from_rows(survey, &rows, &newly)?);
         folded += rows.len() as u64;
@@ -165,11 +167,18 @@ fn catch_up(store: &Store, survey: &Survey, st: &mut State) -> Result<u64, Dashb
         st.max_id = last.id;
         st.rows_seen += rows.len() as i64;
         folded += rows.len() as u64;
-        tally.add(survey, &crate::dataset::from_rows(survey, &rows, &ids_now)?);
+        let data = crate::dataset::from_rows(survey, &rows, &ids_now)?;
+        Arc::make_mut(&mut st.tally).add(survey, &data);
     }
     st.applied = ids_now.into_iter().collect();
     st.superseded = superseded;
     Ok(folded)
+}
+
+/// Reads the survey's responses and saves the dashboard's snapshot, so the next
+/// server start reads only what comes after (`minyi demo` ends with it).
+pub fn save_snapshot_now(store: &Store, survey: &Survey) -> Result<(), DashboardError> {
+    Cache::snapshot_every(1).load(store, survey).map(|_| ())
 }
 
 /// Starts from the saved snapshot when it fits the survey and the responses.
@@ -360,6 +369,54 @@ pub struct Figures {
     /// the same atoms).
     pub selection: Selection,
     pub tally: Arc<Tally>,
+    /// The estimates by street, community, grid and collection point, computed when a
+    /// view first needs them (most views need only the city and its districts).
+    places: std::sync::OnceLock<Option<Report>>,
+}
+
+/// The place domains below the district.
+pub const PLACE_DOMAINS: [&str; 4] = ["street", "community", "grid", "collection_community"];
+
+impl Figures {
+    /// The estimates of the place domains below the district (same weighting and
+    /// selection as [`Figures::report`]).
+    pub fn places(&self, survey: &Survey) -> Option<&Report> {
+        self.places
+            .get_or_init(|| {
+                self.report.as_ref()?;
+                let census = stats::Census::from_survey(survey);
+                let opts = Options {
+                    by: PLACE_DOMAINS.map(String::from).to_vec(),
+                    weighting: self.selection.weighting,
+                    ..Options::default()
+                };
+                let keep = |k: &Key| self.selection.keeps(k);
+                let mut r =
+                    stats::tally::analyse(survey, &self.tally, &keep, census.as_ref(), &opts)
+                        .ok()?;
+                r.estimates.retain(|e| e.domain != "city");
+                r.excluded = self.excluded.clone();
+                Some(r)
+            })
+            .as_ref()
+    }
+
+    /// The estimates of one domain: city, district, or a place domain.
+    pub fn of_domain<'a>(
+        &'a self,
+        survey: &Survey,
+        domain: &'a str,
+    ) -> impl Iterator<Item = &'a stats::Estimate> + 'a {
+        let report = if PLACE_DOMAINS.contains(&domain) {
+            self.places(survey)
+        } else {
+            self.report.as_ref()
+        };
+        report
+            .into_iter()
+            .flat_map(|r| r.estimates.iter())
+            .filter(move |e| e.domain == domain)
+    }
 }
 
 /// Which atoms a view covers.
@@ -383,14 +440,8 @@ fn today() -> NaiveDate {
     Local::now().date_naive()
 }
 
-/// The domains every dashboard view computes.
-const DOMAINS: [&str; 5] = [
-    "district",
-    "street",
-    "community",
-    "grid",
-    "collection_community",
-];
+/// The domains every dashboard view computes (the places below come when asked for).
+const DOMAINS: [&str; 1] = ["district"];
 
 /// Computes the figures for a filter. Estimates are raked to the census when the
 /// definition has one; when raking is impossible for this selection (a district with
@@ -511,6 +562,7 @@ pub fn figures(
         collection,
         selection: sel,
         tally: tally.clone(),
+        places: std::sync::OnceLock::new(),
     })
 }
 
@@ -744,7 +796,7 @@ pub fn pack_zip(survey: &Survey, loaded: &Loaded, lang: Lang) -> Result<File, Da
     Ok(File {
         name: format!("{}_briefing.zip", survey.id),
         kind: FileKind::Zip,
-        bytes,
+        body: Body::Bytes(bytes),
         what: format!("{} briefing pack", survey.id),
     })
 }
@@ -786,15 +838,16 @@ pub fn summary(survey: &Survey, fig: &Figures, scope: Scope<'_>) -> serde_json::
         .iter()
         .filter(|c| scope.covers(&c.district))
         .collect();
-    let estimates: Vec<&stats::Estimate> = fig
-        .report
-        .iter()
-        .flat_map(|r| r.estimates.iter())
-        .filter(|e| match scope {
-            Scope::District(d) => e.domain != "city" && in_district(&e.group, d),
-            Scope::City => e.domain == "city" || e.domain == "district",
-        })
-        .collect();
+    let estimates: Vec<&stats::Estimate> = match scope {
+        Scope::City => fig.report.iter().flat_map(|r| r.estimates.iter()).collect(),
+        // A district's own figures and those of its streets, communities, grids and
+        // collection points.
+        Scope::District(d) => fig
+            .of_domain(survey, "district")
+            .chain(PLACE_DOMAINS.iter().flat_map(|p| fig.of_domain(survey, p)))
+            .filter(|e| in_district(&e.group, d))
+            .collect(),
+    };
     serde_json::json!({
         "survey": survey.id,
         "wave": fig.wave,
@@ -807,7 +860,14 @@ pub fn summary(survey: &Survey, fig: &Figures, scope: Scope<'_>) -> serde_json::
 }
 
 /// Domains the estimates API offers.
-pub const ESTIMATE_DOMAINS: [&str; 4] = ["city", "district", "community", "collection_community"];
+pub const ESTIMATE_DOMAINS: [&str; 6] = [
+    "city",
+    "district",
+    "street",
+    "community",
+    "grid",
+    "collection_community",
+];
 
 /// The estimates of one domain (`by`), within a district when given.
 pub fn estimates(
@@ -825,10 +885,8 @@ pub fn estimates(
             "excluded": fig.excluded, "collection": fig.collection,
         }));
     };
-    let rows: Vec<&stats::Estimate> = report
-        .estimates
-        .iter()
-        .filter(|e| e.domain == by)
+    let rows: Vec<&stats::Estimate> = fig
+        .of_domain(survey, by)
         .filter(|e| district.is_none_or(|d| in_district(&e.group, d)))
         .collect();
     Ok(serde_json::json!({
@@ -913,8 +971,11 @@ pub fn chart(
                     format!("{}{}", q.label(l), l.pick("：各区比较", " by district")),
                 ),
                 Scope::District(d) => {
-                    r.estimates
-                        .retain(|e| e.domain == "collection_community" && in_district(&e.group, d));
+                    r.estimates = fig
+                        .of_domain(s, "collection_community")
+                        .filter(|e| in_district(&e.group, d))
+                        .cloned()
+                        .collect();
                     let dname = crate::labels::district_name(s, d, l);
                     (
                         "collection_community",
@@ -937,7 +998,7 @@ pub fn chart(
 pub struct File {
     pub name: String,
     pub kind: FileKind,
-    pub bytes: Vec<u8>,
+    pub body: Body,
     /// What the audit log records of it.
     pub what: String,
 }
@@ -949,8 +1010,21 @@ pub enum FileKind {
     Zip,
 }
 
-/// The stored responses of a scope as a CSV (the shape `minyi stats` reads) or a
-/// workbook, `responses.csv` / `responses.xlsx`.
+/// A download's content.
+pub enum Body {
+    Bytes(Vec<u8>),
+    /// A file written to disk first (already unlinked; sent from its handle), so its
+    /// size does not have to fit in memory.
+    Disk(std::fs::File),
+    /// The responses CSV of a scope, written while it is sent ([`write_responses_csv`]).
+    Csv {
+        district: Option<String>,
+    },
+}
+
+/// The stored responses of a scope: `responses.csv` (the shape `minyi stats` reads,
+/// streamed page by page) or `responses.xlsx` (a workbook built on disk, split across
+/// sheets beyond one sheet's rows).
 pub fn responses_file(
     store: &Store,
     s: &Survey,
@@ -958,41 +1032,76 @@ pub fn responses_file(
     file: &str,
     exported_by: &str,
 ) -> Result<File, DashboardError> {
-    let kind = match file {
-        "responses.csv" => FileKind::Csv,
-        "responses.xlsx" => FileKind::Xlsx,
-        other => return Err(DashboardError::NoFile(other.to_string())),
-    };
-    let mut rows = store.responses(&s.id)?;
-    rows.retain(|r| scope.covers(&r.district));
-    let ids: Vec<i64> = store.superseded(&s.id)?.into_iter().map(|x| x.0).collect();
-    let mut csv = Vec::new();
-    let n = crate::export::write_csv_with(s, &rows, &ids, &mut csv)?;
     let scope_name = scope.district().unwrap_or("all");
     let stem = format!("{}_{scope_name}_responses", s.id);
-    let what = format!("{} {scope_name} {file} ({n} responses)", s.id);
-    if kind == FileKind::Csv {
-        return Ok(File {
+    match file {
+        "responses.csv" => Ok(File {
             name: format!("{stem}.csv"),
-            kind,
-            bytes: csv,
-            what,
-        });
+            kind: FileKind::Csv,
+            body: Body::Csv {
+                district: scope.district().map(str::to_string),
+            },
+            what: format!("{} {scope_name} {file}", s.id),
+        }),
+        "responses.xlsx" => {
+            let about = vec![
+                format!("survey: {} ({})", s.id, s.title.zh),
+                format!("district: {scope_name}"),
+                format!("exported: {} by {exported_by}", Local::now().format("%Y-%m-%d %H:%M")),
+                "one row per complete response; quality_flags lists why a response is left out of estimates (superseded = withdrawn by the office, with a logged reason)".into(),
+                "channel: qr / link / api / phone / household; interviewer: who entered a phone or household interview".into(),
+            ];
+            let (disk, n) = responses_workbook(store, s, scope, &about, crate::report::SHEET_ROWS)?;
+            Ok(File {
+                name: format!("{stem}.xlsx"),
+                kind: FileKind::Xlsx,
+                body: Body::Disk(disk),
+                what: format!("{} {scope_name} {file} ({n} responses)", s.id),
+            })
+        }
+        other => Err(DashboardError::NoFile(other.to_string())),
     }
-    let about = vec![
-        format!("survey: {} ({})", s.id, s.title.zh),
-        format!("district: {scope_name}"),
-        format!("exported: {} by {exported_by}", Local::now().format("%Y-%m-%d %H:%M")),
-        "one row per complete response; quality_flags lists why a response is left out of estimates (superseded = withdrawn by the office, with a logged reason)".into(),
-        "channel: qr / link / api / phone / household; interviewer: who entered a phone or household interview".into(),
-    ];
-    let bytes = crate::report::responses_workbook(&csv, &about)?;
-    Ok(File {
-        name: format!("{stem}.xlsx"),
-        kind,
-        bytes,
-        what,
-    })
+}
+
+/// Writes the responses CSV of a scope to `out`, a page of rows at a time.
+pub fn write_responses_csv(
+    store: &Store,
+    s: &Survey,
+    district: Option<&str>,
+    out: impl std::io::Write,
+) -> Result<usize, DashboardError> {
+    Ok(crate::export::write_from_store(store, s, district, out)?)
+}
+
+/// The responses of a scope as a workbook in an unlinked temporary file: the CSV is
+/// written to a temporary file first, then read back into a constant-memory workbook
+/// (`sheet_rows` data rows per sheet). Returns the file and the number of responses.
+pub fn responses_workbook(
+    store: &Store,
+    s: &Survey,
+    scope: Scope<'_>,
+    about: &[String],
+    sheet_rows: u32,
+) -> Result<(std::fs::File, usize), DashboardError> {
+    let io = |e: std::io::Error| crate::report::ReportError::Io {
+        path: std::env::temp_dir(),
+        source: e,
+    };
+    let mut csv = tempfile::tempfile().map_err(io)?;
+    let n = write_responses_csv(
+        store,
+        s,
+        scope.district(),
+        std::io::BufWriter::new(&mut csv),
+    )?;
+    use std::io::Seek;
+    csv.rewind().map_err(io)?;
+    let out = tempfile::NamedTempFile::new().map_err(io)?;
+    crate::report::responses_workbook(std::io::BufReader::new(csv), about, out.path(), sheet_rows)?;
+    // Open before the name goes: the handle keeps the data until the download ends.
+    let disk = std::fs::File::open(out.path()).map_err(io)?;
+    drop(out);
+    Ok((disk, n))
 }
 
 /// Every QR code of a scope (PNG and SVG) in a ZIP.
@@ -1009,7 +1118,7 @@ pub fn qr_zip(s: &Survey, base_url: &str, scope: Scope<'_>) -> Result<File, Dash
     Ok(File {
         name: format!("{}_{scope_name}_qr.zip", s.id),
         kind: FileKind::Zip,
-        bytes: crate::report::zip(&entries)?,
+        body: Body::Bytes(crate::report::zip(&entries)?),
         what: format!("{} QR codes {scope_name}", s.id),
     })
 }

@@ -20,6 +20,8 @@ pub enum DemoError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Account(#[from] AccountError),
+    #[error("the demo data are stored, but the dashboard could not read them back: {0}")]
+    Dashboard(#[from] crate::dashboard::DashboardError),
 }
 
 /// A demo account and its password (printed once).
@@ -179,6 +181,9 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
         }
     }
     store.insert_batch(&batch)?;
+    // The dashboard's aggregates, saved: a server started next reads them instead of
+    // every row.
+    crate::dashboard::save_snapshot_now(store, survey)?;
     let mut logins = Vec::new();
     let first_district = survey.districts.first().map(|d| d.code.clone());
     for (user, role, district) in [

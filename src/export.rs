@@ -13,7 +13,7 @@
 
 use crate::answers::csv_cell;
 use crate::definition::Survey;
-use crate::storage::{StoredResponse, STATUS_COMPLETE};
+use crate::storage::{StorageError, Store, StoredResponse, STATUS_COMPLETE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -21,6 +21,8 @@ pub enum ExportError {
     Csv(#[from] csv::Error),
     #[error("stored response {id} has unreadable answers ({reason}); the database may have been edited by hand")]
     Corrupt { id: i64, reason: String },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
 }
 
 /// Characters that make a spreadsheet read a cell as a formula.
@@ -95,48 +97,110 @@ pub fn write_csv_with<W: std::io::Write>(
     superseded: &[i64],
     out: W,
 ) -> Result<usize, ExportError> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(header(survey))?;
-    let own_district_col = needs_district_column(survey);
-    let superseded: std::collections::HashSet<i64> = superseded.iter().copied().collect();
-    let mut n = 0;
-    for r in rows.iter().filter(|r| r.status == STATUS_COMPLETE) {
-        let answers: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&r.answers)
-            .map_err(|e| ExportError::Corrupt {
-                id: r.id,
-                reason: e.to_string(),
-            })?;
-        let mut rec = vec![
-            r.id.to_string(),
-            r.wave.to_string(),
-            r.channel.clone(),
-            r.interviewer.clone().unwrap_or_default(),
-            r.intake.clone().unwrap_or_default(),
-            r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            r.collection_district.clone(),
-            r.collection_community.clone().unwrap_or_default(),
-            r.residence_community.clone().unwrap_or_default(),
-            r.residence_grid.clone().unwrap_or_default(),
-            if superseded.contains(&r.id) {
-                crate::quality::with_superseded(&r.quality_flags)
-            } else {
-                r.quality_flags.clone()
-            },
-        ];
-        if own_district_col {
-            rec.push(r.district.clone());
+    let mut w = CsvExport::new(survey, superseded, out)?;
+    w.rows(rows)?;
+    w.finish()
+}
+
+/// Rows read from the database per page while exporting.
+const PAGE: i64 = 5_000;
+
+/// Every complete response of a survey (of one resident district with `district`) as
+/// CSV, read from the store a page at a time: memory does not grow with the rows.
+/// Superseded responses carry the flag.
+pub fn write_from_store<W: std::io::Write>(
+    store: &Store,
+    survey: &Survey,
+    district: Option<&str>,
+    out: W,
+) -> Result<usize, ExportError> {
+    let superseded: Vec<i64> = store
+        .superseded(&survey.id)?
+        .into_iter()
+        .map(|s| s.0)
+        .collect();
+    let mut w = CsvExport::new(survey, &superseded, out)?;
+    let mut after = 0;
+    loop {
+        let mut rows = store.responses_page(&survey.id, after, PAGE)?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        if let Some(d) = district {
+            rows.retain(|r| r.district == d);
         }
-        rec.extend(survey.questions.iter().map(|q| {
-            let cell = csv_cell(answers.get(&q.id));
-            if q.kind == crate::definition::Kind::Text {
-                crate::privacy::mask(&cell).0
-            } else {
-                cell
-            }
-        }));
-        w.write_record(rec.into_iter().map(spreadsheet_safe))?;
-        n += 1;
+        w.rows(&rows)?;
     }
-    w.flush().map_err(csv::Error::from)?;
-    Ok(n)
+    w.finish()
+}
+
+/// A CSV export being written: the header first, then rows as they come.
+pub struct CsvExport<'a, W: std::io::Write> {
+    survey: &'a Survey,
+    w: csv::Writer<W>,
+    own_district_col: bool,
+    superseded: std::collections::HashSet<i64>,
+    written: usize,
+}
+
+impl<'a, W: std::io::Write> CsvExport<'a, W> {
+    pub fn new(survey: &'a Survey, superseded: &[i64], out: W) -> Result<Self, ExportError> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(header(survey))?;
+        Ok(CsvExport {
+            survey,
+            w,
+            own_district_col: needs_district_column(survey),
+            superseded: superseded.iter().copied().collect(),
+            written: 0,
+        })
+    }
+
+    /// Appends the complete responses among `rows`.
+    pub fn rows(&mut self, rows: &[StoredResponse]) -> Result<(), ExportError> {
+        let survey = self.survey;
+        for r in rows.iter().filter(|r| r.status == STATUS_COMPLETE) {
+            let answers: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&r.answers).map_err(|e| ExportError::Corrupt {
+                    id: r.id,
+                    reason: e.to_string(),
+                })?;
+            let mut rec = vec![
+                r.id.to_string(),
+                r.wave.to_string(),
+                r.channel.clone(),
+                r.interviewer.clone().unwrap_or_default(),
+                r.intake.clone().unwrap_or_default(),
+                r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                r.collection_district.clone(),
+                r.collection_community.clone().unwrap_or_default(),
+                r.residence_community.clone().unwrap_or_default(),
+                r.residence_grid.clone().unwrap_or_default(),
+                if self.superseded.contains(&r.id) {
+                    crate::quality::with_superseded(&r.quality_flags)
+                } else {
+                    r.quality_flags.clone()
+                },
+            ];
+            if self.own_district_col {
+                rec.push(r.district.clone());
+            }
+            rec.extend(survey.questions.iter().map(|q| {
+                let cell = csv_cell(answers.get(&q.id));
+                if q.kind == crate::definition::Kind::Text {
+                    crate::privacy::mask(&cell).0
+                } else {
+                    cell
+                }
+            }));
+            self.w.write_record(rec.into_iter().map(spreadsheet_safe))?;
+            self.written += 1;
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns how many responses were written.
+    pub fn finish(mut self) -> Result<usize, ExportError> {
+        self.w.flush().map_err(csv::Error::from)?;
+        Ok(self.written)
+    }
 }

@@ -46,6 +46,7 @@ pub fn serve() -> Result<()> {
         .context("preparing the surveys")?
         .with_limit(cfg.rate_per_source_per_minute)
         .with_proxies(proxies);
+    app.warm_up();
     rocket::execute(async move { minyi::web::rocket(figment, app).launch().await })
         .map(|_| ())
         .map_err(|e| anyhow::anyhow!("the server stopped: {e}"))

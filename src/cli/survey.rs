@@ -150,13 +150,13 @@ pub fn export(a: ExportArgs) -> Result<()> {
     let s = find_survey(&cfg, &a.survey)?;
     let out = a.out.as_path();
     let store = open_store(&cfg)?;
-    let rows = store.responses(&s.id)?;
+    // Page by page, superseded responses marked: the file the dashboard offers.
     let n = if out == Path::new("-") {
-        minyi::export::write_csv(&s, &rows, std::io::stdout().lock())?
+        minyi::export::write_from_store(&store, &s, None, std::io::stdout().lock())?
     } else {
         let f =
             std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
-        minyi::export::write_csv(&s, &rows, std::io::BufWriter::new(f))?
+        minyi::export::write_from_store(&store, &s, None, std::io::BufWriter::new(f))?
     };
     eprintln!("exported {n} complete responses of `{}`", s.id);
     Ok(())

@@ -7,7 +7,7 @@
 mod html;
 mod xlsx;
 
-pub use xlsx::responses_workbook;
+pub use xlsx::{responses_workbook, SHEET_ROWS};
 
 use std::path::{Path, PathBuf};
 

@@ -86,42 +86,91 @@ pub fn workbook(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Result<Vec<u8
     wb.save_to_buffer().map_err(err)
 }
 
-/// The responses CSV (as `minyi export` writes it) as a workbook: one row per response,
-/// the response id as a number, every other cell as text so codes like `01` keep their
-/// leading zero; a second sheet says where the data came from.
-pub fn responses_workbook(csv_bytes: &[u8], about: &[String]) -> Result<Vec<u8>, ReportError> {
+/// Rows of one worksheet: Excel's limit, 1,048,576, less the header row.
+pub const SHEET_ROWS: u32 = 1_048_575;
+
+/// The responses CSV (as `minyi export` writes it) as a workbook at `out`: one row per
+/// response, the response id as a number, every other cell as text so codes like `01`
+/// keep their leading zero. Beyond `sheet_rows` responses the rows go on in a sheet
+/// "responses 2" (and so on), each with the header; the "about" sheet says so. Written
+/// in constant-memory mode (rows go to temporary files as they are written).
+pub fn responses_workbook(
+    csv: impl std::io::Read,
+    about: &[String],
+    out: &std::path::Path,
+    sheet_rows: u32,
+) -> Result<(), ReportError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
-    let ws = wb.add_worksheet();
-    ws.set_name("responses").map_err(err)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
-        .from_reader(csv_bytes);
-    for (r, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| ReportError::Xlsx(format!("responses CSV: {e}")))?;
+        .from_reader(csv);
+    let mut records = rdr.records();
+    let header = match records.next() {
+        Some(h) => h.map_err(|e| ReportError::Xlsx(format!("responses CSV: {e}")))?,
+        None => csv::StringRecord::new(),
+    };
+    let mut sheets = 0u32;
+    let mut total = 0u64;
+    let mut row = sheet_rows; // a new sheet before the first response
+    let mut ws: Option<&mut rust_xlsxwriter::Worksheet> = None;
+    loop {
+        let rec = match records.next() {
+            Some(r) => r.map_err(|e| ReportError::Xlsx(format!("responses CSV: {e}")))?,
+            None if sheets == 0 => csv::StringRecord::new(),
+            None => break,
+        };
+        if row >= sheet_rows || ws.is_none() {
+            sheets += 1;
+            let sheet = wb.add_worksheet_with_constant_memory().map_err(err)?;
+            let name = if sheets == 1 {
+                "responses".to_string()
+            } else {
+                format!("responses {sheets}")
+            };
+            sheet.set_name(&name).map_err(err)?;
+            sheet.set_freeze_panes(1, 0).map_err(err)?;
+            for (c, v) in header.iter().enumerate() {
+                sheet
+                    .write_string_with_format(0, c as u16, crate::export::unprotect(v), &bold)
+                    .map_err(err)?;
+            }
+            ws = Some(sheet);
+            row = 0;
+        }
+        if rec.is_empty() {
+            break; // no responses: the header alone
+        }
+        let Some(sheet) = ws.as_deref_mut() else {
+            break;
+        };
+        row += 1;
+        total += 1;
         for (c, v) in rec.iter().enumerate() {
-            let (row, col) = (r as u32, c as u16);
             // A workbook cell is text, never a formula: the CSV's protection comes off.
             let v = crate::export::unprotect(v);
-            if r == 0 {
-                ws.write_string_with_format(row, col, v, &bold)
-                    .map_err(err)?;
-            } else if c == 0 {
+            if c == 0 {
                 match v.parse::<f64>() {
-                    Ok(n) => ws.write_number(row, col, n).map_err(err)?,
-                    Err(_) => ws.write_string(row, col, v).map_err(err)?,
+                    Ok(n) => sheet.write_number(row, c as u16, n).map_err(err)?,
+                    Err(_) => sheet.write_string(row, c as u16, v).map_err(err)?,
                 };
             } else {
-                ws.write_string(row, col, v).map_err(err)?;
+                sheet.write_string(row, c as u16, v).map_err(err)?;
             }
         }
     }
-    ws.set_freeze_panes(1, 0).map_err(err)?;
     let info = wb.add_worksheet();
     info.set_name("about").map_err(err)?;
     info.set_column_width(0, 100).map_err(err)?;
-    for (i, line) in about.iter().enumerate() {
+    let mut lines = about.to_vec();
+    lines.push(format!("responses: {total}"));
+    if sheets > 1 {
+        lines.push(format!(
+            "one worksheet holds at most 1,048,576 rows, so the {total} responses are split across {sheets} sheets: responses, then responses 2 to responses {sheets}, each with the header row, in response id order"
+        ));
+    }
+    for (i, line) in lines.iter().enumerate() {
         info.write_string(i as u32, 0, line).map_err(err)?;
     }
-    wb.save_to_buffer().map_err(err)
+    wb.save(out).map_err(err)
 }

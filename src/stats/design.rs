@@ -474,6 +474,27 @@ impl Design {
     pub fn calibrate_influence(&self, sum: &mut [f64]) -> Vec<f64> {
         let nc = sum.len();
         let mut delta = vec![0.0; nc];
+        // One pair of scratch buffers for every step and pass: this runs once per
+        // estimate, thousands of times for a dashboard view.
+        let widest = self
+            .steps
+            .iter()
+            .map(|s| match s {
+                CalStep::PostStrat { n_groups, .. } => *n_groups,
+                CalStep::Rake { margins } => margins.iter().map(|m| m.1).max().unwrap_or(0),
+            })
+            .max()
+            .unwrap_or(0);
+        let (mut num, mut den) = (vec![0.0; widest], vec![0.0; widest]);
+        // Every step calibrates within districts (post-strata are cells, raking margins
+        // are district × variable), so a district whose cells sum to zero stays zero and
+        // is skipped: a community's estimate touches one district's cells, not all.
+        let per = self.layout.levels.iter().product::<usize>().max(1);
+        let active: Vec<usize> = (0..nc)
+            .step_by(per)
+            .filter(|&start| sum[start..(start + per).min(nc)].iter().any(|v| *v != 0.0))
+            .flat_map(|start| start..(start + per).min(nc))
+            .collect();
         for step in &self.steps {
             match step {
                 CalStep::PostStrat {
@@ -482,16 +503,17 @@ impl Design {
                     before,
                     after,
                 } => {
-                    let mut num = vec![0.0; *n_groups];
-                    let mut den = vec![0.0; *n_groups];
-                    for c in 0..nc {
+                    let (num, den) = (&mut num[..*n_groups], &mut den[..*n_groups]);
+                    num.fill(0.0);
+                    den.fill(0.0);
+                    for &c in &active {
                         if self.count[c] == 0.0 {
                             continue;
                         }
                         num[group[c]] += sum[c] * before[c] / after[c];
                         den[group[c]] += self.count[c] * before[c];
                     }
-                    for c in 0..nc {
+                    for &c in &active {
                         if self.count[c] == 0.0 || den[group[c]] == 0.0 {
                             continue;
                         }
@@ -504,16 +526,17 @@ impl Design {
                     // R makes exactly ten passes over the margins.
                     for _ in 0..10 {
                         for (map, n, psw) in margins {
-                            let mut num = vec![0.0; *n];
-                            let mut den = vec![0.0; *n];
-                            for c in 0..nc {
+                            let (num, den) = (&mut num[..*n], &mut den[..*n]);
+                            num.fill(0.0);
+                            den.fill(0.0);
+                            for &c in &active {
                                 if self.count[c] == 0.0 {
                                     continue;
                                 }
                                 num[map[c]] += sum[c] / psw[c];
                                 den[map[c]] += self.count[c];
                             }
-                            for c in 0..nc {
+                            for &c in &active {
                                 if self.count[c] == 0.0 || den[map[c]] == 0.0 {
                                     continue;
                                 }

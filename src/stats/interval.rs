@@ -62,10 +62,28 @@ pub fn qt(p: f64, df: f64) -> f64 {
     if !df.is_finite() || df > 1e7 {
         return qnorm(p);
     }
-    match StudentsT::new(0.0, 1.0, df) {
+    // The inverse is an iterative search and the same (p, df) comes up for most
+    // estimates of a report (df = respondents − districts): remembered per thread.
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<(u64, u64), f64>> =
+            Default::default();
+    }
+    let key = (p.to_bits(), df.to_bits());
+    if let Some(q) = SEEN.with(|m| m.borrow().get(&key).copied()) {
+        return q;
+    }
+    let q = match StudentsT::new(0.0, 1.0, df) {
         Ok(t) => t.inverse_cdf(p),
         Err(_) => f64::NAN,
-    }
+    };
+    SEEN.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= 4096 {
+            m.clear();
+        }
+        m.insert(key, q);
+    });
+    q
 }
 
 pub fn qnorm(p: f64) -> f64 {

@@ -619,14 +619,15 @@ pub fn analyse(
         let Some(slot) = tally.slots.iter().find(|s| s.question == ind.question.id) else {
             continue;
         };
+        // Each atom's answers to this indicator, once for every domain.
+        let values: Vec<(f64, f64, f64)> = atoms.iter().map(|a| slot_sums(ind, slot, a)).collect();
         let sums = |groups: &dyn Fn(&Key) -> u32, n_groups: usize| {
             let mut s = estimate::CellSums::empty(n_groups, nc);
-            for (a, &cell) in atoms.iter().zip(&cells) {
+            for ((a, &cell), &(n, sum, sq)) in atoms.iter().zip(&cells).zip(&values) {
                 let g = groups(&a.key);
                 if g as usize >= n_groups {
                     continue;
                 }
-                let (n, sum, sq) = slot_sums(ind, slot, a);
                 s.add(g as usize, cell as usize, a.rows as f64, n, sum, sq);
             }
             s

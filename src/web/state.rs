@@ -32,6 +32,42 @@ pub struct App {
     pub figures: Arc<crate::dashboard::Cache>,
 }
 
+/// A download's body as it is produced.
+pub type Chunks = std::pin::Pin<Box<dyn rocket::futures::Stream<Item = Vec<u8>> + Send>>;
+
+const CHUNK: usize = 64 * 1024;
+
+/// Bytes written on a blocking thread, handed to the response in chunks.
+struct ChunkWriter {
+    buf: Vec<u8>,
+    tx: rocket::tokio::sync::mpsc::Sender<Vec<u8>>,
+}
+
+impl ChunkWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        self.tx.blocking_send(chunk).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(b.len())
+    }
+
+    /// Chunks leave when full; the rest when the writing job ends (see
+    /// [`App::stream`]).
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// How long a survey's closure state is trusted before it is read again.
 const CLOSURE_TTL: Duration = Duration::from_secs(5);
 
@@ -116,6 +152,54 @@ impl App {
         rocket::tokio::task::spawn_blocking(move || f(&store))
             .await?
             .map_err(Into::into)
+    }
+
+    /// Reads every survey into the dashboard's cache in the background (from the saved
+    /// snapshot when it fits, else in one pass over the responses), so the first
+    /// dashboard page after a start does not wait for it. A request that comes first
+    /// waits on the same survey's lock and gets the same work.
+    pub fn warm_up(&self) {
+        let (cache, store) = (self.figures.clone(), self.store.clone());
+        let surveys: Vec<Arc<Survey>> = self.surveys.values().cloned().collect();
+        let spawned = std::thread::Builder::new()
+            .name("minyi-warm-up".into())
+            .spawn(move || {
+                for s in surveys {
+                    if let Err(e) = cache.load(&store, &s) {
+                        log::warn!("reading `{}` for the dashboard: {e}", s.id);
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            log::warn!("cannot start the dashboard warm-up: {e}");
+        }
+    }
+
+    /// Runs `write` on the blocking pool with a writer whose bytes reach the returned
+    /// stream as they are produced: 64 KiB chunks, at most four waiting, so a slow
+    /// client slows the export instead of filling memory, and a client that goes away
+    /// stops it (the writer's next write fails).
+    pub fn stream<F>(&self, write: F) -> Chunks
+    where
+        F: FnOnce(&Store, &mut dyn std::io::Write) + Send + 'static,
+    {
+        let (tx, rx) = rocket::tokio::sync::mpsc::channel::<Vec<u8>>(4);
+        let store = self.store.clone();
+        rocket::tokio::task::spawn_blocking(move || {
+            let mut w = ChunkWriter {
+                buf: Vec::with_capacity(CHUNK),
+                tx,
+            };
+            write(&store, &mut w);
+            // The last chunk goes only now, after `write` returned (and logged what
+            // it sent): a client that has the whole file finds it in the audit log.
+            if !w.buf.is_empty() {
+                let _ = w.send();
+            }
+        });
+        Box::pin(rocket::futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        }))
     }
 
     /// Appends to the audit log; a failure is logged, never shown to the user (the

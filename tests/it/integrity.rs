@@ -307,9 +307,10 @@ fn the_responses_csv_runs_no_formulas() {
         assert_eq!((x.estimate, x.n), (y.estimate, y.n), "{}", x.indicator);
     }
     // The workbook shows the text as typed, as text.
-    let xlsx = minyi::report::responses_workbook(&csv, &[]).unwrap();
-    let mut wb: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+    let out = tempfile::NamedTempFile::new().unwrap();
+    minyi::report::responses_workbook(csv.as_slice(), &[], out.path(), minyi::report::SHEET_ROWS)
+        .unwrap();
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(out.path()).unwrap();
     let range = calamine::Reader::worksheet_range(&mut wb, "responses").unwrap();
     let texts: Vec<String> = range
         .rows()

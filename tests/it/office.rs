@@ -353,15 +353,22 @@ fn an_admin_closes_a_survey_and_the_audit_log_shows_it() {
         .body(r#"{"district":"XC","submission_key":"k1","answers":{}}"#)
         .dispatch();
     assert_eq!(r.status(), Status::Gone);
-    // Exports are logged too.
-    assert_eq!(
-        get(&a, "/office/civility-2026/download/responses.csv"),
-        Status::Ok
-    );
+    // Exports are logged too, with their row count once the whole file is sent.
+    let csv = a
+        .get("/office/civility-2026/download/responses.csv")
+        .dispatch();
+    assert_eq!(csv.status(), Status::Ok);
+    let rows = csv.into_string().unwrap().lines().count() - 1;
     let log = a.get("/office/audit").dispatch().into_string().unwrap();
     for needle in ["close_survey", "login", "export", "chief"] {
         assert!(log.contains(needle), "audit log lacks {needle}");
     }
+    assert!(
+        log.contains(&format!(
+            "civility-2026 all responses.csv ({rows} responses)"
+        )),
+        "the export is logged with its rows"
+    );
     let actions: Vec<String> = app
         .store
         .audit_log(100)
@@ -971,4 +978,86 @@ fn bad_filters_and_names_get_clear_answers() {
         let body = r.into_string().unwrap();
         assert!(body.contains(says), "{uri}: {body}");
     }
+}
+
+#[test]
+fn the_streamed_csv_is_the_export_of_every_stored_row() {
+    let app = TestApp::new();
+    let s = survey(&app);
+    minyi::demo::run(&app.store, &s, 400, 3).unwrap();
+    let a = signed_in(&app, "chief", "admin", None);
+    let streamed = a
+        .get("/office/civility-2026/download/responses.csv")
+        .dispatch()
+        .into_bytes()
+        .unwrap();
+    let rows = app.rows(S);
+    let ids: Vec<i64> = app
+        .store
+        .superseded(S)
+        .unwrap()
+        .into_iter()
+        .map(|x| x.0)
+        .collect();
+    let mut whole = Vec::new();
+    minyi::export::write_csv_with(&s, &rows, &ids, &mut whole).unwrap();
+    assert!(streamed.len() > 64 * 1024, "more than one chunk");
+    assert_eq!(streamed, whole);
+    // A district officer's file holds that district's residents only.
+    let d = signed_in(&app, "officer-dh", "district", Some("DH"));
+    let mine = d
+        .get("/office/civility-2026/d/DH/download/responses.csv")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    let n = rows
+        .iter()
+        .filter(|r| r.district == "DH" && r.status == "complete")
+        .count();
+    assert_eq!(mine.lines().count(), n + 1);
+}
+
+#[test]
+fn a_workbook_beyond_one_sheet_goes_on_in_the_next_and_says_so() {
+    let app = app_with_data();
+    let s = survey(&app);
+    let (file, n) = minyi::dashboard::responses_workbook(
+        &app.store,
+        &s,
+        minyi::dashboard::Scope::City,
+        &["survey: civility-2026".into()],
+        100,
+    )
+    .unwrap();
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::BufReader::new(file)).unwrap();
+    let names = calamine::Reader::sheet_names(&wb);
+    let sheets = n.div_ceil(100);
+    assert!(sheets >= 3, "{n} responses");
+    let mut want: Vec<String> = (1..=sheets)
+        .map(|i| match i {
+            1 => "responses".to_string(),
+            i => format!("responses {i}"),
+        })
+        .collect();
+    want.push("about".into());
+    assert_eq!(names, want);
+    let mut total = 0;
+    for name in &names[..sheets] {
+        let range = calamine::Reader::worksheet_range(&mut wb, name).unwrap();
+        assert_eq!(
+            range.get((0, 0)).unwrap().to_string(),
+            "response_id",
+            "{name} has the header"
+        );
+        total += range.height() - 1;
+    }
+    assert_eq!(total, n);
+    let about = calamine::Reader::worksheet_range(&mut wb, "about").unwrap();
+    let text: Vec<String> = about.rows().map(|r| r[0].to_string()).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains(&format!("split across {sheets} sheets"))),
+        "{text:?}"
+    );
 }

@@ -176,8 +176,9 @@ fn a_restarted_dashboard_starts_from_its_snapshot_and_ends_where_a_full_read_doe
     let app = TestApp::new();
     let s = civility(&app);
     minyi::demo::run(&app.store, &s, 40, 3).unwrap();
+    // The demo ends by saving the snapshot.
     let first = minyi::dashboard::Cache::snapshot_every(1);
-    assert!(!first.load(&app.store, &s).unwrap().from_snapshot);
+    assert!(first.load(&app.store, &s).unwrap().from_snapshot);
     // After the snapshot: a new response and a supersession of an older one.
     assert_eq!(
         app.submit_as_new_browser("/s/civility-2026/XC", CIVILITY_OK),

@@ -296,20 +296,15 @@ fn headlines(s: &Survey) -> Vec<(Dimension, &Question)> {
         .collect()
 }
 
-fn find<'a>(fig: &'a Figures, q: &str, group: &str) -> Option<&'a Estimate> {
+fn find<'a>(s: &Survey, fig: &'a Figures, q: &str, group: &str) -> Option<&'a Estimate> {
     // Community columns of the district page are collection points.
-    let domain_ok = |d: &str| {
-        if group.contains('/') {
-            d == "collection_community"
-        } else {
-            d == "city" || d == "district"
-        }
+    let domain = match group {
+        "ALL" => "city",
+        g if g.contains('/') => "collection_community",
+        _ => "district",
     };
-    fig.report.as_ref().and_then(|r| {
-        r.estimates
-            .iter()
-            .find(|e| e.indicator == q && e.group == group && is_rate(e) && domain_ok(&e.domain))
-    })
+    fig.of_domain(s, domain)
+        .find(|e| e.indicator == q && e.group == group && is_rate(e))
 }
 
 fn method_lines(l: Lang, fig: &Figures) -> Markup {
@@ -443,7 +438,7 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
                     tr {
                         td { a href={ "/office/" (s.id) "/d/" (c.district) "?" (q) } { (name) } }
                         (counts_cells(c))
-                        @for (_, qq) in &heads { (rate_cell(l, find(fig, &qq.id, &c.district))) }
+                        @for (_, qq) in &heads { (rate_cell(l, find(s, fig, &qq.id, &c.district))) }
                     }
                 }
                 tr {
@@ -451,7 +446,7 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
                     td.n { (fig.counts.iter().map(|c| c.today).sum::<usize>()) }
                     td.n { (fig.counts.iter().map(|c| c.total).sum::<usize>()) }
                     td {} td.n { (fig.counts.iter().map(|c| c.flagged).sum::<usize>()) }
-                    @for (_, qq) in &heads { (rate_cell(l, find(fig, &qq.id, "ALL"))) }
+                    @for (_, qq) in &heads { (rate_cell(l, find(s, fig, &qq.id, "ALL"))) }
                 }
             } }
             (target_note(l))
@@ -527,8 +522,8 @@ pub fn district(v: &View<'_>, code: &str, dist: &[Distribution]) -> Markup {
                 @for qq in &rates {
                     tr {
                         td { (qq.label(l)) @if let Some(t) = s.target_for(qq) { br; small { (l.pick("目标 ", "target ")) (pct(t)) } } }
-                        (rate_cell(l, find(fig, &qq.id, code)))
-                        @for (cc, _) in &communities { (rate_cell(l, find(fig, &qq.id, &format!("{code}/{cc}")))) }
+                        (rate_cell(l, find(s, fig, &qq.id, code)))
+                        @for (cc, _) in &communities { (rate_cell(l, find(s, fig, &qq.id, &format!("{code}/{cc}")))) }
                     }
                 }
             } }

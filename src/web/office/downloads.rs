@@ -3,42 +3,60 @@
 //! the blocking pool, and its export recorded in the audit log.
 
 use rocket::http::{ContentType, Header};
+use rocket::response::stream::ByteStream;
 use rocket::response::Responder;
 use rocket::{get, Request, State};
 use std::sync::Arc;
 
 use super::access;
-use crate::dashboard::{self, File, FileKind, Scope};
+use crate::dashboard::{self, Body, FileKind, Scope};
 use crate::definition::{Lang, Survey};
 use crate::web::error::WebError;
 use crate::web::html::posters as html;
 use crate::web::session::Session;
-use crate::web::state::App;
+use crate::web::state::{App, Chunks};
 
-/// A file download with its name.
-pub struct Download(File);
+/// A file download with its name: bytes, a file on disk, or a stream.
+pub struct Download {
+    name: String,
+    kind: FileKind,
+    body: Sent,
+}
 
-impl<'r> Responder<'r, 'static> for Download {
-    fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
-        let ct = match self.0.kind {
-            FileKind::Csv => ContentType::CSV,
+enum Sent {
+    Bytes(Vec<u8>),
+    Disk(std::fs::File),
+    Stream(Chunks),
+}
+
+impl<'r> Responder<'r, 'r> for Download {
+    fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'r> {
+        let ct = match self.kind {
+            FileKind::Csv => ContentType::new("text", "csv").with_params(("charset", "utf-8")),
             FileKind::Zip => ContentType::ZIP,
             FileKind::Xlsx => ContentType::new(
                 "application",
                 "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             ),
         };
-        rocket::response::Response::build_from((ct, self.0.bytes).respond_to(req)?)
-            .header(Header::new(
-                "Content-Disposition",
-                format!("attachment; filename=\"{}\"", self.0.name),
-            ))
-            .header(Header::new("Cache-Control", "no-store"))
-            .ok()
+        let mut r = match self.body {
+            Sent::Bytes(b) => b.respond_to(req)?,
+            Sent::Disk(f) => rocket::tokio::fs::File::from_std(f).respond_to(req)?,
+            Sent::Stream(s) => ByteStream(s).respond_to(req)?,
+        };
+        r.set_header(ct);
+        r.set_header(Header::new(
+            "Content-Disposition",
+            format!("attachment; filename=\"{}\"", self.name),
+        ));
+        r.set_header(Header::new("Cache-Control", "no-store"));
+        Ok(r)
     }
 }
 
 /// Builds a scope's file by name (`pack.zip` is city-wide only), then logs the export.
+/// The responses CSV is written while it is sent, and logged with its row count once
+/// it is complete (or with where it stopped).
 async fn download(
     app: &App,
     session: &Session,
@@ -56,18 +74,48 @@ async fn download(
         (None, "pack.zip") => Some(access::load(app, &s).await?),
         _ => None,
     };
+    let sv = s.clone();
     let f = app
         .blocking(move |store| {
             let scope = Scope::of(d.as_deref());
             match (name.as_str(), loaded) {
-                ("qr.zip", _) => dashboard::qr_zip(&s, &base, scope),
-                ("pack.zip", Some(l)) => dashboard::pack_zip(&s, &l, Lang::Zh),
-                (other, _) => dashboard::responses_file(store, &s, scope, other, &by),
+                ("qr.zip", _) => dashboard::qr_zip(&sv, &base, scope),
+                ("pack.zip", Some(l)) => dashboard::pack_zip(&sv, &l, Lang::Zh),
+                (other, _) => dashboard::responses_file(store, &sv, scope, other, &by),
             }
         })
         .await?;
-    app.audit(&session.user.username, "export", &f.what).await;
-    Ok(Download(f))
+    let body = match f.body {
+        Body::Bytes(b) => {
+            app.audit(&session.user.username, "export", &f.what).await;
+            Sent::Bytes(b)
+        }
+        Body::Disk(file) => {
+            app.audit(&session.user.username, "export", &f.what).await;
+            Sent::Disk(file)
+        }
+        Body::Csv { district } => {
+            let (who, what) = (session.user.username.clone(), f.what.clone());
+            Sent::Stream(app.stream(move |store, out| {
+                let done = dashboard::write_responses_csv(store, &s, district.as_deref(), out);
+                let detail = match &done {
+                    Ok(n) => format!("{what} ({n} responses)"),
+                    Err(e) => format!("{what} (stopped: {e})"),
+                };
+                if let Err(e) = &done {
+                    log::warn!("responses CSV of `{}` stopped: {e}", s.id);
+                }
+                if let Err(e) = store.audit(&who, "export", &detail) {
+                    log::error!("audit log: {e}");
+                }
+            }))
+        }
+    };
+    Ok(Download {
+        name: f.name,
+        kind: f.kind,
+        body,
+    })
 }
 
 #[get("/office/<id>/download/<file>")]

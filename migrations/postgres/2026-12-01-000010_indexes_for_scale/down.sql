@@ -1,2 +1,3 @@
+DROP INDEX responses_flagged;
 CREATE INDEX responses_source ON responses (survey_id, source_hash, submitted_at);
 CREATE INDEX responses_pattern ON responses (survey_id, pattern_hash, submitted_at);

@@ -1,0 +1,495 @@
+//! The dashboard at scale: `cargo bench --bench dashboard`.
+//!
+//! For each size (default 100,000 and 1,000,000 responses; `MINYI_BENCH_SIZES=20000`
+//! for a quick look) it fills a fresh SQLite database with `minyi demo`, starts the
+//! release server, signs in, and prints: the time to the first survey page after a
+//! start (from the saved snapshot, and once more with the snapshot made unusable, so
+//! from one pass over the rows), the first, median and worst of 20 requests to each
+//! dashboard view and the summary API, the responses CSV and workbook downloads' times
+//! and the server's peak memory (VmHWM) before and after them, and checks the
+//! dashboard's district estimates against `minyi stats` on the downloaded CSV. The baseline, measured in the
+//! same run against the same server: `GET /healthz`, the HTTP floor.
+//!
+//! Targets at 1,000,000: first page < 1 s after start, every view < 100 ms, VmHWM
+//! < 300 MB and within 20% of the 100,000-response figure.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SURVEY: &str = "civility-2026";
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn vm(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with(field))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+            / 1024
+    }
+}
+
+fn minyi(dir: &Path, db: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_minyi"));
+    c.current_dir(dir)
+        .env("DATABASE_URL", db)
+        .env(
+            "ROCKET_SURVEYS_DIR",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys"),
+        )
+        .env("ROCKET_SECRET_KEY", "4c".repeat(32))
+        .env("ROCKET_LOG_LEVEL", "off")
+        .env("ROCKET_ADDRESS", "127.0.0.1");
+    c
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn start_server(dir: &Path, db: &str) -> (Server, f64) {
+    let port = free_port();
+    let t = Instant::now();
+    let child = minyi(dir, db)
+        .arg("serve")
+        .env("ROCKET_PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("minyi serve starts");
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let agent = agent();
+    for _ in 0..600 {
+        if agent
+            .get(format!("{}/healthz", server.base))
+            .call()
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return (server, t.elapsed().as_secs_f64());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("the server did not answer /healthz within 12 s");
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .build(),
+    )
+}
+
+/// Signs in as the demo admin; returns the session cookie.
+fn sign_in(server: &Server, password: &str) -> String {
+    let a = agent();
+    let mut page = a
+        .get(format!("{}/login", server.base))
+        .call()
+        .expect("login page");
+    let cookies: Vec<String> = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next().map(str::to_string))
+        .collect();
+    let html = page.body_mut().read_to_string().expect("login page body");
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a CSRF field") + marker.len();
+    let csrf = &html[start..start + html[start..].find('"').expect("its end")];
+    let r = a
+        .post(format!("{}/login", server.base))
+        .header("Cookie", cookies.join("; "))
+        .send_form([
+            ("csrf", csrf),
+            ("username", "demo-admin"),
+            ("password", password),
+        ])
+        .expect("sign-in");
+    assert_eq!(r.status(), 303, "signed in");
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|c| c.starts_with("minyi_session="))
+        .expect("a session cookie")
+        .to_string()
+}
+
+/// One request, its body read to the end: (seconds, bytes).
+fn get(server: &Server, cookie: &str, path: &str) -> (f64, u64) {
+    get_to(server, cookie, path, &mut std::io::sink())
+}
+
+/// As [`get`], copying the body to `out`.
+fn get_to(server: &Server, cookie: &str, path: &str, out: &mut dyn std::io::Write) -> (f64, u64) {
+    let t = Instant::now();
+    let mut r = agent()
+        .get(format!("{}{path}", server.base))
+        .header("Cookie", cookie)
+        .call()
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert_eq!(r.status(), 200, "{path}");
+    let mut n = 0u64;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut body = r.body_mut().with_config().limit(u64::MAX).reader();
+    loop {
+        match body.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => {
+                n += k as u64;
+                out.write_all(&buf[..k]).expect("the body is kept");
+            }
+            Err(e) => panic!("{path}: {e}"),
+        }
+    }
+    (t.elapsed().as_secs_f64(), n)
+}
+
+struct Timing {
+    first: f64,
+    median: f64,
+    worst: f64,
+}
+
+fn timing(server: &Server, cookie: &str, path: &str) -> Timing {
+    let first = get(server, cookie, path).0;
+    let mut v: Vec<f64> = (0..20).map(|_| get(server, cookie, path).0).collect();
+    v.sort_by(f64::total_cmp);
+    Timing {
+        first,
+        median: v[10],
+        worst: v[19],
+    }
+}
+
+fn ms(s: f64) -> String {
+    format!("{:.1} ms", s * 1000.0)
+}
+
+/// Makes the saved snapshot unusable (another definition version), so the next start
+/// reads every row.
+fn spoil_snapshot(db: &str) {
+    let store = minyi::storage::Store::open(db).expect("the database opens");
+    if let Some(mut snap) = store.snapshot(SURVEY).expect("the snapshot reads") {
+        snap.version = "spoiled by the benchmark".into();
+        store
+            .save_snapshot(SURVEY, &snap)
+            .expect("the snapshot saves");
+    }
+}
+
+struct Row {
+    size: usize,
+    /// (estimates compared, largest relative difference) dashboard vs `minyi stats`.
+    agreement: (usize, f64),
+    demo: f64,
+    start: f64,
+    first_page: f64,
+    cold_first_page: f64,
+    healthz: Timing,
+    views: Vec<(&'static str, Timing)>,
+    csv: (f64, u64),
+    xlsx: (f64, u64),
+    hwm_xlsx: u64,
+    hwm_pages: u64,
+    hwm_csv: u64,
+    rss_end: u64,
+}
+
+const VIEWS: [(&str, &str); 8] = [
+    ("survey page", "/office/civility-2026"),
+    ("another wave", "/office/civility-2026?wave=1"),
+    ("a mode (phone)", "/office/civility-2026?mode=phone"),
+    ("a district (XC)", "/office/civility-2026/d/XC"),
+    (
+        "a community filter",
+        "/office/civility-2026?community=xinhua-xfl",
+    ),
+    ("quality panel", "/office/civility-2026/quality"),
+    ("summary API", "/api/surveys/civility-2026/summary"),
+    (
+        "estimates API by community",
+        "/api/surveys/civility-2026/estimates?by=community",
+    ),
+];
+
+/// The dashboard's district estimates against `minyi stats` on the downloaded rows.
+fn agreement(server: &Server, cookie: &str, dir: &Path, db: &str, csv: &Path) -> (usize, f64) {
+    let mut body = Vec::new();
+    get_to(
+        server,
+        cookie,
+        "/api/surveys/civility-2026/estimates?by=district",
+        &mut body,
+    );
+    let api: serde_json::Value = serde_json::from_slice(&body).expect("estimates JSON");
+    let def = Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys/civility-2026.toml");
+    let out = minyi(dir, db)
+        .arg("stats")
+        .arg("--survey")
+        .arg(&def)
+        .arg("--responses")
+        .arg(csv)
+        .args(["--by", "district", "--format", "json"])
+        .output()
+        .expect("minyi stats runs");
+    assert!(
+        out.status.success(),
+        "minyi stats: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats JSON");
+    assert_eq!(
+        api["respondents"], cli["respondents"],
+        "the same respondents"
+    );
+    let key = |e: &serde_json::Value| {
+        format!(
+            "{}|{}|{}|{}",
+            e["indicator"], e["kind"], e["domain"], e["group"]
+        )
+    };
+    let theirs: std::collections::HashMap<String, &serde_json::Value> = cli["estimates"]
+        .as_array()
+        .expect("estimates")
+        .iter()
+        .map(|e| (key(e), e))
+        .collect();
+    let (mut n, mut worst) = (0, 0.0f64);
+    for e in api["estimates"].as_array().expect("estimates") {
+        let t = theirs
+            .get(&key(e))
+            .unwrap_or_else(|| panic!("{} not in minyi stats", key(e)));
+        for f in ["estimate", "se"] {
+            let (a, b) = (
+                e[f].as_f64().unwrap_or(f64::NAN),
+                t[f].as_f64().unwrap_or(f64::NAN),
+            );
+            if a.is_nan() && b.is_nan() {
+                continue;
+            }
+            worst = worst.max((a - b).abs() / b.abs().max(1.0));
+        }
+        n += 1;
+    }
+    assert!(
+        n > 50 && worst <= 1e-12,
+        "dashboard vs minyi stats: {n} estimates, worst {worst:e}"
+    );
+    (n, worst)
+}
+
+fn run(size: usize, work: &Path) -> Row {
+    let dir: PathBuf = work.join(format!("n{size}"));
+    std::fs::create_dir_all(&dir).expect("a work directory");
+    let db = format!("sqlite://{}", dir.join("minyi.sqlite3").display());
+    eprintln!("{size} responses: minyi demo …");
+    let t = Instant::now();
+    let out = minyi(&dir, &db)
+        .args(["demo", "--per-wave", &(size / 2).to_string()])
+        .output()
+        .expect("minyi demo runs");
+    let demo = t.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "minyi demo: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let password = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("demo-admin"))
+        .and_then(|l| l.split("password:").nth(1))
+        .map(|p| p.trim().to_string())
+        .expect("the demo admin's password");
+
+    // Start from the snapshot the demo saved.
+    let (server, start) = start_server(&dir, &db);
+    let cookie = sign_in(&server, &password);
+    let first_page = get(&server, &cookie, VIEWS[0].1).0;
+    let healthz = timing(&server, "", "/healthz");
+    let views: Vec<(&str, Timing)> = VIEWS
+        .iter()
+        .map(|(name, path)| (*name, timing(&server, &cookie, path)))
+        .collect();
+    let hwm_pages = server.vm("VmHWM:");
+    eprintln!("{size} responses: the CSV download …");
+    let csv_path = dir.join("responses.csv");
+    let csv = get_to(
+        &server,
+        &cookie,
+        "/office/civility-2026/download/responses.csv",
+        &mut std::io::BufWriter::new(std::fs::File::create(&csv_path).expect("a CSV file")),
+    );
+    let hwm_csv = server.vm("VmHWM:");
+    eprintln!("{size} responses: the workbook download …");
+    let xlsx = get(
+        &server,
+        &cookie,
+        "/office/civility-2026/download/responses.xlsx",
+    );
+    let hwm_xlsx = server.vm("VmHWM:");
+    let rss_end = server.vm("VmRSS:");
+    let agreement = agreement(&server, &cookie, &dir, &db, &csv_path);
+    drop(server);
+
+    // Once more without a usable snapshot: one pass over every row.
+    spoil_snapshot(&db);
+    let (server, _) = start_server(&dir, &db);
+    let cookie = sign_in(&server, &password);
+    let cold_first_page = get(&server, &cookie, VIEWS[0].1).0;
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    Row {
+        size,
+        agreement,
+        demo,
+        start,
+        first_page,
+        cold_first_page,
+        healthz,
+        views,
+        csv,
+        xlsx,
+        hwm_xlsx,
+        hwm_pages,
+        hwm_csv,
+        rss_end,
+    }
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("MINYI_BENCH_SIZES")
+        .unwrap_or_else(|_| "100000,1000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let work = tempfile::tempdir().expect("a temporary directory");
+    let rows: Vec<Row> = sizes.iter().map(|&n| run(n, work.path())).collect();
+
+    println!(
+        "\n| responses | {} |",
+        rows.iter()
+            .map(|r| r.size.to_string())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    println!("|---|{}", "---|".repeat(rows.len()));
+    let line = |what: &str, f: &dyn Fn(&Row) -> String| {
+        println!(
+            "| {what} | {} |",
+            rows.iter().map(f).collect::<Vec<_>>().join(" | ")
+        );
+    };
+    line("`minyi demo` (insert + snapshot)", &|r| {
+        format!("{:.1} s", r.demo)
+    });
+    line("server start to /healthz", &|r| format!("{:.2} s", r.start));
+    line("first survey page after start (snapshot)", &|r| {
+        ms(r.first_page)
+    });
+    line("first survey page, no snapshot (one pass)", &|r| {
+        ms(r.cold_first_page)
+    });
+    line("baseline GET /healthz first / median / worst of 20", &|r| {
+        format!(
+            "{} / {} / {}",
+            ms(r.healthz.first),
+            ms(r.healthz.median),
+            ms(r.healthz.worst)
+        )
+    });
+    for (i, (name, _)) in VIEWS.iter().enumerate() {
+        line(&format!("{name}: first / median / worst of 20"), &|r| {
+            let t = &r.views[i].1;
+            format!("{} / {} / {}", ms(t.first), ms(t.median), ms(t.worst))
+        });
+    }
+    line("responses CSV download", &|r| {
+        format!("{:.2} s, {:.0} MB", r.csv.0, r.csv.1 as f64 / 1e6)
+    });
+    line(
+        "responses workbook download (built on disk, then sent)",
+        &|r| format!("{:.2} s, {:.0} MB", r.xlsx.0, r.xlsx.1 as f64 / 1e6),
+    );
+    line("server VmHWM after the views", &|r| {
+        format!("{} MB", r.hwm_pages)
+    });
+    line("server VmHWM after the CSV download", &|r| {
+        format!("{} MB", r.hwm_csv)
+    });
+    line("server VmHWM after the workbook download", &|r| {
+        format!("{} MB", r.hwm_xlsx)
+    });
+    line("server VmRSS at the end", &|r| format!("{} MB", r.rss_end));
+    line(
+        "district estimates = `minyi stats` on the downloaded CSV",
+        &|r| {
+            format!(
+                "{} agree, largest difference {:.1e}",
+                r.agreement.0, r.agreement.1
+            )
+        },
+    );
+
+    if let Some(big) = rows.iter().find(|r| r.size == 1_000_000) {
+        let worst_view = big
+            .views
+            .iter()
+            .map(|(_, t)| t.first.max(t.worst))
+            .fold(0.0, f64::max);
+        let small = rows.iter().find(|r| r.size == 100_000);
+        let flat = small.map(|s| big.hwm_xlsx as f64 / s.hwm_xlsx.max(1) as f64);
+        let verdict = |ok: bool| if ok { "MET" } else { "MISSED" };
+        println!("\ntargets at 1,000,000:");
+        println!(
+            "  {} first page after start {} (< 1 s)",
+            verdict(big.first_page < 1.0),
+            ms(big.first_page)
+        );
+        println!(
+            "  {} slowest view, first request included: {} (< 100 ms)",
+            verdict(worst_view < 0.1),
+            ms(worst_view)
+        );
+        println!(
+            "  {} VmHWM {} MB (< 300 MB)",
+            verdict(big.hwm_xlsx < 300),
+            big.hwm_xlsx
+        );
+        if let Some(f) = flat {
+            println!(
+                "  {} VmHWM {:.0}% of the 100,000-response figure (within 20%)",
+                verdict(f <= 1.2),
+                f * 100.0
+            );
+        }
+    }
+}
