@@ -183,7 +183,7 @@ pub fn token(c: TokenCommand) -> Result<()> {
             }
             store.revoke_intake_token(&label)?;
             store.audit("command line", "intake_token_revoke", &label)?;
-            println!("revoked intake token `{label}`");
+            println!("revoked intake token `{label}`; running servers refuse it within a second");
         }
         TokenCommand::List => {
             for (label, created, revoked) in store.intake_tokens()? {

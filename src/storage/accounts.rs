@@ -231,7 +231,7 @@ impl Store {
             .optional()?)
     }
 
-    /// Revokes the working intake token with this label; it stops at once.
+    /// Revokes the working intake token with this label; servers stop accepting it within a second (they trust a check that long).
     pub fn revoke_intake_token(&self, label: &str) -> Result<()> {
         let mut c = self.conn()?;
         let n = diesel::update(

@@ -420,38 +420,72 @@ impl SurveyWindows {
     }
 }
 
-/// Rows after id `after` (oldest first), or with `since` the newest rows submitted
-/// since then (newest first).
-fn window_rows(
+/// The window columns of a survey's rows after id `after`, oldest first, at most
+/// `limit`.
+fn rows_after(
     c: &mut AnyConn,
     survey: &str,
     after: i64,
-    since: Option<NaiveDateTime>,
+    limit: i64,
 ) -> std::result::Result<Vec<WindowRow>, diesel::result::Error> {
-    let mut q = responses::table
+    responses::table
         .filter(responses::survey_id.eq(survey))
         .filter(responses::id.gt(after))
-        .into_boxed();
-    if let Some(t) = since {
-        q = q.filter(responses::submitted_at.ge(t));
+        .order(responses::id.asc())
+        .limit(limit)
+        .select(WINDOW_COLUMNS)
+        .load(c)
+}
+
+const WINDOW_COLUMNS: (
+    responses::id,
+    responses::status,
+    responses::started_at,
+    responses::submitted_at,
+    responses::source_hash,
+    responses::pattern_hash,
+    responses::collection_district,
+    responses::collection_community,
+) = (
+    responses::id,
+    responses::status,
+    responses::started_at,
+    responses::submitted_at,
+    responses::source_hash,
+    responses::pattern_hash,
+    responses::collection_district,
+    responses::collection_community,
+);
+
+/// The newest rows submitted since `since`, oldest first, at most [`WINDOW_CAP`]: read
+/// backwards by id a page at a time until a page reaches back before `since` (ids
+/// follow submission order closely enough; no index on the time is kept for this).
+fn rows_since(
+    c: &mut AnyConn,
+    survey: &str,
+    since: NaiveDateTime,
+) -> std::result::Result<Vec<WindowRow>, diesel::result::Error> {
+    let mut out: Vec<WindowRow> = Vec::new();
+    let mut below = i64::MAX;
+    loop {
+        let page: Vec<WindowRow> = responses::table
+            .filter(responses::survey_id.eq(survey))
+            .filter(responses::id.lt(below))
+            .order(responses::id.desc())
+            .limit(5_000)
+            .select(WINDOW_COLUMNS)
+            .load(c)?;
+        let Some(last) = page.last() else { break };
+        below = last.0;
+        let older = page.iter().any(|r| r.3 < since);
+        out.extend(page.into_iter().filter(|r| r.3 >= since));
+        if older || out.len() >= WINDOW_CAP {
+            break;
+        }
     }
-    let q = q
-        .select((
-            responses::id,
-            responses::status,
-            responses::started_at,
-            responses::submitted_at,
-            responses::source_hash,
-            responses::pattern_hash,
-            responses::collection_district,
-            responses::collection_community,
-        ))
-        .limit(WINDOW_CAP as i64);
-    if since.is_some() {
-        q.order(responses::id.desc()).load(c)
-    } else {
-        q.order(responses::id.asc()).load(c)
-    }
+    out.truncate(WINDOW_CAP);
+    out.reverse();
+    Ok(out)
 }
 
 impl Windows {
@@ -465,7 +499,7 @@ impl Windows {
         match self.surveys.get_mut(survey) {
             Some(w) => {
                 let own = std::mem::take(&mut w.own);
-                for row in window_rows(c, survey, w.last_id, None)? {
+                for row in rows_after(c, survey, w.last_id, WINDOW_CAP as i64)? {
                     if !own.contains(&row.0) {
                         w.add(row);
                     } else {
@@ -487,9 +521,9 @@ impl Windows {
                     - chrono::Duration::minutes(
                         quality::BURST_WINDOW_MINUTES.max(quality::PATTERN_WINDOW_MINUTES),
                     );
-                let mut rows = window_rows(c, survey, 0, Some(since))?;
-                rows.reverse();
-                for (_, _, _, submitted, source, pattern, district, community) in rows {
+                for (_, _, _, submitted, source, pattern, district, community) in
+                    rows_since(c, survey, since)?
+                {
                     w.sources.push(submitted, key(&[&source]));
                     w.patterns.push(
                         submitted,

@@ -98,10 +98,9 @@ impl<'r> rocket::request::FromRequest<'r> for IntakeToken {
         let Some(app) = req.rocket().state::<App>() else {
             return Outcome::Error((Status::InternalServerError, NoToken::Unknown));
         };
-        let hash = crate::accounts::token_hash(token);
-        match app.blocking(move |s| s.intake_label(&hash)).await {
-            Ok(Some(label)) => Outcome::Success(IntakeToken(label)),
-            _ => Outcome::Error((Status::Unauthorized, NoToken::Unknown)),
+        match app.intake_label(token).await {
+            Some(label) => Outcome::Success(IntakeToken(label)),
+            None => Outcome::Error((Status::Unauthorized, NoToken::Unknown)),
         }
     }
 }

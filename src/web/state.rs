@@ -30,7 +30,13 @@ pub struct App {
     closures: Mutex<BTreeMap<String, (Instant, Option<String>)>>,
     /// Surveys as the dashboard last read them, brought up to date per request.
     pub figures: Arc<crate::dashboard::Cache>,
+    /// Intake tokens seen recently: hash → (checked at, label if it works).
+    intake_tokens: Mutex<std::collections::HashMap<String, (Instant, Option<String>)>>,
 }
+
+/// How long an intake token's check is trusted before the database is asked again (a
+/// revoked token stops within this).
+const TOKEN_TTL: Duration = Duration::from_secs(1);
 
 /// A download's body as it is produced.
 pub type Chunks = std::pin::Pin<Box<dyn rocket::futures::Stream<Item = Vec<u8>> + Send>>;
@@ -118,6 +124,7 @@ impl App {
             login_salt: collect::new_submission_key(),
             closures: Mutex::new(BTreeMap::new()),
             figures: Arc::new(crate::dashboard::Cache::default()),
+            intake_tokens: Mutex::default(),
         })
     }
 
@@ -252,6 +259,34 @@ impl App {
             c.insert(survey.to_string(), (now, v.clone()));
         }
         v
+    }
+
+    /// The label of a working intake token, checked against the database at most once
+    /// a second per token (a kiosk posts many times a second at a busy event; the
+    /// lookup was a blocking-pool round trip on every one).
+    pub async fn intake_label(&self, token: &str) -> Option<String> {
+        let hash = crate::accounts::token_hash(token);
+        let now = Instant::now();
+        if let Ok(m) = self.intake_tokens.lock() {
+            if let Some((at, label)) = m.get(&hash) {
+                if now.duration_since(*at) < TOKEN_TTL {
+                    return label.clone();
+                }
+            }
+        }
+        let h = hash.clone();
+        let label = self
+            .blocking(move |s| s.intake_label(&h))
+            .await
+            .ok()
+            .flatten();
+        if let Ok(mut m) = self.intake_tokens.lock() {
+            if m.len() >= 10_000 {
+                m.clear(); // forged tokens must not grow it without bound
+            }
+            m.insert(hash, (now, label.clone()));
+        }
+        label
     }
 
     /// Forgets the cached closure state (this process just closed the survey).

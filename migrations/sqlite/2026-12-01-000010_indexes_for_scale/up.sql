@@ -8,3 +8,9 @@ DROP INDEX responses_pattern;
 -- The quality panel lists the newest flagged responses: a partial index holds only
 -- those (a few percent of rows), so finding 500 of them never walks the clean ones.
 CREATE INDEX responses_flagged ON responses (survey_id, id) WHERE quality_flags <> '';
+
+-- Nothing reads responses by district or by submission time through an index any
+-- more (the dashboard aggregates, the windows read by id): two fewer B-trees to update
+-- per stored response.
+DROP INDEX responses_survey_district;
+DROP INDEX responses_survey_submitted;
