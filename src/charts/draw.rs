@@ -152,6 +152,15 @@ impl<DB: DrawingBackend> Painter<'_, DB> {
             ))
             .map_err(Self::err)
     }
+    /// A filled polygon (a place on a map).
+    pub fn polygon(&self, pts: &[(f64, f64)], fill: Rgb) -> Result<(), ChartError> {
+        self.area
+            .draw(&Polygon::new(
+                pts.iter().map(|&(x, y)| self.p(x, y)).collect::<Vec<_>>(),
+                rgb(fill).filled(),
+            ))
+            .map_err(Self::err)
+    }
     /// A filled polygon with transparency (interval bands).
     pub fn band(&self, pts: &[(f64, f64)], color: Rgb, alpha: f64) -> Result<(), ChartError> {
         self.area

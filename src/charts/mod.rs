@@ -7,9 +7,11 @@
 
 mod draw;
 mod kinds;
+mod map;
 
 pub use draw::{render, Align, Chart, ChartError, Draw, Frame, Painter};
 pub use kinds::*;
+pub use map::{MapArea, MapChart};
 
 /// Okabe–Ito colours: distinguishable with colour-blindness, and of different lightness
 /// so bars stay apart when printed in greyscale.

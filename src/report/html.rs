@@ -266,9 +266,11 @@ pub fn page(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, C
                     p.flag { (l.pick("以下区没有样本，全市数据不含这些区：", "No respondents in these districts; city figures exclude them: ")) (r.districts_without_respondents.join(", ")) }
                 }
                 h2 { (l.pick("图表", "Charts")) }
-                @for (_, c) in charts {
+                // A district's community maps are files of the pack, not part of the page.
+                @for (_, c) in charts.iter().filter(|(n, _)| !s.districts.iter().any(|d| n.starts_with("map_") && n.ends_with(&format!("_{}", d.code)))) {
                     figure { (PreEscaped(svg_body(&c.svg))) }
                 }
+                @if let Some(p) = &pack.places { (places_section(s, p, l)) }
                 @for dim in Dimension::ALL.iter().filter(|d| d.is_rated()) {
                     @let rows = table_rows(s, r, *dim, l);
                     @if !rows.is_empty() {
@@ -373,4 +375,47 @@ pub fn methods(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Vec<String> {
         "This report reflects residents' own answers; the questionnaire never shows respondents any expected answer.",
     ).into());
     out
+}
+
+/// What the pack says of the places below the district: how many community figures
+/// could be published, and the communities significantly below their target.
+fn places_section(s: &Survey, p: &crate::stats::Report, l: Lang) -> Markup {
+    use crate::stats::{Flag, TargetState};
+    let communities: Vec<&crate::stats::Estimate> = p
+        .estimates
+        .iter()
+        .filter(|e| e.domain == "community" && is_rate(e))
+        .collect();
+    let published = communities
+        .iter()
+        .filter(|e| e.flag != Flag::Suppress)
+        .count();
+    let mut below: Vec<&&crate::stats::Estimate> = communities
+        .iter()
+        .filter(|e| e.flag != Flag::Suppress)
+        .filter(|e| {
+            e.target_status
+                .is_some_and(|t| t.state == TargetState::SignificantlyBelow)
+        })
+        .collect();
+    below.sort_by(|a, b| {
+        let gap =
+            |e: &crate::stats::Estimate| e.estimate - e.target_status.map_or(0.0, |t| t.target);
+        gap(a).total_cmp(&gap(b))
+    });
+    html! {
+        h2 { (l.pick("街道、社区和网格（居住地）", "Streets, communities and grids (where residents live)")) }
+        p { (match l {
+            Lang::Zh => format!("社区指标共 {} 个，其中 {} 个样本足以发布；其余样本太少，不发布数字（各社区所需受访人数见 table_places.csv 和工作簿“街道社区网格”表）。", communities.len(), published),
+            Lang::En => format!("{} community figures, of which {} have enough respondents to publish; the others publish no number (the respondents each would need are in table_places.csv and the workbook's Places sheet).", communities.len(), published),
+        }) }
+        @if !below.is_empty() {
+            p { (l.pick("显著低于目标的社区（整个置信区间低于目标）：", "Communities significantly below target (the whole interval below it):")) }
+            ul { @for e in below.iter().take(20) {
+                li { (crate::labels::group_name(s, &e.group, l)) "（" (crate::labels::district_name(s, e.group.split('/').next().unwrap_or(""), l)) "）· "
+                    (s.question(&e.indicator).map_or(e.indicator.as_str(), |q| q.label(l))) " "
+                    (crate::labels::pct(e.estimate)) " · n=" (e.n) }
+            } }
+        }
+    }
 }

@@ -7,7 +7,7 @@
 mod html;
 mod xlsx;
 
-pub use xlsx::{responses_workbook, SHEET_ROWS};
+pub use xlsx::{responses_workbook, table_workbook, Cell, Table, SHEET_ROWS};
 
 use std::path::{Path, PathBuf};
 
@@ -76,6 +76,9 @@ pub struct Pack {
     pub responses_by_district: Vec<(String, f64)>,
     pub likert: Vec<charts::LikertRow>,
     pub files: Vec<String>,
+    /// The current wave's estimates by street, community and grid (where residents
+    /// live), when the definition has places below the district.
+    pub places: Option<Report>,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
@@ -281,6 +284,33 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
             charts_out.push((format!("trend_{}", dim.name()), chart));
         }
     }
+    // Below the district: the same estimates by street, community and grid.
+    let places = if s.communities().next().is_some() {
+        let mut o = input.options.clone();
+        o.by = vec!["street".into(), "community".into(), "grid".into()];
+        let mut r = stats::tally::analyse(s, tally, &current, input.census, &o)?;
+        r.estimates.retain(|e| e.domain != "city");
+        Some(r)
+    } else {
+        None
+    };
+    if s.boundaries.is_some() {
+        for (_, q) in headline_questions(s) {
+            let district_estimates = report.estimates.iter().filter(|e| e.domain == "district");
+            if let Some(m) = map_chart(s, district_estimates, q, MapLevel::Districts, frame, l) {
+                charts_out.push((format!("map_{}", q.id), charts::render(&m)?));
+            }
+            for d in &s.districts {
+                let Some(p) = &places else { break };
+                let mine = p.estimates.iter().filter(|e| {
+                    e.domain == "community" && e.group.starts_with(&format!("{}/", d.code))
+                });
+                if let Some(m) = map_chart(s, mine, q, MapLevel::Communities(&d.code), frame, l) {
+                    charts_out.push((format!("map_{}_{}", q.id, d.code), charts::render(&m)?));
+                }
+            }
+        }
+    }
     let likert = likert_rows(s, tally, &current, input.census, &opts, l)?;
     if let Some(chart) = likert_chart(s, likert.clone(), frame, l) {
         charts_out.push(("likert_satisfaction".into(), charts::render(&chart)?));
@@ -307,6 +337,7 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         responses_by_district,
         likert,
         files,
+        places,
     };
 
     step("tables");
@@ -329,6 +360,18 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
             )?;
         }
     }
+    if let Some(p) = &pack.places {
+        let (header, rows) = place_table(s, p, &pack.report, l);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(&header);
+        for r in rows {
+            let _ = w.write_record(r.iter().map(cell_text));
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| ReportError::Xlsx(e.to_string()))?;
+        write(out, "table_places.csv", &bytes, &mut pack.files)?;
+    }
     step("workbook");
     let xlsx = xlsx::workbook(s, &pack, input)?;
     write(out, "briefing.xlsx", &xlsx, &mut pack.files)?;
@@ -336,6 +379,151 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     let page = html::page(s, &pack, input, &charts_out);
     write(out, "report.html", page.as_bytes(), &mut pack.files)?;
     Ok(pack)
+}
+
+/// The headline rate question of each rated dimension (the one marked `headline`,
+/// else the first), as the dashboard's tables show them.
+pub fn headline_questions(s: &Survey) -> Vec<(Dimension, &crate::definition::Question)> {
+    Dimension::ALL
+        .iter()
+        .filter(|d| d.is_rated())
+        .filter_map(|d| {
+            let mut rates = s
+                .questions
+                .iter()
+                .filter(|q| q.dimension == *d && q.is_indicator());
+            let first = rates.clone().next();
+            rates.find(|q| q.headline).or(first).map(|q| (*d, q))
+        })
+        .collect()
+}
+
+/// A cell as CSV text (percentages as shares, so a spreadsheet reads numbers).
+pub fn cell_text(c: &Cell) -> String {
+    match c {
+        Cell::Text(t) => crate::export::spreadsheet_safe(t.clone()),
+        Cell::Pct(v) | Cell::Num(v) if v.is_finite() => format!("{v:.4}"),
+        Cell::Int(v) if v.is_finite() => format!("{v:.0}"),
+        _ => String::new(),
+    }
+}
+
+/// Every rate of every street, community and grid: the places table of the workbook
+/// and `table_places.csv`. Suppressed figures keep their row (n and the respondents a
+/// publishable figure needs) but no number.
+pub fn place_table(
+    s: &Survey,
+    places: &Report,
+    districts: &Report,
+    l: Lang,
+) -> (Vec<String>, Vec<Vec<Cell>>) {
+    let header: Vec<String> = [
+        ("层级", "level"),
+        ("区", "district"),
+        ("街道", "street"),
+        ("代码", "code"),
+        ("名称", "name"),
+        ("指标", "indicator"),
+        ("受访人数", "n"),
+        ("估计值", "rate"),
+        ("置信区间下限", "interval low"),
+        ("置信区间上限", "interval high"),
+        ("目标", "target"),
+        ("与目标相比", "against the target"),
+        ("发布", "publication"),
+        ("发布所需受访人数", "respondents for a publishable figure"),
+    ]
+    .iter()
+    .map(|(zh, en)| l.pick(zh, en).to_string())
+    .collect();
+    let mut rows = Vec::new();
+    for level in ["street", "community", "grid"] {
+        for e in places
+            .estimates
+            .iter()
+            .filter(|e| e.domain == level && is_rate(e))
+        {
+            let Some((dc, code)) = e.group.split_once('/') else {
+                continue;
+            };
+            let Some(d) = s.district(dc) else { continue };
+            let Some(q) = s.question(&e.indicator) else {
+                continue;
+            };
+            let street = match level {
+                "street" => None,
+                _ => d
+                    .communities
+                    .iter()
+                    .find(|c| c.code == code || c.grids.iter().any(|g| g.code == code))
+                    .and_then(|c| c.street_code.as_deref())
+                    .and_then(|st| d.street(st)),
+            };
+            let fallback = districts.estimates.iter().find(|x| {
+                x.domain == "district"
+                    && x.group == d.code
+                    && x.indicator == e.indicator
+                    && is_rate(x)
+            });
+            let published = e.flag != Flag::Suppress;
+            rows.push(vec![
+                Cell::Text(
+                    match level {
+                        "street" => l.pick("街道", "street"),
+                        "community" => l.pick("社区", "community"),
+                        _ => l.pick("网格", "grid"),
+                    }
+                    .into(),
+                ),
+                Cell::Text(d.name.get(l).to_string()),
+                Cell::Text(
+                    street
+                        .map(|st| st.name.get(l).to_string())
+                        .unwrap_or_default(),
+                ),
+                Cell::Text(code.to_string()),
+                Cell::Text(group_name(s, &e.group, l)),
+                Cell::Text(q.label(l).to_string()),
+                Cell::Int(e.n),
+                if published {
+                    Cell::Pct(e.estimate)
+                } else {
+                    Cell::Empty
+                },
+                match (published, e.ci_low) {
+                    (true, Some(v)) => Cell::Pct(v),
+                    _ => Cell::Empty,
+                },
+                match (published, e.ci_high) {
+                    (true, Some(v)) => Cell::Pct(v),
+                    _ => Cell::Empty,
+                },
+                s.target_for(q).map_or(Cell::Empty, Cell::Pct),
+                Cell::Text(
+                    e.target_status
+                        .map(|t| crate::labels::target_state(t.state, l).to_string())
+                        .unwrap_or_default(),
+                ),
+                Cell::Text(crate::labels::publication_flag(e.flag, l).to_string()),
+                needed_for(e, fallback).map_or(Cell::Empty, |n| Cell::Int(n as f64)),
+            ]);
+        }
+    }
+    (header, rows)
+}
+
+/// Respondents for a figure without caution: an effective sample of 100 (the
+/// publication rule's `directional_below`) at the estimate's design effect, or its
+/// district's where the estimate rests on too few respondents.
+pub fn needed_for(e: &Estimate, fallback: Option<&Estimate>) -> Option<u32> {
+    let usable = |x: &Estimate| {
+        (x.deff.is_finite() && x.deff >= 1.0 && x.flag != Flag::Suppress).then_some(x.deff)
+    };
+    let deff = usable(e)
+        .or_else(|| fallback.and_then(usable))
+        .unwrap_or(1.0);
+    let want = (stats::FlagRules::default().directional_below * deff).ceil();
+    (want > e.n).then_some(want as u32)
 }
 
 /// Rate bars of one question across the groups of `domain` (`district`, or
@@ -401,6 +589,87 @@ pub fn likert_chart(
 }
 
 /// Districts × rate indicators, coloured by distance to target.
+/// Which places a map shows.
+#[derive(Debug, Clone, Copy)]
+pub enum MapLevel<'a> {
+    /// The city's districts.
+    Districts,
+    /// One district's communities (where residents live).
+    Communities(&'a str),
+}
+
+/// A choropleth of one rate question's estimates (`estimates`: the district or the
+/// community domain), or `None` when the definition has no outlines for these places.
+pub fn map_chart<'e>(
+    s: &Survey,
+    estimates: impl Iterator<Item = &'e Estimate>,
+    q: &crate::definition::Question,
+    level: MapLevel<'_>,
+    frame: impl Fn(String) -> Frame,
+    l: Lang,
+) -> Option<charts::MapChart> {
+    let b = s.boundaries.as_ref()?;
+    let estimates: Vec<&Estimate> = estimates
+        .filter(|e| e.indicator == q.id && is_rate(e))
+        .collect();
+    let cell = |group: &str| {
+        estimates
+            .iter()
+            .find(|e| e.group == group)
+            .map(|e| charts::HeatCell {
+                estimate: e.estimate,
+                status: e.target_status.map(|t| t.state),
+                flag: e.flag,
+            })
+    };
+    let (areas, title): (Vec<charts::MapArea>, String) = match level {
+        MapLevel::Districts => (
+            s.districts
+                .iter()
+                .filter_map(|d| {
+                    Some(charts::MapArea {
+                        code: d.code.clone(),
+                        name: d.name.get(l).to_string(),
+                        rings: b.get(&d.code)?.clone(),
+                        cell: cell(&d.code),
+                    })
+                })
+                .collect(),
+            format!(
+                "{}{}",
+                q.label(l),
+                l.pick("：各区地图", " by district, map")
+            ),
+        ),
+        MapLevel::Communities(code) => {
+            let d = s.district(code)?;
+            (
+                d.communities
+                    .iter()
+                    .filter_map(|c| {
+                        Some(charts::MapArea {
+                            code: c.code.clone(),
+                            name: c.name.get(l).to_string(),
+                            rings: b.get(&c.code)?.clone(),
+                            cell: cell(&format!("{}/{}", d.code, c.code)),
+                        })
+                    })
+                    .collect(),
+                format!(
+                    "{} · {}{}",
+                    d.name.get(l),
+                    q.label(l),
+                    l.pick("：各社区地图（居住地）", " by community of residence, map")
+                ),
+            )
+        }
+    };
+    if areas.is_empty() {
+        return None;
+    }
+    Some(charts::MapChart::new(frame(title), areas, l))
+}
+
 pub fn heat_chart(
     s: &Survey,
     report: &Report,

@@ -75,6 +75,10 @@ pub fn workbook(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Result<Vec<u8
             }
         }
     }
+    if let Some(p) = &pack.places {
+        let (header, rows) = super::place_table(s, p, &pack.report, l);
+        write_table(&mut wb, l.pick("街道社区网格", "Places"), &header, &rows)?;
+    }
     let ws = wb.add_worksheet();
     ws.set_name(l.pick("方法说明", "Methods")).map_err(err)?;
     ws.set_column_width(0, 120).map_err(err)?;
@@ -173,4 +177,84 @@ pub fn responses_workbook(
         info.write_string(i as u32, 0, line).map_err(err)?;
     }
     wb.save(out).map_err(err)
+}
+
+/// A cell of a plain table workbook.
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Text(String),
+    /// A share, shown as a percentage.
+    Pct(f64),
+    /// A whole number.
+    Int(f64),
+    /// Two decimals.
+    Num(f64),
+    Empty,
+}
+
+/// One sheet of a table workbook.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Tables as a workbook, the header rows bold and frozen, with an "about" sheet saying
+/// where the figures come from.
+pub fn table_workbook(tables: &[Table], about: &[String]) -> Result<Vec<u8>, ReportError> {
+    let mut wb = Workbook::new();
+    for t in tables {
+        write_table(&mut wb, &t.name, &t.header, &t.rows)?;
+    }
+    let info = wb.add_worksheet();
+    info.set_name("about").map_err(err)?;
+    info.set_column_width(0, 120).map_err(err)?;
+    for (i, line) in about.iter().enumerate() {
+        info.write_string(i as u32, 0, line).map_err(err)?;
+    }
+    wb.save_to_buffer().map_err(err)
+}
+
+/// One sheet of plain cells, the header bold and frozen.
+fn write_table(
+    wb: &mut Workbook,
+    name: &str,
+    header: &[String],
+    rows: &[Vec<Cell>],
+) -> Result<(), ReportError> {
+    let bold = Format::new().set_bold();
+    let pct = Format::new().set_num_format("0.0%");
+    let two = Format::new().set_num_format("0.00");
+    let int = Format::new().set_num_format("0");
+    let ws = wb.add_worksheet();
+    ws.set_name(name).map_err(err)?;
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &bold)
+            .map_err(err)?;
+        ws.set_column_width(c as u16, (h.chars().count() as f64 * 1.6).max(10.0))
+            .map_err(err)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    for (r, row) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Text(s) => ws.write_string(r, c, s).map(|_| ()),
+                Cell::Pct(v) if v.is_finite() => {
+                    ws.write_number_with_format(r, c, *v, &pct).map(|_| ())
+                }
+                Cell::Int(v) if v.is_finite() => ws
+                    .write_number_with_format(r, c, v.round(), &int)
+                    .map(|_| ()),
+                Cell::Num(v) if v.is_finite() => {
+                    ws.write_number_with_format(r, c, *v, &two).map(|_| ())
+                }
+                _ => Ok(()),
+            }
+            .map_err(err)?;
+        }
+    }
+    Ok(())
 }

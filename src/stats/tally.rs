@@ -92,9 +92,34 @@ pub struct Slot {
     pub multi: bool,
 }
 
-/// Responses per day: (wave, district, community, collection point, mode, local date)
-/// → (responses, of which flagged).
-pub type DailyKey = (i32, u16, u32, u32, u8, NaiveDate);
+/// What responses per day are counted by: the places and mode of a key, and the local
+/// date (not the census cell or the flags, which days need not split by).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DailyKey {
+    pub wave: i32,
+    pub district: u16,
+    pub community: u32,
+    pub grid: u32,
+    pub point: u32,
+    pub mode: u8,
+    pub date: NaiveDate,
+}
+
+impl DailyKey {
+    /// The places and mode as a key (for the same selections as atoms).
+    pub fn key(&self) -> Key {
+        Key {
+            wave: self.wave,
+            district: self.district,
+            community: self.community,
+            grid: self.grid,
+            point: self.point,
+            mode: self.mode,
+            cats: 0,
+            flags: 0,
+        }
+    }
+}
 
 /// A map with tuple keys as a list of pairs (JSON keys must be strings).
 mod pairs {
@@ -262,14 +287,15 @@ impl Tally {
                 }
             }
             if let Some(day) = dates.and_then(|d| local_date(&d[i])) {
-                let dk = (
-                    key.wave,
-                    key.district,
-                    key.community,
-                    key.point,
-                    key.mode,
-                    day,
-                );
+                let dk = DailyKey {
+                    wave: key.wave,
+                    district: key.district,
+                    community: key.community,
+                    grid: key.grid,
+                    point: key.point,
+                    mode: key.mode,
+                    date: day,
+                };
                 let e = self.daily.entry(dk).or_insert((0, 0));
                 add(&mut e.0);
                 if !key.counted() {

@@ -93,8 +93,34 @@ fn workbook_reads_back() {
             "支持率",
             "知识正确率",
             "满意率",
+            "街道社区网格",
             "方法说明"
         ]
+    );
+    // Every street, community and grid estimate of the pack has its row; a suppressed
+    // one shows n and what it would need, never a rate.
+    let places = wb.worksheet_range("街道社区网格").unwrap();
+    let prow: Vec<&[Data]> = places.rows().skip(1).collect();
+    let want = p
+        .places
+        .as_ref()
+        .unwrap()
+        .estimates
+        .iter()
+        .filter(|e| minyi::report::is_rate(e))
+        .count();
+    assert_eq!(prow.len(), want);
+    let mut suppressed = 0;
+    for r in &prow {
+        if r[12] == Data::String("样本不足".into()) {
+            suppressed += 1;
+            assert_eq!(r[7], Data::Empty, "no rate for a suppressed figure: {r:?}");
+            assert!(matches!(r[13], Data::Float(n) if n >= 100.0), "{r:?}");
+        }
+    }
+    assert!(
+        suppressed > 0,
+        "1500 responses leave most communities too small"
     );
     let sheet = wb.worksheet_range("满意率").unwrap();
     let rows: Vec<&[Data]> = sheet.rows().collect();

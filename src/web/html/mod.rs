@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod office;
+pub mod places;
 pub mod posters;
 pub mod resident;
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::Who;
 use crate::collect::Channel;
-use crate::dashboard::{Counts, Distribution, Figures, Filter, FlaggedRow};
+use crate::dashboard::{Counts, Figures, Filter, FlaggedRow};
 use crate::definition::{Dimension, Lang, Question, Survey};
 use crate::labels::{flag_name, mode_name, pct, weighting_name};
 use crate::labels::{target_legend, target_state, target_state_meaning};
@@ -238,7 +238,7 @@ fn state_class(st: TargetState) -> &'static str {
 
 /// The rate cell: estimate, interval, target status (with the exact bound where that
 /// decided), flag.
-fn rate_cell(l: Lang, e: Option<&Estimate>) -> Markup {
+pub(super) fn rate_cell(l: Lang, e: Option<&Estimate>) -> Markup {
     let Some(e) = e else {
         return html! { td.sup { "—" } };
     };
@@ -275,28 +275,17 @@ fn rate_cell(l: Lang, e: Option<&Estimate>) -> Markup {
 }
 
 /// The legend under a table of rates: what each target state means.
-fn target_note(l: Lang) -> Markup {
+pub(super) fn target_note(l: Lang) -> Markup {
     html! { p.meta { (l.pick("目标判断：", "Against the target: ")) (target_legend(l)) } }
 }
 
 /// Each rated dimension's headline question (`headline = true`, else its first rate
 /// question): the dashboard's columns.
-fn headlines(s: &Survey) -> Vec<(Dimension, &Question)> {
-    Dimension::ALL
-        .iter()
-        .filter(|d| d.is_rated())
-        .filter_map(|d| {
-            let mut rates = s
-                .questions
-                .iter()
-                .filter(|q| q.dimension == *d && q.is_indicator());
-            let first = rates.clone().next();
-            rates.find(|q| q.headline).or(first).map(|q| (*d, q))
-        })
-        .collect()
+pub(super) fn headlines(s: &Survey) -> Vec<(Dimension, &Question)> {
+    crate::report::headline_questions(s)
 }
 
-fn find<'a>(s: &Survey, fig: &'a Figures, q: &str, group: &str) -> Option<&'a Estimate> {
+pub(super) fn find<'a>(s: &Survey, fig: &'a Figures, q: &str, group: &str) -> Option<&'a Estimate> {
     // Community columns of the district page are collection points.
     let domain = match group {
         "ALL" => "city",
@@ -307,7 +296,7 @@ fn find<'a>(s: &Survey, fig: &'a Figures, q: &str, group: &str) -> Option<&'a Es
         .find(|e| e.indicator == q && e.group == group && is_rate(e))
 }
 
-fn method_lines(l: Lang, fig: &Figures) -> Markup {
+pub(super) fn method_lines(l: Lang, fig: &Figures) -> Markup {
     let excluded = &fig.excluded;
     html! {
         p.meta {
@@ -327,7 +316,28 @@ fn method_lines(l: Lang, fig: &Figures) -> Markup {
     }
 }
 
-fn filters(
+/// The collection points a filter offers (every poster place but a district's own),
+/// of one district or of all with the district's name in front.
+pub(super) fn collection_points(
+    s: &Survey,
+    district: Option<&str>,
+    l: Lang,
+) -> Vec<(String, String)> {
+    s.points()
+        .into_iter()
+        .filter(|p| !matches!(p, crate::definition::PointRef::District(_)))
+        .filter(|p| district.is_none_or(|d| p.district().code == d))
+        .map(|p| {
+            let name = match district {
+                Some(_) => p.name().get(l).to_string(),
+                None => format!("{} · {}", p.district().name.get(l), p.name().get(l)),
+            };
+            (p.code().to_string(), name)
+        })
+        .collect()
+}
+
+pub(super) fn filters(
     l: Lang,
     action: &str,
     fig: &Figures,
@@ -339,7 +349,7 @@ fn filters(
             input type="hidden" name="lang" value=(l.code());
             label { (l.pick("轮次", "Wave"))
                 select name="wave" { @for w in &fig.waves { option value=(w) selected[*w == fig.wave] { (w) } } } }
-            label { (l.pick("社区", "Community"))
+            label { (l.pick("调查点（二维码张贴处）", "Collection point (where the code hung)"))
                 select name="community" {
                     option value="" { (l.pick("全部", "all")) }
                     @for (code, name) in communities { option value=(code) selected[f.community.as_deref() == Some(code.as_str())] { (name) } }
@@ -354,7 +364,7 @@ fn filters(
     }
 }
 
-fn query(l: Lang, fig: &Figures, f: &Filter) -> String {
+pub(super) fn query(l: Lang, fig: &Figures, f: &Filter) -> String {
     let mut q = format!("lang={}&wave={}", l.code(), fig.wave);
     if let Some(m) = &f.mode {
         q.push_str(&format!("&mode={m}"));
@@ -362,7 +372,7 @@ fn query(l: Lang, fig: &Figures, f: &Filter) -> String {
     q
 }
 
-fn counts_cells(c: &Counts) -> Markup {
+pub(super) fn counts_cells(c: &Counts) -> Markup {
     let share = if c.planned > 0 {
         c.total as f64 / c.planned as f64
     } else {
@@ -391,18 +401,7 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
     let (l, session, s, fig, f, every) = (v.l, &v.who, v.survey, v.fig, v.filter, v.every);
     let heads = headlines(s);
     let q = query(l, fig, f);
-    let communities: Vec<(String, String)> = s
-        .districts
-        .iter()
-        .flat_map(|d| {
-            d.communities.iter().map(move |c| {
-                (
-                    c.code.clone(),
-                    format!("{} · {}", d.name.get(l), c.name.get(l)),
-                )
-            })
-        })
-        .collect();
+    let communities = collection_points(s, None, l);
     let live = format!(
         "/api/surveys/{}/summary?wave={}{}{}",
         s.id,
@@ -459,7 +458,10 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
                 a href={ "/office/" (s.id) "/download/pack.zip" } { (l.pick("汇报材料包（ZIP）", "Briefing pack (ZIP)")) }
                 a href={ "/office/" (s.id) "/posters?lang=" (l.code()) } { (l.pick("二维码海报（A4打印）", "QR posters (A4, print)")) }
                 a href={ "/office/" (s.id) "/download/qr.zip" } { (l.pick("全部二维码（ZIP）", "All QR codes (ZIP)")) }
+                a href={ "/office/" (s.id) "/download/weak_spots.xlsx?" (q) } { (l.pick("全市薄弱社区清单 XLSX", "Weak spots, all districts (XLSX)")) }
+                a href={ "/office/" (s.id) "/download/weak_spots.csv?" (q) } { (l.pick("CSV", "CSV")) }
             }
+            (maps(l, s, &format!("/office/{}/chart/", s.id), &q))
             h2 { (l.pick("图表", "Charts")) }
             div.charts {
                 @for (name, alt) in [("progress", l.pick("样本收集进度", "Collection progress")), ("heat", l.pick("各区各项指标", "Indicators by district")), ("likert", l.pick("各领域满意度分布", "Satisfaction by task area"))] {
@@ -482,75 +484,20 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
     )
 }
 
-pub fn district(v: &View<'_>, code: &str, dist: &[Distribution]) -> Markup {
-    let (l, session, s, fig, f, every) = (v.l, &v.who, v.survey, v.fig, v.filter, v.every);
-    let d = s.district(code);
-    let name = d.map_or(code, |d| d.name.get(l));
-    let q = query(l, fig, f);
-    let communities: Vec<(String, String)> = d
-        .map(|d| {
-            d.communities
-                .iter()
-                .map(|c| (c.code.clone(), c.name.get(l).to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let rates: Vec<&Question> = s.questions.iter().filter(|q| q.is_indicator()).collect();
-    let live = format!(
-        "/api/surveys/{}/summary?wave={}&district={code}",
-        s.id, fig.wave
-    );
-    let counts = fig.counts.iter().find(|c| c.district == code);
-    layout(
-        l,
-        name,
-        Some(session),
-        Some((live, every)),
-        html! {
-            h1 { (name) " · " (s.title.get(l)) }
-            @if session.user.sees_city() { p.meta { a href={ "/office/" (s.id) "?" (q) } { (l.pick("← 全市", "← City")) } } }
-            (filters(l, &format!("/office/{}/d/{code}", s.id), fig, f, &communities))
-            (method_lines(l, fig))
-            @if let Some(c) = counts {
-                table { tr { th { (l.pick("今日", "Today")) } th { (l.pick("累计", "Total")) } th { (l.pick("进度/计划样本", "Progress / planned")) } th { (l.pick("标记", "Flagged")) } }
-                    tr { (counts_cells(c)) } }
-            }
-            h2 { (l.pick("各项指标", "Indicators")) }
-            div.scroll { table {
-                tr { th { (l.pick("指标", "Indicator")) } th { (name) }
-                    @for (_, cn) in &communities { th { (cn) } } }
-                @for qq in &rates {
-                    tr {
-                        td { (qq.label(l)) @if let Some(t) = s.target_for(qq) { br; small { (l.pick("目标 ", "target ")) (pct(t)) } } }
-                        (rate_cell(l, find(s, fig, &qq.id, code)))
-                        @for (cc, _) in &communities { (rate_cell(l, find(s, fig, &qq.id, &format!("{code}/{cc}")))) }
-                    }
-                }
-            } }
-            (target_note(l))
-            p.meta { (l.pick("社区按调查点（二维码张贴处）统计；样本少的社区只作参考。", "Communities are collection points (where the code hung); small ones are directional only.")) }
-            h2 { (l.pick("逐题结果（未加权人数）", "Question by question (unweighted counts)")) }
-            @for dd in dist {
-                h3 style="font-size:1rem;margin:1rem 0 .3rem" { (dd.label) " " small.meta { "n=" (dd.answered) } }
-                table { @for (opt, n) in &dd.options {
-                    @let share = if dd.answered > 0 { *n as f64 / dd.answered as f64 } else { 0.0 };
-                    tr { td style="width:40%" { (opt) } td.n style="width:8%" { (n) } td { span.bar style={ "width:" (format!("{:.1}", share * 20.0)) "rem" } {} (format!("{:.1}%", share * 100.0)) } }
-                } }
-            }
-            h2 { (l.pick("下载与海报", "Downloads and posters")) }
-            p.downloads {
-                a href={ "/office/" (s.id) "/d/" (code) "/download/responses.csv" } { (l.pick("本区原始数据 CSV", "District responses CSV")) }
-                a href={ "/office/" (s.id) "/d/" (code) "/download/responses.xlsx" } { (l.pick("本区原始数据 XLSX", "District responses XLSX")) }
-                a href={ "/office/" (s.id) "/posters?district=" (code) "&lang=" (l.code()) } { (l.pick("本区二维码海报", "District QR posters")) }
-                a href={ "/office/" (s.id) "/d/" (code) "/download/qr.zip" } { (l.pick("本区二维码（ZIP）", "District QR codes (ZIP)")) }
-                a href={ "/office/" (s.id) "/quality?district=" (code) "&lang=" (l.code()) } { (l.pick("本区数据质量", "District data quality")) }
-            }
-            h2 { (l.pick("图表", "Charts")) }
-            div.charts { @for qq in rates.iter().take(6) {
-                figure { img src={ "/office/" (s.id) "/d/" (code) "/chart/rate_" (qq.id) ".svg?" (q) } alt=(qq.label(l)) loading="lazy"; }
-            } }
-        },
-    )
+/// Maps of the headline rates, when the definition has outlines: `base` is the chart
+/// URL prefix (`/office/ID/chart/` or `/office/ID/d/XC/chart/`).
+pub(super) fn maps(l: Lang, s: &Survey, base: &str, q: &str) -> Markup {
+    if s.boundaries.is_none() {
+        return html! {};
+    }
+    let heads: Vec<&Question> = headlines(s).into_iter().map(|(_, q)| q).collect();
+    html! {
+        h2 { (l.pick("地图", "Maps")) }
+        div.charts { @for qq in heads {
+            figure { img src={ (base) "map_" (qq.id) ".svg?" (q) } alt={ (qq.label(l)) (l.pick("：地图", ": map")) } loading="lazy";
+                figcaption.meta { a href={ (base) "map_" (qq.id) ".png?" (q) } { (l.pick("下载 PNG（2倍）", "PNG (2×)")) } } }
+        } }
+    }
 }
 
 pub fn quality(

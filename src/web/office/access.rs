@@ -71,6 +71,31 @@ pub fn district_exists(s: &Survey, d: &str) -> Result<(), WebError> {
         .ok_or_else(|| WebError::not_found(format!("district `{d}` is not in survey `{}`", s.id)))
 }
 
+/// A street or community of the district, or 404 saying what is not there.
+pub fn place_exists(
+    s: &Survey,
+    d: &str,
+    street: Option<&str>,
+    community: Option<&str>,
+) -> Result<(), WebError> {
+    let district = s.district(d).ok_or_else(|| {
+        WebError::not_found(format!("district `{d}` is not in survey `{}`", s.id))
+    })?;
+    if let Some(st) = street.filter(|st| district.street(st).is_none()) {
+        return Err(WebError::not_found(format!(
+            "street `{st}` is not in district `{d}` of survey `{}`",
+            s.id
+        )));
+    }
+    if let Some(c) = community.filter(|c| district.community(c).is_none()) {
+        return Err(WebError::not_found(format!(
+            "community `{c}` is not in district `{d}` of survey `{}`",
+            s.id
+        )));
+    }
+    Ok(())
+}
+
 /// The district a user's figure request covers: a district officer's own (never the
 /// city), anyone else's choice.
 pub fn estimates_scope<'a>(

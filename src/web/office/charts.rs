@@ -5,12 +5,13 @@ use rocket::http::ContentType;
 use rocket::{get, State};
 
 use super::access::{self, View};
-use crate::dashboard::{self, Scope};
+use crate::dashboard::{self, ChartFile, Scope};
 use crate::web::error::WebError;
 use crate::web::session::Session;
 use crate::web::state::App;
 
-/// City charts: `rate_{question}.svg`, `heat.svg`, `progress.svg`, `likert.svg`.
+/// City charts: `rate_{question}.svg`, `map_{question}.svg` (districts), `heat.svg`,
+/// `progress.svg`, `likert.svg`; `.png` for the 2× image.
 #[get("/office/<id>/chart/<name>?<v..>")]
 pub async fn city_chart(
     app: &State<App>,
@@ -18,7 +19,7 @@ pub async fn city_chart(
     id: &str,
     name: &str,
     v: View<'_>,
-) -> Result<(ContentType, String), WebError> {
+) -> Result<(ContentType, Vec<u8>), WebError> {
     let s = access::scoped(app, &session, id, None)?;
     let fig = access::figures(
         app,
@@ -30,13 +31,14 @@ pub async fn city_chart(
     )
     .await?;
     let (name, l) = (name.to_string(), v.lang());
-    let svg = app
+    let chart = app
         .blocking(move |_| dashboard::chart(&s, &fig, Scope::City, &name, l))
         .await?;
-    Ok((ContentType::SVG, svg))
+    Ok(typed(chart))
 }
 
-/// District charts: `rate_{question}.svg` across the district's communities.
+/// District charts: `rate_{question}.svg` across the district's collection points,
+/// `map_{question}.svg` of its communities (where residents live); `.png` too.
 #[get("/office/<id>/d/<district>/chart/<name>?<v..>")]
 pub async fn district_chart(
     app: &State<App>,
@@ -45,7 +47,7 @@ pub async fn district_chart(
     district: &str,
     name: &str,
     v: View<'_>,
-) -> Result<(ContentType, String), WebError> {
+) -> Result<(ContentType, Vec<u8>), WebError> {
     let s = access::scoped(app, &session, id, Some(district))?;
     let fig = access::figures(
         app,
@@ -57,8 +59,15 @@ pub async fn district_chart(
     )
     .await?;
     let (name, d, l) = (name.to_string(), district.to_string(), v.lang());
-    let svg = app
+    let chart = app
         .blocking(move |_| dashboard::chart(&s, &fig, Scope::District(&d), &name, l))
         .await?;
-    Ok((ContentType::SVG, svg))
+    Ok(typed(chart))
+}
+
+fn typed(c: ChartFile) -> (ContentType, Vec<u8>) {
+    match c {
+        ChartFile::Svg(s) => (ContentType::SVG, s.into_bytes()),
+        ChartFile::Png(b) => (ContentType::PNG, b),
+    }
 }

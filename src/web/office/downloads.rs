@@ -8,7 +8,7 @@ use rocket::response::Responder;
 use rocket::{get, Request, State};
 use std::sync::Arc;
 
-use super::access;
+use super::access::{self, View};
 use crate::dashboard::{self, Body, FileKind, Scope};
 use crate::definition::{Lang, Survey};
 use crate::web::error::WebError;
@@ -63,6 +63,7 @@ async fn download(
     s: Arc<Survey>,
     district: Option<&str>,
     file: &str,
+    view: &View<'_>,
 ) -> Result<Download, WebError> {
     let (base, d, name) = (
         app.base_url.clone(),
@@ -74,14 +75,21 @@ async fn download(
         (None, "pack.zip") => Some(access::load(app, &s).await?),
         _ => None,
     };
-    let sv = s.clone();
+    let fig = match file {
+        "weak_spots.csv" | "weak_spots.xlsx" => Some(access::figures(app, &s, view).await?),
+        _ => None,
+    };
+    let (sv, l) = (s.clone(), view.lang());
     let f = app
         .blocking(move |store| {
             let scope = Scope::of(d.as_deref());
-            match (name.as_str(), loaded) {
-                ("qr.zip", _) => dashboard::qr_zip(&sv, &base, scope),
-                ("pack.zip", Some(l)) => dashboard::pack_zip(&sv, &l, Lang::Zh),
-                (other, _) => dashboard::responses_file(store, &sv, scope, other, &by),
+            match (name.as_str(), loaded, fig) {
+                ("qr.zip", ..) => dashboard::qr_zip(&sv, &base, scope),
+                ("pack.zip", Some(loaded), _) => dashboard::pack_zip(&sv, &loaded, Lang::Zh),
+                (weak, _, Some(fig)) => {
+                    dashboard::places::weak_spots_file(&sv, &fig, scope, weak, l)
+                }
+                (other, ..) => dashboard::responses_file(store, &sv, scope, other, &by),
             }
         })
         .await?;
@@ -118,27 +126,29 @@ async fn download(
     })
 }
 
-#[get("/office/<id>/download/<file>")]
+#[get("/office/<id>/download/<file>?<v..>")]
 pub async fn city_download(
     app: &State<App>,
     session: Session,
     id: &str,
     file: &str,
+    v: View<'_>,
 ) -> Result<Download, WebError> {
     let s = access::scoped(app, &session, id, None)?;
-    download(app, &session, s, None, file).await
+    download(app, &session, s, None, file, &v).await
 }
 
-#[get("/office/<id>/d/<district>/download/<file>")]
+#[get("/office/<id>/d/<district>/download/<file>?<v..>")]
 pub async fn district_download(
     app: &State<App>,
     session: Session,
     id: &str,
     district: &str,
     file: &str,
+    v: View<'_>,
 ) -> Result<Download, WebError> {
     let s = access::scoped(app, &session, id, Some(district))?;
-    download(app, &session, s, Some(district), file).await
+    download(app, &session, s, Some(district), file, &v).await
 }
 
 /// Printable A4 posters, one per district and community.

@@ -16,6 +16,8 @@ pub fn routes() -> Vec<rocket::Route> {
         pages::home,
         pages::survey_page,
         pages::district_page,
+        pages::street_page,
+        pages::community_page,
         pages::quality_page,
         api::summary,
         api::estimates,

@@ -10,6 +10,7 @@ use crate::dashboard;
 use crate::definition::{Lang, Survey};
 use crate::web::error::WebError;
 use crate::web::html::office as html;
+use crate::web::html::places as places_html;
 use crate::web::session::Session;
 use crate::web::state::App;
 
@@ -66,7 +67,7 @@ pub async fn district_page(
     let s = access::scoped(app, &session, id, Some(district))?;
     let fig = access::figures(app, &s, &v).await?;
     let (filter, l) = (v.filter(), v.lang());
-    let dist = dashboard::distributions(&s, &fig, district, l);
+    let below = dashboard::district_view(&s, &fig, district, l);
     let view = html::View {
         l,
         who: session.who(),
@@ -75,7 +76,59 @@ pub async fn district_page(
         filter: &filter,
         every: v.every(),
     };
-    Ok(html::district(&view, district, &dist))
+    Ok(places_html::district(&view, district, &below))
+}
+
+/// A street: its communities, where residents live.
+#[get("/office/<id>/d/<district>/s/<street>?<v..>")]
+pub async fn street_page(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: &str,
+    street: &str,
+    v: View<'_>,
+) -> Result<maud::Markup, WebError> {
+    let s = access::scoped(app, &session, id, Some(district))?;
+    access::place_exists(&s, district, Some(street), None)?;
+    let fig = access::figures(app, &s, &v).await?;
+    let (filter, l) = (v.filter(), v.lang());
+    let rows = dashboard::places::communities(&s, &fig, district, Some(street), l);
+    let view = html::View {
+        l,
+        who: session.who(),
+        survey: &s,
+        fig: &fig,
+        filter: &filter,
+        every: v.every(),
+    };
+    Ok(places_html::street(&view, district, street, &rows))
+}
+
+/// A community: all its rates, and its grids.
+#[get("/office/<id>/d/<district>/c/<community>?<v..>")]
+pub async fn community_page(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: &str,
+    community: &str,
+    v: View<'_>,
+) -> Result<maud::Markup, WebError> {
+    let s = access::scoped(app, &session, id, Some(district))?;
+    access::place_exists(&s, district, None, Some(community))?;
+    let fig = access::figures(app, &s, &v).await?;
+    let (filter, l) = (v.filter(), v.lang());
+    let grids = dashboard::places::grids(&s, &fig, district, community, l);
+    let view = html::View {
+        l,
+        who: session.who(),
+        survey: &s,
+        fig: &fig,
+        filter: &filter,
+        every: v.every(),
+    };
+    Ok(places_html::community(&view, district, community, &grids))
 }
 
 #[get("/office/<id>/quality?<district>&<lang>")]

@@ -9,6 +9,8 @@
 //! the rows added since, in pages, and the supersessions; on start it begins from
 //! the snapshot saved in the database, checked against the responses.
 
+pub mod places;
+
 use chrono::{Local, NaiveDate, TimeZone};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -18,7 +20,7 @@ use std::time::{Duration, Instant};
 use crate::collect::Channel;
 use crate::definition::{Kind, Lang, Survey};
 use crate::stats::tally::{Key, Tally};
-use crate::stats::{self, Exclusions, Options, Report, Weighting, NONE};
+use crate::stats::{self, Exclusions, Options, Report, Weighting};
 use crate::storage::{Snapshot, StorageError, Store, StoredResponse};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,9 +39,9 @@ pub enum DashboardError {
     Qr(#[from] crate::qr::QrError),
     #[error("this survey has no complete responses yet; the briefing pack needs some")]
     NoResponses,
-    #[error("no chart `{0}`: it needs responses first, or the name is wrong (rate_QUESTION.svg, heat.svg, progress.svg, likert.svg)")]
+    #[error("no chart `{0}`: it needs responses first (a map needs place outlines in the definition), or the name is wrong (rate_QUESTION.svg, map_QUESTION.svg, heat.svg, progress.svg, likert.svg; .png for the 2× image)")]
     NoChart(String),
-    #[error("no download `{0}`; use responses.csv, responses.xlsx, pack.zip or qr.zip")]
+    #[error("no download `{0}`; use responses.csv, responses.xlsx, weak_spots.csv, weak_spots.xlsx, pack.zip (city) or qr.zip")]
     NoFile(String),
     #[error("by=`{0}` is not supported; use city, district, street, community, grid or collection_community")]
     UnknownDomain(String),
@@ -590,18 +592,8 @@ fn counts(survey: &Survey, tally: &Tally, keep: &dyn Fn(&Key) -> bool) -> Vec<Co
     }
     let today = today();
     for (k, (n, _)) in &tally.daily {
-        let key = Key {
-            wave: k.0,
-            district: k.1,
-            community: k.2,
-            grid: NONE,
-            point: k.3,
-            mode: k.4,
-            cats: 0,
-            flags: 0,
-        };
-        if k.5 == today && keep(&key) {
-            if let Some(c) = out.get_mut(k.1 as usize) {
+        if k.date == today && keep(&k.key()) {
+            if let Some(c) = out.get_mut(k.district as usize) {
                 c.today += *n as usize;
             }
         }
@@ -639,6 +631,26 @@ fn why_not_raked(survey: &Survey, e: &stats::StatsError, l: Lang) -> String {
             )
         }
         other => other.to_string(),
+    }
+}
+
+/// What a district page shows below its own figures.
+pub struct DistrictView {
+    pub distributions: Vec<Distribution>,
+    /// Its streets (empty when its communities name none).
+    pub streets: Vec<places::PlaceRow>,
+    /// Its communities, and the responses that recorded none.
+    pub communities: Vec<places::PlaceRow>,
+    pub weak: places::WeakSpots,
+}
+
+/// Everything of a district page below the district's own figures.
+pub fn district_view(s: &Survey, fig: &Figures, district: &str, l: Lang) -> DistrictView {
+    DistrictView {
+        distributions: distributions(s, fig, district, l),
+        streets: places::streets(s, fig, district, l),
+        communities: places::communities(s, fig, district, None, l),
+        weak: places::weak_spots(s, fig, Some(district), l),
     }
 }
 
@@ -933,13 +945,35 @@ pub fn chart(
     scope: Scope<'_>,
     name: &str,
     l: Lang,
-) -> Result<String, DashboardError> {
+) -> Result<ChartFile, DashboardError> {
     use crate::report;
     let none = || DashboardError::NoChart(name.to_string());
     let frame = |title: String| chart_frame(s, fig, l, title);
-    let stem = name.strip_suffix(".svg").ok_or_else(none)?;
+    let (stem, png) = match (name.strip_suffix(".svg"), name.strip_suffix(".png")) {
+        (Some(stem), _) => (stem, false),
+        (_, Some(stem)) => (stem, true),
+        _ => return Err(none()),
+    };
     let report = fig.report.as_ref();
     let chart = match (scope, stem) {
+        (scope, map) if map.starts_with("map_") => {
+            let q = s.question(&map["map_".len()..]).ok_or_else(none)?;
+            let (estimates, level): (Vec<&stats::Estimate>, _) = match scope {
+                Scope::City => (
+                    fig.of_domain(s, "district").collect(),
+                    report::MapLevel::Districts,
+                ),
+                Scope::District(d) => (
+                    fig.of_domain(s, "community")
+                        .filter(|e| in_district(&e.group, d))
+                        .collect(),
+                    report::MapLevel::Communities(d),
+                ),
+            };
+            let m =
+                report::map_chart(s, estimates.into_iter(), q, level, frame, l).ok_or_else(none)?;
+            crate::charts::render(&m)?
+        }
         (Scope::City, "progress") => {
             let rows: Vec<(String, f64)> = fig
                 .counts
@@ -991,7 +1025,17 @@ pub fn chart(
             crate::charts::render(&c)?
         }
     };
-    Ok(chart.svg)
+    Ok(if png {
+        ChartFile::Png(chart.png)
+    } else {
+        ChartFile::Svg(chart.svg)
+    })
+}
+
+/// A chart as the name asked: SVG for pages, the 2× PNG for slides.
+pub enum ChartFile {
+    Svg(String),
+    Png(Vec<u8>),
 }
 
 /// A file for download.
