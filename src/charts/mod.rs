@@ -7,7 +7,7 @@
 
 mod draw;
 mod kinds;
-mod map;
+pub mod map;
 
 pub use draw::{render, Align, Chart, ChartError, Draw, Frame, Painter};
 pub use kinds::*;

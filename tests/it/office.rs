@@ -55,6 +55,12 @@ fn nothing_but_the_questionnaire_without_a_session() {
         "/office/civility-2026/download/pack.zip",
         "/office/civility-2026/download/qr.zip",
         "/office/civility-2026/d/XC/download/responses.csv",
+        "/office/civility-2026/d/XC/s/xc-xinhua",
+        "/office/civility-2026/d/XC/c/xinhua-xfl",
+        "/office/civility-2026/d/XC/download/weak_spots.csv",
+        "/office/civility-2026/download/weak_spots.xlsx",
+        "/office/civility-2026/chart/map_aware_campaign.svg",
+        "/office/civility-2026/d/XC/chart/map_aware_campaign.png",
         "/office/civility-2026/posters",
         "/office/users",
         "/office/audit",
@@ -112,8 +118,27 @@ fn a_district_officer_sees_only_their_district() {
         "/qr/civility-2026/XC.png",
         "/api/surveys/civility-2026/summary?district=XC",
         "/api/surveys/civility-2026/estimates?district=XC",
+        // Down to the grid, inside their district.
+        "/office/civility-2026/d/XC/s/xc-xinhua",
+        "/office/civility-2026/d/XC/c/xinhua-xfl",
+        "/office/civility-2026/d/XC/download/weak_spots.csv",
+        "/office/civility-2026/d/XC/download/weak_spots.xlsx",
+        "/office/civility-2026/d/XC/chart/map_aware_campaign.svg",
+        "/office/civility-2026/d/XC/chart/map_sat_overall.png",
+        "/api/surveys/civility-2026/estimates?by=street&district=XC",
+        "/api/surveys/civility-2026/estimates?by=community&district=XC",
+        "/api/surveys/civility-2026/estimates?by=grid&district=XC",
     ] {
         assert_eq!(get(&d, uri), Status::Ok, "{uri}");
+    }
+    // A street or community of their district that does not exist, or one of another
+    // district reached through theirs: not found.
+    for uri in [
+        "/office/civility-2026/d/XC/s/jy-binjiang",
+        "/office/civility-2026/d/XC/c/binjiang-wt",
+        "/office/civility-2026/d/XC/c/nowhere",
+    ] {
+        assert_eq!(get(&d, uri), Status::NotFound, "{uri}");
     }
     // Another district, in every form.
     for uri in [
@@ -127,7 +152,15 @@ fn a_district_officer_sees_only_their_district() {
         format!("/qr/civility-2026/{OTHER}.png"),
         format!("/api/surveys/civility-2026/summary?district={OTHER}"),
         format!("/api/surveys/civility-2026/estimates?district={OTHER}"),
+        format!("/office/civility-2026/d/{OTHER}/s/jy-binjiang"),
+        format!("/office/civility-2026/d/{OTHER}/c/binjiang-wt"),
+        format!("/office/civility-2026/d/{OTHER}/download/weak_spots.csv"),
+        format!("/office/civility-2026/d/{OTHER}/download/weak_spots.xlsx"),
+        format!("/office/civility-2026/d/{OTHER}/chart/map_aware_campaign.svg"),
+        format!("/api/surveys/civility-2026/estimates?by=community&district={OTHER}"),
         // City-wide figures include other districts.
+        "/office/civility-2026/chart/map_aware_campaign.svg".into(),
+        "/office/civility-2026/download/weak_spots.csv".into(),
         "/office/civility-2026/chart/heat.svg".into(),
         "/office/civility-2026/chart/rate_aware_campaign.svg".into(),
         "/office/civility-2026/download/responses.csv".into(),
@@ -205,6 +238,13 @@ fn an_interviewer_enters_interviews_and_sees_no_results() {
         "/api/surveys/civility-2026/estimates",
         "/api/surveys/civility-2026/summary?district=XC",
         "/office/civility-2026/quality?district=XC",
+        "/office/civility-2026/d/XC/s/xc-xinhua",
+        "/office/civility-2026/d/XC/c/xinhua-xfl",
+        "/office/civility-2026/d/XC/download/weak_spots.csv",
+        "/office/civility-2026/download/weak_spots.xlsx",
+        "/office/civility-2026/chart/map_aware_campaign.svg",
+        "/office/civility-2026/d/XC/chart/map_aware_campaign.png",
+        "/api/surveys/civility-2026/estimates?by=grid&district=XC",
     ] {
         assert_eq!(get(&i, uri), Status::Forbidden, "{uri}");
     }
@@ -230,10 +270,12 @@ fn an_interviewer_enters_interviews_and_sees_no_results() {
         .dispatch();
     assert_eq!(r.status(), Status::Forbidden);
     assert_eq!(app.rows(S).len(), before);
+    // The form asks where the resident lives, as the questionnaire does.
+    assert!(html.contains("<optgroup label=\"新城区 · 新华街道\">"));
     let r = i
         .post(form)
         .header(ContentType::Form)
-        .body(format!("{hidden}&{CIVILITY_OK}"))
+        .body(format!("{hidden}&{CIVILITY_OK}&community=chengguan-dm"))
         .dispatch();
     assert_eq!(r.status(), Status::SeeOther);
     assert!(r.headers().get_one("Location").unwrap().contains("saved="));
@@ -242,6 +284,11 @@ fn an_interviewer_enters_interviews_and_sees_no_results() {
     let last = rows.last().unwrap();
     assert_eq!(last.channel, "phone");
     assert_eq!(last.interviewer.as_deref(), Some("caller-1"));
+    assert_eq!(last.residence_community.as_deref(), Some("chengguan-dm"));
+    assert_eq!(
+        last.collection_community, None,
+        "the interview's place is the district"
+    );
     // The next interview starts from a fresh form that says the last one was saved.
     let next = i
         .get(r.headers().get_one("Location").unwrap().to_string())

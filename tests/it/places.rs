@@ -249,3 +249,195 @@ fn the_form_asks_where_the_resident_lives() {
     );
     assert!(public.contains("调查点：新城区 · 幸福里社区"));
 }
+
+fn demo_app() -> (TestApp, minyi::definition::Survey) {
+    let app = TestApp::new();
+    let s = minyi::definition::load_dir(&app.dir.path().join("surveys"))
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id == "civility-2026")
+        .unwrap();
+    minyi::demo::run(&app.store, &s, 1500, 5).unwrap();
+    (app, s)
+}
+
+fn figures(
+    app: &TestApp,
+    s: &minyi::definition::Survey,
+) -> std::sync::Arc<minyi::dashboard::Figures> {
+    let cache = minyi::dashboard::Cache::default();
+    let loaded = cache.load(&app.store, s).unwrap();
+    cache
+        .figures(s, &loaded, &Default::default(), minyi::definition::Lang::Zh)
+        .unwrap()
+}
+
+/// The polygon fills of an SVG, in drawing order.
+fn polygon_fills(svg: &str) -> Vec<String> {
+    svg.split("<polygon")
+        .skip(1)
+        .filter_map(|p| {
+            let i = p.find("fill=\"")? + 6;
+            Some(p[i..i + 7].to_ascii_uppercase())
+        })
+        .collect()
+}
+
+fn hex((r, g, b): (u8, u8, u8)) -> String {
+    format!("#{r:02X}{g:02X}{b:02X}")
+}
+
+/// A district's community map draws one polygon per community outline, filled with
+/// the colour its rate against the target implies (grey for too few, pale for none).
+#[test]
+fn the_community_map_colours_each_place_by_its_rate() {
+    let (app, s) = demo_app();
+    let fig = figures(&app, &s);
+    let l = minyi::definition::Lang::Zh;
+    let minyi::dashboard::ChartFile::Svg(svg) = minyi::dashboard::chart(
+        &s,
+        &fig,
+        minyi::dashboard::Scope::District("XC"),
+        "map_sat_overall.svg",
+        l,
+    )
+    .unwrap() else {
+        panic!("an SVG")
+    };
+    let d = s.district("XC").unwrap();
+    let b = s.boundaries.as_ref().unwrap();
+    let want: Vec<String> = d
+        .communities
+        .iter()
+        .filter(|c| b.get(&c.code).is_some())
+        .flat_map(|c| {
+            let cell = fig
+                .of_domain(&s, "community")
+                .find(|e| {
+                    e.group == format!("XC/{}", c.code)
+                        && e.indicator == "sat_overall"
+                        && minyi::report::is_rate(e)
+                })
+                .map(|e| minyi::charts::HeatCell {
+                    estimate: e.estimate,
+                    status: e.target_status.map(|t| t.state),
+                    flag: e.flag,
+                });
+            let fill = hex(minyi::charts::MapChart::fill(cell.as_ref()));
+            std::iter::repeat_n(fill, b.get(&c.code).unwrap().len())
+        })
+        .collect();
+    assert!(want.len() >= 10, "XC's communities have outlines");
+    let got = polygon_fills(&svg);
+    assert_eq!(
+        got[..want.len()],
+        want[..],
+        "one polygon per outline, in order"
+    );
+    assert_eq!(got.len(), want.len(), "no other polygons");
+    // With 3,000 demo responses most communities are too small: grey, no number.
+    let grey = hex(minyi::charts::map::TOO_FEW);
+    assert!(want.iter().filter(|f| **f == grey).count() >= 5);
+    // The city map: one polygon per district.
+    let minyi::dashboard::ChartFile::Svg(city) = minyi::dashboard::chart(
+        &s,
+        &fig,
+        minyi::dashboard::Scope::City,
+        "map_sat_overall.svg",
+        l,
+    )
+    .unwrap() else {
+        panic!("an SVG")
+    };
+    assert_eq!(polygon_fills(&city).len(), s.districts.len());
+}
+
+/// The drill-down adds up: a street's counts are its communities', a community's page
+/// lists its grids, the weak spots are the communities the estimates put below target.
+#[test]
+fn a_district_drills_down_to_its_grids_and_its_weak_spots() {
+    let (app, s) = demo_app();
+    let fig = figures(&app, &s);
+    let l = minyi::definition::Lang::Zh;
+    use minyi::dashboard::places;
+    let streets = places::streets(&s, &fig, "XC", l);
+    assert_eq!(streets.len(), s.district("XC").unwrap().streets.len());
+    let communities = places::communities(&s, &fig, "XC", None, l);
+    for st in &streets {
+        let mine = places::communities(&s, &fig, "XC", Some(&st.code), l);
+        assert!(!mine.is_empty());
+        assert_eq!(
+            st.total,
+            mine.iter().map(|r| r.total).sum::<usize>(),
+            "{}",
+            st.name
+        );
+        assert_eq!(
+            st.planned,
+            Some(mine.iter().filter_map(|r| r.planned).sum())
+        );
+    }
+    // Counts are residents of the community (complete rows of wave 2), and the row
+    // for "not recorded" holds the rest of the district.
+    let rows = app.rows("civility-2026");
+    let lives = |c: Option<&str>| {
+        rows.iter()
+            .filter(|r| r.status == "complete" && r.wave == 2 && r.district == "XC")
+            .filter(|r| r.residence_community.as_deref() == c)
+            .count()
+    };
+    for c in &communities {
+        let code = (!c.code.is_empty()).then_some(c.code.as_str());
+        assert_eq!(c.total, lives(code), "{}", c.name);
+    }
+    let district_total = fig
+        .counts
+        .iter()
+        .find(|c| c.district == "XC")
+        .unwrap()
+        .total;
+    assert_eq!(
+        communities.iter().map(|r| r.total).sum::<usize>(),
+        district_total
+    );
+    // 幸福里 has grids; their responses are part of the community's.
+    let grids = places::grids(&s, &fig, "XC", "xinhua-xfl", l);
+    assert_eq!(grids.len(), 3);
+    let xfl = communities.iter().find(|c| c.code == "xinhua-xfl").unwrap();
+    assert!(grids.iter().map(|g| g.total).sum::<usize>() <= xfl.total);
+    // Weak spots: exactly the community rates whose state is below target.
+    let w = places::weak_spots(&s, &fig, Some("XC"), l);
+    let below = |state| {
+        fig.of_domain(&s, "community")
+            .filter(|e| e.group.starts_with("XC/") && minyi::report::is_rate(e))
+            .filter(|e| e.flag != minyi::stats::Flag::Suppress)
+            .filter(|e| e.target_status.is_some_and(|t| t.state == state))
+            .count()
+    };
+    assert_eq!(
+        w.significant.len(),
+        below(minyi::stats::TargetState::SignificantlyBelow)
+    );
+    assert_eq!(w.below.len(), below(minyi::stats::TargetState::Below));
+    assert!(!w.significant.is_empty(), "the demo has weak communities");
+    assert!(w.significant.iter().all(|x| x.ci_high.unwrap() < x.target));
+    assert!(w.too_small > 0);
+    // The same list as a file for the ledger.
+    let f = places::weak_spots_file(
+        &s,
+        &fig,
+        minyi::dashboard::Scope::District("XC"),
+        "weak_spots.csv",
+        l,
+    )
+    .unwrap();
+    let minyi::dashboard::Body::Bytes(csv) = f.body else {
+        panic!("bytes")
+    };
+    let text = String::from_utf8(csv).unwrap();
+    assert_eq!(
+        text.lines().count(),
+        1 + w.significant.len() + w.below.len()
+    );
+    assert!(text.starts_with("优先级,区,街道,社区代码,社区,指标"));
+}

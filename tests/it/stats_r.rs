@@ -4,7 +4,8 @@
 //! - `tests/fixtures/reference/` — the project's reference data (public_small, public_medium),
 //!   computed with R 4.2.2 / survey 4.1-1;
 //! - `tests/fixtures/r/` — data sets made by `tests/r/make_fixtures.R` (small districts, a
-//!   rate near 100%, missing answers, a skewed sample), with that script's output.
+//!   rate near 100%, missing answers, a skewed sample, estimates by community of residence
+//!   on a raked design), with that script's output.
 //!
 //! Tolerances (relative): weights and point estimates 1e-9; standard errors, design
 //! effects and interval bounds 1e-6.
@@ -373,4 +374,80 @@ fn r_rates_near_one() {
 #[test]
 fn r_skewed_sample_with_missing_answers() {
     assert!(check_r("r_skewed") > 10_000);
+}
+
+/// `--by community` (where residents live) on the raked design equals R's
+/// `svyby(~y, ~community, subset(raked, !is.na(y)), svyciprop, method = "logit")`.
+#[test]
+fn r_by_community_of_residence_on_a_raked_design() {
+    let s =
+        minyi::definition::load_file(Path::new(&format!("{FIXTURES}/public_places.toml"))).unwrap();
+    let d = data(&s, &format!("{FIXTURES}/r/r_places.csv"));
+    let census = stats::Census::from_survey(&s).unwrap();
+    // Raked to convergence, as the fixture was (see make_fixtures.R).
+    let opts = Options {
+        by: vec!["community".into()],
+        rake: stats::RakeControl {
+            max_iterations: 2000,
+            epsilon: 1e-13,
+        },
+        ..options("raked", Method::Logit, 0.95)
+    };
+    // The same weights, row by row.
+    let (des, cells) = stats::build_design(&s, &d, Some(&census), &opts).unwrap();
+    let mut rdr = csv::Reader::from_path(format!("{FIXTURES}/r/weights_r_places.csv")).unwrap();
+    for (i, row) in rdr.records().map(Result::unwrap).enumerate() {
+        let want: f64 = row[1].parse().unwrap();
+        close(
+            &format!("weight of row {}", i + 1),
+            des.weight[cells[i] as usize],
+            want,
+            1e-9,
+        );
+    }
+    let r = stats::analyse(&s, &d, Some(&census), &opts).unwrap();
+    let want: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{FIXTURES}/r/expected_r_places.json")).unwrap(),
+    )
+    .unwrap();
+    let mut compared = 0;
+    for w in want["estimates"].as_array().unwrap() {
+        let (ind, group) = (
+            w["indicator"].as_str().unwrap(),
+            w["group"].as_str().unwrap(),
+        );
+        let e = r
+            .estimates
+            .iter()
+            .find(|e| {
+                e.domain == "community"
+                    && e.indicator == ind
+                    && e.group == group
+                    && e.kind == EstimateKind::Proportion
+            })
+            .unwrap_or_else(|| panic!("no estimate {ind} {group}"));
+        let what = format!("{ind} {group}");
+        assert_eq!(e.n, w["n"].as_f64().unwrap(), "{what}: n");
+        close(
+            &format!("{what} estimate"),
+            e.estimate,
+            w["estimate"].as_f64().unwrap(),
+            1e-9,
+        );
+        close(&format!("{what} se"), e.se, w["se"].as_f64().unwrap(), 1e-6);
+        close(
+            &format!("{what} ci_low"),
+            e.ci_low.unwrap(),
+            w["ci_low"].as_f64().unwrap(),
+            1e-6,
+        );
+        close(
+            &format!("{what} ci_high"),
+            e.ci_high.unwrap(),
+            w["ci_high"].as_f64().unwrap(),
+            1e-6,
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, 72, "4 indicators × 18 communities");
 }

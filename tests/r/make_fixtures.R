@@ -176,3 +176,68 @@ make("r_skewed", simulate(
   99, n = c(1500, 400, 300, 250, 200, 150), age_w = c(0.5, 0.8, 1.2, 2.5), female = 0.65,
   aware = c(0.9, 0.85, 0.8, 0.75, 0.7, 0.95), quiz = c(0.6, 0.65, 0.7, 0.55, 0.5, 0.75),
   miss = list(aware_values = 0.04, participated = 0.06, satisfaction = 0.15, quiz_correct = 0.05)))
+
+# By community of residence (tests/fixtures/public_places.toml): three communities per
+# district with different awareness, the raked design, and R's estimates per community
+# through svyby(~y, ~community, design, svyciprop) — what `minyi stats --by community`
+# must reproduce. The design is restricted to rows that answered y first, as above.
+make_places <- function(name, seed) {
+  set.seed(seed)
+  d <- simulate(seed, n = c(600, 500, 400, 300, 300, 200), age_w = c(0.8, 1, 1.2, 1.5),
+                female = 0.55, aware = c(0.9, 0.85, 0.8, 0.88, 0.75, 0.92),
+                quiz = rep(0.65, 6),
+                miss = list(aware_values = 0.05, participated = 0.05, satisfaction = 0.1,
+                            quiz_correct = 0.03))
+  suffix <- sample(c("a", "b", "c"), nrow(d), replace = TRUE, prob = c(0.5, 0.3, 0.2))
+  d$community <- paste0(tolower(d$district), "-", suffix)
+  # Community c of every district is weaker on awareness.
+  weak <- suffix == "c"
+  d$aware_campaign[weak] <- rbinom(sum(weak), 1, 0.6)
+  write.csv(d, file.path(out, paste0(name, ".csv")), row.names = FALSE, na = "")
+  d$satisfied <- as.numeric(d$satisfaction >= 4)
+  # Raked to convergence (epsilon 1e-13 of the total weight), so the comparison is of
+  # the same weights rather than of where two implementations stop iterating.
+  d$w0 <- as.numeric(N_d[d$district] / table(d$district)[d$district])
+  base <- svydesign(ids = ~1, strata = ~district, weights = ~w0, data = d)
+  raked <- rake(base, list(~district + age_band, ~district + sex), margins(),
+                control = list(maxit = 2000, epsilon = 1e-13))
+  raked$variables$satisfied <- d$satisfied
+  write.csv(data.frame(id = d$id, raked = weights(raked)),
+            file.path(out, paste0("weights_", name, ".csv")), row.names = FALSE)
+  est <- list()
+  for (v in c("aware_campaign", "aware_values", "participated", "satisfied")) {
+    f <- as.formula(paste0("~", v))
+    nn <- subset(raked, !is.na(raked$variables[[v]]))
+    by <- svyby(f, ~community, nn, svyciprop, method = "logit", vartype = c("se", "ci"),
+                na.rm = TRUE)
+    counts <- svyby(f, ~community, nn, unwtd.count)
+    # The point estimate and its SE from svymean: svyciprop's estimate comes out of
+    # the quasi-binomial GLM's iterations and agrees only to about 1e-9. svyby keeps
+    # svyciprop's logit interval in ci_l/ci_u (confint() of the svyby object would be
+    # a Wald interval instead).
+    means <- svyby(f, ~community, nn, svymean, na.rm = TRUE)
+    stopifnot(all(as.character(means$community) == as.character(by$community)))
+    se <- unname(SE(means))
+    for (i in seq_len(nrow(by))) {
+      cm <- as.character(by$community[i])
+      est[[length(est) + 1]] <- list(
+        indicator = if (v == "satisfied") "satisfaction" else v,
+        group = paste0(toupper(sub("-.*", "", cm)), "/", cm),
+        n = counts$counts[counts$community == cm],
+        estimate = unname(coef(means)[i]), se = se[i],
+        ci_low = unname(by[i, "ci_l"]), ci_high = unname(by[i, "ci_u"]))
+    }
+  }
+  res <- list(dataset = name, r_version = R.version.string,
+              survey_version = as.character(packageVersion("survey")),
+              design = "raked (maxit 2000, epsilon 1e-13)", by = "community", method = "logit", level = 0.95,
+              call = "nn <- subset(raked, !is.na(y)); estimate, se: svyby(~y, ~community, nn, svymean); interval: svyby(~y, ~community, nn, svyciprop, method = \"logit\", vartype = \"ci\")",
+              estimates = est)
+  writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
+             file.path(out, paste0("expected_", name, ".json")))
+  cat(name, ":", nrow(d), "rows,", length(est), "community estimates\n")
+}
+
+# svyciprop's quasi-binomial fit warns about non-integer successes on weighted data;
+# that is expected.
+suppressWarnings(make_places("r_places", 314))
