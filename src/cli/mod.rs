@@ -4,6 +4,7 @@
 
 mod accounts;
 mod report;
+mod sae;
 mod serve;
 mod setup;
 mod stats;
@@ -67,6 +68,12 @@ enum Command {
     /// Example: minyi stats --survey surveys/civility-2026.toml --responses export.csv
     ///          --weighting rake --trim 0.4,2.5 --method logit --by district --format table
     Stats(Box<stats::StatsArgs>),
+    /// Small-area (Fay–Herriot) estimates from a table of areas with direct estimates,
+    /// their sampling variances and covariates known for every area.
+    ///
+    /// Example: minyi sae --areas areas.csv --direct direct --vardir psi
+    ///          --covariates share60,prior --method reml --format json
+    Sae(sae::SaeArgs),
     /// Respondents needed per district for a target margin of error.
     ///
     /// Example: minyi plan --rate 0.9 --moe 0.03 --deff 1.5
@@ -115,6 +122,7 @@ pub fn run() -> ExitCode {
         Command::Supersede(a) => survey::supersede(a),
         Command::Stats(a) => stats::stats(*a),
         Command::Plan(a) => stats::plan(a),
+        Command::Sae(a) => sae::sae(a),
         Command::Report(a) => report::report(*a),
         Command::Synth(a) => report::synth(a),
         Command::User(c) => accounts::user(c),

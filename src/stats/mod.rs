@@ -12,6 +12,7 @@ pub mod design;
 pub mod estimate;
 pub mod interval;
 pub mod plan;
+pub mod sae;
 pub mod tally;
 pub mod target;
 

@@ -33,6 +33,7 @@ mod quality;
 mod questionnaire;
 /// The briefing pack: files, workbook read back, summary.
 mod report;
+mod sae;
 /// `minyi stats` and `minyi plan` from the command line.
 mod stats_cli;
 /// Properties of weights, intervals and estimates on random data (proptest).
