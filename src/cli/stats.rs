@@ -69,6 +69,11 @@ pub struct StatsArgs {
     /// sees every wave.
     #[arg(long)]
     wave: Option<String>,
+    /// Community estimates from the small-area (Fay–Herriot) model beside the direct
+    /// ones: covariates and method from the definition's [small_area], benchmarked to
+    /// the districts' rates. Needs `--by community`.
+    #[arg(long)]
+    sae: bool,
 }
 
 /// Which wave the estimates cover, as every output names it.
@@ -275,6 +280,41 @@ pub fn stats(a: StatsArgs) -> Result<()> {
     };
     let mut report = stats::analyse(&survey, &data, census.as_ref(), &opts)?;
     report.excluded = excluded;
+    let models = if a.sae {
+        if !opts.by.iter().any(|b| b == "community") {
+            bail!("--sae models the communities: add --by community");
+        }
+        // The district rates the model is benchmarked to, and the previous wave for
+        // the `prior` covariate.
+        let with = |by: &[&str]| Options {
+            by: by.iter().map(|b| b.to_string()).collect(),
+            ..opts.clone()
+        };
+        let districts = stats::analyse(&survey, &data, census.as_ref(), &with(&["district"]))?;
+        let waves = every.waves();
+        let prior = waves
+            .iter()
+            .position(|w| *w == wave.wave)
+            .filter(|&i| i > 0)
+            .map(|i| every.of_wave(&waves[i - 1]))
+            .map(|d| {
+                stats::analyse(
+                    &survey,
+                    &d,
+                    census.as_ref(),
+                    &with(&["district", "community"]),
+                )
+            })
+            .transpose()?;
+        Some(stats::sae::model_communities(
+            &survey,
+            &mut report,
+            &districts,
+            prior.as_ref(),
+        ))
+    } else {
+        None
+    };
     let differences = match &a.compare {
         Some(spec) => {
             let (col, groups) = spec
@@ -320,6 +360,9 @@ pub fn stats(a: StatsArgs) -> Result<()> {
             if let Some(d) = &differences {
                 v["differences"] = serde_json::to_value(d)?;
             }
+            if let Some(m) = &models {
+                v["models"] = serde_json::to_value(m)?;
+            }
             serde_json::to_writer_pretty(&mut out, &v)?;
             writeln!(out)?;
         }
@@ -327,7 +370,10 @@ pub fn stats(a: StatsArgs) -> Result<()> {
         _ => {
             writeln!(out, "{collection}")?;
             writeln!(out, "{}", wave.describe(lang))?;
-            write_table(&survey, &report, differences.as_deref(), lang, &mut out)?
+            write_table(&survey, &report, differences.as_deref(), lang, &mut out)?;
+            if let Some(m) = &models {
+                write_models(m, lang, &mut out)?;
+            }
         }
     }
     Ok(())
@@ -386,6 +432,12 @@ fn write_csv<W: Write>(r: &Report, wave: &WaveChoice, out: W) -> Result<()> {
         "wave",
         "target",
         "target_status",
+        "model_estimate",
+        "model_ci_low",
+        "model_ci_high",
+        "model_mse",
+        "model_kind",
+        "model_target_status",
     ])?;
     let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     for e in &r.estimates {
@@ -411,6 +463,23 @@ fn write_csv<W: Write>(r: &Report, wave: &WaveChoice, out: W) -> Result<()> {
             wave.wave.clone(),
             opt(e.target_status.map(|t| t.target)),
             e.target_status.map_or("", |t| t.state.code()).to_string(),
+            opt(e.model.as_ref().map(|m| m.estimate)),
+            opt(e.model.as_ref().map(|m| m.ci_low)),
+            opt(e.model.as_ref().map(|m| m.ci_high)),
+            opt(e.model.as_ref().map(|m| m.mse)),
+            e.model
+                .as_ref()
+                .map_or("", |m| match (m.gamma, m.synthetic) {
+                    (None, _) => "synthetic_no_respondents",
+                    (_, true) => "synthetic",
+                    _ => "eblup",
+                })
+                .to_string(),
+            e.model
+                .as_ref()
+                .and_then(|m| m.target_status)
+                .map_or("", |t| t.state.code())
+                .to_string(),
         ])?;
     }
     w.flush()?;
@@ -434,6 +503,41 @@ fn width(s: &str) -> usize {
 
 fn pad(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+/// The community model of each indicator: its fit, or why there is none.
+fn write_models<W: Write>(models: &[stats::sae::ModelFit], lang: Lang, out: &mut W) -> Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        lang.pick(
+            "社区模型估计（Fay–Herriot，按区直接估计基准化；“模型”列见上）：",
+            "Community model estimates (Fay–Herriot, benchmarked to the districts' direct rates; the “model” column above):"
+        )
+    )?;
+    for m in models {
+        match &m.fit {
+            Some(f) => writeln!(
+                out,
+                "  {}: {} {} {}, A = {:.5}, {} {}{}",
+                m.indicator,
+                f.method.name(),
+                f.iterations,
+                lang.pick("次迭代", "iterations"),
+                f.refvar,
+                lang.pick("协变量", "covariates"),
+                if m.covariates.is_empty() {
+                    "—".to_string()
+                } else {
+                    m.covariates.join(", ")
+                },
+                m.notes.iter().map(|n| format!("; {n}")).collect::<String>()
+            )?,
+            None => writeln!(out, "  {}: {}", m.indicator, m.notes.join("; "))?,
+        }
+    }
+    Ok(())
 }
 
 fn write_table<W: Write>(
@@ -556,12 +660,36 @@ fn write_table<W: Write>(
             }
             flag.push_str(minyi::labels::target_state(t.state, lang));
         }
+        if let Some(m) = &e.model {
+            flag.push_str(&format!(
+                "{}{} {} ({}–{}){}",
+                if flag.is_empty() {
+                    ""
+                } else {
+                    lang.pick("；", "; ")
+                },
+                lang.pick("模型估计", "model"),
+                pct(m.estimate),
+                pct(m.ci_low),
+                pct(m.ci_high),
+                if m.gamma.is_none() {
+                    lang.pick("，无样本，回归合成", ", no respondents: synthetic")
+                } else {
+                    ""
+                }
+            ));
+        }
+        let direct = if e.estimate.is_finite() {
+            fmt(e.estimate)
+        } else {
+            "—".into()
+        };
         writeln!(
             out,
             "  {} {:>6} {:>8} {:>19} {:>6.2} {:>7.0}  {}",
             pad(&domain_group_name(s, &e.domain, &e.group, lang), 14),
             e.n,
-            fmt(e.estimate),
+            direct,
             ci,
             e.deff,
             e.n_eff,

@@ -374,6 +374,8 @@ pub struct Figures {
     /// The estimates by street, community, grid and collection point, computed when a
     /// view first needs them (most views need only the city and its districts).
     places: std::sync::OnceLock<Option<Report>>,
+    /// The community model of each indicator (set with `places`).
+    models: std::sync::OnceLock<Vec<stats::sae::ModelFit>>,
 }
 
 /// The place domains below the district.
@@ -398,9 +400,44 @@ impl Figures {
                         .ok()?;
                 r.estimates.retain(|e| e.domain != "city");
                 r.excluded = self.excluded.clone();
+                // The community model beside the direct figures, benchmarked to these
+                // district rates, with the previous wave for its `prior` covariate.
+                if let Some(districts) = &self.report {
+                    let prior = self.previous_wave().and_then(|w| {
+                        let sel = Selection {
+                            wave: w,
+                            ..self.selection.clone()
+                        };
+                        let keep = |k: &Key| sel.keeps(k);
+                        let o = Options {
+                            by: vec!["district".into(), "community".into()],
+                            ..opts.clone()
+                        };
+                        stats::tally::analyse(survey, &self.tally, &keep, census.as_ref(), &o).ok()
+                    });
+                    let fits =
+                        stats::sae::model_communities(survey, &mut r, districts, prior.as_ref());
+                    let _ = self.models.set(fits);
+                }
                 Some(r)
             })
             .as_ref()
+    }
+
+    /// The community model fits (what each indicator's model is, or why there is none).
+    pub fn models(&self, survey: &Survey) -> &[stats::sae::ModelFit] {
+        self.places(survey);
+        self.models.get().map_or(&[], Vec::as_slice)
+    }
+
+    /// The wave before the selection's, if the tally has one.
+    fn previous_wave(&self) -> Option<i32> {
+        self.tally
+            .atoms
+            .iter()
+            .map(|a| a.key.wave)
+            .filter(|w| *w < self.selection.wave)
+            .max()
     }
 
     /// The estimates of one domain: city, district, or a place domain.
@@ -565,6 +602,7 @@ pub fn figures(
         selection: sel,
         tally: tally.clone(),
         places: std::sync::OnceLock::new(),
+        models: std::sync::OnceLock::new(),
     })
 }
 

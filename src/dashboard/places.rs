@@ -295,7 +295,12 @@ pub struct WeakSpot {
     pub target: f64,
     pub n: f64,
     pub state: TargetState,
+    /// The direct figure's publication flag.
     pub flag: Flag,
+    /// Whether the rate is the small-area model's (else the direct estimate).
+    pub model: bool,
+    /// The direct estimate, where it is published (not suppressed).
+    pub direct: Option<f64>,
 }
 
 /// The weak spots of a district (or of the city): communities whose rate is
@@ -323,9 +328,20 @@ pub fn weak_spots(s: &Survey, fig: &Figures, district: Option<&str>, l: Lang) ->
         if !crate::report::is_rate(e) || district.is_some_and(|d| !in_district(&e.group, d)) {
             continue;
         }
-        let Some(t) = e.target_status else { continue };
+        // The model's estimate and interval where the model ran, else the direct ones.
+        let (estimate, low, high, status, model) = match &e.model {
+            Some(m) => (
+                m.estimate,
+                Some(m.ci_low),
+                Some(m.ci_high),
+                m.target_status,
+                true,
+            ),
+            None => (e.estimate, e.ci_low, e.ci_high, e.target_status, false),
+        };
+        let Some(t) = status else { continue };
         out.figures += 1;
-        if e.flag == Flag::Suppress || t.state == TargetState::CannotTell {
+        if !model && (e.flag == Flag::Suppress || t.state == TargetState::CannotTell) {
             out.too_small += 1;
             continue;
         }
@@ -353,13 +369,15 @@ pub fn weak_spots(s: &Survey, fig: &Figures, district: Option<&str>, l: Lang) ->
             name: c.name.get(l).to_string(),
             indicator: q.id.clone(),
             label: q.label(l).to_string(),
-            estimate: e.estimate,
-            ci_low: e.ci_low,
-            ci_high: e.ci_high,
+            estimate,
+            ci_low: low,
+            ci_high: high,
             target: t.target,
             n: e.n,
             state: t.state,
             flag: e.flag,
+            model,
+            direct: (e.n > 0.0 && e.flag != Flag::Suppress).then_some(e.estimate),
         };
         if t.state == TargetState::SignificantlyBelow {
             out.significant.push(spot);
@@ -404,7 +422,8 @@ pub fn weak_spots_file(
         ("目标", "target"),
         ("受访人数", "respondents"),
         ("与目标相比", "against the target"),
-        ("发布", "publication"),
+        ("直接估计值", "direct rate"),
+        ("直接估计发布", "direct publication"),
         ("估计方法", "estimate"),
     ]
     .iter()
@@ -429,8 +448,19 @@ pub fn weak_spots_file(
                 Cell::Pct(x.target),
                 Cell::Int(x.n),
                 Cell::Text(target_state(x.state, l).to_string()),
+                x.direct.map_or(Cell::Empty, Cell::Pct),
                 Cell::Text(publication_flag(x.flag, l).to_string()),
-                Cell::Text(l.pick("直接估计", "direct").to_string()),
+                Cell::Text(
+                    if x.model {
+                        l.pick(
+                            "模型估计（Fay–Herriot，基准化）",
+                            "model (Fay–Herriot, benchmarked)",
+                        )
+                    } else {
+                        l.pick("直接估计", "direct")
+                    }
+                    .to_string(),
+                ),
             ]
         })
         .collect();
@@ -496,21 +526,21 @@ pub fn weak_spots_about(s: &Survey, fig: &Figures, w: &WeakSpots, l: Lang) -> Ve
         format!("{} · {}{}{}", s.title.get(l), l.pick("第", "wave "), fig.wave, l.pick("轮", "")),
         match l {
             Lang::Zh => format!(
-                "按居住社区的直接估计（加权：{}）；社区是受访者自己填写的居住社区，不是二维码张贴地点。",
+                "按居住社区估计（加权：{}）；社区是受访者自己填写的居住社区，不是二维码张贴地点。有小区域模型的指标用模型估计（Fay–Herriot，按区直接估计基准化）及其区间判断，并列出直接估计与受访人数。",
                 fig.report.as_ref().map_or("—", |r| crate::labels::weighting_name(r.weighting, l))
             ),
             Lang::En => format!(
-                "Direct estimates by community of residence (weighting: {}); the community is where the respondent lives, not where the poster hung.",
+                "By community of residence (weighting: {}); the community is where the respondent lives, not where the poster hung. Where the small-area model ran, its estimate (Fay–Herriot, benchmarked to the district's direct rate) and interval decide, with the direct figure and n beside it.",
                 fig.report.as_ref().map_or("—", |r| crate::labels::weighting_name(r.weighting, l))
             ),
         },
         match l {
             Lang::Zh => format!(
-                "优先级1：整个置信区间低于目标（显著低于）；优先级2：低于目标但差异不显著。共 {} 个社区指标有目标，其中 {} 个样本太少、无法判断（未列出）。小样本社区的估计需要更多受访者或小区域估计。",
+                "优先级1：整个置信区间低于目标（显著低于）；优先级2：低于目标但差异不显著。共 {} 个社区指标有目标，其中 {} 个没有模型估计且样本太少、无法判断（未列出）。",
                 w.figures, w.too_small
             ),
             Lang::En => format!(
-                "Priority 1: the whole interval is below the target (significantly below); priority 2: below it, not significantly. Of {} community figures with a target, {} have too few respondents to judge (not listed); they need more respondents or small-area estimates.",
+                "Priority 1: the whole interval is below the target (significantly below); priority 2: below it, not significantly. Of {} community figures with a target, {} have no model estimate and too few respondents to judge (not listed).",
                 w.figures, w.too_small
             ),
         },

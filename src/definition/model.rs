@@ -153,6 +153,9 @@ pub struct Survey {
     pub planned_per_community: Option<u32>,
     /// Place boundaries for maps (GeoJSON features with a `code` property), if given.
     pub boundaries: Option<Boundaries>,
+    /// The small-area model of community estimates (`[small_area]`; intercept only and
+    /// REML when the definition says nothing).
+    pub small_area: SmallArea,
     /// Problems that do not stop the survey (a place without a boundary, …).
     #[serde(skip)]
     pub warnings: Vec<super::Diagnostic>,
@@ -604,6 +607,33 @@ impl District {
     }
     pub fn street(&self, code: &str) -> Option<&Street> {
         self.streets.iter().find(|s| s.code == code)
+    }
+}
+
+/// `[small_area]`: the covariates of the community model and how its variance is
+/// estimated.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SmallArea {
+    pub covariates: Vec<Covariate>,
+    /// `reml`, `ml` or `fh`.
+    pub method: String,
+}
+
+/// A covariate of the community model, known for every community.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Covariate {
+    /// The census share of a category among the community's adults.
+    Share { variable: String, category: String },
+    /// The community's rate in the previous wave.
+    Prior,
+}
+
+impl Covariate {
+    pub fn name(&self) -> String {
+        match self {
+            Covariate::Share { variable, category } => format!("{variable}={category}"),
+            Covariate::Prior => "prior".into(),
+        }
     }
 }
 

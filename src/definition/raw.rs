@@ -21,6 +21,20 @@ pub struct RawFile {
     #[serde(default, rename = "question")]
     pub questions: Vec<Spanned<RawQuestion>>,
     pub places: Option<Spanned<RawPlaces>>,
+    pub small_area: Option<Spanned<RawSmallArea>>,
+}
+
+/// `[small_area]`: the Fay–Herriot model for community estimates.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSmallArea {
+    /// Covariates known for every community: `VARIABLE=CATEGORY` (the census share of
+    /// that category, from the places file's `adults[VARIABLE=CATEGORY]`) or `prior`
+    /// (the previous wave's rate).
+    #[serde(default)]
+    pub covariates: Vec<Spanned<String>>,
+    /// reml (default), ml or fh.
+    pub method: Option<Spanned<String>>,
 }
 
 /// `[places]`: the place hierarchy and the map outlines kept as files beside the

@@ -118,6 +118,7 @@ pub(super) fn validate(
             &questions,
         );
     }
+    let small_area = small_area(&mut cx, raw.small_area, &districts);
     let boundaries = boundaries_file.and_then(|f| {
         let text = read_beside(&mut cx, &f, read, hasher, &mut archive, "boundaries")?;
         let path = beside(loc.path, f.get_ref());
@@ -155,6 +156,7 @@ pub(super) fn validate(
         planned_per_district: s.planned_per_district.unwrap_or(400),
         planned_per_community: s.planned_per_community,
         boundaries,
+        small_area,
         warnings,
         invitation_only: s.invitation_only,
         districts,
@@ -801,6 +803,83 @@ fn options(
         }
     }
     out
+}
+
+fn small_area(
+    cx: &mut Ctx<'_>,
+    raw: Option<Spanned<raw::RawSmallArea>>,
+    districts: &[District],
+) -> SmallArea {
+    let Some(raw) = raw.map(Spanned::into_inner) else {
+        return SmallArea {
+            covariates: vec![],
+            method: "reml".into(),
+        };
+    };
+    let method = match raw.method {
+        Some(m) if !["reml", "ml", "fh"].contains(&m.get_ref().as_str()) => {
+            cx.err(
+                m.span().start,
+                format!("unknown small-area method `{}`", m.get_ref()),
+                "use reml (the default), ml or fh",
+            );
+            "reml".to_string()
+        }
+        Some(m) => m.into_inner(),
+        None => "reml".into(),
+    };
+    let mut covariates = Vec::new();
+    for c in raw.covariates {
+        let at = c.span().start;
+        let name = c.into_inner();
+        if name == "prior" {
+            covariates.push(Covariate::Prior);
+            continue;
+        }
+        let Some((variable, category)) = name.split_once('=') else {
+            cx.err(
+                at,
+                format!("covariate `{name}` is neither `prior` nor VARIABLE=CATEGORY"),
+                "write e.g. \"age_band=a60\" (the census share of that category, from the places file's adults[age_band=a60] column) or \"prior\" (the previous wave's rate)",
+            );
+            continue;
+        };
+        let missing: Vec<String> = districts
+            .iter()
+            .flat_map(|d| d.communities.iter())
+            .filter(|c| {
+                c.adults.is_none()
+                    || !c
+                        .by_category
+                        .iter()
+                        .any(|(v, k, _)| v == variable && k == category)
+            })
+            .map(|c| format!("{} ({})", c.name.zh, c.code))
+            .collect();
+        if districts.iter().all(|d| d.communities.is_empty()) {
+            cx.err(
+                at,
+                format!("covariate `{name}` needs communities"),
+                "give the communities in a [places] file",
+            );
+        } else if !missing.is_empty() {
+            cx.err(
+                at,
+                format!(
+                    "covariate `{name}` must be known for every community; {} of them have no adults or no adults[{name}] in the places file: {}{}",
+                    missing.len(),
+                    missing.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+                    if missing.len() > 5 { ", …" } else { "" }
+                ),
+                format!("add the column adults[{name}] (and adults) for every community, or leave the covariate out"),
+            );
+        }
+        covariates.push(Covariate::Share {
+            variable: variable.to_string(),
+            category: category.to_string(),
+        });
+    }
+    SmallArea { covariates, method }
 }
 
 fn targets(cx: &mut Ctx<'_>, raw: BTreeMap<String, Spanned<f64>>) -> Targets {

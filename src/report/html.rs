@@ -380,41 +380,43 @@ pub fn methods(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Vec<String> {
 /// What the pack says of the places below the district: how many community figures
 /// could be published, and the communities significantly below their target.
 fn places_section(s: &Survey, p: &crate::stats::Report, l: Lang) -> Markup {
-    use crate::stats::{Flag, TargetState};
-    let communities: Vec<&crate::stats::Estimate> = p
+    use crate::stats::{Estimate, Flag, TargetState, TargetStatus};
+    let communities: Vec<&Estimate> = p
         .estimates
         .iter()
         .filter(|e| e.domain == "community" && is_rate(e))
         .collect();
     let published = communities
         .iter()
-        .filter(|e| e.flag != Flag::Suppress)
+        .filter(|e| e.flag != Flag::Suppress && e.n > 0.0)
         .count();
-    let mut below: Vec<&&crate::stats::Estimate> = communities
+    let modelled = communities.iter().filter(|e| e.model.is_some()).count();
+    // By the model where it ran, else by the direct figure.
+    let judged = |e: &Estimate| -> Option<(f64, TargetStatus, bool)> {
+        match &e.model {
+            Some(m) => m.target_status.map(|t| (m.estimate, t, true)),
+            None if e.flag != Flag::Suppress => e.target_status.map(|t| (e.estimate, t, false)),
+            None => None,
+        }
+    };
+    let mut below: Vec<(&Estimate, f64, TargetStatus, bool)> = communities
         .iter()
-        .filter(|e| e.flag != Flag::Suppress)
-        .filter(|e| {
-            e.target_status
-                .is_some_and(|t| t.state == TargetState::SignificantlyBelow)
-        })
+        .filter_map(|e| judged(e).map(|(v, t, m)| (*e, v, t, m)))
+        .filter(|(_, _, t, _)| t.state == TargetState::SignificantlyBelow)
         .collect();
-    below.sort_by(|a, b| {
-        let gap =
-            |e: &crate::stats::Estimate| e.estimate - e.target_status.map_or(0.0, |t| t.target);
-        gap(a).total_cmp(&gap(b))
-    });
+    below.sort_by(|a, b| (a.1 - a.2.target).total_cmp(&(b.1 - b.2.target)));
     html! {
         h2 { (l.pick("街道、社区和网格（居住地）", "Streets, communities and grids (where residents live)")) }
         p { (match l {
-            Lang::Zh => format!("社区指标共 {} 个，其中 {} 个样本足以发布；其余样本太少，不发布数字（各社区所需受访人数见 table_places.csv 和工作簿“街道社区网格”表）。", communities.len(), published),
-            Lang::En => format!("{} community figures, of which {} have enough respondents to publish; the others publish no number (the respondents each would need are in table_places.csv and the workbook's Places sheet).", communities.len(), published),
+            Lang::Zh => format!("社区指标共 {} 个，其中 {} 个直接估计样本足以发布（各社区所需受访人数见 table_places.csv 和工作簿“街道社区网格”表）；{} 个有小区域模型估计（Fay–Herriot，按区直接估计基准化，在表中与直接估计并列，标为“模型估计”）。", communities.len(), published, modelled),
+            Lang::En => format!("{} community figures, of which {} direct ones have enough respondents to publish (the respondents each would need are in table_places.csv and the workbook's Places sheet); {} have a small-area model estimate (Fay–Herriot, benchmarked to the district's direct rate, beside the direct one and marked as a model estimate).", communities.len(), published, modelled),
         }) }
         @if !below.is_empty() {
             p { (l.pick("显著低于目标的社区（整个置信区间低于目标）：", "Communities significantly below target (the whole interval below it):")) }
-            ul { @for e in below.iter().take(20) {
+            ul { @for (e, v, _, m) in below.iter().take(20) {
                 li { (crate::labels::group_name(s, &e.group, l)) "（" (crate::labels::district_name(s, e.group.split('/').next().unwrap_or(""), l)) "）· "
                     (s.question(&e.indicator).map_or(e.indicator.as_str(), |q| q.label(l))) " "
-                    (crate::labels::pct(e.estimate)) " · n=" (e.n) }
+                    (crate::labels::pct(*v)) @if *m { (l.pick("（模型估计）", " (model)")) } " · n=" (e.n) }
             } }
         }
     }

@@ -290,6 +290,21 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         o.by = vec!["street".into(), "community".into(), "grid".into()];
         let mut r = stats::tally::analyse(s, tally, &current, input.census, &o)?;
         r.estimates.retain(|e| e.domain != "city");
+        // The community model, benchmarked to this wave's district rates, with the
+        // previous wave for its `prior` covariate.
+        let prior = waves
+            .len()
+            .checked_sub(2)
+            .map(|i| waves[i].clone())
+            .map(|w| {
+                let o = Options {
+                    by: vec!["district".into(), "community".into()],
+                    ..input.options.clone()
+                };
+                stats::tally::analyse(s, tally, &of_wave(&w), input.census, &o)
+            })
+            .transpose()?;
+        stats::sae::model_communities(s, &mut r, &report, prior.as_ref());
         Some(r)
     } else {
         None
@@ -432,6 +447,11 @@ pub fn place_table(
         ("与目标相比", "against the target"),
         ("发布", "publication"),
         ("发布所需受访人数", "respondents for a publishable figure"),
+        ("模型估计", "model estimate"),
+        ("模型区间下限", "model interval low"),
+        ("模型区间上限", "model interval high"),
+        ("模型与目标相比", "model against the target"),
+        ("模型类型", "model kind"),
     ]
     .iter()
     .map(|(zh, en)| l.pick(zh, en).to_string())
@@ -465,7 +485,7 @@ pub fn place_table(
                     && x.indicator == e.indicator
                     && is_rate(x)
             });
-            let published = e.flag != Flag::Suppress;
+            let published = e.flag != Flag::Suppress && e.estimate.is_finite();
             rows.push(vec![
                 Cell::Text(
                     match level {
@@ -505,7 +525,39 @@ pub fn place_table(
                         .unwrap_or_default(),
                 ),
                 Cell::Text(crate::labels::publication_flag(e.flag, l).to_string()),
-                needed_for(e, fallback).map_or(Cell::Empty, |n| Cell::Int(n as f64)),
+                needed_for(e, fallback)
+                    .filter(|_| e.n > 0.0)
+                    .map_or(Cell::Empty, |n| Cell::Int(n as f64)),
+                e.model
+                    .as_ref()
+                    .map_or(Cell::Empty, |m| Cell::Pct(m.estimate)),
+                e.model
+                    .as_ref()
+                    .map_or(Cell::Empty, |m| Cell::Pct(m.ci_low)),
+                e.model
+                    .as_ref()
+                    .map_or(Cell::Empty, |m| Cell::Pct(m.ci_high)),
+                Cell::Text(
+                    e.model
+                        .as_ref()
+                        .and_then(|m| m.target_status)
+                        .map(|t| crate::labels::target_state(t.state, l).to_string())
+                        .unwrap_or_default(),
+                ),
+                Cell::Text(
+                    e.model
+                        .as_ref()
+                        .map(|m| match m.gamma {
+                            None => l.pick("合成（无受访者）", "synthetic (no respondents)"),
+                            Some(_) if m.synthetic => l.pick("合成（A=0）", "synthetic (A = 0)"),
+                            Some(_) => l.pick(
+                                "EBLUP（Fay–Herriot，基准化）",
+                                "EBLUP (Fay–Herriot, benchmarked)",
+                            ),
+                        })
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
             ]);
         }
     }
@@ -612,14 +664,28 @@ pub fn map_chart<'e>(
     let estimates: Vec<&Estimate> = estimates
         .filter(|e| e.indicator == q.id && is_rate(e))
         .collect();
+    // A community's model estimate where the small-area model ran (hatched where it
+    // is the synthetic one of a community without respondents), else its direct one.
+    let modelled = estimates.iter().any(|e| e.model.is_some());
     let cell = |group: &str| {
         estimates
             .iter()
             .find(|e| e.group == group)
-            .map(|e| charts::HeatCell {
-                estimate: e.estimate,
-                status: e.target_status.map(|t| t.state),
-                flag: e.flag,
+            .map(|e| match &e.model {
+                Some(m) => charts::HeatCell {
+                    estimate: m.estimate,
+                    status: m.target_status.map(|t| t.state),
+                    flag: if m.gamma.is_none() {
+                        Flag::Directional
+                    } else {
+                        Flag::Ok
+                    },
+                },
+                None => charts::HeatCell {
+                    estimate: e.estimate,
+                    status: e.target_status.map(|t| t.state),
+                    flag: e.flag,
+                },
             })
     };
     let (areas, title): (Vec<charts::MapArea>, String) = match level {
@@ -656,10 +722,15 @@ pub fn map_chart<'e>(
                     })
                     .collect(),
                 format!(
-                    "{} · {}{}",
+                    "{} · {}{}{}",
                     d.name.get(l),
                     q.label(l),
-                    l.pick("：各社区地图（居住地）", " by community of residence, map")
+                    l.pick("：各社区地图（居住地）", " by community of residence, map"),
+                    if modelled {
+                        l.pick("，模型估计", ", model estimates")
+                    } else {
+                        ""
+                    }
                 ),
             )
         }
@@ -667,7 +738,17 @@ pub fn map_chart<'e>(
     if areas.is_empty() {
         return None;
     }
-    Some(charts::MapChart::new(frame(title), areas, l))
+    let mut f = frame(title);
+    if modelled {
+        f.notes.push(
+            l.pick(
+                "社区为小区域模型估计（Fay–Herriot，按区直接估计基准化）；斜线：无受访者，只有回归合成估计。",
+                "Communities show small-area model estimates (Fay–Herriot, benchmarked to the district's direct rate); hatched: no respondents, the regression (synthetic) estimate only.",
+            )
+            .into(),
+        );
+    }
+    Some(charts::MapChart::new(f, areas, l))
 }
 
 pub fn heat_chart(

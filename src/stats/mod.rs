@@ -311,6 +311,9 @@ pub struct Estimate {
     pub flag: Flag,
     /// For a rate with a target: where it stands (see [`target`]).
     pub target_status: Option<TargetStatus>,
+    /// For a community's rate, when the small-area model ran: its model estimate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<sae::ModelEstimate>,
 }
 
 /// Everything `minyi stats` reports.
@@ -910,6 +913,7 @@ pub(crate) fn finish(
         df: st.df,
         flag,
         target_status: None,
+        model: None,
     };
     if ind.kind == EstimateKind::Proportion && !ind.name.ends_with(".dont_know") {
         if let Some(t) = ind.target {

@@ -382,6 +382,53 @@ pub fn benchmark(
     factor
 }
 
+/// Ratio benchmarking for rates: where the district's rate is above the weighted mean
+/// of its communities' estimates, their complements (1 − θ) are scaled instead of the
+/// rates, so that no estimate is pushed past 100% (a plain ratio factor above 1 would);
+/// either way the weighted mean equals the district's rate and every estimate stays in
+/// [0, 1]. Returns per group the factor applied and whether it scaled complements.
+pub fn benchmark_rates(
+    estimates: &mut [f64],
+    group: &[usize],
+    weight: &[f64],
+    target: &[Option<f64>],
+) -> Vec<(f64, bool)> {
+    let n_groups = target.len();
+    let mut num = vec![0.0; n_groups];
+    let mut den = vec![0.0; n_groups];
+    for ((e, &g), &w) in estimates.iter().zip(group).zip(weight) {
+        if g < n_groups && w.is_finite() && w > 0.0 {
+            num[g] += w * e;
+            den[g] += w;
+        }
+    }
+    let how: Vec<(f64, bool)> = (0..n_groups)
+        .map(|g| match target[g] {
+            Some(t) if den[g] > 0.0 => {
+                let mean = num[g] / den[g];
+                if t > mean && mean < 1.0 {
+                    ((1.0 - t) / (1.0 - mean), true)
+                } else if mean > 0.0 {
+                    (t / mean, false)
+                } else {
+                    (1.0, false)
+                }
+            }
+            _ => (1.0, false),
+        })
+        .collect();
+    for (e, &g) in estimates.iter_mut().zip(group) {
+        if let Some(&(f, complement)) = how.get(g) {
+            *e = if complement {
+                1.0 - f * (1.0 - *e)
+            } else {
+                *e * f
+            };
+        }
+    }
+    how
+}
+
 /// An interval for a model estimate of a rate: the Wilson score interval at the
 /// effective sample size whose binomial variance equals the MSE, n* = θ̂(1 − θ̂) / MSE.
 /// It lies within [0, 1] by construction, leans toward ½ when the model knows little
@@ -400,4 +447,269 @@ pub fn model_interval(estimate: f64, mse: f64, level: f64) -> (f64, f64) {
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
     let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
     ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+// ------------------------------------------------------------------ communities
+
+/// A community's model estimate, as every output shows it beside the direct one.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelEstimate {
+    /// The EBLUP (or synthetic estimate), benchmarked to the district's direct rate.
+    pub estimate: f64,
+    pub mse: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// The weight of the community's own direct figure; `None`: no respondents.
+    pub gamma: Option<f64>,
+    /// The regression part alone (no respondents, or Â = 0).
+    pub synthetic: bool,
+    pub method: FhMethod,
+    /// Where the model estimate stands against the target, by its interval.
+    pub target_status: Option<super::TargetStatus>,
+}
+
+/// What the community model did for one indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelFit {
+    pub indicator: String,
+    pub covariates: Vec<String>,
+    /// `None` when it could not be fitted (`note` says why; direct figures only).
+    pub fit: Option<FhFit>,
+    /// Benchmarking per district: code, factor, and whether it scaled the complements
+    /// (see [`benchmark_rates`]).
+    pub benchmark: Vec<(String, f64, bool)>,
+    /// What a reader must know: why there is no model, a covariate left out, Â = 0.
+    pub notes: Vec<String>,
+}
+
+/// The sampling variance a community's direct rate is modelled with: the district's
+/// rate × its design effect / the community's respondents (a generalized variance
+/// function). A community's own variance is unusable where it matters most — a
+/// handful of respondents, or 0% or 100% with no variance at all — while the district's
+/// rate and design effect rest on hundreds; the district rate is kept ½ respondent away
+/// from 0 and 1.
+pub fn smoothed_variance(district_rate: f64, district_n: f64, deff: f64, n: f64) -> f64 {
+    let edge = 0.5 / district_n.max(1.0);
+    let p = district_rate.clamp(edge, 1.0 - edge);
+    let deff = if deff.is_finite() && deff >= 1.0 {
+        deff
+    } else {
+        1.0
+    };
+    p * (1.0 - p) * deff / n
+}
+
+/// Fits the community model for every rate indicator and attaches the model estimate
+/// to each community's estimate in `communities` (adding one, with n = 0, for every
+/// community without respondents). `districts` supplies the district rates (the
+/// benchmarks and the smoothed variances), `prior` the previous wave (for the `prior`
+/// covariate).
+pub fn model_communities(
+    survey: &crate::definition::Survey,
+    communities: &mut super::Report,
+    districts: &super::Report,
+    prior: Option<&super::Report>,
+) -> Vec<ModelFit> {
+    use crate::definition::Covariate;
+    let method = FhMethod::parse(&survey.small_area.method).unwrap_or(FhMethod::Reml);
+    let places: Vec<(&crate::definition::District, &crate::definition::Community)> =
+        survey.communities().collect();
+    if places.is_empty() {
+        return vec![];
+    }
+    let level = communities.level;
+    let mut fits = Vec::new();
+    let indicators: Vec<(String, String)> = communities
+        .estimates
+        .iter()
+        .filter(|e| e.domain == "community" && is_rate(e))
+        .map(|e| (e.indicator.clone(), e.dimension.clone()))
+        .fold(Vec::new(), |mut v, x| {
+            if !v.contains(&x) {
+                v.push(x);
+            }
+            v
+        });
+    for (indicator, dimension) in indicators {
+        let mut notes = Vec::new();
+        let district_of = |code: &str| {
+            districts.estimates.iter().find(|e| {
+                e.domain == "district" && e.group == code && e.indicator == indicator && is_rate(e)
+            })
+        };
+        let find = |r: &super::Report, domain: &str, group: &str| {
+            r.estimates
+                .iter()
+                .find(|e| {
+                    e.domain == domain && e.group == group && e.indicator == indicator && is_rate(e)
+                })
+                .filter(|e| e.n > 0.0 && e.estimate.is_finite())
+                .map(|e| e.estimate)
+        };
+        // Covariates; `prior` only with an earlier wave.
+        let mut covs: Vec<&Covariate> = survey.small_area.covariates.iter().collect();
+        if prior.is_none() && covs.contains(&&Covariate::Prior) {
+            covs.retain(|c| **c != Covariate::Prior);
+            notes.push("prior left out: there is no earlier wave".to_string());
+        }
+        let names: Vec<String> = covs.iter().map(|c| c.name()).collect();
+        let mut areas = Vec::with_capacity(places.len());
+        for (d, c) in &places {
+            let group = format!("{}/{}", d.code, c.code);
+            let own = communities
+                .estimates
+                .iter()
+                .find(|e| {
+                    e.domain == "community"
+                        && e.group == group
+                        && e.indicator == indicator
+                        && is_rate(e)
+                })
+                .filter(|e| e.n > 0.0 && e.estimate.is_finite());
+            let de = district_of(&d.code);
+            let (direct, psi) = match (own, de) {
+                (Some(e), Some(de)) => (
+                    Some(e.estimate),
+                    Some(smoothed_variance(de.estimate, de.n, de.deff, e.n)),
+                ),
+                _ => (None, None),
+            };
+            let x = covs
+                .iter()
+                .map(|cv| match cv {
+                    Covariate::Share { variable, category } => c
+                        .by_category
+                        .iter()
+                        .find(|(v, k, _)| v == variable && k == category)
+                        .zip(c.adults)
+                        .map_or(f64::NAN, |((_, _, n), a)| *n as f64 / a.max(1) as f64),
+                    // The previous wave's own figure, or its district's where the
+                    // community had no respondents then.
+                    Covariate::Prior => prior
+                        .and_then(|p| {
+                            find(p, "community", &group).or_else(|| find(p, "district", &d.code))
+                        })
+                        .unwrap_or(f64::NAN),
+                })
+                .collect();
+            areas.push(Area {
+                name: group,
+                direct,
+                psi,
+                x,
+            });
+        }
+        let fitted = fay_herriot(&areas, &names, method, FhControl::default());
+        let (fit, est) = match fitted {
+            Ok(x) => x,
+            Err(e) => {
+                notes.push(format!("no model: {e}; the direct figures stand alone"));
+                fits.push(ModelFit {
+                    indicator,
+                    covariates: names,
+                    fit: None,
+                    benchmark: vec![],
+                    notes,
+                });
+                continue;
+            }
+        };
+        if fit.refvar == 0.0 {
+            notes.push("the between-community variance is estimated as 0: every model estimate is the synthetic one, and its interval understates the uncertainty of the model itself".into());
+        }
+        // Ratio benchmarking to each district's direct rate, weighting communities by
+        // their adults (equally where a district lacks them).
+        let group: Vec<usize> = places
+            .iter()
+            .map(|(d, _)| {
+                survey
+                    .districts
+                    .iter()
+                    .position(|x| x.code == d.code)
+                    .unwrap_or(0)
+            })
+            .collect();
+        let all_adults = places.iter().all(|(_, c)| c.adults.is_some());
+        let weight: Vec<f64> = places
+            .iter()
+            .map(|(_, c)| {
+                if all_adults {
+                    c.adults.unwrap_or(1) as f64
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let target: Vec<Option<f64>> = survey
+            .districts
+            .iter()
+            .map(|d| district_of(&d.code).map(|e| e.estimate))
+            .collect();
+        let mut values: Vec<f64> = est.iter().map(|e| e.estimate.clamp(0.0, 1.0)).collect();
+        let factor = benchmark_rates(&mut values, &group, &weight, &target);
+        let rate_target = survey
+            .question(&indicator)
+            .and_then(|q| survey.target_for(q));
+        for ((a, e), (v, &g)) in est.iter().zip(&areas).zip(values.iter().zip(&group)) {
+            let f = factor[g].0;
+            let mse = a.mse * f * f;
+            let value = v.clamp(0.0, 1.0);
+            let (lo, hi) = model_interval(value, mse, level);
+            let status = rate_target.map(|t| super::target::status_of_interval(value, lo, hi, t));
+            let model = ModelEstimate {
+                estimate: value,
+                mse,
+                ci_low: lo,
+                ci_high: hi,
+                gamma: a.gamma,
+                synthetic: a.synthetic,
+                method,
+                target_status: status,
+            };
+            match communities.estimates.iter_mut().find(|x| {
+                x.domain == "community"
+                    && x.group == e.name
+                    && x.indicator == indicator
+                    && is_rate(x)
+            }) {
+                Some(x) => x.model = Some(model),
+                None => communities.estimates.push(super::Estimate {
+                    indicator: indicator.clone(),
+                    kind: super::EstimateKind::Proportion,
+                    dimension: dimension.clone(),
+                    domain: "community".into(),
+                    group: e.name.clone(),
+                    n: 0.0,
+                    weighted_total: 0.0,
+                    estimate: f64::NAN,
+                    se: f64::NAN,
+                    ci_low: None,
+                    ci_high: None,
+                    deff: f64::NAN,
+                    n_eff: 0.0,
+                    df: f64::NAN,
+                    flag: super::Flag::Suppress,
+                    target_status: None,
+                    model: Some(model),
+                }),
+            }
+        }
+        fits.push(ModelFit {
+            indicator,
+            covariates: names,
+            benchmark: survey
+                .districts
+                .iter()
+                .zip(&factor)
+                .map(|(d, f)| (d.code.clone(), f.0, f.1))
+                .collect(),
+            fit: Some(fit),
+            notes,
+        });
+    }
+    fits
+}
+
+fn is_rate(e: &super::Estimate) -> bool {
+    e.kind == super::EstimateKind::Proportion && !e.indicator.ends_with(".dont_know")
 }

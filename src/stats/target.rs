@@ -103,6 +103,27 @@ pub fn status(e: &Estimate, target: f64, level: f64) -> TargetStatus {
     }
 }
 
+/// The status of a rate `estimate` with the interval `low`–`high` (a model estimate's)
+/// against `target`, by the same rule as [`status`].
+pub fn status_of_interval(estimate: f64, low: f64, high: f64, target: f64) -> TargetStatus {
+    let state = if high < target {
+        TargetState::SignificantlyBelow
+    } else if low > target {
+        TargetState::SignificantlyAbove
+    } else if estimate >= target {
+        TargetState::AtOrAbove
+    } else {
+        TargetState::Below
+    };
+    TargetStatus {
+        state,
+        target,
+        low: Some(low),
+        high: Some(high),
+        basis: Basis::Interval,
+    }
+}
+
 /// Clopper–Pearson bounds of a rate `p` on `n` (effective) respondents; `None` when
 /// there is no sample.
 pub fn exact_bounds(p: f64, n: f64, level: f64) -> Option<(f64, f64)> {

@@ -318,10 +318,14 @@ fn the_community_map_colours_each_place_by_its_rate() {
                         && e.indicator == "sat_overall"
                         && minyi::report::is_rate(e)
                 })
-                .map(|e| minyi::charts::HeatCell {
-                    estimate: e.estimate,
-                    status: e.target_status.map(|t| t.state),
-                    flag: e.flag,
+                .map(|e| {
+                    // The model's estimate and state (the example survey has a model).
+                    let m = e.model.as_ref().expect("a model estimate");
+                    minyi::charts::HeatCell {
+                        estimate: m.estimate,
+                        status: m.target_status.map(|t| t.state),
+                        flag: minyi::stats::Flag::Ok,
+                    }
                 });
             let fill = hex(minyi::charts::MapChart::fill(cell.as_ref()));
             std::iter::repeat_n(fill, b.get(&c.code).unwrap().len())
@@ -335,9 +339,14 @@ fn the_community_map_colours_each_place_by_its_rate() {
         "one polygon per outline, in order"
     );
     assert_eq!(got.len(), want.len(), "no other polygons");
-    // With 3,000 demo responses most communities are too small: grey, no number.
+    // With 3,000 demo responses most communities are too small for a direct figure; the
+    // model gives each one, so no community is grey.
     let grey = hex(minyi::charts::map::TOO_FEW);
-    assert!(want.iter().filter(|f| **f == grey).count() >= 5);
+    assert!(want.iter().all(|f| *f != grey));
+    assert!(
+        svg.contains("模型估计"),
+        "the map says it shows model estimates"
+    );
     // The city map: one polygon per district.
     let minyi::dashboard::ChartFile::Svg(city) = minyi::dashboard::chart(
         &s,
@@ -405,13 +414,17 @@ fn a_district_drills_down_to_its_grids_and_its_weak_spots() {
     assert_eq!(grids.len(), 3);
     let xfl = communities.iter().find(|c| c.code == "xinhua-xfl").unwrap();
     assert!(grids.iter().map(|g| g.total).sum::<usize>() <= xfl.total);
-    // Weak spots: exactly the community rates whose state is below target.
+    // Weak spots: exactly the community rates whose model state is below target.
     let w = places::weak_spots(&s, &fig, Some("XC"), l);
     let below = |state| {
         fig.of_domain(&s, "community")
             .filter(|e| e.group.starts_with("XC/") && minyi::report::is_rate(e))
-            .filter(|e| e.flag != minyi::stats::Flag::Suppress)
-            .filter(|e| e.target_status.is_some_and(|t| t.state == state))
+            .filter(|e| {
+                e.model
+                    .as_ref()
+                    .and_then(|m| m.target_status)
+                    .is_some_and(|t| t.state == state)
+            })
             .count()
     };
     assert_eq!(
@@ -420,8 +433,11 @@ fn a_district_drills_down_to_its_grids_and_its_weak_spots() {
     );
     assert_eq!(w.below.len(), below(minyi::stats::TargetState::Below));
     assert!(!w.significant.is_empty(), "the demo has weak communities");
-    assert!(w.significant.iter().all(|x| x.ci_high.unwrap() < x.target));
-    assert!(w.too_small > 0);
+    assert!(w
+        .significant
+        .iter()
+        .all(|x| x.ci_high.unwrap() < x.target && x.model));
+    assert_eq!(w.too_small, 0, "the model judges every community");
     // The same list as a file for the ledger.
     let f = places::weak_spots_file(
         &s,

@@ -342,3 +342,142 @@ fn the_model_interval_stays_within_zero_and_one_and_holds_the_estimate() {
     let (lo, hi) = sae::model_interval(0.98, 0.04, 0.95);
     assert!(lo < 0.7 && hi > 0.99, "{lo}–{hi}");
 }
+
+/// Through `minyi stats --by community --sae`: a community with three respondents, all
+/// aware (p̂ = 100%), gets a model estimate below 100% with a wide interval, marked as
+/// such beside its direct figure; a community nobody answered in gets the synthetic
+/// estimate; the model's notes come with the figures.
+#[test]
+fn small_communities_get_honest_model_estimates_through_minyi_stats() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = format!("{FIXTURES}/r/r_places.csv");
+    let mut rdr = csv::Reader::from_path(&src).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let (c_col, a_col, w_col) = (col("community"), col("aware_campaign"), col("wave"));
+    let path = dir.path().join("responses.csv");
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(&header).unwrap();
+    let mut kept_small = 0;
+    for r in rdr.records().map(Result::unwrap) {
+        match &r[c_col] {
+            // Nobody answered in d6-b.
+            "d6-b" => continue,
+            // Three respondents in d5-a in the wave estimated, all aware (D5's rate is
+            // about 75%).
+            "d5-a" if kept_small >= 3 || &r[a_col] != "1" || &r[w_col] != "2" => continue,
+            "d5-a" => kept_small += 1,
+            _ => {}
+        }
+        w.write_record(&r).unwrap();
+    }
+    w.flush().unwrap();
+    assert_eq!(kept_small, 3);
+    let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args([
+            "stats",
+            "--survey",
+            &format!("{FIXTURES}/public_places.toml"),
+            "--responses",
+        ])
+        .arg(&path)
+        .args([
+            "--by",
+            "district,community",
+            "--sae",
+            "--weighting",
+            "rake",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let est = |group: &str| {
+        v["estimates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| {
+                e["indicator"] == "aware_campaign"
+                    && e["kind"] == "proportion"
+                    && e["group"] == group
+            })
+            .unwrap_or_else(|| panic!("no estimate for {group}"))
+            .clone()
+    };
+    let small = est("D5/d5-a");
+    assert_eq!(small["n"], 3.0);
+    assert_eq!(small["estimate"], 1.0, "the direct rate is 100%");
+    assert_eq!(small["flag"], "suppress");
+    let m = &small["model"];
+    let (e, lo, hi) = (
+        m["estimate"].as_f64().unwrap(),
+        m["ci_low"].as_f64().unwrap(),
+        m["ci_high"].as_f64().unwrap(),
+    );
+    assert!(e < 0.97, "the model pulls 3 of 3 toward the district: {e}");
+    assert!(
+        lo < e && e < hi && hi - lo > 0.15,
+        "a wide interval: {lo}–{hi}"
+    );
+    assert!(
+        m["gamma"].as_f64().unwrap() < 0.5,
+        "three respondents weigh little"
+    );
+    let none = est("D6/d6-b");
+    assert_eq!(none["n"], 0.0);
+    assert_eq!(none["model"]["gamma"], Value::Null, "out of sample");
+    assert_eq!(none["model"]["synthetic"], true);
+    // A large community keeps close to its own figure.
+    let big = est("D1/d1-a");
+    assert!(big["model"]["gamma"].as_f64().unwrap() > 0.5);
+    assert!(
+        (big["model"]["estimate"].as_f64().unwrap() - big["estimate"].as_f64().unwrap()).abs()
+            < 0.03
+    );
+    // What the model is, per indicator.
+    let fit = v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["indicator"] == "aware_campaign")
+        .unwrap();
+    assert_eq!(fit["fit"]["method"], "reml");
+    assert_eq!(fit["benchmark"].as_array().unwrap().len(), 6);
+    // The table marks model estimates as such.
+    let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args([
+            "stats",
+            "--survey",
+            &format!("{FIXTURES}/public_places.toml"),
+            "--responses",
+        ])
+        .arg(&path)
+        .args(["--by", "district,community", "--sae", "--weighting", "rake"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("模型估计") && table.contains("无样本，回归合成"),
+        "{table}"
+    );
+    // Without --by community, --sae says what it needs.
+    let out = Command::new(env!("CARGO_BIN_EXE_minyi"))
+        .args([
+            "stats",
+            "--survey",
+            &format!("{FIXTURES}/public_places.toml"),
+            "--responses",
+        ])
+        .arg(&path)
+        .args(["--sae"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("add --by community"));
+}

@@ -254,6 +254,7 @@ fn every_output_says_the_same() {
             .lines()
             .find(|l| l.starts_with(&format!("aware,proportion,awareness,district,{d},")))
             .unwrap();
-        assert!(line.ends_with(&format!(",0.9,{state}")), "{line}");
+        // … then the six columns of the small-area model, empty without --sae.
+        assert!(line.ends_with(&format!(",0.9,{state},,,,,,")), "{line}");
     }
 }

@@ -227,7 +227,7 @@ pub fn status(l: Lang, s: &Survey, closed: Option<&str>) -> String {
 
 /// The rate cell: estimate, interval, target status, flag.
 /// The CSS class of a target state (colour and the same meaning in its words).
-fn state_class(st: TargetState) -> &'static str {
+pub(super) fn state_class(st: TargetState) -> &'static str {
     match st {
         TargetState::SignificantlyAbove | TargetState::AtOrAbove => "ok",
         TargetState::Below => "dir",

@@ -48,11 +48,35 @@ pub fn place_table(
                     td.n { (r.flagged) }
                     @for (_, q) in &heads {
                         @if r.code.is_empty() { td.sup { "—" } }
-                        @else { (rate_cell(l, places::rate(s, fig, r.level, &r.group, &q.id))) }
+                        @else { (model_cell(l, places::rate(s, fig, r.level, &r.group, &q.id))) }
                     }
                 }
             }
         } }
+    }
+}
+
+/// A community's rate: the model estimate with its interval and state, marked as a
+/// model estimate, with the direct figure and its n beneath; the direct figure alone
+/// where there is no model.
+pub fn model_cell(l: Lang, e: Option<&crate::stats::Estimate>) -> Markup {
+    let Some((e, m)) = e.and_then(|e| e.model.as_ref().map(|m| (e, m))) else {
+        return rate_cell(l, e);
+    };
+    let direct = if e.n == 0.0 {
+        l.pick("无受访者", "no respondents").to_string()
+    } else if e.flag == crate::stats::Flag::Suppress {
+        format!("{} n={}", l.pick("样本不足", "too few"), e.n)
+    } else {
+        format!("{} n={}", pct(e.estimate), e.n)
+    };
+    html! {
+        td class=(m.target_status.map_or("", |t| super::office::state_class(t.state))) {
+            strong { (pct(m.estimate)) } " " small.dir { (l.pick("模型估计", "model")) @if m.gamma.is_none() { (l.pick("（合成）", " (synthetic)")) } }
+            br; small { (pct(m.ci_low)) "–" (pct(m.ci_high)) }
+            @if let Some(t) = m.target_status { br; small title=(crate::labels::target_state_meaning(t.state, l)) { (target_state(t.state, l)) } }
+            br; small.sup { (l.pick("直接：", "direct: ")) (direct) }
+        }
     }
 }
 
@@ -63,18 +87,18 @@ pub fn weak_spots(l: Lang, w: &WeakSpots, download: &str, q: &str) -> Markup {
             tr {
                 td { (x.name) @if let Some(st) = &x.street { br; small.meta { (st) } } }
                 td { (x.label) }
-                td.n { (pct(x.estimate)) br; small { (match (x.ci_low, x.ci_high) { (Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)), _ => "—".into() }) } }
+                td.n { (pct(x.estimate)) @if x.model { " " small.dir { (l.pick("模型估计", "model")) } } br; small { (match (x.ci_low, x.ci_high) { (Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)), _ => "—".into() }) } }
                 td.n { (pct(x.target)) }
-                td.n { (x.n) }
-                td { (target_state(x.state, l)) @if !publication_flag(x.flag, l).is_empty() { br; small.dir { (publication_flag(x.flag, l)) } } }
+                td.n { (x.n) @if x.model { br; small.sup { (l.pick("直接 ", "direct ")) (x.direct.map_or(l.pick("样本不足", "too few").to_string(), pct)) } } }
+                td { (target_state(x.state, l)) @if !x.model && !publication_flag(x.flag, l).is_empty() { br; small.dir { (publication_flag(x.flag, l)) } } }
             }
         }
     };
     html! {
         h2 id="weak" { (l.pick("薄弱社区（低于目标）", "Weak spots (communities below target)")) }
         p.meta { (match l {
-            Lang::Zh => format!("按居住社区的直接估计。{} 个社区指标有目标，其中 {} 个样本太少、无法判断（未列出）；这些社区需要更多受访者。", w.figures, w.too_small),
-            Lang::En => format!("Direct estimates by community of residence. Of {} community figures with a target, {} have too few respondents to judge (not listed); those communities need more respondents.", w.figures, w.too_small),
+            Lang::Zh => format!("按居住社区。有小区域模型的指标按模型估计（Fay–Herriot，按区直接估计基准化）及其区间判断，并列出直接估计与受访人数；{} 个社区指标有目标，其中 {} 个没有模型估计且样本太少、无法判断（未列出）。", w.figures, w.too_small),
+            Lang::En => format!("By community of residence. Where the small-area model ran, its estimate (Fay–Herriot, benchmarked to the district's direct rate) and interval decide, with the direct figure and n beside it; of {} community figures with a target, {} have no model estimate and too few respondents to judge (not listed).", w.figures, w.too_small),
         }) }
         @if w.significant.is_empty() && w.below.is_empty() {
             p { (l.pick("没有可判断为低于目标的社区。", "No community can be judged below its target.")) }
@@ -159,8 +183,8 @@ pub fn community(v: &View<'_>, district: &str, community: &str, grids: &[PlaceRo
                     @let de = fig.of_domain(s, "district").find(|x| x.group == district && x.indicator == qq.id && crate::report::is_rate(x));
                     tr {
                         td { (qq.label(l)) @if let Some(t) = s.target_for(qq) { br; small { (l.pick("目标 ", "target ")) (pct(t)) } } }
-                        (rate_cell(l, e))
-                        td.n { (e.and_then(|e| places::needed(e, de)).map_or("—".to_string(), |n| n.to_string())) }
+                        (model_cell(l, e))
+                        td.n { (e.filter(|e| e.n > 0.0).and_then(|e| places::needed(e, de)).map_or("—".to_string(), |n| n.to_string())) }
                     }
                 }
             } }
