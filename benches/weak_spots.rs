@@ -59,7 +59,10 @@ fn main() {
     println!("| seed | weak (K) | model: weak among its first K | direct: weak among its first K | direct: weak it cannot rank |");
     println!("|---|---|---|---|---|");
     for seed in 1..=seeds {
-        let url = format!("sqlite://{}", dir.path().join(format!("s{seed}.sqlite3")).display());
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join(format!("s{seed}.sqlite3")).display()
+        );
         let store = minyi::storage::Store::open(&url).expect("a database");
         let demo = minyi::demo::run(&store, &survey, per_wave, seed).expect("the demo");
         let weak: BTreeSet<String> = demo.weak.iter().cloned().collect();
@@ -80,12 +83,23 @@ fn main() {
         // From the direct figures alone (suppressed ones cannot be judged).
         let mut by_direct = Tallies::new();
         for e in fig.of_domain(&survey, "community") {
-            let Some(t) = e.target_status.filter(|_| minyi::report::is_rate(e) && e.flag != Flag::Suppress) else {
+            let Some(t) = e
+                .target_status
+                .filter(|_| minyi::report::is_rate(e) && e.flag != Flag::Suppress)
+            else {
                 continue;
             };
-            if matches!(t.state, TargetState::SignificantlyBelow | TargetState::Below) {
+            if matches!(
+                t.state,
+                TargetState::SignificantlyBelow | TargetState::Below
+            ) {
                 let code = e.group.split('/').nth(1).unwrap_or("");
-                add(&mut by_direct, code, t.state == TargetState::SignificantlyBelow, e.estimate - t.target);
+                add(
+                    &mut by_direct,
+                    code,
+                    t.state == TargetState::SignificantlyBelow,
+                    e.estimate - t.target,
+                );
             }
         }
         let k = weak.len();

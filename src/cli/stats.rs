@@ -323,30 +323,50 @@ pub fn stats(a: StatsArgs) -> Result<()> {
             let (ga, gb) = groups
                 .split_once(',')
                 .context("--compare: write COLUMN=A,B, e.g. wave=1,2")?;
-            // Comparing waves needs every wave; other comparisons stay within the wave.
-            let data = if col == "wave" { &every } else { &data };
-            let dv = stats::domain_var(&survey, data, col).with_context(|| {
-                format!(
-                    "--compare: `{col}` is not district, community, a choice question or a column"
-                )
-            })?;
-            let find = |g: &str| {
-                dv.labels.iter().position(|l| l == g).with_context(|| {
+            if col == "wave" {
+                // Waves are independent samples, each weighted on its own: the same
+                // comparison the pack and the dashboard make.
+                let waves = every.waves();
+                for w in [ga, gb] {
+                    if !waves.iter().any(|x| x == w) {
+                        bail!(
+                            "--compare: `wave` has no group `{w}`; it has {}",
+                            waves.join(", ")
+                        );
+                    }
+                }
+                Some(stats::compare_waves(
+                    &survey,
+                    &every,
+                    census.as_ref(),
+                    &opts,
+                    ga,
+                    gb,
+                )?)
+            } else {
+                let dv = stats::domain_var(&survey, &data, col).with_context(|| {
                     format!(
-                        "--compare: `{col}` has no group `{g}`; it has {}",
-                        dv.labels.join(", ")
+                        "--compare: `{col}` is not district, community, a choice question or a column"
                     )
-                })
-            };
-            Some(stats::compare(
-                &survey,
-                data,
-                census.as_ref(),
-                &opts,
-                &dv,
-                find(ga)?,
-                find(gb)?,
-            )?)
+                })?;
+                let find = |g: &str| {
+                    dv.labels.iter().position(|l| l == g).with_context(|| {
+                        format!(
+                            "--compare: `{col}` has no group `{g}`; it has {}",
+                            dv.labels.join(", ")
+                        )
+                    })
+                };
+                Some(stats::compare(
+                    &survey,
+                    &data,
+                    census.as_ref(),
+                    &opts,
+                    &dv,
+                    find(ga)?,
+                    find(gb)?,
+                )?)
+            }
         }
         None => None,
     };

@@ -173,13 +173,8 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
             if p.flag == Flag::Suppress {
                 continue;
             }
-            let se = (e.se * e.se + p.se * p.se).sqrt();
-            let diff = e.estimate - p.estimate;
-            let p_value = if se > 0.0 {
-                stats::interval::p_two_sided(diff / se, e.df.min(p.df))
-            } else {
-                f64::NAN
-            };
+            let d = stats::independent_difference(p, e, report.level);
+            let (diff, p_value) = (d.difference, d.p_value);
             changes.push(Change {
                 indicator: e.indicator.clone(),
                 group: e.group.clone(),

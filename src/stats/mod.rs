@@ -1027,8 +1027,77 @@ pub struct Difference {
     pub p_value: f64,
 }
 
+/// The one way waves are compared (the CLI's `--compare wave=A,B`, the pack's changes,
+/// the dashboard): each wave is an independent sample, weighted on its own, so the
+/// difference b − a has the variance se_a² + se_b², and t on the smaller of the two
+/// designs' degrees of freedom. `a` and `b` are the two waves' estimates of the same
+/// indicator and group.
+pub fn independent_difference(a: &Estimate, b: &Estimate, level: f64) -> Difference {
+    let diff = b.estimate - a.estimate;
+    let se = (a.se * a.se + b.se * b.se).sqrt();
+    let df = a.df.min(b.df);
+    let (lo, hi) = interval::t_interval(diff, se, df, level);
+    Difference {
+        indicator: a.indicator.clone(),
+        kind: a.kind,
+        domain: a.domain.clone(),
+        a: a.group.clone(),
+        b: b.group.clone(),
+        estimate_a: a.estimate,
+        estimate_b: b.estimate,
+        difference: diff,
+        se,
+        ci_low: lo,
+        ci_high: hi,
+        df,
+        p_value: if se > 0.0 {
+            interval::p_two_sided(diff / se, df)
+        } else {
+            f64::NAN
+        },
+    }
+}
+
+/// Wave `wb` − wave `wa` of every indicator of the city and of each domain in
+/// `opts.by`, each wave estimated on its own ([`independent_difference`]). `data` holds
+/// both waves (a `wave` column).
+pub fn compare_waves(
+    survey: &Survey,
+    data: &Dataset,
+    census: Option<&Census>,
+    opts: &Options,
+    wa: &str,
+    wb: &str,
+) -> Result<Vec<Difference>, StatsError> {
+    let ra = analyse(survey, &data.of_wave(wa), census, opts)?;
+    let rb = analyse(survey, &data.of_wave(wb), census, opts)?;
+    Ok(rb
+        .estimates
+        .iter()
+        .filter_map(|eb| {
+            let ea = ra.estimates.iter().find(|x| {
+                x.indicator == eb.indicator
+                    && x.kind == eb.kind
+                    && x.domain == eb.domain
+                    && x.group == eb.group
+            })?;
+            let mut d = independent_difference(ea, eb, opts.level);
+            // Name the waves, and the group compared.
+            d.domain = if eb.domain == "city" {
+                "wave".into()
+            } else {
+                format!("wave ({} {})", eb.domain, eb.group)
+            };
+            d.a = wa.to_string();
+            d.b = wb.to_string();
+            Some(d)
+        })
+        .collect())
+}
+
 /// Differences b − a of every indicator between two groups of a domain variable,
 /// estimated jointly in one design (so calibration and shared strata are accounted for).
+/// Not for waves: those are independent samples ([`compare_waves`]).
 pub fn compare(
     survey: &Survey,
     data: &Dataset,

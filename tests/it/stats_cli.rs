@@ -163,10 +163,14 @@ fn wave_comparison() {
         .iter()
         .find(|d| d["indicator"] == "satisfaction" && d["kind"] == "proportion")
         .unwrap();
-    // R: svyglm(satisfied ~ factor(wave)) on the raked design.
-    assert!((d["difference"].as_f64().unwrap() - -0.0101771626280809).abs() < 1e-9);
-    assert!((d["se"].as_f64().unwrap() - 0.043568324814821).abs() < 1e-8);
-    assert!(d["p_value"].as_f64().unwrap() > 0.5);
+    // Waves are independent samples, each raked on its own. R: per wave,
+    // svymean(~satisfied, subset(rake(…), !is.na(satisfied))); the difference of the two,
+    // se = sqrt(se1^2 + se2^2), p = 2 pt(-|d/se|, min(degf)) = (285).
+    assert_eq!(d["domain"], "wave");
+    assert!((d["difference"].as_f64().unwrap() - 0.00122815284277467).abs() < 1e-9);
+    assert!((d["se"].as_f64().unwrap() - 0.041711575069576).abs() < 1e-8);
+    assert!((d["p_value"].as_f64().unwrap() - 0.976531141720477).abs() < 1e-6);
+    assert_eq!(d["df"], 285.0);
     let (ok, _, err) = public(&["--compare", "wave=1,3"]);
     assert!(
         !ok && err.contains("has no group `3`; it has 1, 2"),

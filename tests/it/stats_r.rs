@@ -327,6 +327,51 @@ fn check_dataset(csv: &str, expected: &str, weights: Option<&str>) -> usize {
         assert_eq!(got.df, c["df"].as_f64().unwrap());
         compared += 4;
     }
+
+    // The comparison minyi makes of waves everywhere: independent samples, each wave
+    // raked on its own (R: svymean per wave, se = √(se1² + se2²), df = min degf).
+    if let Some(c) = exp
+        .get("wave_contrast_independent")
+        .filter(|c| c.is_object())
+    {
+        let opts = options("raked", Method::Logit, 0.95);
+        let diffs = stats::compare_waves(&s, &d, Some(&census), &opts, "1", "2").unwrap();
+        let got = diffs
+            .iter()
+            .find(|x| {
+                x.indicator == "satisfaction"
+                    && x.kind == EstimateKind::Proportion
+                    && x.domain == "wave"
+            })
+            .unwrap();
+        close(
+            "wave 1 alone",
+            got.estimate_a,
+            c["wave1"].as_f64().unwrap(),
+            1e-9,
+        );
+        close(
+            "wave 2 alone",
+            got.estimate_b,
+            c["wave2"].as_f64().unwrap(),
+            1e-9,
+        );
+        close(
+            "independent difference",
+            got.difference,
+            c["difference"].as_f64().unwrap(),
+            1e-9,
+        );
+        close("independent se", got.se, c["se"].as_f64().unwrap(), 1e-6);
+        close(
+            "independent p",
+            got.p_value,
+            c["p_value"].as_f64().unwrap(),
+            1e-6,
+        );
+        assert_eq!(got.df, c["df"].as_f64().unwrap());
+        compared += 5;
+    }
     compared
 }
 

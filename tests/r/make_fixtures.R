@@ -150,6 +150,26 @@ make <- function(name, d) {
                                   difference = unname(coef(fit)[2]), se = unname(SE(fit)[2]),
                                   df = degf(nn),
                                   note = "svyglm(satisfied ~ factor(wave)) on the raked design, NA rows dropped")
+  # The comparison minyi makes everywhere (stats --compare wave=1,2, the pack, the
+  # dashboard): each wave an independent sample, raked on its own; the difference's
+  # variance is the sum of the two, df the smaller of the two designs' degf.
+  per_wave <- lapply(1:2, function(w) {
+    dw <- d[d$wave == w, ]
+    # (postStratify prints the cells a wave alone leaves empty; only the raked design is used)
+    invisible(capture.output(rw <- designs(dw)$designs$raked))
+    rw$variables$satisfied <- dw$satisfied
+    nw <- subset(rw, !is.na(satisfied))
+    m <- svymean(~satisfied, nw, na.rm = TRUE)
+    list(estimate = unname(coef(m)), se = as.numeric(SE(m)), df = degf(nw))
+  })
+  diff <- per_wave[[2]]$estimate - per_wave[[1]]$estimate
+  se <- sqrt(per_wave[[1]]$se^2 + per_wave[[2]]$se^2)
+  df <- min(per_wave[[1]]$df, per_wave[[2]]$df)
+  res$wave_contrast_independent <- list(
+    wave1 = per_wave[[1]]$estimate, wave2 = per_wave[[2]]$estimate,
+    se1 = per_wave[[1]]$se, se2 = per_wave[[2]]$se, difference = diff, se = se, df = df,
+    p_value = 2 * pt(-abs(diff / se), df),
+    note = "each wave raked on its own (independent samples); se = sqrt(se1^2 + se2^2), df = min(degf)")
   write.csv(wts, file.path(out, paste0("weights_", name, ".csv")), row.names = FALSE)
   writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, pretty = TRUE, na = "null"),
              file.path(out, paste0("expected_", name, ".json")))
