@@ -497,6 +497,9 @@ pub struct Weighting {
     /// (variable name, question id), e.g. ("age_band", "S1"), in census column order.
     pub variables: Vec<(String, String)>,
     pub census: Vec<CensusCell>,
+    /// Primary sampling units within the district strata (`[weighting] cluster`): a
+    /// place level or a column of the responses; `None`: respondents are independent.
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

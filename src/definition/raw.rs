@@ -88,6 +88,9 @@ pub struct RawWeighting {
     pub variables: Spanned<Vec<Spanned<String>>>,
     /// Census CSV path, relative to the definition file.
     pub census: Spanned<String>,
+    /// Primary sampling units within the district strata: a place level
+    /// (`collection_community`, `community`, `grid`) or a column of the responses CSV.
+    pub cluster: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -967,9 +967,21 @@ fn weighting(
     archive.push_str(&format!("\n# ---- census: {} ----\n", raw.census.get_ref()));
     archive.push_str(&text);
     let cells = census(cx, &census_path, &text, &vars, &var_questions, districts)?;
+    let cluster = raw.cluster.map(|c| {
+        let name = c.get_ref().trim().to_string();
+        if name.is_empty() || questions.iter().any(|q| q.id == name) {
+            cx.err(
+                c.span().start,
+                format!("cluster `{name}` is not a place level or a column of its own"),
+                "use collection_community (respondents at one poster or one sampled 小区), community, grid, or the name of a column of the responses CSV that is not a question",
+            );
+        }
+        name
+    });
     Some(Weighting {
         variables: vars,
         census: cells,
+        cluster,
     })
 }
 

@@ -140,6 +140,63 @@ pub struct Design {
     pub trimmed: Option<(f64, f64)>,
     /// Respondents per district (stratum sizes).
     pub stratum_n: Vec<f64>,
+    /// Primary sampling units within the district strata, when the design is clustered
+    /// (`None`: every respondent is its own unit).
+    pub psus: Option<Psus>,
+}
+
+/// Clusters (primary sampling units) nested in the district strata. A PSU's cells are
+/// its district's: "PSU cell" `k = psu × per + category cell`, with `per` the cells of
+/// one district, and census cell `district(psu) × per + category cell`.
+#[derive(Debug, Clone)]
+pub struct Psus {
+    pub n: usize,
+    /// Cells per district.
+    pub per: usize,
+    /// The stratum (district) of each PSU.
+    pub stratum: Vec<usize>,
+    /// PSUs per stratum (with at least one respondent in the design).
+    pub per_stratum: Vec<f64>,
+    /// Respondents per PSU cell (all of them: calibration adjusts every respondent).
+    pub count: Vec<f64>,
+}
+
+impl Psus {
+    /// From each row's PSU (dense, nested in its district) and census cell.
+    pub fn new(psu: &[u32], cells: &[u32], layout: &CellLayout) -> Psus {
+        Psus::weighted(psu, cells, &vec![1.0; psu.len()], layout)
+    }
+
+    /// As [`Psus::new`], each entry standing for `rows` respondents (aggregates).
+    pub fn weighted(psu: &[u32], cells: &[u32], rows: &[f64], layout: &CellLayout) -> Psus {
+        let per = layout.levels.iter().product::<usize>().max(1);
+        let n = psu.iter().map(|&p| p as usize + 1).max().unwrap_or(0);
+        let mut stratum = vec![0; n];
+        let mut count = vec![0.0; n * per];
+        for ((&p, &c), &r) in psu.iter().zip(cells).zip(rows) {
+            let (p, c) = (p as usize, c as usize);
+            stratum[p] = layout.district_of(c);
+            count[p * per + c % per] += r;
+        }
+        let mut per_stratum = vec![0.0; layout.n_districts];
+        for p in 0..n {
+            if (0..per).any(|k| count[p * per + k] > 0.0) {
+                per_stratum[stratum[p]] += 1.0;
+            }
+        }
+        Psus {
+            n,
+            per,
+            stratum,
+            per_stratum,
+            count,
+        }
+    }
+
+    /// The census cell of PSU cell `k`.
+    pub fn cell_of(&self, k: usize) -> usize {
+        self.stratum[k / self.per] * self.per + k % self.per
+    }
 }
 
 /// A census cell (or raking margin cell) with people and no respondents.
@@ -248,6 +305,7 @@ impl Design {
             rake: None,
             trimmed: None,
             stratum_n,
+            psus: None,
         };
         match weighting {
             Weighting::None | Weighting::Base => {}

@@ -10,7 +10,7 @@
 // Cells, strata and groups live in parallel arrays indexed together; index loops say so.
 #![allow(clippy::needless_range_loop)]
 
-use super::design::Design;
+use super::design::{Design, Psus};
 
 /// Per cell × group sums of one variable: respondents with an answer, Σy, Σy², and all
 /// rows of the group in that cell (with or without an answer).
@@ -22,9 +22,56 @@ pub struct CellSums {
     pub sum: Vec<f64>,
     pub sum_sq: Vec<f64>,
     pub rows: Vec<f64>,
+    /// With clusters: per group × PSU cell, respondents with an answer and Σy (the
+    /// PSU totals the variance needs); empty without.
+    pub psu_cells: usize,
+    pub psu_answered: Vec<f64>,
+    pub psu_sum: Vec<f64>,
 }
 
 impl CellSums {
+    /// Adds the PSU sums of a clustered design: `psu` is each row's PSU.
+    pub fn with_psus(
+        mut self,
+        psus: &Psus,
+        psu: &[u32],
+        cell: &[u32],
+        group: Option<&[u32]>,
+        y: &[f64],
+    ) -> CellSums {
+        let k = psus.n * psus.per;
+        self.psu_cells = k;
+        self.psu_answered = vec![0.0; k * self.n_groups];
+        self.psu_sum = vec![0.0; k * self.n_groups];
+        for i in 0..cell.len() {
+            let g = group.map_or(0, |g| g[i] as usize);
+            let v = y[i];
+            if g >= self.n_groups || v.is_nan() {
+                continue;
+            }
+            let idx = g * k + psu[i] as usize * psus.per + cell[i] as usize % psus.per;
+            self.psu_answered[idx] += 1.0;
+            self.psu_sum[idx] += v;
+        }
+        self
+    }
+
+    /// Makes room for PSU sums filled by [`CellSums::add_psu`] (aggregates).
+    pub fn with_psu_room(mut self, psus: &Psus) -> CellSums {
+        let k = psus.n * psus.per;
+        self.psu_cells = k;
+        self.psu_answered = vec![0.0; k * self.n_groups];
+        self.psu_sum = vec![0.0; k * self.n_groups];
+        self
+    }
+
+    /// Adds `answered` answers summing to `sum` to PSU cell `k` of group `g`.
+    pub fn add_psu(&mut self, g: usize, k: usize, answered: f64, sum: f64) {
+        let i = g * self.psu_cells + k;
+        self.psu_answered[i] += answered;
+        self.psu_sum[i] += sum;
+    }
+
     /// One pass over the rows. `y` is NaN where the answer is missing (or excluded,
     /// such as "don't know"); `group` is the domain of each row (`None`: one domain).
     pub fn collect(
@@ -42,6 +89,9 @@ impl CellSums {
             sum: vec![0.0; k],
             sum_sq: vec![0.0; k],
             rows: vec![0.0; k],
+            psu_cells: 0,
+            psu_answered: vec![],
+            psu_sum: vec![],
         };
         for i in 0..cell.len() {
             let g = group.map_or(0, |g| g[i] as usize);
@@ -70,6 +120,9 @@ impl CellSums {
             sum: vec![0.0; k],
             sum_sq: vec![0.0; k],
             rows: vec![0.0; k],
+            psu_cells: 0,
+            psu_answered: vec![],
+            psu_sum: vec![],
         }
     }
 
@@ -117,10 +170,12 @@ impl DomainStat {
     }
 }
 
-/// Influence totals of one domain per cell: Σz and Σz².
+/// Influence totals of one domain per cell: Σz and Σz²; with clusters also Σz per PSU
+/// cell.
 struct Influence {
     sum: Vec<f64>,
     sum_sq: Vec<f64>,
+    psu: Option<Vec<f64>>,
 }
 
 fn influence(d: &Design, s: &CellSums, g: usize, mean: f64, total_w: f64, sign: f64) -> Influence {
@@ -140,13 +195,30 @@ fn influence(d: &Design, s: &CellSums, g: usize, mean: f64, total_w: f64, sign: 
         sum[c] = sign * a * dev;
         sum_sq[c] = a * a * dev_sq.max(0.0);
     }
-    Influence { sum, sum_sq }
+    let psu = d.psus.as_ref().filter(|_| s.psu_cells > 0).map(|p| {
+        let k = s.psu_cells;
+        (0..k)
+            .map(|j| {
+                let i = g * k + j;
+                let w = d.weight[p.cell_of(j)];
+                if s.psu_answered[i] == 0.0 || w == 0.0 {
+                    0.0
+                } else {
+                    sign * w / total_w * (s.psu_sum[i] - s.psu_answered[i] * mean)
+                }
+            })
+            .collect()
+    });
+    Influence { sum, sum_sq, psu }
 }
 
 /// Stratified variance of influence totals after calibration.
 fn variance(d: &Design, mut inf: Influence) -> f64 {
     let raw_sum = inf.sum.clone();
     let delta = d.calibrate_influence(&mut inf.sum);
+    if let (Some(p), Some(u)) = (&d.psus, &inf.psu) {
+        return clustered(d, p, u, &delta);
+    }
     let nh = d.layout.n_districts;
     let mut sx = vec![0.0; nh];
     let mut sxx = vec![0.0; nh];
@@ -169,6 +241,51 @@ fn variance(d: &Design, mut inf: Influence) -> f64 {
         v += n / (n - 1.0) * (sxx[h] - sx[h] * sx[h] / n);
     }
     v.max(0.0)
+}
+
+/// With clusters, R's with-replacement linearization over PSU totals: Z_i = Σ over the
+/// PSU's cells of (z − δ), and V = Σ_h m_h/(m_h − 1) Σ_i (Z_i − Z̄_h)² with m_h the
+/// stratum's PSUs. A stratum with a single PSU adds nothing (R's
+/// `survey.lonely.psu = "remove"`).
+fn clustered(d: &Design, p: &Psus, u: &[f64], delta: &[f64]) -> f64 {
+    let mut z = vec![0.0; p.n];
+    for (k, &v) in u.iter().enumerate() {
+        let c = p.cell_of(k);
+        z[k / p.per] += v - p.count[k] * delta[c];
+    }
+    let nh = d.layout.n_districts;
+    let (mut sx, mut sxx) = (vec![0.0; nh], vec![0.0; nh]);
+    for i in 0..p.n {
+        let h = p.stratum[i];
+        sx[h] += z[i];
+        sxx[h] += z[i] * z[i];
+    }
+    let mut v = 0.0;
+    for h in 0..nh {
+        let m = p.per_stratum[h];
+        if m < 2.0 {
+            continue;
+        }
+        v += m / (m - 1.0) * (sxx[h] - sx[h] * sx[h] / m);
+    }
+    v.max(0.0)
+}
+
+/// PSUs and strata a domain's answered respondents come from.
+fn psus_in(d: &Design, s: &CellSums, groups: &[usize]) -> Option<(f64, f64)> {
+    let p = d.psus.as_ref().filter(|_| s.psu_cells > 0)?;
+    let mut psu = vec![false; p.n];
+    let mut strata = vec![false; d.layout.n_districts];
+    for &g in groups {
+        for j in 0..s.psu_cells {
+            if s.psu_answered[g * s.psu_cells + j] > 0.0 {
+                psu[j / p.per] = true;
+                strata[p.stratum[j / p.per]] = true;
+            }
+        }
+    }
+    let count = |v: &[bool]| v.iter().filter(|&&b| b).count() as f64;
+    Some((count(&psu), count(&strata)))
 }
 
 /// Mean of `y` in group `g` with its linearization variance.
@@ -215,7 +332,11 @@ pub fn domain(d: &Design, s: &CellSums, g: usize) -> Option<DomainStat> {
         estimate: mean,
         variance,
         variance_srs,
-        df: n - strata.iter().filter(|&&b| b).count() as f64,
+        // R's degf: units minus strata (PSUs when clustered, else respondents).
+        df: match psus_in(d, s, &[g]) {
+            Some((units, strata)) => units - strata,
+            None => n - strata.iter().filter(|&&b| b).count() as f64,
+        },
     })
 }
 
@@ -236,6 +357,10 @@ pub fn difference(d: &Design, s: &CellSums, a: usize, b: usize) -> Option<(f64, 
             .zip(&ib.sum_sq)
             .map(|(x, y)| x + y)
             .collect(),
+        psu: ia
+            .psu
+            .zip(ib.psu)
+            .map(|(x, y)| x.iter().zip(&y).map(|(p, q)| p + q).collect()),
     };
     let mut strata = vec![false; d.layout.n_districts];
     for c in 0..s.n_cells {
@@ -243,7 +368,10 @@ pub fn difference(d: &Design, s: &CellSums, a: usize, b: usize) -> Option<(f64, 
             strata[d.layout.district_of(c)] = true;
         }
     }
-    // As R's svyglm reports it: respondents minus strata.
-    let df = da.n + db.n - strata.iter().filter(|&&x| x).count() as f64;
+    // As R's svyglm reports it: units minus strata.
+    let df = match psus_in(d, s, &[a, b]) {
+        Some((units, strata)) => units - strata,
+        None => da.n + db.n - strata.iter().filter(|&&x| x).count() as f64,
+    };
     Some((db.estimate - da.estimate, variance(d, inf), df))
 }

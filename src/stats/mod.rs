@@ -27,6 +27,8 @@ pub use target::{TargetState, TargetStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StatsError {
+    #[error("the design is clustered by `{0}` ([weighting] cluster), but the responses have no such column; use collection_community, community, grid or a column of the responses CSV")]
+    NoClusterColumn(String),
     #[error("no respondents in {} census cell(s) where the census counts people:\n{}\n{fix}", .cells.len(), design::list_empty(.cells))]
     EmptyCells {
         /// Every empty cell, grouped by district (as R's `postStratify` lists them).
@@ -651,8 +653,70 @@ pub fn build_design(
         count[c] += 1.0;
         cells.push(c as u32);
     }
-    let design = frame.design(survey, count, opts)?;
+    let mut design = frame.design(survey, count, opts)?;
+    if let Some(psu) = psu_rows(survey, data, opts)? {
+        design.psus = Some(design::Psus::new(&psu, &cells, &design.layout));
+    }
     Ok((design, cells))
+}
+
+/// Each row's primary sampling unit when the definition clusters the design
+/// (`[weighting] cluster`): dense ids, nested in the district strata (the same label in
+/// two districts is two units). A row without one (a community not recorded, an empty
+/// cell of the column) is a unit of its own. `None` without clusters, and for the
+/// unweighted simple-random-sample figures.
+pub fn psu_rows(
+    survey: &Survey,
+    data: &Dataset,
+    opts: &Options,
+) -> Result<Option<Vec<u32>>, StatsError> {
+    let Some(name) = survey.weighting.as_ref().and_then(|w| w.cluster.as_deref()) else {
+        return Ok(None);
+    };
+    if opts.weighting == Weighting::None {
+        return Ok(None);
+    }
+    let labels: Vec<Option<String>> = match name {
+        "collection_community" => data
+            .point
+            .iter()
+            .map(|&p| (p != NONE).then(|| p.to_string()))
+            .collect(),
+        "community" => data
+            .community
+            .iter()
+            .map(|&p| (p != NONE).then(|| p.to_string()))
+            .collect(),
+        "grid" => data
+            .grid
+            .iter()
+            .map(|&p| (p != NONE).then(|| p.to_string()))
+            .collect(),
+        col => data
+            .extra
+            .get(col)
+            .ok_or_else(|| StatsError::NoClusterColumn(col.to_string()))?
+            .iter()
+            .map(|v| (!v.trim().is_empty()).then(|| v.trim().to_string()))
+            .collect(),
+    };
+    let mut ids: std::collections::HashMap<(u32, String), u32> = std::collections::HashMap::new();
+    let mut next = 0u32;
+    let mut out = Vec::with_capacity(labels.len());
+    for (i, l) in labels.into_iter().enumerate() {
+        let id = match l {
+            Some(l) => *ids.entry((data.district[i], l)).or_insert_with(|| {
+                next += 1;
+                next - 1
+            }),
+            None => {
+                next += 1;
+                next - 1
+            }
+        };
+        out.push(id);
+    }
+    Ok(Some(out))
 }
 
 /// A domain variable: a name, the group of every row (`u32::MAX`: none) and group labels.
@@ -800,8 +864,17 @@ pub fn analyse(
         return Err(StatsError::Level(opts.level));
     }
     let (design, cells) = build_design(survey, data, census, opts)?;
+    let psu = psu_rows(survey, data, opts)?;
     let nc = design.layout.n_cells();
     let inds = indicators(survey, opts.scores);
+    // With clusters, the PSU sums beside the cell sums.
+    let collect = |group: Option<&[u32]>, n_groups: usize, y: &[f64]| {
+        let s = estimate::CellSums::collect(&cells, group, n_groups, nc, y);
+        match (&design.psus, &psu) {
+            (Some(p), Some(rows)) => s.with_psus(p, rows, &cells, group, y),
+            _ => s,
+        }
+    };
     let domains: Vec<DomainVar> = opts
         .by
         .iter()
@@ -810,7 +883,7 @@ pub fn analyse(
     let mut estimates = Vec::new();
     for ind in &inds {
         let y = ind.values(data);
-        let city = estimate::CellSums::collect(&cells, None, 1, nc, &y);
+        let city = collect(None, 1, &y);
         if let Some(e) = finish(
             ind,
             "city",
@@ -824,8 +897,7 @@ pub fn analyse(
             estimates.push(e);
         }
         for dv in &domains {
-            let sums =
-                estimate::CellSums::collect(&cells, Some(&dv.group), dv.labels.len(), nc, &y);
+            let sums = collect(Some(&dv.group), dv.labels.len(), &y);
             for (g, label) in dv.labels.iter().enumerate() {
                 if let Some(e) = finish(
                     ind,
@@ -876,6 +948,9 @@ pub(crate) fn finish(
     let se = st.se();
     let deff = st.deff();
     let (ci_low, ci_high) = match ind.kind {
+        // Without degrees of freedom (a stratum's single unit) there is no interval, as
+        // R's t quantiles at df = 0 give none.
+        EstimateKind::Proportion if st.df < 1.0 => (None, None),
         EstimateKind::Proportion => {
             let input = interval_input(design, sums, g, &st, total_rows, opts.level);
             match interval::proportion(opts.method, &input) {
@@ -884,8 +959,13 @@ pub(crate) fn finish(
             }
         }
         _ => {
+            // No interval without degrees of freedom (a single unit): as R gives none.
             let (l, h) = interval::t_interval(st.estimate, se, st.df, opts.level);
-            (Some(l), Some(h))
+            if l.is_finite() && h.is_finite() {
+                (Some(l), Some(h))
+            } else {
+                (None, None)
+            }
         }
     };
     // NCHS: the effective size never exceeds the respondents (a design effect below 1
@@ -1108,11 +1188,16 @@ pub fn compare(
     b: usize,
 ) -> Result<Vec<Difference>, StatsError> {
     let (design, cells) = build_design(survey, data, census, opts)?;
+    let psu = psu_rows(survey, data, opts)?;
     let nc = design.layout.n_cells();
     let mut out = Vec::new();
     for ind in indicators(survey, opts.scores) {
         let y = ind.values(data);
         let sums = estimate::CellSums::collect(&cells, Some(&dv.group), dv.labels.len(), nc, &y);
+        let sums = match (&design.psus, &psu) {
+            (Some(p), Some(rows)) => sums.with_psus(p, rows, &cells, Some(&dv.group), &y),
+            _ => sums,
+        };
         let (Some(ea), Some(eb)) = (
             estimate::domain(&design, &sums, a),
             estimate::domain(&design, &sums, b),

@@ -625,7 +625,17 @@ pub fn analyse(
         return Err(StatsError::Level(opts.level));
     }
     let atoms: Vec<&Atom> = tally.select(keep).filter(|a| a.key.counted()).collect();
-    let (design, cells) = design(survey, &atoms, census, opts)?;
+    let (mut design, cells) = design(survey, &atoms, census, opts)?;
+    let psu = psu_of_atoms(survey, &atoms, opts)?;
+    if let Some(p) = &psu {
+        let rows: Vec<f64> = atoms.iter().map(|a| a.rows as f64).collect();
+        design.psus = Some(super::design::Psus::weighted(
+            p,
+            &cells,
+            &rows,
+            &design.layout,
+        ));
+    }
     let nc = design.layout.n_cells();
     let total_rows: f64 = atoms.iter().map(|a| a.rows as f64).sum();
     let frame = census.map(|c| CellFrame {
@@ -649,12 +659,21 @@ pub fn analyse(
         let values: Vec<(f64, f64, f64)> = atoms.iter().map(|a| slot_sums(ind, slot, a)).collect();
         let sums = |groups: &dyn Fn(&Key) -> u32, n_groups: usize| {
             let mut s = estimate::CellSums::empty(n_groups, nc);
-            for ((a, &cell), &(n, sum, sq)) in atoms.iter().zip(&cells).zip(&values) {
+            if let Some(p) = &design.psus {
+                s = s.with_psu_room(p);
+            }
+            for (i, ((a, &cell), &(n, sum, sq))) in
+                atoms.iter().zip(&cells).zip(&values).enumerate()
+            {
                 let g = groups(&a.key);
                 if g as usize >= n_groups {
                     continue;
                 }
                 s.add(g as usize, cell as usize, a.rows as f64, n, sum, sq);
+                if let (Some(p), Some(ids)) = (&design.psus, &psu) {
+                    let k = ids[i] as usize * p.per + cell as usize % p.per;
+                    s.add_psu(g as usize, k, n, sum);
+                }
             }
             s
         };
@@ -688,6 +707,41 @@ pub fn analyse(
         excluded: Exclusions::default(),
         estimates,
     })
+}
+
+/// Each atom's primary sampling unit when the definition clusters by a place level the
+/// key holds (dense ids nested in districts); other clusters need the rows.
+fn psu_of_atoms(
+    survey: &Survey,
+    atoms: &[&Atom],
+    opts: &Options,
+) -> Result<Option<Vec<u32>>, StatsError> {
+    let Some(name) = survey.weighting.as_ref().and_then(|w| w.cluster.as_deref()) else {
+        return Ok(None);
+    };
+    if opts.weighting == super::Weighting::None {
+        return Ok(None);
+    }
+    let field = |k: &Key| match name {
+        "collection_community" => Some(k.point),
+        "community" => Some(k.community),
+        "grid" => Some(k.grid),
+        _ => None,
+    };
+    let mut ids: HashMap<(u16, u32), u32> = HashMap::new();
+    let mut out = Vec::with_capacity(atoms.len());
+    for a in atoms {
+        match field(&a.key) {
+            Some(v) if v != NONE => {
+                let next = ids.len() as u32;
+                out.push(*ids.entry((a.key.district, v)).or_insert(next));
+            }
+            // Respondents without the place would each be a unit of their own, which
+            // aggregates cannot tell apart.
+            _ => return Err(StatsError::NotOnAggregates(format!("cluster {name}"))),
+        }
+    }
+    Ok(Some(out))
 }
 
 /// The design over the selected atoms, and each atom's cell.

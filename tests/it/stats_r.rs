@@ -76,7 +76,10 @@ fn find<'a>(est: &'a [Estimate], name: &str, kind: &str, group: &str) -> &'a Est
 
 /// Checks one data set against its R results; returns the number of figures compared.
 fn check_dataset(csv: &str, expected: &str, weights: Option<&str>) -> usize {
-    let s = survey();
+    check_dataset_with(survey(), csv, expected, weights)
+}
+
+fn check_dataset_with(s: Survey, csv: &str, expected: &str, weights: Option<&str>) -> usize {
     let d = data(&s, csv);
     let census = stats::Census::from_survey(&s).unwrap();
     let exp: Value = serde_json::from_str(&std::fs::read_to_string(expected).unwrap()).unwrap();
@@ -404,6 +407,23 @@ fn check_r(name: &str) -> usize {
         &format!("{dir}/expected_{name}.json"),
         Some(&format!("{dir}/weights_{name}.csv")),
     )
+}
+
+/// Respondents clustered in PSUs within the district strata (`[weighting] cluster`),
+/// one district with a single PSU: every design and interval method as R's
+/// `svydesign(ids = ~psu, strata = ~district, …)` with `survey.lonely.psu = "remove"`.
+#[test]
+fn r_clustered_design_with_a_lonely_psu() {
+    let s = minyi::definition::load_file(Path::new(&format!("{FIXTURES}/public_clustered.toml")))
+        .unwrap();
+    let dir = format!("{FIXTURES}/r");
+    let n = check_dataset_with(
+        s,
+        &format!("{dir}/r_clustered.csv"),
+        &format!("{dir}/expected_r_clustered.json"),
+        Some(&format!("{dir}/weights_r_clustered.csv")),
+    );
+    assert!(n > 5000, "{n}");
 }
 
 #[test]

@@ -232,3 +232,55 @@ fn a_snapshot_of_another_definition_version_is_not_used() {
         .unwrap();
     assert!(!restarted.from_snapshot);
 }
+
+/// A design clustered by collection point gives the same figures from aggregates as
+/// from rows, and wider intervals than one that takes respondents as independent.
+#[test]
+fn clustered_by_collection_point_aggregates_give_the_same_figures() {
+    let app = TestApp::new();
+    let mut survey = civility(&app);
+    minyi::demo::run(&app.store, &survey, 400, 22).unwrap();
+    let rows = app.rows("civility-2026");
+    let all = minyi::dataset::from_rows(&survey, &rows, &[]).unwrap();
+    let (data, _) = all.without_flagged();
+    let wave2 = data.of_wave("2");
+    let census = stats::Census::from_survey(&survey);
+    let opts = Options {
+        by: vec![
+            "district".into(),
+            "community".into(),
+            "collection_community".into(),
+        ],
+        ..Options::default()
+    };
+    let independent = stats::analyse(&survey, &wave2, census.as_ref(), &opts).unwrap();
+    survey.weighting.as_mut().unwrap().cluster = Some("collection_community".into());
+    let mut tally = Tally::new(&survey);
+    tally.add(&survey, &all);
+    let a = stats::analyse(&survey, &wave2, census.as_ref(), &opts).unwrap();
+    let b =
+        stats::tally::analyse(&survey, &tally, &|k| k.wave == 2, census.as_ref(), &opts).unwrap();
+    same(&a, &b, "raked, clustered by collection point");
+    let city = |r: &stats::Report| {
+        r.estimates
+            .iter()
+            .find(|e| {
+                e.indicator == "aware_campaign"
+                    && e.group == "ALL"
+                    && e.kind == stats::EstimateKind::Proportion
+            })
+            .unwrap()
+            .clone()
+    };
+    let (ind, clu) = (city(&independent), city(&a));
+    assert_eq!(
+        ind.estimate, clu.estimate,
+        "clusters change the variance, not the estimate"
+    );
+    assert!(
+        clu.df < ind.df,
+        "degrees of freedom count posters, not people: {}",
+        clu.df
+    );
+    assert!(clu.df <= (survey.points().len() - survey.districts.len()) as f64);
+}

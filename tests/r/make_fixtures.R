@@ -60,9 +60,9 @@ margins <- function() {
   list(m1, m2)
 }
 
-designs <- function(d) {
+designs <- function(d, ids = ~1) {
   d$w0 <- as.numeric(N_d[d$district] / table(d$district)[d$district])
-  base <- svydesign(ids = ~1, strata = ~district, weights = ~w0, data = d)
+  base <- svydesign(ids = ids, strata = ~district, weights = ~w0, data = d)
   pop <- census; names(pop)[names(pop) == "population"] <- "Freq"
   out <- list(base = base)
   errors <- list()
@@ -117,10 +117,10 @@ unweighted <- function(d, var, group) {
        clopper_pearson = as.numeric(binom.test(x, n)$conf.int))
 }
 
-make <- function(name, d) {
+make <- function(name, d, ids = ~1) {
   write.csv(d, file.path(out, paste0(name, ".csv")), row.names = FALSE, na = "")
   d$satisfied <- as.numeric(d$satisfaction >= 4)
-  made <- designs(d)
+  made <- designs(d, ids)
   props <- c("aware_campaign", "aware_values", "participated", "quiz_correct", "satisfied")
   groups <- c("ALL", districts)
   res <- list(dataset = name, r_version = R.version.string,
@@ -156,7 +156,7 @@ make <- function(name, d) {
   per_wave <- lapply(1:2, function(w) {
     dw <- d[d$wave == w, ]
     # (postStratify prints the cells a wave alone leaves empty; only the raked design is used)
-    invisible(capture.output(rw <- designs(dw)$designs$raked))
+    invisible(capture.output(rw <- designs(dw, ids)$designs$raked))
     rw$variables$satisfied <- dw$satisfied
     nw <- subset(rw, !is.na(satisfied))
     m <- svymean(~satisfied, nw, na.rm = TRUE)
@@ -261,3 +261,24 @@ make_places <- function(name, seed) {
 # svyciprop's quasi-binomial fit warns about non-integer successes on weighted data;
 # that is expected.
 suppressWarnings(make_places("r_places", 314))
+
+# Clustered: respondents in primary sampling units (posters, sampled 小区) within the
+# district strata, with a shared PSU effect, so clustering matters; D6 has a single PSU
+# (R's survey.lonely.psu = "remove": it adds no variance, minyi's choice too).
+options(survey.lonely.psu = "remove")
+clustered <- function(seed) {
+  d <- simulate(seed, n = c(400, 350, 300, 250, 200, 80), age_w = c(1, 1, 1.2, 1.4),
+                female = 0.55, aware = c(0.88, 0.85, 0.82, 0.8, 0.78, 0.9),
+                quiz = rep(0.65, 6),
+                miss = list(aware_values = 0.04, participated = 0.04, satisfaction = 0.08,
+                            quiz_correct = 0.03))
+  k <- c(D1 = 8, D2 = 7, D3 = 6, D4 = 5, D5 = 4, D6 = 1)
+  d$psu <- paste0(d$district, "-P", sapply(d$district, function(x) sample.int(k[[x]], 1)))
+  # The PSU effect: whole posters answer better or worse.
+  eff <- setNames(rnorm(length(unique(d$psu)), 0, 0.12), sort(unique(d$psu)))
+  p <- pmin(pmax(0.8 + eff[d$psu], 0.02), 0.98)
+  d$aware_campaign <- rbinom(nrow(d), 1, p)
+  d[, c("id", "district", "psu", "age_band", "sex", "wave", "aware_campaign", "aware_values",
+        "participated", "satisfaction", "quiz_correct")]
+}
+make("r_clustered", clustered(4242), ids = ~psu)
