@@ -537,11 +537,16 @@ fn write_models<W: Write>(models: &[stats::sae::ModelFit], lang: Lang, out: &mut
         )
     )?;
     for m in models {
+        let name = if m.scope == "city" {
+            m.indicator.clone()
+        } else {
+            format!("{} ({})", m.indicator, m.scope)
+        };
         match &m.fit {
             Some(f) => writeln!(
                 out,
                 "  {}: {} {} {}, A = {:.5}, {} {}{}",
-                m.indicator,
+                name,
                 f.method.name(),
                 f.iterations,
                 lang.pick("次迭代", "iterations"),
@@ -554,7 +559,7 @@ fn write_models<W: Write>(models: &[stats::sae::ModelFit], lang: Lang, out: &mut
                 },
                 m.notes.iter().map(|n| format!("; {n}")).collect::<String>()
             )?,
-            None => writeln!(out, "  {}: {}", m.indicator, m.notes.join("; "))?,
+            None => writeln!(out, "  {name}: {}", m.notes.join("; "))?,
         }
     }
     Ok(())

@@ -620,6 +620,8 @@ pub struct SmallArea {
     pub covariates: Vec<Covariate>,
     /// `reml`, `ml` or `fh`.
     pub method: String,
+    /// `city`: one model over every community (default); `district`: one per district.
+    pub scope: String,
 }
 
 /// A covariate of the community model, known for every community.

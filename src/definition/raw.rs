@@ -35,6 +35,8 @@ pub struct RawSmallArea {
     pub covariates: Vec<Spanned<String>>,
     /// reml (default), ml or fh.
     pub method: Option<Spanned<String>>,
+    /// city (default: one model over every community) or district (one per district).
+    pub scope: Option<Spanned<String>>,
 }
 
 /// `[places]`: the place hierarchy and the map outlines kept as files beside the

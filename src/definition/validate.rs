@@ -814,6 +814,7 @@ fn small_area(
         return SmallArea {
             covariates: vec![],
             method: "reml".into(),
+            scope: "city".into(),
         };
     };
     let method = match raw.method {
@@ -827,6 +828,18 @@ fn small_area(
         }
         Some(m) => m.into_inner(),
         None => "reml".into(),
+    };
+    let scope = match raw.scope {
+        Some(sc) if !["city", "district"].contains(&sc.get_ref().as_str()) => {
+            cx.err(
+                sc.span().start,
+                format!("unknown small-area scope `{}`", sc.get_ref()),
+                "use city (one model over every community, the default) or district (one per district)",
+            );
+            "city".to_string()
+        }
+        Some(sc) => sc.into_inner(),
+        None => "city".into(),
     };
     let mut covariates = Vec::new();
     for c in raw.covariates {
@@ -879,7 +892,11 @@ fn small_area(
             category: category.to_string(),
         });
     }
-    SmallArea { covariates, method }
+    SmallArea {
+        covariates,
+        method,
+        scope,
+    }
 }
 
 fn targets(cx: &mut Ctx<'_>, raw: BTreeMap<String, Spanned<f64>>) -> Targets {

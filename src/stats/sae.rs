@@ -472,6 +472,8 @@ pub struct ModelEstimate {
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelFit {
     pub indicator: String,
+    /// `city` (one model over every community), or the district's code.
+    pub scope: String,
     pub covariates: Vec<String>,
     /// `None` when it could not be fitted (`note` says why; direct figures only).
     pub fit: Option<FhFit>,
@@ -510,10 +512,42 @@ pub fn model_communities(
     districts: &super::Report,
     prior: Option<&super::Report>,
 ) -> Vec<ModelFit> {
+    if survey.small_area.scope == "district" {
+        // One model per district, over its own communities.
+        let mut fits = Vec::new();
+        for d in &survey.districts {
+            let places: Vec<_> = d.communities.iter().map(|c| (d, c)).collect();
+            fits.extend(model_places(
+                survey,
+                &places,
+                &d.code,
+                communities,
+                districts,
+                prior,
+            ));
+        }
+        fits
+    } else {
+        let places: Vec<_> = survey.communities().collect();
+        model_places(survey, &places, "city", communities, districts, prior)
+    }
+}
+
+type Place<'a> = (
+    &'a crate::definition::District,
+    &'a crate::definition::Community,
+);
+
+fn model_places(
+    survey: &crate::definition::Survey,
+    places: &[Place<'_>],
+    scope: &str,
+    communities: &mut super::Report,
+    districts: &super::Report,
+    prior: Option<&super::Report>,
+) -> Vec<ModelFit> {
     use crate::definition::Covariate;
     let method = FhMethod::parse(&survey.small_area.method).unwrap_or(FhMethod::Reml);
-    let places: Vec<(&crate::definition::District, &crate::definition::Community)> =
-        survey.communities().collect();
     if places.is_empty() {
         return vec![];
     }
@@ -523,6 +557,11 @@ pub fn model_communities(
         .estimates
         .iter()
         .filter(|e| e.domain == "community" && is_rate(e))
+        .filter(|e| {
+            places
+                .iter()
+                .any(|(d, c)| e.group == format!("{}/{}", d.code, c.code))
+        })
         .map(|e| (e.indicator.clone(), e.dimension.clone()))
         .fold(Vec::new(), |mut v, x| {
             if !v.contains(&x) {
@@ -554,7 +593,7 @@ pub fn model_communities(
         }
         let names: Vec<String> = covs.iter().map(|c| c.name()).collect();
         let mut areas = Vec::with_capacity(places.len());
-        for (d, c) in &places {
+        for (d, c) in places {
             let group = format!("{}/{}", d.code, c.code);
             let own = communities
                 .estimates
@@ -606,6 +645,7 @@ pub fn model_communities(
                 notes.push(format!("no model: {e}; the direct figures stand alone"));
                 fits.push(ModelFit {
                     indicator,
+                    scope: scope.to_string(),
                     covariates: names,
                     fit: None,
                     benchmark: vec![],
@@ -696,6 +736,7 @@ pub fn model_communities(
         }
         fits.push(ModelFit {
             indicator,
+            scope: scope.to_string(),
             covariates: names,
             benchmark: survey
                 .districts
