@@ -196,6 +196,8 @@ pub struct TrendPoint {
     pub estimate: f64,
     pub low: Option<f64>,
     pub high: Option<f64>,
+    /// Whether the change from the series' previous point is significant.
+    pub significant: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -204,7 +206,10 @@ pub struct TrendSeries {
     pub points: Vec<TrendPoint>,
 }
 
-/// Lines per series across waves with shaded interval bands.
+/// Small multiples: one panel per indicator across waves, each one line with its
+/// interval band, the target, and every value written beside its point, so no panel
+/// holds more series than it has colours and no legend is needed. Panels share the
+/// y axis, so their heights compare.
 #[derive(Debug, Clone)]
 pub struct TrendChart {
     pub frame: Frame,
@@ -215,11 +220,11 @@ pub struct TrendChart {
 }
 
 const TREND_W: f64 = 900.0;
-const TREND_PLOT_H: f64 = 320.0;
+const PANEL_H: f64 = 210.0;
 
 impl TrendChart {
-    /// The lower end of the y axis: a tenth below the lowest interval bound, so
-    /// differences stay visible without exaggerating them.
+    /// The lower end of the shared y axis: a tenth below the lowest interval bound,
+    /// so differences stay visible without exaggerating them.
     fn y_min(&self) -> f64 {
         let mut min: f64 = 1.0;
         for s in &self.series {
@@ -232,72 +237,87 @@ impl TrendChart {
         }
         (((min - 0.05) * 10.0).floor() / 10.0).clamp(0.0, 0.9)
     }
+
+    /// Panels per row.
+    pub fn columns(&self) -> usize {
+        self.series.len().clamp(1, 3)
+    }
+
+    fn rows(&self) -> usize {
+        self.series.len().max(1).div_ceil(self.columns())
+    }
 }
 
 impl Draw for TrendChart {
     fn size(&self) -> (u32, u32) {
         (
             TREND_W as u32,
-            (TOP + 30.0 + TREND_PLOT_H + 40.0 + bottom(&self.frame)).ceil() as u32,
+            (TOP + 10.0 + PANEL_H * self.rows() as f64 + bottom(&self.frame)).ceil() as u32,
         )
     }
 
     fn draw<DB: DrawingBackend>(&self, p: &Painter<'_, DB>) -> Result<(), ChartError> {
         let (w, h) = self.size();
         frame(p, &self.frame, w as f64, h as f64)?;
-        let (x0, x1) = (90.0, TREND_W - 200.0);
-        let (y0, y1) = (TOP + 30.0, TOP + 30.0 + TREND_PLOT_H);
+        let cols = self.columns();
+        let pw = (TREND_W - 40.0) / cols as f64;
         let lo = self.y_min();
-        let y = |v: f64| y1 - (v - lo) / (1.0 - lo) * (y1 - y0);
         let n = self.waves.len().max(1);
-        let x = |i: usize| {
-            if n == 1 {
-                (x0 + x1) / 2.0
-            } else {
-                x0 + (x1 - x0) * i as f64 / (n - 1) as f64
-            }
-        };
-        let mut v = lo;
-        while v <= 1.0 + 1e-9 {
-            p.line(x0, y(v), x1, y(v), palette::RULE, 1.0)?;
-            p.text(
-                x0 - 10.0,
-                y(v),
-                &format!("{:.0}%", v * 100.0),
-                12.0,
-                palette::MUTED,
-                Align::Right,
-            )?;
-            v += 0.1;
-        }
-        for (i, wave) in self.waves.iter().enumerate() {
-            p.text(
-                x(i),
-                y1 + 18.0,
-                &format!(
-                    "{}{}{}",
-                    self.lang.pick("第", "wave "),
-                    wave,
-                    self.lang.pick("轮", "")
-                ),
-                13.0,
-                palette::INK,
-                Align::Centre,
-            )?;
-        }
-        if let Some(t) = self.target {
-            p.dashed(x0, y(t), x1, y(t), palette::VERMILLION, 2.0)?;
+        let c = palette::BLUE;
+        for (k, s) in self.series.iter().enumerate() {
+            let (col, row) = (k % cols, k / cols);
+            let left = 20.0 + pw * col as f64;
+            let top = TOP + 10.0 + PANEL_H * row as f64;
+            let (x0, x1) = (left + 52.0, left + pw - 34.0);
+            let (y0, y1) = (top + 34.0, top + PANEL_H - 34.0);
+            let y = |v: f64| y1 - (v - lo) / (1.0 - lo) * (y1 - y0);
+            let x = |i: usize| {
+                if n == 1 {
+                    (x0 + x1) / 2.0
+                } else {
+                    x0 + (x1 - x0) * i as f64 / (n - 1) as f64
+                }
+            };
+            let size = fit(&s.label, pw - 20.0, 14.0);
             p.bold(
-                x1 + 6.0,
-                y(t),
-                &format!("{} {}", self.lang.pick("目标", "target"), pct(t)),
-                12.0,
-                palette::VERMILLION,
+                left + 8.0,
+                top + 12.0,
+                &s.label,
+                size,
+                palette::INK,
                 Align::Left,
             )?;
-        }
-        for (k, s) in self.series.iter().enumerate() {
-            let c = palette::SERIES[k % palette::SERIES.len()];
+            let mut v = lo;
+            while v <= 1.0 + 1e-9 {
+                p.line(x0, y(v), x1, y(v), palette::RULE, 1.0)?;
+                p.text(
+                    x0 - 6.0,
+                    y(v),
+                    &format!("{:.0}%", v * 100.0),
+                    10.0,
+                    palette::MUTED,
+                    Align::Right,
+                )?;
+                v += 0.1;
+            }
+            for (i, wave) in self.waves.iter().enumerate() {
+                p.text(
+                    x(i),
+                    y1 + 14.0,
+                    &format!(
+                        "{}{}{}",
+                        self.lang.pick("第", "wave "),
+                        wave,
+                        self.lang.pick("轮", "")
+                    ),
+                    11.0,
+                    palette::INK,
+                    Align::Centre,
+                )?;
+            }
+            if let Some(t) = self.target {
+                p.dashed(x0, y(t), x1, y(t), palette::VERMILLION, 1.5)?;
+            }
             let idx = |wave: &str| self.waves.iter().position(|w| w == wave);
             let pts: Vec<(usize, &TrendPoint)> = s
                 .points
@@ -320,19 +340,34 @@ impl Draw for TrendChart {
             if line.len() > 1 {
                 p.polyline(&line, c, 2.5)?;
             }
-            for &(px, py) in &line {
-                p.circle(px, py, 4.5, c)?;
-            }
-            if let Some(&(_, last)) = pts.last() {
-                let ly = TOP + 40.0 + 24.0 * k as f64;
-                p.rect(x1 + 70.0, ly - 6.0, 14.0, 12.0, c)?;
-                p.text(
-                    x1 + 90.0,
-                    ly,
-                    &format!("{} {}", s.label, pct(last.estimate)),
-                    13.0,
-                    palette::INK,
-                    Align::Left,
+            for (&(px, py), (_, pt)) in line.iter().zip(&pts) {
+                p.circle(px, py, 4.0, c)?;
+                let mark = match (pt.significant, pts.len() > 1) {
+                    (true, true) => {
+                        if pts
+                            .iter()
+                            .take_while(|(_, q)| !std::ptr::eq(*q, *pt))
+                            .last()
+                            .is_some_and(|(_, q)| q.estimate > pt.estimate)
+                        {
+                            " ▼"
+                        } else {
+                            " ▲"
+                        }
+                    }
+                    _ => "",
+                };
+                p.bold(
+                    px,
+                    py - 14.0,
+                    &format!("{}{}", pct(pt.estimate), mark),
+                    11.0,
+                    if mark.is_empty() {
+                        palette::INK
+                    } else {
+                        palette::VERMILLION
+                    },
+                    Align::Centre,
                 )?;
             }
         }

@@ -135,7 +135,7 @@ fn png_labels_are_glyphs_not_boxes() {
 /// Fails if any character in the chart's text has no glyph in the embedded font.
 fn assert_all_glyphs(c: &Chart) {
     use ab_glyph::Font;
-    let font = ab_glyph::FontRef::try_from_slice(minyi::qr::FONT_BYTES).unwrap();
+    let font = ab_glyph::FontRef::try_from_slice(minyi::fonts::CJK).unwrap();
     let mut checked = 0;
     for part in c.svg.split("<text").skip(1) {
         let Some(start) = part.find('>') else {
@@ -172,6 +172,52 @@ fn english_labels_on_request() {
     assert!(c.svg.contains("Hatched: directional only"));
 }
 
+/// Ten satisfaction items used to share one panel and eight colours; now each has
+/// its own panel, all drawn in one colour, with its name above it.
+#[test]
+fn trend_of_ten_items_is_ten_panels_in_one_colour() {
+    let point = |wave: &str, v: f64| TrendPoint {
+        wave: wave.into(),
+        estimate: v,
+        low: Some(v - 0.03),
+        high: Some(v + 0.03),
+        significant: false,
+    };
+    let series: Vec<TrendSeries> = (0..10)
+        .map(|i| TrendSeries {
+            label: format!("满意度{i}"),
+            points: vec![point("1", 0.7 + i as f64 * 0.01), point("2", 0.75)],
+        })
+        .collect();
+    let t = render(&TrendChart {
+        frame: frame("满意度变化"),
+        waves: vec!["1".into(), "2".into()],
+        series,
+        target: Some(0.9),
+        lang: Lang::Zh,
+    })
+    .unwrap();
+    save("trend_ten", &t);
+    assert_all_glyphs(&t);
+    for i in 0..10 {
+        assert!(has(&t, &format!("满意度{i}")), "panel {i} is named");
+    }
+    let strokes: std::collections::BTreeSet<&str> = t
+        .svg
+        .split("<polyline")
+        .skip(1)
+        .filter_map(|p| p.split("stroke=\"").nth(1)?.split('"').next())
+        // Gridlines and the target's dashes are not series.
+        .filter(|c| *c != "#DDDDDD" && *c != "#D55E00")
+        .collect();
+    assert_eq!(
+        strokes.into_iter().collect::<Vec<_>>(),
+        ["#0072B2"],
+        "one line colour"
+    );
+    assert!(t.height > t.width, "four rows of panels");
+}
+
 #[test]
 fn trend_likert_heat_progress() {
     let series = vec![
@@ -183,18 +229,21 @@ fn trend_likert_heat_progress() {
                     estimate: 0.82,
                     low: Some(0.8),
                     high: Some(0.84),
+                    significant: false,
                 },
                 TrendPoint {
                     wave: "2".into(),
                     estimate: 0.86,
                     low: Some(0.84),
                     high: Some(0.88),
+                    significant: false,
                 },
                 TrendPoint {
                     wave: "3".into(),
                     estimate: 0.9,
                     low: Some(0.88),
                     high: Some(0.92),
+                    significant: true,
                 },
             ],
         },
@@ -206,18 +255,21 @@ fn trend_likert_heat_progress() {
                     estimate: 0.78,
                     low: Some(0.72),
                     high: Some(0.83),
+                    significant: false,
                 },
                 TrendPoint {
                     wave: "2".into(),
                     estimate: 0.84,
                     low: Some(0.79),
                     high: Some(0.88),
+                    significant: false,
                 },
                 TrendPoint {
                     wave: "3".into(),
                     estimate: 0.88,
                     low: Some(0.84),
                     high: Some(0.91),
+                    significant: false,
                 },
             ],
         },
@@ -232,7 +284,9 @@ fn trend_likert_heat_progress() {
     .unwrap();
     save("trend", &t);
     assert_all_glyphs(&t);
-    assert!(has(&t, "第3轮") && has(&t, "全市 90.0%") && t.svg.contains("<polygon"));
+    assert!(has(&t, "第3轮") && has(&t, "全市") && t.svg.contains("<polygon"));
+    // Values are written at their points, a significant change marked, no legend.
+    assert!(has(&t, "90.0% ▲") && has(&t, "88.0%") && !has(&t, "88.0% ▲"));
 
     let row = |l: &str, s: [f64; 5]| LikertRow {
         label: l.into(),
