@@ -110,16 +110,32 @@ fn main() {
         lang: Lang::Zh,
         date: "2026-11-22".into(),
         collection: minyi::report::collection_text(Some(&tally.modes(&|_| true)), Lang::Zh),
+        include_flagged: false,
     };
     let mut files = 0;
+    let stages = std::cell::RefCell::new(Vec::<(String, Instant)>::new());
     let pack = best(1, || {
-        files = minyi::report::build(&input, &dir, &|_| {})
-            .expect("pack")
-            .files
-            .len();
+        files = minyi::report::build(&input, &dir, &|s| {
+            stages.borrow_mut().push((s.to_string(), Instant::now()))
+        })
+        .expect("pack")
+        .files
+        .len();
     });
+    let end = Instant::now();
+    let stages = stages.into_inner();
+    let took: Vec<String> = stages
+        .iter()
+        .enumerate()
+        .map(|(i, (name, at))| {
+            let next = stages.get(i + 1).map_or(end, |x| x.1);
+            format!("{name} {:.2} s", (next - *at).as_secs_f64())
+        })
+        .collect();
+    let size = |f: &str| std::fs::metadata(dir.join(f)).map_or(0, |m| m.len()) / 1024;
+    let (docx, pdf) = (size("briefing.docx"), size("briefing.pdf"));
     let _ = std::fs::remove_dir_all(&dir);
-    println!("whole pack for {} responses ({} files: charts, workbook, tables, HTML): {:.2} s; baseline, the statistics of one wave alone: {:.2} s", data.len(), files, pack, stats_only);
+    println!("whole pack for {} responses ({} files: charts, workbook, tables, HTML, Word {docx} KiB, PDF {pdf} KiB): {:.2} s ({}); baseline, the statistics of one wave alone: {:.2} s", data.len(), files, pack, took.join(", "), stats_only);
     println!(
         "targets: chart < 50 ms {}; pack < 5 s {}",
         if one < 0.05 { "MET" } else { "MISSED" },

@@ -8,8 +8,7 @@ use qrcode::{EcLevel, QrCode};
 
 use crate::definition::{Lang, Survey};
 
-/// The CJK-capable font compiled into the binary (Apache-2.0, see assets/fonts).
-pub static FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/wqy-microhei.ttc");
+use crate::fonts::CJK as FONT_BYTES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QrError {
@@ -19,6 +18,8 @@ pub enum QrError {
     Png(String),
     #[error("the embedded font is unreadable: {0}")]
     Font(String),
+    #[error("cannot write the posters PDF: {0}")]
+    Pdf(String),
 }
 
 /// One place that gets a code.
@@ -251,4 +252,92 @@ fn draw_text(img: &mut GrayImage, font: &FontRef<'_>, size: f32, text: &str, top
             });
         }
     }
+}
+
+/// Printable posters as one PDF, one A4 page per place: the survey's title, the place,
+/// the code (drawn as vector squares, sharp at any print size), the invitation, the
+/// link and the privacy line. The same text as the HTML posters.
+pub fn posters_pdf(survey: &Survey, places: &[Place], lang: Lang) -> Result<Vec<u8>, QrError> {
+    use crate::pdf::{Align, Item, Layout, Style, MM, MUTED};
+    let l = lang;
+    let mut lay = Layout::a4(20.0, 15.0, 15.0, 15.0);
+    let centred = |size: f32, bold: bool| Style {
+        bold,
+        align: Align::Centre,
+        leading: size * 1.45,
+        after: size * 0.5,
+        ..Style::body(size)
+    };
+    for (i, p) in places.iter().enumerate() {
+        if i > 0 {
+            lay.new_page();
+        }
+        lay.space(10.0 * MM);
+        lay.paragraph(survey.title.get(l), &centred(26.0, true));
+        lay.space(6.0 * MM);
+        lay.paragraph(&p.label, &centred(24.0, true));
+        lay.space(8.0 * MM);
+        let qr = code(&p.url)?;
+        let w = qr.width();
+        // With its quiet zone; the code alone is about 125 mm wide.
+        let side = 150.0 * MM;
+        let module = side / (w + 8) as f32;
+        let x0 = lay.left + (lay.width() - side) / 2.0 + 4.0 * module;
+        let y0 = lay.y + 4.0 * module;
+        for y in 0..w {
+            // One rectangle per run of dark modules in a row.
+            let mut x = 0;
+            while x < w {
+                if qr[(x, y)] != qrcode::Color::Dark {
+                    x += 1;
+                    continue;
+                }
+                let start = x;
+                while x < w && qr[(x, y)] == qrcode::Color::Dark {
+                    x += 1;
+                }
+                lay.draw(Item::Rect {
+                    x: x0 + start as f32 * module,
+                    y: y0 + y as f32 * module,
+                    w: (x - start) as f32 * module + 0.05,
+                    h: module + 0.05,
+                    fill: (0, 0, 0),
+                });
+            }
+        }
+        lay.space(side + 6.0 * MM);
+        lay.paragraph(
+            l.pick(
+                "请用手机扫码参加，约需5分钟。",
+                "Scan with your phone to take part; it takes about 5 minutes.",
+            ),
+            &centred(20.0, false),
+        );
+        lay.space(4.0 * MM);
+        lay.paragraph(&p.url, &centred(14.0, false));
+        lay.space(4.0 * MM);
+        lay.paragraph(
+            l.pick(
+                "本调查匿名进行：不收集姓名、电话，不保存IP地址。答案仅用于统计。",
+                "Anonymous: no names or phone numbers are asked and no IP addresses are kept. Answers are used only for statistics.",
+            ),
+            &Style {
+                color: MUTED,
+                ..centred(12.0, false)
+            },
+        );
+    }
+    let title = format!(
+        "{} · {}",
+        survey.title.get(l),
+        l.pick("二维码海报", "QR posters")
+    );
+    lay.finish(
+        &title,
+        l.pick("zh-CN", "en"),
+        |_, _| String::new(),
+        0.0,
+        10.0,
+    )
+    .map_err(|e| QrError::Pdf(e.to_string()))
 }

@@ -33,9 +33,8 @@ static FONT: OnceLock<bool> = OnceLock::new();
 
 fn register_font() -> Result<(), ChartError> {
     let ok = *FONT.get_or_init(|| {
-        plotters::style::register_font("sans-serif", FontStyle::Normal, crate::qr::FONT_BYTES)
-            .is_ok()
-            && plotters::style::register_font("sans-serif", FontStyle::Bold, crate::qr::FONT_BYTES)
+        plotters::style::register_font("sans-serif", FontStyle::Normal, crate::fonts::CJK).is_ok()
+            && plotters::style::register_font("sans-serif", FontStyle::Bold, crate::fonts::CJK)
                 .is_ok()
     });
     if ok {

@@ -1,5 +1,5 @@
 //! Briefing charts drawn with plotters, each as SVG and as PNG at twice the size for
-//! slides. Chinese labels by default; the CJK font is compiled in (see `qr::FONT_BYTES`)
+//! slides. Chinese labels by default; the CJK font is compiled in (see `fonts::CJK`)
 //! so PNGs draw glyphs on machines without fonts. Pure: figures in, bytes out.
 //!
 //! Every chart is drawn by one function over a [`Painter`] in logical pixels; the same

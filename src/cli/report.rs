@@ -24,6 +24,10 @@ pub struct ReportArgs {
     design: super::stats::DesignArgs,
     #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
     lang: String,
+    /// Count flagged responses (too fast, straight-lined, bursts, repeated patterns);
+    /// superseded ones stay out. Every output of the pack says so.
+    #[arg(long)]
+    include_flagged: bool,
 }
 
 #[derive(clap::Args)]
@@ -80,8 +84,9 @@ pub fn report(a: ReportArgs) -> Result<()> {
         lang,
         date: chrono::Local::now().format("%Y-%m-%d").to_string(),
         collection: minyi::report::collection_text(Some(&tally.modes(&|_| true)), lang),
+        include_flagged: a.include_flagged,
     };
-    let bar = indicatif::ProgressBar::new(5);
+    let bar = indicatif::ProgressBar::new(6);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -99,6 +104,11 @@ pub fn report(a: ReportArgs) -> Result<()> {
         pack.report.respondents,
         a.out.display(),
         a.out.join("report.html").display()
+    );
+    println!(
+        "the briefing to send: {} (Word) and {} (PDF)",
+        a.out.join("briefing.docx").display(),
+        a.out.join("briefing.pdf").display()
     );
     Ok(())
 }

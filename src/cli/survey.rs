@@ -30,6 +30,9 @@ pub struct QrArgs {
     /// Language of the place names printed under the codes.
     #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
     lang: String,
+    /// Also write posters.pdf: one A4 poster per place, ready to print.
+    #[arg(long)]
+    pdf: bool,
 }
 
 #[derive(clap::Args)]
@@ -141,6 +144,16 @@ pub fn qr(a: QrArgs) -> Result<()> {
         s.id,
         out.display()
     );
+    if a.pdf {
+        let path = out.join("posters.pdf");
+        std::fs::write(&path, minyi::qr::posters_pdf(&s, &places, lang)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!(
+            "wrote {} ({} A4 pages, one per place)",
+            path.display(),
+            places.len()
+        );
+    }
     Ok(())
 }
 

@@ -818,7 +818,14 @@ pub fn preferred_weighting(survey: &Survey) -> Weighting {
 
 /// The briefing pack of every stored wave as a ZIP, in the office's weighting (base
 /// weights when raking is impossible; the pack's methods section says which).
-pub fn pack_zip(survey: &Survey, loaded: &Loaded, lang: Lang) -> Result<File, DashboardError> {
+/// The pack as a ZIP (`pack.zip`) or one of its documents (`briefing.docx`,
+/// `briefing.pdf`), city-wide.
+pub fn pack_file(
+    survey: &Survey,
+    loaded: &Loaded,
+    lang: Lang,
+    name: &str,
+) -> Result<File, DashboardError> {
     let tally = &loaded.tally;
     if tally.rows() == 0 {
         return Err(DashboardError::NoResponses);
@@ -839,15 +846,24 @@ pub fn pack_zip(survey: &Survey, loaded: &Loaded, lang: Lang) -> Result<File, Da
             lang,
             date: Local::now().format("%Y-%m-%d").to_string(),
             collection: crate::report::collection_text(Some(&modes), lang),
+            include_flagged: false,
         };
-        crate::report::build_zip(&input)
+        match name {
+            "pack.zip" => crate::report::build_zip(&input),
+            file => crate::report::build_file(&input, file),
+        }
     };
     let bytes = make(preferred_weighting(survey)).or_else(|_| make(Weighting::Base))?;
+    let (file, kind, what) = match name {
+        "briefing.docx" => ("briefing.docx", FileKind::Docx, "briefing (Word)"),
+        "briefing.pdf" => ("briefing.pdf", FileKind::Pdf, "briefing (PDF)"),
+        _ => ("briefing.zip", FileKind::Zip, "briefing pack"),
+    };
     Ok(File {
-        name: format!("{}_briefing.zip", survey.id),
-        kind: FileKind::Zip,
+        name: format!("{}_{file}", survey.id),
+        kind,
         body: Body::Bytes(bytes),
-        what: format!("{} briefing pack", survey.id),
+        what: format!("{} {what}", survey.id),
     })
 }
 /// The part of a survey a request covers: the whole city, or one district.
@@ -1090,6 +1106,8 @@ pub enum FileKind {
     Csv,
     Xlsx,
     Zip,
+    Pdf,
+    Docx,
 }
 
 /// A download's content.
@@ -1187,6 +1205,26 @@ pub fn responses_workbook(
 }
 
 /// Every QR code of a scope (PNG and SVG) in a ZIP.
+/// The printable posters of a scope as one PDF, one A4 page per collection point.
+pub fn posters_pdf(
+    s: &Survey,
+    base_url: &str,
+    scope: Scope<'_>,
+    lang: Lang,
+) -> Result<File, DashboardError> {
+    let places: Vec<crate::qr::Place> = crate::qr::places(s, base_url, lang)
+        .into_iter()
+        .filter(|p| scope.covers(&p.district))
+        .collect();
+    let scope_name = scope.district().unwrap_or("all");
+    Ok(File {
+        name: format!("{}_{scope_name}_posters.pdf", s.id),
+        kind: FileKind::Pdf,
+        body: Body::Bytes(crate::qr::posters_pdf(s, &places, lang)?),
+        what: format!("{} posters {scope_name} ({} pages)", s.id, places.len()),
+    })
+}
+
 pub fn qr_zip(s: &Survey, base_url: &str, scope: Scope<'_>) -> Result<File, DashboardError> {
     let mut entries = Vec::new();
     for p in crate::qr::places(s, base_url, Lang::Zh)

@@ -260,7 +260,10 @@ pub fn page(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, C
             body {
                 h1 { (title) }
                 p.meta { (l.pick("第", "Wave ")) (pack.wave) (l.pick("轮 · ", " · ")) (input.date) " · " (input.collection) }
-                h2 { (l.pick("摘要", "Summary")) }
+                h2 { (l.pick("主要发现", "Main findings")) }
+                p.meta { (super::findings::basis_line(s, pack, &input.collection, l)) }
+                ol.summary { @for f in super::findings::findings(s, pack, l) { li { (f.text) } } }
+                h2 { (l.pick("分项摘要", "Indicator by indicator")) }
                 ul.summary { @for line in summary(s, pack, l) { li { (line) } } }
                 @if !r.districts_without_respondents.is_empty() {
                     p.flag { (l.pick("以下区没有样本，全市数据不含这些区：", "No respondents in these districts; city figures exclude them: ")) (r.districts_without_respondents.join(", ")) }
@@ -345,6 +348,12 @@ pub fn methods(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Vec<String> {
         out.push(match l {
             Lang::Zh => format!("质量控制：{}份问卷因质量标记未计入估计（{}），仍保存在数据库中。", r.excluded.responses, parts.join("，")),
             Lang::En => format!("Quality control: {} flagged questionnaires are left out of the estimates ({}); they remain stored.", r.excluded.responses, parts.join(", ")),
+        });
+    }
+    if pack.included_flagged > 0 {
+        out.push(match l {
+            Lang::Zh => format!("质量控制：按要求计入了{}份有质量标记的问卷（--include-flagged）；已作废（被替换）的问卷仍不计入。", pack.included_flagged),
+            Lang::En => format!("Quality control: {} flagged questionnaires are included on request (--include-flagged); superseded ones still are not.", pack.included_flagged),
         });
     }
     if let Some((lo, hi)) = r.trim {

@@ -4,7 +4,11 @@
 //! [`Tally`]) and a directory, so the pack's memory and time do not grow with the
 //! number of responses.
 
+mod brief;
+mod docx;
+pub mod findings;
 mod html;
+mod pdf;
 mod xlsx;
 
 pub use xlsx::{responses_workbook, table_workbook, Cell, Table, SHEET_ROWS};
@@ -32,6 +36,8 @@ pub enum ReportError {
     Xlsx(String),
     #[error("cannot write the ZIP archive: {0}")]
     Zip(String),
+    #[error("cannot write the PDF: {0}")]
+    Pdf(String),
     #[error("wave {0} has no responses; the data have waves {1}")]
     NoWave(String, String),
     #[error("wave {wave} has no responses that count: all {flagged} are flagged (too fast, straight-lined, bursts, repeated patterns or superseded); the quality panel says why; keep them with --include-flagged")]
@@ -52,6 +58,8 @@ pub struct PackInput<'a> {
     pub date: String,
     /// How the data were collected, for every output's source line.
     pub collection: String,
+    /// Count flagged responses (not superseded ones) instead of leaving them out.
+    pub include_flagged: bool,
 }
 
 /// One estimate against the previous wave.
@@ -62,6 +70,9 @@ pub struct Change {
     pub previous: f64,
     pub current: f64,
     pub difference: f64,
+    /// The difference's interval (`None` where the designs give none).
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
     pub p_value: f64,
 }
 
@@ -79,6 +90,8 @@ pub struct Pack {
     /// The current wave's estimates by street, community and grid (where residents
     /// live), when the definition has places below the district.
     pub places: Option<Report>,
+    /// Flagged responses of the wave counted because the caller asked (`include_flagged`).
+    pub included_flagged: usize,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
@@ -105,8 +118,15 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     let s = input.survey;
     let l = input.lang;
     std::fs::create_dir_all(out).map_err(io(out))?;
-    // Flagged responses are kept in storage but left out of every figure, and counted.
-    let tally = input.tally;
+    // Flagged responses are kept in storage but left out of every figure, and counted;
+    // on request they count instead (said in every output's basis line).
+    let counting;
+    let tally = if input.include_flagged {
+        counting = input.tally.counting_flagged();
+        &counting
+    } else {
+        input.tally
+    };
     let mut waves = tally.waves();
     if waves.is_empty() {
         waves.push(s.wave.to_string());
@@ -127,6 +147,11 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     };
     let current = of_wave(&wave);
     let excluded = tally.exclusions(&current);
+    let included_flagged = if input.include_flagged {
+        input.tally.exclusions(&current).responses - excluded.responses
+    } else {
+        0
+    };
     if !tally.select(&current).any(|a| a.key.counted()) {
         return Err(ReportError::NothingCounted {
             wave: wave.clone(),
@@ -174,14 +199,15 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
                 continue;
             }
             let d = stats::independent_difference(p, e, report.level);
-            let (diff, p_value) = (d.difference, d.p_value);
             changes.push(Change {
                 indicator: e.indicator.clone(),
                 group: e.group.clone(),
                 previous: p.estimate,
                 current: e.estimate,
-                difference: diff,
-                p_value,
+                difference: d.difference,
+                ci_low: d.ci_low.is_finite().then_some(d.ci_low),
+                ci_high: d.ci_high.is_finite().then_some(d.ci_high),
+                p_value: d.p_value,
             });
         }
     }
@@ -241,27 +267,35 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
             }
             let series = qs
                 .iter()
-                .map(|q| charts::TrendSeries {
-                    label: q.label(l).to_string(),
-                    points: by_wave
-                        .iter()
-                        .filter_map(|(w, r)| {
-                            r.estimates
-                                .iter()
-                                .find(|e| {
-                                    e.indicator == q.id
-                                        && is_rate(e)
-                                        && e.group == "ALL"
-                                        && e.flag != Flag::Suppress
-                                })
-                                .map(|e| charts::TrendPoint {
-                                    wave: w.clone(),
-                                    estimate: e.estimate,
-                                    low: e.ci_low,
-                                    high: e.ci_high,
-                                })
-                        })
-                        .collect(),
+                .map(|q| {
+                    let mut previous: Option<&Estimate> = None;
+                    let mut points = Vec::new();
+                    for (w, r) in &by_wave {
+                        let Some(e) = r.estimates.iter().find(|e| {
+                            e.indicator == q.id
+                                && is_rate(e)
+                                && e.group == "ALL"
+                                && e.flag != Flag::Suppress
+                        }) else {
+                            continue;
+                        };
+                        let significant = previous.is_some_and(|p| {
+                            stats::independent_difference(p, e, report.level).p_value
+                                < 1.0 - report.level
+                        });
+                        points.push(charts::TrendPoint {
+                            wave: w.clone(),
+                            estimate: e.estimate,
+                            low: e.ci_low,
+                            high: e.ci_high,
+                            significant,
+                        });
+                        previous = Some(e);
+                    }
+                    charts::TrendSeries {
+                        label: q.label(l).to_string(),
+                        points,
+                    }
                 })
                 .collect();
             let title = format!(
@@ -269,8 +303,16 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
                 dim.label().get(l),
                 l.pick("：全市历轮变化", ": city-wide across waves")
             );
+            let mut f = frame(title);
+            f.notes.push(
+                l.pick(
+                    "每项指标一幅小图，纵轴相同；阴影为置信区间，虚线为目标；▲▼：与上一轮相比变化显著。",
+                    "One panel per indicator on a shared axis; bands are intervals, the dashed line the target; ▲▼: a significant change from the previous wave.",
+                )
+                .into(),
+            );
             let chart = charts::render(&charts::TrendChart {
-                frame: frame(title),
+                frame: f,
                 waves: waves.clone(),
                 series,
                 target: s.targets.for_dimension(*dim),
@@ -348,6 +390,7 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         likert,
         files,
         places,
+        included_flagged,
     };
 
     step("tables");
@@ -388,6 +431,16 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     step("html");
     let page = html::page(s, &pack, input, &charts_out);
     write(out, "report.html", page.as_bytes(), &mut pack.files)?;
+    step("documents");
+    let brief = brief::build(s, &pack, input, &charts_out);
+    let size = pdf::summary_size(&brief);
+    write(
+        out,
+        "briefing.docx",
+        &docx::write(&brief, size)?,
+        &mut pack.files,
+    )?;
+    write(out, "briefing.pdf", &pdf::write(&brief)?, &mut pack.files)?;
     Ok(pack)
 }
 
@@ -918,6 +971,21 @@ pub fn zip(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>, ReportError> {
     }
     let cur = w.finish().map_err(|e| zerr(&e))?;
     Ok(cur.into_inner())
+}
+
+/// Builds the pack into a temporary directory and returns one of its files
+/// (`briefing.docx`, `briefing.pdf`, …).
+pub fn build_file(input: &PackInput<'_>, name: &str) -> Result<Vec<u8>, ReportError> {
+    let dir = tempfile::tempdir().map_err(io(Path::new("temporary directory")))?;
+    let pack = build(input, dir.path(), &|_| {})?;
+    let Some(f) = pack.files.iter().find(|f| *f == name) else {
+        return Err(ReportError::Io {
+            path: PathBuf::from(name),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        });
+    };
+    let p = dir.path().join(f);
+    std::fs::read(&p).map_err(io(&p))
 }
 
 /// Builds the pack into a temporary directory and returns its files as a ZIP.

@@ -196,6 +196,47 @@ impl Tally {
             .collect();
     }
 
+    /// The same responses with the quality flags cleared, so that flagged responses
+    /// count (`--include-flagged`). Superseded responses stay out: a newer answer of
+    /// the same respondent replaced them, and counting both would count one twice.
+    pub fn counting_flagged(&self) -> Tally {
+        let superseded = 1u8
+            << FLAG_NAMES
+                .iter()
+                .position(|n| *n == "superseded")
+                .unwrap_or(4);
+        let mut out = Tally {
+            version: self.version.clone(),
+            slots: self.slots.clone(),
+            width: self.width,
+            atoms: Vec::with_capacity(self.atoms.len()),
+            daily: self.daily.clone(),
+            index: HashMap::new(),
+        };
+        for a in &self.atoms {
+            let mut key = a.key;
+            key.flags &= superseded;
+            match out.index.get(&key) {
+                Some(&i) => {
+                    let into = &mut out.atoms[i];
+                    into.rows += a.rows;
+                    for (x, y) in into.counts.iter_mut().zip(&a.counts) {
+                        *x += y;
+                    }
+                }
+                None => {
+                    out.index.insert(key, out.atoms.len());
+                    out.atoms.push(Atom {
+                        key,
+                        rows: a.rows,
+                        counts: a.counts.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// Whether this tally was laid out for the survey as it is now.
     pub fn fits(&self, survey: &Survey) -> bool {
         self.version == survey.version

@@ -12,6 +12,8 @@ mod browser;
 mod charts;
 /// `minyi check` and the definition validator on broken files.
 mod definitions;
+/// The Word and PDF briefing, the one-page summary, the posters PDF.
+mod documents;
 /// kill -9 under load: nothing acknowledged is lost, the file stays sound.
 mod fault;
 /// The intake under pressure: forged addresses, crowds, scripts, spreadsheets,

@@ -54,6 +54,10 @@ fn nothing_but_the_questionnaire_without_a_session() {
         "/office/civility-2026/download/responses.xlsx",
         "/office/civility-2026/download/pack.zip",
         "/office/civility-2026/download/qr.zip",
+        "/office/civility-2026/download/briefing.docx",
+        "/office/civility-2026/download/briefing.pdf",
+        "/office/civility-2026/download/posters.pdf",
+        "/office/civility-2026/d/XC/download/posters.pdf",
         "/office/civility-2026/d/XC/download/responses.csv",
         "/office/civility-2026/d/XC/s/xc-xinhua",
         "/office/civility-2026/d/XC/c/xinhua-xfl",
@@ -113,6 +117,7 @@ fn a_district_officer_sees_only_their_district() {
         "/office/civility-2026/d/XC/download/responses.csv",
         "/office/civility-2026/d/XC/download/responses.xlsx",
         "/office/civility-2026/d/XC/download/qr.zip",
+        "/office/civility-2026/d/XC/download/posters.pdf",
         "/office/civility-2026/quality?district=XC",
         "/office/civility-2026/posters?district=XC",
         "/qr/civility-2026/XC.png",
@@ -147,6 +152,7 @@ fn a_district_officer_sees_only_their_district() {
         format!("/office/civility-2026/d/{OTHER}/download/responses.csv"),
         format!("/office/civility-2026/d/{OTHER}/download/responses.xlsx"),
         format!("/office/civility-2026/d/{OTHER}/download/qr.zip"),
+        format!("/office/civility-2026/d/{OTHER}/download/posters.pdf"),
         format!("/office/civility-2026/quality?district={OTHER}"),
         format!("/office/civility-2026/posters?district={OTHER}"),
         format!("/qr/civility-2026/{OTHER}.png"),
@@ -166,6 +172,9 @@ fn a_district_officer_sees_only_their_district() {
         "/office/civility-2026/download/responses.csv".into(),
         "/office/civility-2026/download/responses.xlsx".into(),
         "/office/civility-2026/download/pack.zip".into(),
+        "/office/civility-2026/download/briefing.docx".into(),
+        "/office/civility-2026/download/briefing.pdf".into(),
+        "/office/civility-2026/download/posters.pdf".into(),
         "/office/civility-2026/quality".into(),
         "/office/civility-2026/posters".into(),
         "/api/surveys/civility-2026/summary".into(),
@@ -245,6 +254,9 @@ fn an_interviewer_enters_interviews_and_sees_no_results() {
         "/office/civility-2026/chart/map_aware_campaign.svg",
         "/office/civility-2026/d/XC/chart/map_aware_campaign.png",
         "/api/surveys/civility-2026/estimates?by=grid&district=XC",
+        "/office/civility-2026/download/briefing.docx",
+        "/office/civility-2026/download/briefing.pdf",
+        "/office/civility-2026/download/posters.pdf",
     ] {
         assert_eq!(get(&i, uri), Status::Forbidden, "{uri}");
     }
@@ -347,6 +359,8 @@ fn viewers_read_everything_and_change_nothing() {
         "/office/civility-2026/quality",
         "/office/civility-2026/chart/heat.svg",
         "/office/civility-2026/download/responses.xlsx",
+        "/office/civility-2026/download/briefing.pdf",
+        "/office/civility-2026/download/posters.pdf",
         "/api/surveys/civility-2026/estimates?by=city",
     ] {
         assert_eq!(get(&v, uri), Status::Ok, "{uri}");
@@ -821,6 +835,8 @@ fn posters_qr_zip_and_briefing_pack() {
     for n in [
         "report.html",
         "briefing.xlsx",
+        "briefing.docx",
+        "briefing.pdf",
         "heat_table.svg",
         "progress.png",
     ] {

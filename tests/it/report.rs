@@ -24,6 +24,7 @@ fn pack(lang: Lang) -> (tempfile::TempDir, minyi::report::Pack) {
         lang,
         date: "2026-11-22".into(),
         collection: minyi::report::collection_text(minyi::report::modes_of(&data).as_deref(), lang),
+        include_flagged: false,
     };
     let steps = std::cell::RefCell::new(Vec::new());
     let p = minyi::report::build(&input, dir.path(), &|s| {
@@ -32,7 +33,14 @@ fn pack(lang: Lang) -> (tempfile::TempDir, minyi::report::Pack) {
     .unwrap();
     assert_eq!(
         *steps.borrow(),
-        ["estimates", "charts", "tables", "workbook", "html"]
+        [
+            "estimates",
+            "charts",
+            "tables",
+            "workbook",
+            "html",
+            "documents"
+        ]
     );
     (dir, p)
 }

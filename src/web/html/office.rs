@@ -456,7 +456,10 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
                 a href={ "/office/" (s.id) "/download/responses.csv" } { (l.pick("原始数据 CSV", "Responses CSV")) }
                 a href={ "/office/" (s.id) "/download/responses.xlsx" } { (l.pick("原始数据 XLSX", "Responses XLSX")) }
                 a href={ "/office/" (s.id) "/download/pack.zip" } { (l.pick("汇报材料包（ZIP）", "Briefing pack (ZIP)")) }
+                a href={ "/office/" (s.id) "/download/briefing.docx?lang=" (l.code()) } { (l.pick("简报（Word）", "Briefing (Word)")) }
+                a href={ "/office/" (s.id) "/download/briefing.pdf?lang=" (l.code()) } { (l.pick("简报（PDF）", "Briefing (PDF)")) }
                 a href={ "/office/" (s.id) "/posters?lang=" (l.code()) } { (l.pick("二维码海报（A4打印）", "QR posters (A4, print)")) }
+                a href={ "/office/" (s.id) "/download/posters.pdf?lang=" (l.code()) } { (l.pick("二维码海报（PDF）", "QR posters (PDF)")) }
                 a href={ "/office/" (s.id) "/download/qr.zip" } { (l.pick("全部二维码（ZIP）", "All QR codes (ZIP)")) }
                 a href={ "/office/" (s.id) "/download/weak_spots.xlsx?" (q) } { (l.pick("全市薄弱社区清单 XLSX", "Weak spots, all districts (XLSX)")) }
                 a href={ "/office/" (s.id) "/download/weak_spots.csv?" (q) } { (l.pick("CSV", "CSV")) }

@@ -265,6 +265,7 @@ pub fn district(v: &View<'_>, code: &str, below: &DistrictView) -> Markup {
                 a href={ "/office/" (s.id) "/d/" (code) "/download/responses.csv" } { (l.pick("本区原始数据 CSV", "District responses CSV")) }
                 a href={ "/office/" (s.id) "/d/" (code) "/download/responses.xlsx" } { (l.pick("本区原始数据 XLSX", "District responses XLSX")) }
                 a href={ "/office/" (s.id) "/posters?district=" (code) "&lang=" (l.code()) } { (l.pick("本区二维码海报", "District QR posters")) }
+                a href={ "/office/" (s.id) "/d/" (code) "/download/posters.pdf?lang=" (l.code()) } { (l.pick("本区二维码海报（PDF）", "District QR posters (PDF)")) }
                 a href={ "/office/" (s.id) "/d/" (code) "/download/qr.zip" } { (l.pick("本区二维码（ZIP）", "District QR codes (ZIP)")) }
                 a href={ "/office/" (s.id) "/quality?district=" (code) "&lang=" (l.code()) } { (l.pick("本区数据质量", "District data quality")) }
             }

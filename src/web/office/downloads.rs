@@ -34,6 +34,11 @@ impl<'r> Responder<'r, 'r> for Download {
         let ct = match self.kind {
             FileKind::Csv => ContentType::new("text", "csv").with_params(("charset", "utf-8")),
             FileKind::Zip => ContentType::ZIP,
+            FileKind::Pdf => ContentType::PDF,
+            FileKind::Docx => ContentType::new(
+                "application",
+                "vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
             FileKind::Xlsx => ContentType::new(
                 "application",
                 "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -72,7 +77,7 @@ async fn download(
     );
     let by = session.user.username.clone();
     let loaded = match (district, file) {
-        (None, "pack.zip") => Some(access::load(app, &s).await?),
+        (None, "pack.zip" | "briefing.docx" | "briefing.pdf") => Some(access::load(app, &s).await?),
         _ => None,
     };
     let fig = match file {
@@ -85,7 +90,8 @@ async fn download(
             let scope = Scope::of(d.as_deref());
             match (name.as_str(), loaded, fig) {
                 ("qr.zip", ..) => dashboard::qr_zip(&sv, &base, scope),
-                ("pack.zip", Some(loaded), _) => dashboard::pack_zip(&sv, &loaded, Lang::Zh),
+                ("posters.pdf", ..) => dashboard::posters_pdf(&sv, &base, scope, l),
+                (pack, Some(loaded), _) => dashboard::pack_file(&sv, &loaded, l, pack),
                 (weak, _, Some(fig)) => {
                     dashboard::places::weak_spots_file(&sv, &fig, scope, weak, l)
                 }

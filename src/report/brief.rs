@@ -1,0 +1,246 @@
+//! The briefing (简报) as a document: what the Word and the PDF files both say, in
+//! order, so the two cannot disagree. Built from the pack's figures; the layouts
+//! (`docx.rs`, `pdf.rs`) only typeset it.
+
+use super::findings::{basis_line, findings};
+use super::html::{methods, status_words, summary};
+use super::{is_rate, Pack, PackInput};
+use crate::charts::Chart;
+use crate::definition::{Dimension, Lang, Survey};
+use crate::labels::{district_name, pct, publication_flag};
+use crate::stats::{EstimateKind, Flag};
+
+pub struct Brief {
+    pub lang: Lang,
+    pub title: String,
+    /// "第2轮 · 2026-12-01"
+    pub dateline: String,
+    /// How the figures were collected and weighted (under the title).
+    pub basis: String,
+    pub blocks: Vec<Block>,
+}
+
+pub enum Block {
+    /// A first-level heading (黑体).
+    Heading(String),
+    Para(String),
+    /// A numbered finding of the one-page summary.
+    Finding(usize, String),
+    /// A small note (sources, flags).
+    Note(String),
+    Figure {
+        png: Vec<u8>,
+        /// Logical size (the PNG is twice as large).
+        width: u32,
+        height: u32,
+        caption: String,
+    },
+    Table(Table),
+    PageBreak,
+}
+
+pub struct Table {
+    pub caption: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Relative column widths.
+    pub widths: Vec<f32>,
+    /// Right-aligned (number) columns.
+    pub numeric: Vec<bool>,
+}
+
+/// The key charts of the briefing, in the order they are shown: the heat table, the
+/// trends, the satisfaction distribution, the city map of each headline, progress.
+fn key_charts(charts: &[(String, Chart)]) -> Vec<&(String, Chart)> {
+    let rank = |n: &str| match n {
+        "heat_table" => Some(0),
+        n if n.starts_with("trend_") => Some(1),
+        "likert_satisfaction" => Some(2),
+        n if n.starts_with("map_") && n.matches('_').count() == 1 => Some(3),
+        "progress" => Some(4),
+        _ => None,
+    };
+    let mut out: Vec<(usize, usize, &(String, Chart))> = charts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| rank(&c.0).map(|r| (r, i, c)))
+        .collect();
+    out.sort_by_key(|(r, i, _)| (*r, *i));
+    out.into_iter().map(|(_, _, c)| c).collect()
+}
+
+/// The chart's own title, for its caption.
+fn chart_title(svg: &str) -> Option<String> {
+    let start = svg.find("<text")?;
+    let rest = &svg[start..];
+    let open = rest.find('>')? + 1;
+    let close = rest[open..].find("</text>")?;
+    Some(unescape(rest[open..open + close].trim()))
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+pub fn build(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, Chart)]) -> Brief {
+    let l = input.lang;
+    let r = &pack.report;
+    let mut blocks = Vec::new();
+
+    blocks.push(Block::Heading(
+        l.pick("一、主要发现", "1. Main findings").into(),
+    ));
+    for (i, f) in findings(s, pack, l).into_iter().enumerate() {
+        blocks.push(Block::Finding(i + 1, f.text));
+    }
+    if !r.districts_without_respondents.is_empty() {
+        blocks.push(Block::Note(format!(
+            "{}{}",
+            l.pick(
+                "以下区没有样本，全市数据不含这些区：",
+                "No respondents in these districts; city figures exclude them: "
+            ),
+            r.districts_without_respondents
+                .iter()
+                .map(|d| district_name(s, d, l))
+                .collect::<Vec<_>>()
+                .join(l.pick("、", ", "))
+        )));
+    }
+    blocks.push(Block::PageBreak);
+
+    blocks.push(Block::Heading(
+        l.pick("二、主要图表", "2. Key charts").into(),
+    ));
+    for (k, (_, c)) in key_charts(charts).into_iter().enumerate() {
+        let title = chart_title(&c.svg).unwrap_or_default();
+        blocks.push(Block::Figure {
+            png: c.png.clone(),
+            width: c.width,
+            height: c.height,
+            caption: match l {
+                Lang::Zh => format!("图{} {}", k + 1, title),
+                Lang::En => format!("Figure {}. {}", k + 1, title),
+            },
+        });
+    }
+
+    blocks.push(Block::Heading(
+        l.pick("三、分项情况", "3. Indicator by indicator").into(),
+    ));
+    for line in summary(s, pack, l) {
+        blocks.push(Block::Para(line));
+    }
+
+    blocks.push(Block::Heading(
+        l.pick("四、各区数据表", "4. Tables by district").into(),
+    ));
+    let mut t = 0;
+    for dim in Dimension::ALL.iter().filter(|d| d.is_rated()) {
+        let rows = dimension_rows(s, pack, *dim, l);
+        if rows.is_empty() {
+            continue;
+        }
+        t += 1;
+        blocks.push(Block::Table(Table {
+            caption: match l {
+                Lang::Zh => format!("表{} {}", t, dim.label().get(l)),
+                Lang::En => format!("Table {}. {}", t, dim.label().get(l)),
+            },
+            header: [
+                ("指标", "indicator"),
+                ("范围", "area"),
+                ("估计", "rate"),
+                ("置信区间", "interval"),
+                ("样本量", "n"),
+                ("标记", "flag"),
+                ("与目标相比", "against the target"),
+            ]
+            .iter()
+            .map(|(zh, en)| l.pick(zh, en).to_string())
+            .collect(),
+            rows,
+            widths: vec![3.0, 1.6, 1.3, 2.2, 1.0, 1.3, 2.2],
+            numeric: vec![false, false, true, true, true, false, false],
+        }));
+    }
+    blocks.push(Block::Note(
+        l.pick(
+            "样本不足的数字不发布（表中留空）；“仅供参考”的数字不参与排名。",
+            "Figures with too few respondents are not published (left blank); directional ones are not ranked.",
+        )
+        .into(),
+    ));
+
+    blocks.push(Block::Heading(l.pick("五、方法说明", "5. Methods").into()));
+    for line in methods(s, pack, input) {
+        blocks.push(Block::Para(line));
+    }
+    if let Some(p) = &pack.places {
+        let modelled = p.estimates.iter().any(|e| e.model.is_some());
+        if modelled {
+            blocks.push(Block::Para(
+                l.pick(
+                    "社区一级另有小区域模型估计（Fay–Herriot，按区直接估计基准化），见简报包中的 table_places.csv 和工作簿；本简报的数字均为直接估计。",
+                    "Communities also have small-area model estimates (Fay–Herriot, benchmarked to the district's direct rate) in the pack's table_places.csv and workbook; every figure in this briefing is a direct estimate.",
+                )
+                .into(),
+            ));
+        }
+    }
+
+    Brief {
+        lang: l,
+        title: format!("{}{}", s.title.get(l), l.pick("简报", " — briefing")),
+        dateline: format!(
+            "{}{}{} · {}",
+            l.pick("第", "Wave "),
+            pack.wave,
+            l.pick("轮", ""),
+            input.date
+        ),
+        basis: basis_line(s, pack, &input.collection, l),
+        blocks,
+    }
+}
+
+/// One row per district (and the city) per rate indicator of a dimension; suppressed
+/// figures keep their row, without a number.
+fn dimension_rows(s: &Survey, pack: &Pack, dim: Dimension, l: Lang) -> Vec<Vec<String>> {
+    let r = &pack.report;
+    let mut rows = Vec::new();
+    for q in s
+        .questions
+        .iter()
+        .filter(|q| q.dimension == dim && q.is_indicator())
+    {
+        for e in r
+            .estimates
+            .iter()
+            .filter(|e| e.indicator == q.id && is_rate(e) && e.kind == EstimateKind::Proportion)
+        {
+            let shown = e.flag != Flag::Suppress && e.estimate.is_finite();
+            rows.push(vec![
+                q.label(l).to_string(),
+                district_name(s, &e.group, l),
+                if shown {
+                    pct(e.estimate)
+                } else {
+                    String::new()
+                },
+                match (shown, e.ci_low, e.ci_high) {
+                    (true, Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)),
+                    _ => String::new(),
+                },
+                format!("{:.0}", e.n),
+                publication_flag(e.flag, l).to_string(),
+                status_words(e, l),
+            ]);
+        }
+    }
+    rows
+}
