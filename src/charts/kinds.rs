@@ -747,6 +747,9 @@ pub struct ProgressRow {
     pub label: String,
     pub responses: f64,
     pub planned: f64,
+    /// Responses by the evaluation date at the current pace, when there is one:
+    /// drawn as a thin light bar beyond the responses, its share written beside.
+    pub projected: Option<f64>,
 }
 
 /// Responses per district against the planned sample size.
@@ -807,17 +810,24 @@ impl Draw for ProgressChart {
                 palette::BLUE
             };
             p.rect(x0, yc - 12.0, x(share) - x0, 24.0, c)?;
-            p.text(
-                x1 + 12.0,
-                yc,
-                &match self.lang {
-                    Lang::Zh => format!("{} / {}（{:.0}%）", r.responses, r.planned, share * 100.0),
-                    Lang::En => format!("{} / {} ({:.0}%)", r.responses, r.planned, share * 100.0),
-                },
-                14.0,
-                palette::INK,
-                Align::Left,
-            )?;
+            let projected = r
+                .projected
+                .filter(|_| r.planned > 0.0)
+                .map(|v| v / r.planned);
+            if let Some(ps) = projected.filter(|ps| *ps > share) {
+                p.rect(x(share), yc - 4.0, x(ps) - x(share), 8.0, palette::SKY)?;
+            }
+            let mut label = match self.lang {
+                Lang::Zh => format!("{} / {}（{:.0}%）", r.responses, r.planned, share * 100.0),
+                Lang::En => format!("{} / {} ({:.0}%)", r.responses, r.planned, share * 100.0),
+            };
+            if let Some(ps) = projected {
+                label.push_str(&match self.lang {
+                    Lang::Zh => format!(" 预计{:.0}%", ps * 100.0),
+                    Lang::En => format!(" → {:.0}%", ps * 100.0),
+                });
+            }
+            p.text(x1 + 12.0, yc, &label, 14.0, palette::INK, Align::Left)?;
         }
         p.dashed(x(1.0), top - 4.0, x(1.0), bottom_y + 4.0, palette::INK, 1.5)?;
         p.bold(

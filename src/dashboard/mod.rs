@@ -382,6 +382,13 @@ pub struct Figures {
 pub const PLACE_DOMAINS: [&str; 4] = ["street", "community", "grid", "collection_community"];
 
 impl Figures {
+    /// The fieldwork pace of this view's wave to the evaluation date (all modes and
+    /// collection points), `None` without an `evaluation_date`.
+    pub fn pace(&self, survey: &Survey) -> Option<stats::pace::Pace> {
+        let wave = self.wave.parse().ok()?;
+        stats::pace::pace(survey, &self.tally, wave, today())
+    }
+
     /// The estimates of the place domains below the district (same weighting and
     /// selection as [`Figures::report`]).
     pub fn places(&self, survey: &Survey) -> Option<&Report> {
@@ -914,6 +921,12 @@ pub fn summary(survey: &Survey, fig: &Figures, scope: Scope<'_>) -> serde_json::
             .filter(|e| in_district(&e.group, d))
             .collect(),
     };
+    // The pace to the evaluation date, of the places the scope covers.
+    let pace = fig.pace(survey).map(|mut p| {
+        p.districts.retain(|r| scope.covers(&r.district));
+        p.communities.retain(|r| scope.covers(&r.district));
+        p
+    });
     serde_json::json!({
         "survey": survey.id,
         "wave": fig.wave,
@@ -922,6 +935,7 @@ pub fn summary(survey: &Survey, fig: &Figures, scope: Scope<'_>) -> serde_json::
         "estimates": estimates,
         "excluded": fig.excluded,
         "collection": fig.collection,
+        "pace": pace,
     })
 }
 

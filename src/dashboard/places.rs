@@ -50,22 +50,9 @@ pub struct PlaceRow {
     pub has_children: bool,
 }
 
-/// Planned complete responses of a community: `planned_per_community` when the
-/// definition sets it, else the district's plan shared by the communities' adults
-/// (equally when some community's adults are unknown).
+/// Planned complete responses of a community (see [`Survey::planned_for`]).
 pub fn planned_for(s: &Survey, d: &District, c: &Community) -> u32 {
-    if let Some(p) = s.planned_per_community {
-        return p;
-    }
-    let n = d.communities.len().max(1) as f64;
-    let adults: Option<Vec<u64>> = d.communities.iter().map(|c| c.adults).collect();
-    let share = match (adults, c.adults) {
-        (Some(all), Some(mine)) if all.iter().sum::<u64>() > 0 => {
-            mine as f64 / all.iter().sum::<u64>() as f64
-        }
-        _ => 1.0 / n,
-    };
-    (s.planned_per_district as f64 * share).ceil() as u32
+    s.planned_for(d, c)
 }
 
 /// Responses per place of one district in the view's selection: (total, flagged) by

@@ -138,6 +138,8 @@ pub struct Survey {
     pub intro: Text,
     pub opens: NaiveDate,
     pub closes: NaiveDate,
+    /// The day of the evaluation (验收/测评) the fieldwork must reach its plan by.
+    pub evaluation_date: Option<NaiveDate>,
     /// Completing faster than this is implausible (used by quality flags).
     pub min_seconds: Option<u32>,
     /// Planned complete responses per district (400 unless the definition says).
@@ -526,6 +528,24 @@ impl Targets {
 }
 
 impl Survey {
+    /// Planned complete responses of a community: `planned_per_community` when the
+    /// definition sets it, else the district's plan shared by the communities' adults
+    /// (equally when some community's adults are unknown).
+    pub fn planned_for(&self, d: &District, c: &Community) -> u32 {
+        let s = self;
+        if let Some(p) = s.planned_per_community {
+            return p;
+        }
+        let n = d.communities.len().max(1) as f64;
+        let adults: Option<Vec<u64>> = d.communities.iter().map(|c| c.adults).collect();
+        let share = match (adults, c.adults) {
+            (Some(all), Some(mine)) if all.iter().sum::<u64>() > 0 => {
+                mine as f64 / all.iter().sum::<u64>() as f64
+            }
+            _ => 1.0 / n,
+        };
+        (s.planned_per_district as f64 * share).ceil() as u32
+    }
     pub fn district(&self, code: &str) -> Option<&District> {
         self.districts.iter().find(|d| d.code == code)
     }

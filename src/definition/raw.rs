@@ -69,6 +69,8 @@ pub struct RawSurvey {
     pub intro: Option<RawText>,
     pub opens: Spanned<toml::value::Datetime>,
     pub closes: Spanned<toml::value::Datetime>,
+    /// The evaluation (验收/测评) the fieldwork works towards.
+    pub evaluation_date: Option<Spanned<toml::value::Datetime>>,
     pub min_seconds: Option<u32>,
     /// Planned complete responses per district (sample-size target for progress).
     pub planned_per_district: Option<u32>,

@@ -68,6 +68,19 @@ pub(super) fn validate(
             );
         }
     }
+    let evaluation_date = s
+        .evaluation_date
+        .as_ref()
+        .and_then(|d| date(&mut cx, d, "evaluation_date"));
+    if let (Some(e), Some(o), Some(span)) = (evaluation_date, opens, s.evaluation_date.as_ref()) {
+        if e < o {
+            cx.err(
+                span.span().start,
+                format!("the evaluation date ({e}) is before the survey opens ({o})"),
+                "set `evaluation_date` to the day of the evaluation (验收/测评), on or after `opens`",
+            );
+        }
+    }
     if s.wave == 0 {
         cx.err(
             survey_span.start,
@@ -152,6 +165,7 @@ pub(super) fn validate(
         intro: s.intro.map(text).unwrap_or_else(|| Text::new("", "")),
         opens,
         closes,
+        evaluation_date,
         min_seconds: s.min_seconds,
         planned_per_district: s.planned_per_district.unwrap_or(400),
         planned_per_community: s.planned_per_community,

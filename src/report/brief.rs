@@ -58,6 +58,7 @@ fn key_charts(charts: &[(String, Chart)]) -> Vec<&(String, Chart)> {
         "likert_satisfaction" => Some(2),
         n if n.starts_with("map_") && n.matches('_').count() == 1 => Some(3),
         "progress" => Some(4),
+        "pace" => Some(5),
         _ => None,
     };
     let mut out: Vec<(usize, usize, &(String, Chart))> = charts

@@ -375,6 +375,16 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         "progress".into(),
         charts::render(&progress_chart(s, &responses_by_district, frame, l))?,
     ));
+    // The day the pack is made, for the pace to the evaluation date.
+    let today = chrono::NaiveDate::parse_from_str(&input.date, "%Y-%m-%d")
+        .unwrap_or_else(|_| chrono::Local::now().date_naive());
+    let pace = wave
+        .parse()
+        .ok()
+        .and_then(|w| stats::pace::pace(s, tally, w, today));
+    if let Some(p) = &pace {
+        charts_out.push(("pace".into(), charts::render(&pace_chart(s, p, frame, l))?));
+    }
     for (name, c) in &charts_out {
         write(out, &format!("{name}.png"), &c.png, &mut files)?;
         write(out, &format!("{name}.svg"), c.svg.as_bytes(), &mut files)?;
@@ -862,6 +872,39 @@ pub fn progress_chart(
                     .find(|(c, _)| *c == d.code)
                     .map_or(0.0, |x| x.1),
                 planned: s.planned_per_district as f64,
+                projected: None,
+            })
+            .collect(),
+        lang: l,
+    }
+}
+
+/// Counted completes per district against the plan, with where the last seven days'
+/// pace ends by the evaluation date.
+pub fn pace_chart(
+    s: &Survey,
+    pace: &stats::pace::Pace,
+    frame: impl Fn(String) -> Frame,
+    l: Lang,
+) -> charts::ProgressChart {
+    let mut f = frame(match l {
+        Lang::Zh => format!("距测评验收日（{}）的进度", pace.evaluation_date),
+        Lang::En => format!("Pace to the evaluation on {}", pace.evaluation_date),
+    });
+    f.notes.push(match l {
+        Lang::Zh => format!("深色：有效问卷（不含质量标记和已作废问卷）；浅蓝与“预计”：按近7天日均进度到验收日（还有{}天）。", pace.days_left),
+        Lang::En => format!("Dark: counted completes (no flagged or superseded ones); light blue and the arrow: where the last 7 days' pace ends by the evaluation ({} days left).", pace.days_left),
+    });
+    charts::ProgressChart {
+        frame: f,
+        rows: pace
+            .districts
+            .iter()
+            .map(|r| charts::ProgressRow {
+                label: crate::labels::district_name(s, &r.district, l),
+                responses: r.completes as f64,
+                planned: r.planned as f64,
+                projected: Some(r.projected),
             })
             .collect(),
         lang: l,

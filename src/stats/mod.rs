@@ -11,6 +11,7 @@
 pub mod design;
 pub mod estimate;
 pub mod interval;
+pub mod pace;
 pub mod plan;
 pub mod sae;
 pub mod tally;

@@ -369,11 +369,13 @@ fn trend_likert_heat_progress() {
                 label: "新城区".into(),
                 responses: 312.0,
                 planned: 400.0,
+                projected: None,
             },
             ProgressRow {
                 label: "江源区".into(),
                 responses: 455.0,
                 planned: 400.0,
+                projected: None,
             },
         ],
         lang: Lang::Zh,
@@ -410,6 +412,7 @@ fn english_labels_wrap_between_words_and_long_names_fit() {
             label: "Gaoxin (High-tech) Zone".into(),
             responses: 10.0,
             planned: 100.0,
+            projected: None,
         }],
         lang: Lang::En,
     };

@@ -294,6 +294,26 @@ fn dates_and_codes() {
         line_of(&t, "closes"),
         "closes (1999-12-31) before it opens",
     );
+    let t = mini().replace(
+        "closes = 2099-12-31",
+        "closes = 2099-12-31\nevaluation_date = 1999-06-30",
+    );
+    check(
+        &t,
+        CENSUS,
+        line_of(&t, "evaluation_date"),
+        "the evaluation date (1999-06-30) is before the survey opens",
+    );
+    let t = mini().replace(
+        "closes = 2099-12-31",
+        "closes = 2099-12-31\nevaluation_date = 2099-06-30T09:00:00",
+    );
+    check(
+        &t,
+        CENSUS,
+        line_of(&t, "evaluation_date"),
+        "`evaluation_date` must be a plain date",
+    );
     let t = mini().replace(r#"code = "n1""#, r#"code = "n 1""#);
     check(
         &t,

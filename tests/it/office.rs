@@ -799,6 +799,70 @@ fn token_api_follows_the_users_role() {
     }
 }
 
+/// The pace to the evaluation date on the survey page, the district page (its
+/// communities) and in the summary API, each officer seeing their own district only.
+#[test]
+fn pace_to_the_evaluation_date() {
+    let app = app_with_data();
+    let s = survey(&app);
+    let eval = s
+        .evaluation_date
+        .expect("the example survey has an evaluation date");
+    let a = signed_in(&app, "chief", "admin", None);
+    let html = a
+        .get("/office/civility-2026")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(html.contains("距测评验收日的进度") && html.contains(&eval.to_string()));
+    let html = a
+        .get("/office/civility-2026/d/XC")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(html.contains("距测评验收日的进度") && html.contains("近7天日均"));
+    let j: serde_json::Value = serde_json::from_str(
+        &a.get("/api/surveys/civility-2026/summary")
+            .dispatch()
+            .into_string()
+            .unwrap(),
+    )
+    .unwrap();
+    let pace = &j["pace"];
+    let today = chrono::Local::now().date_naive();
+    assert_eq!(pace["days_left"], (eval - today).num_days().max(0));
+    // Completes are the counted responses of the wave: collected minus flagged.
+    for c in j["counts"].as_array().unwrap() {
+        let d = c["district"].as_str().unwrap();
+        let row = pace["districts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["district"] == d)
+            .unwrap();
+        let counted = c["total"].as_u64().unwrap() - c["flagged"].as_u64().unwrap();
+        assert_eq!(row["completes"].as_u64().unwrap(), counted, "{d}");
+        let projected = row["completes"].as_f64().unwrap()
+            + row["per_day_last_7"].as_f64().unwrap() * pace["days_left"].as_f64().unwrap();
+        assert!((row["projected"].as_f64().unwrap() - projected).abs() < 1e-9);
+    }
+    let d = signed_in(&app, "officer-xc", "district", Some("XC"));
+    let j: serde_json::Value = serde_json::from_str(
+        &d.get("/api/surveys/civility-2026/summary?district=XC")
+            .dispatch()
+            .into_string()
+            .unwrap(),
+    )
+    .unwrap();
+    let districts = j["pace"]["districts"].as_array().unwrap();
+    assert_eq!(districts.len(), 1);
+    assert!(j["pace"]["communities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["district"] == "XC"));
+}
+
 #[test]
 fn posters_qr_zip_and_briefing_pack() {
     let app = app_with_data();

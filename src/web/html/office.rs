@@ -372,6 +372,62 @@ pub(super) fn query(l: Lang, fig: &Figures, f: &Filter) -> String {
     q
 }
 
+/// The pace to the evaluation date: one row per district (or per community of one
+/// district), with what this pace reaches in words.
+pub(super) fn pace_section(
+    l: Lang,
+    s: &Survey,
+    p: &crate::stats::pace::Pace,
+    district: Option<&str>,
+) -> Markup {
+    let rows: Vec<&crate::stats::pace::PaceRow> = match district {
+        None => p.districts.iter().collect(),
+        Some(d) => p.communities.iter().filter(|r| r.district == d).collect(),
+    };
+    let name = |r: &crate::stats::pace::PaceRow| match &r.community {
+        Some(c) => s
+            .find_community(c)
+            .map_or(c.clone(), |(_, c)| c.name.get(l).to_string()),
+        None => s
+            .district(&r.district)
+            .map_or(r.district.clone(), |d| d.name.get(l).to_string()),
+    };
+    let behind: Vec<&&crate::stats::pace::PaceRow> = rows.iter().filter(|r| !r.on_pace).collect();
+    html! {
+        h2 { (l.pick("距测评验收日的进度", "Pace to the evaluation date")) }
+        p.meta { (match l {
+            Lang::Zh => format!("测评验收日 {}，还有 {} 天（含今天）。近7天的进度按有效问卷（不含质量标记和已作废问卷）计算，各种收集方式合计。", p.evaluation_date, p.days_left),
+            Lang::En => format!("Evaluation on {}, {} days from today (today included). The last 7 days' pace counts complete responses without quality flags or supersessions, all modes together.", p.evaluation_date, p.days_left),
+        }) }
+        div.scroll { table {
+            tr {
+                th { (if district.is_some() { l.pick("社区", "Community") } else { l.pick("区", "District") }) }
+                th { (l.pick("有效问卷", "Completes")) } th { (l.pick("计划", "Planned")) }
+                th { (l.pick("近7天日均", "Per day, last 7 days")) } th { (l.pick("每天还需", "Needed per day")) }
+                th { (l.pick("按此进度到验收日", "At this pace by the evaluation")) }
+            }
+            @for r in &rows {
+                tr {
+                    td { (name(r)) }
+                    td.n { (r.completes) } td.n { (r.planned) }
+                    td.n { (format!("{:.1}", r.per_day_last_7)) }
+                    td.n { @match r.needed_per_day { Some(v) => (format!("{v:.1}")), None => (l.pick("已到期", "date passed")) } }
+                    td.n { @if r.on_pace { (format!("{:.0}%", r.projected_share * 100.0)) } @else { strong.flag { (format!("{:.0}%", r.projected_share * 100.0)) } } }
+                }
+            }
+        } }
+        @if !behind.is_empty() {
+            p { (l.pick("按目前进度达不到计划的：", "Behind the plan at this pace: "))
+                (behind.iter().take(12).map(|r| match l {
+                    Lang::Zh => format!("{}（到验收日可达计划的{:.0}%，每天需{:.1}份，近7天日均{:.1}份）", name(r), r.projected_share * 100.0, r.needed_per_day.unwrap_or(f64::NAN), r.per_day_last_7),
+                    Lang::En => format!("{} (reaches {:.0}% of its plan; needs {:.1} a day, did {:.1} a day over the last 7 days)", name(r), r.projected_share * 100.0, r.needed_per_day.unwrap_or(f64::NAN), r.per_day_last_7),
+                }).collect::<Vec<_>>().join(l.pick("；", "; ")))
+                @if behind.len() > 12 { (match l { Lang::Zh => format!("等{}个", behind.len()), Lang::En => format!(" and {} more", behind.len() - 12) }) }
+            }
+        }
+    }
+}
+
 pub(super) fn counts_cells(c: &Counts) -> Markup {
     let share = if c.planned > 0 {
         c.total as f64 / c.planned as f64
@@ -451,6 +507,7 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
             (target_note(l))
             p.meta { (l.pick("“标记”为质量可疑或已作废的问卷：保留但不纳入估计。", "“Flagged”: responses kept but left out of the estimates (quality flags or superseded)."))
                 " " a href={ "/office/" (s.id) "/quality?lang=" (l.code()) } { (l.pick("查看数据质量", "Data quality")) } }
+            @if let Some(p) = fig.pace(s) { (pace_section(l, s, &p, None)) }
             h2 { (l.pick("下载与海报", "Downloads and posters")) }
             p.downloads {
                 a href={ "/office/" (s.id) "/download/responses.csv" } { (l.pick("原始数据 CSV", "Responses CSV")) }

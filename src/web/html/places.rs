@@ -5,8 +5,8 @@
 use maud::{html, Markup};
 
 use super::office::{
-    collection_points, counts_cells, filters, find, headlines, layout, maps, method_lines, query,
-    rate_cell, target_note, View,
+    collection_points, counts_cells, filters, find, headlines, layout, maps, method_lines,
+    pace_section, query, rate_cell, target_note, View,
 };
 use crate::dashboard::places::{self, Level, PlaceRow, WeakSpots};
 use crate::dashboard::DistrictView;
@@ -252,6 +252,7 @@ pub fn district(v: &View<'_>, code: &str, below: &DistrictView) -> Markup {
             } }
             (target_note(l))
             p.meta { (l.pick("按二维码张贴地点统计，用于查看各点的收集情况；居民的居住社区见上表。", "By where the code hung, to follow collection at each point; where residents live is in the tables above.")) }
+            @if let Some(p) = fig.pace(s).filter(|p| p.communities.iter().any(|r| r.district == code)) { (pace_section(l, s, &p, Some(code))) }
             h2 { (l.pick("逐题结果（未加权人数）", "Question by question (unweighted counts)")) }
             @for dd in dist {
                 h3 style="font-size:1rem;margin:1rem 0 .3rem" { (dd.label) " " small.meta { "n=" (dd.answered) } }
