@@ -72,6 +72,11 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
     let synth = crate::synth::generate(survey, per_wave, waves, seed);
     let data = &synth.data;
     let mut rng = Rng::new(seed ^ 0xD3E0);
+    let open_q = survey
+        .questions
+        .iter()
+        .find(|q| q.kind == crate::definition::Kind::Text)
+        .map(|q| q.id.clone());
     let district_q = survey.district_question().map(|q| q.id.clone());
     let community_q = survey.community_question().map(|q| q.id.clone());
     let communities: Vec<&str> = survey.communities().map(|(_, c)| c.code.as_str()).collect();
@@ -139,6 +144,12 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
             interviewer = Some("demo-interviewer".to_string());
             // An interview is collected for the resident's district, at no poster.
             collection_community = None;
+        }
+        // One resident in five writes a suggestion, masked as the intake masks it.
+        if let (Some(q), true) = (&open_q, rng.uniform() < 0.2) {
+            let k = (rng.uniform() * SUGGESTIONS.len() as f64) as usize;
+            let text = SUGGESTIONS[k.min(SUGGESTIONS.len() - 1)];
+            answers.insert(q.clone(), Value::String(crate::privacy::mask(text).0));
         }
         let mut flags = Vec::new();
         if fast {
@@ -217,3 +228,24 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
         weak: synth.weak,
     })
 }
+
+/// What residents write in the demo's open question: the task areas in their own
+/// words, one with a phone number (stored masked, as the intake stores it).
+const SUGGESTIONS: [&str; 16] = [
+    "小区门口垃圾桶经常满了没人清理，有异味",
+    "晚上路灯太暗，希望多些巡逻，电动车被偷过两次",
+    "学校门口早晚高峰堵车严重，建议设置临时停车区",
+    "菜市场周边占道经营，门店油烟很大",
+    "办事大厅排队时间太长，窗口服务态度有待改进",
+    "希望公园多种树，增加绿化，河道有污染",
+    "网吧附近经常有学生逗留，请加强管理",
+    "公交车班次太少，等车时间长",
+    "广场舞音乐太吵，噪音影响休息",
+    "楼道里有人乱扔垃圾，保洁不及时",
+    "希望多组织志愿服务活动，让居民参与进来",
+    "有问题可以联系我，电话13812345678，希望有人回复",
+    "红绿灯时间太短，老人过斑马线来不及",
+    "小吃摊卫生状况差，希望加强检查",
+    "社区图书馆开放时间太短，文化活动少",
+    "总体还不错，继续保持",
+];

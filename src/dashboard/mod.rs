@@ -10,6 +10,7 @@
 //! the snapshot saved in the database, checked against the responses.
 
 pub mod places;
+pub mod voices;
 
 use chrono::{Local, NaiveDate, TimeZone};
 use serde::Serialize;

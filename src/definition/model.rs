@@ -140,6 +140,8 @@ pub struct Survey {
     pub closes: NaiveDate,
     /// The day of the evaluation (验收/测评) the fieldwork must reach its plan by.
     pub evaluation_date: Option<NaiveDate>,
+    /// The themes open answers are sorted into ([`Theme::defaults`] unless defined).
+    pub themes: Vec<Theme>,
     /// Completing faster than this is implausible (used by quality flags).
     pub min_seconds: Option<u32>,
     /// Planned complete responses per district (400 unless the definition says).
@@ -630,6 +632,96 @@ impl District {
     }
     pub fn street(&self, code: &str) -> Option<&Street> {
         self.streets.iter().find(|s| s.code == code)
+    }
+}
+
+/// A theme of residents' open answers and the words that propose it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Theme {
+    pub code: String,
+    pub name: Text,
+    pub keywords: Vec<String>,
+}
+
+impl Theme {
+    /// The eight task areas of the evaluation's satisfaction questions, and "other":
+    /// the code list when a definition names none.
+    pub fn defaults() -> Vec<Theme> {
+        let t = |code: &str, zh: &str, en: &str, words: &[&str]| Theme {
+            code: code.into(),
+            name: Text::new(zh, en),
+            keywords: words.iter().map(|w| w.to_string()).collect(),
+        };
+        vec![
+            t(
+                "sanitation",
+                "环境卫生",
+                "Sanitation",
+                &["垃圾", "卫生", "脏", "清洁", "厕所", "异味", "保洁", "乱扔"],
+            ),
+            t(
+                "security",
+                "社会治安",
+                "Public security",
+                &["治安", "小偷", "偷", "安全", "巡逻", "诈骗", "打架", "监控"],
+            ),
+            t(
+                "traffic",
+                "城市交通",
+                "Traffic",
+                &[
+                    "交通",
+                    "堵车",
+                    "拥堵",
+                    "停车",
+                    "红绿灯",
+                    "公交",
+                    "斑马线",
+                    "电动车",
+                    "闯红灯",
+                ],
+            ),
+            t(
+                "services",
+                "窗口服务",
+                "Public services",
+                &[
+                    "办事",
+                    "窗口",
+                    "服务态度",
+                    "排队",
+                    "政务",
+                    "大厅",
+                    "医院",
+                    "办证",
+                ],
+            ),
+            t(
+                "shops",
+                "五小门店",
+                "Small shops",
+                &["门店", "小店", "摊", "餐馆", "饭店", "占道", "店铺", "油烟"],
+            ),
+            t(
+                "culture",
+                "文化市场",
+                "Cultural market",
+                &["网吧", "文化", "书店", "娱乐", "广场舞", "图书馆", "演出"],
+            ),
+            t(
+                "minors",
+                "未成年人环境",
+                "Minors' environment",
+                &["孩子", "学校", "未成年", "青少年", "学生", "校园"],
+            ),
+            t(
+                "ecology",
+                "生态环境",
+                "Ecology",
+                &["绿化", "污染", "噪音", "噪声", "河", "空气", "树", "公园"],
+            ),
+            t("other", "其他", "Other", &[]),
+        ]
     }
 }
 

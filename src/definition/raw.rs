@@ -22,6 +22,22 @@ pub struct RawFile {
     pub questions: Vec<Spanned<RawQuestion>>,
     pub places: Option<Spanned<RawPlaces>>,
     pub small_area: Option<Spanned<RawSmallArea>>,
+    /// The code list residents' open answers are sorted into (default: the eight task
+    /// areas and "other").
+    #[serde(default, rename = "theme")]
+    pub themes: Vec<Spanned<RawTheme>>,
+}
+
+/// `[[theme]]`: one theme of the open answers, with the words that propose it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTheme {
+    pub code: Spanned<String>,
+    pub zh: String,
+    #[serde(default)]
+    pub en: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
 }
 
 /// `[small_area]`: the Fay–Herriot model for community estimates.

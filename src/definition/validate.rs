@@ -132,6 +132,7 @@ pub(super) fn validate(
         );
     }
     let small_area = small_area(&mut cx, raw.small_area, &districts);
+    let themes = themes(&mut cx, raw.themes);
     let boundaries = boundaries_file.and_then(|f| {
         let text = read_beside(&mut cx, &f, read, hasher, &mut archive, "boundaries")?;
         let path = beside(loc.path, f.get_ref());
@@ -166,6 +167,7 @@ pub(super) fn validate(
         opens,
         closes,
         evaluation_date,
+        themes,
         min_seconds: s.min_seconds,
         planned_per_district: s.planned_per_district.unwrap_or(400),
         planned_per_community: s.planned_per_community,
@@ -181,6 +183,59 @@ pub(super) fn validate(
         source: loc.path.to_path_buf(),
         source_text: archive,
     })
+}
+
+/// The `[[theme]]` code list, or the defaults when there is none.
+fn themes(cx: &mut Ctx<'_>, raw: Vec<Spanned<raw::RawTheme>>) -> Vec<super::model::Theme> {
+    if raw.is_empty() {
+        return super::model::Theme::defaults();
+    }
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for t in raw {
+        let start = t.span().start;
+        let t = t.into_inner();
+        let code = t.code.get_ref().clone();
+        if !valid_code(&code) {
+            cx.err(
+                t.code.span().start,
+                format!("theme code `{code}` is not a valid code"),
+                CODE_HELP,
+            );
+        }
+        if !seen.insert(code.clone()) {
+            cx.err(
+                t.code.span().start,
+                format!("theme `{code}` is defined twice"),
+                "give each [[theme]] its own code",
+            );
+        }
+        if t.zh.trim().is_empty() {
+            cx.err(
+                start,
+                format!("theme `{code}` has no name"),
+                "add zh = \"…\" (and en = \"…\")",
+            );
+        }
+        out.push(super::model::Theme {
+            code,
+            name: Text::new(
+                t.zh.trim(),
+                if t.en.trim().is_empty() {
+                    t.zh.trim()
+                } else {
+                    t.en.trim()
+                },
+            ),
+            keywords: t
+                .keywords
+                .into_iter()
+                .map(|k| k.trim().to_string())
+                .filter(|k| !k.is_empty())
+                .collect(),
+        });
+    }
+    out
 }
 
 /// A path given relative to the definition file.

@@ -548,6 +548,49 @@ impl Store {
         Ok(rows)
     }
 
+    /// Complete responses with ids below `before` whose answers hold `question` (an
+    /// open question), newest first, a page of at most `limit` rows as they come from
+    /// storage; `keep` chooses among them (district, community, search), and paging
+    /// goes on until `want` are kept or the rows run out. Returns the kept rows and
+    /// whether older ones remain.
+    pub fn answers_to(
+        &self,
+        survey_id: &str,
+        question: &str,
+        before: i64,
+        want: usize,
+        keep: &dyn Fn(&StoredResponse) -> bool,
+    ) -> Result<(Vec<StoredResponse>, bool)> {
+        // serde_json writes `"id":"` exactly so; ids are plain codes, no escaping.
+        let pattern = format!("%\"{question}\":\"%");
+        let mut c = self.conn()?;
+        let mut out = Vec::new();
+        let mut below = before;
+        loop {
+            let page: Vec<StoredResponse> = responses::table
+                .filter(responses::survey_id.eq(survey_id))
+                .filter(responses::id.lt(below))
+                .filter(responses::status.eq(STATUS_COMPLETE))
+                .filter(responses::answers.like(&pattern))
+                .order(responses::id.desc())
+                .limit(2_000)
+                .select(StoredResponse::as_select())
+                .load(&mut c)?;
+            let Some(last) = page.last() else {
+                return Ok((out, false));
+            };
+            below = last.id;
+            for r in page {
+                if keep(&r) {
+                    if out.len() == want {
+                        return Ok((out, true));
+                    }
+                    out.push(r);
+                }
+            }
+        }
+    }
+
     /// The dashboard's saved aggregates of a survey, if any: (definition version, max
     /// id, row count, superseded ids as JSON, body).
     pub fn snapshot(&self, survey_id: &str) -> Result<Option<Snapshot>> {

@@ -314,6 +314,24 @@ fn dates_and_codes() {
         line_of(&t, "evaluation_date"),
         "`evaluation_date` must be a plain date",
     );
+    let t = format!(
+        "{}\n[[theme]]\ncode = \"roads\"\nzh = \"道路\"\nkeywords = [\"路\"]\n\n[[theme]]\ncode = \"roads\"\nzh = \"道路二\"\n",
+        mini()
+    );
+    let d = diags(&t, CENSUS);
+    assert!(
+        d.iter()
+            .any(|d| d.message.contains("theme `roads` is defined twice")
+                && d.line
+                    == t.lines()
+                        .enumerate()
+                        .filter(|(_, l)| *l == "code = \"roads\"")
+                        .nth(1)
+                        .unwrap()
+                        .0
+                        + 1),
+        "{d:#?}"
+    );
     let t = mini().replace(r#"code = "n1""#, r#"code = "n 1""#);
     check(
         &t,

@@ -66,6 +66,8 @@ fn nothing_but_the_questionnaire_without_a_session() {
         "/office/civility-2026/chart/map_aware_campaign.svg",
         "/office/civility-2026/d/XC/chart/map_aware_campaign.png",
         "/office/civility-2026/posters",
+        "/office/civility-2026/voices",
+        "/office/civility-2026/voices?district=XC",
         "/office/users",
         "/office/audit",
         "/office/interview",
@@ -118,6 +120,8 @@ fn a_district_officer_sees_only_their_district() {
         "/office/civility-2026/d/XC/download/responses.xlsx",
         "/office/civility-2026/d/XC/download/qr.zip",
         "/office/civility-2026/d/XC/download/posters.pdf",
+        "/office/civility-2026/voices?district=XC",
+        "/office/civility-2026/voices?district=XC&community=xinhua-xfl&q=%E5%9E%83%E5%9C%BE",
         "/office/civility-2026/quality?district=XC",
         "/office/civility-2026/posters?district=XC",
         "/qr/civility-2026/XC.png",
@@ -153,6 +157,7 @@ fn a_district_officer_sees_only_their_district() {
         format!("/office/civility-2026/d/{OTHER}/download/responses.xlsx"),
         format!("/office/civility-2026/d/{OTHER}/download/qr.zip"),
         format!("/office/civility-2026/d/{OTHER}/download/posters.pdf"),
+        format!("/office/civility-2026/voices?district={OTHER}"),
         format!("/office/civility-2026/quality?district={OTHER}"),
         format!("/office/civility-2026/posters?district={OTHER}"),
         format!("/qr/civility-2026/{OTHER}.png"),
@@ -175,6 +180,7 @@ fn a_district_officer_sees_only_their_district() {
         "/office/civility-2026/download/briefing.docx".into(),
         "/office/civility-2026/download/briefing.pdf".into(),
         "/office/civility-2026/download/posters.pdf".into(),
+        "/office/civility-2026/voices".into(),
         "/office/civility-2026/quality".into(),
         "/office/civility-2026/posters".into(),
         "/api/surveys/civility-2026/summary".into(),
@@ -257,6 +263,8 @@ fn an_interviewer_enters_interviews_and_sees_no_results() {
         "/office/civility-2026/download/briefing.docx",
         "/office/civility-2026/download/briefing.pdf",
         "/office/civility-2026/download/posters.pdf",
+        "/office/civility-2026/voices",
+        "/office/civility-2026/voices?district=XC",
     ] {
         assert_eq!(get(&i, uri), Status::Forbidden, "{uri}");
     }
@@ -361,6 +369,7 @@ fn viewers_read_everything_and_change_nothing() {
         "/office/civility-2026/download/responses.xlsx",
         "/office/civility-2026/download/briefing.pdf",
         "/office/civility-2026/download/posters.pdf",
+        "/office/civility-2026/voices",
         "/api/surveys/civility-2026/estimates?by=city",
     ] {
         assert_eq!(get(&v, uri), Status::Ok, "{uri}");
@@ -861,6 +870,105 @@ fn pace_to_the_evaluation_date() {
         .unwrap()
         .iter()
         .all(|r| r["district"] == "XC"));
+}
+
+/// The open answers, newest first and masked, searchable and paged without
+/// JavaScript, with the themes their words propose and a count per district.
+#[test]
+fn residents_voices_masked_searchable_and_paged() {
+    let app = app_with_data();
+    let say = |text: &str| {
+        let body = CIVILITY_OK.replace(
+            "suggestion=",
+            &format!(
+                "suggestion={}",
+                form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+            ),
+        );
+        assert_eq!(
+            app.submit_as_new_browser("/s/civility-2026/XC", &body),
+            Status::SeeOther
+        );
+    };
+    // More than a page of answers in one district.
+    for i in 0..minyi::dashboard::voices::PER_PAGE {
+        say(&format!("第{i}条：公交车班次太少"));
+    }
+    let text = "我家楼下垃圾没人清理，电话13912345678";
+    say(text);
+    let a = signed_in(&app, "chief", "admin", None);
+    let html = a
+        .get("/office/civility-2026/voices?district=XC")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    let answers = |html: &str| -> Vec<String> {
+        html.split("<li><p>")
+            .skip(1)
+            .map(|x| x.split("</p>").next().unwrap().to_string())
+            .collect()
+    };
+    let first = answers(&html);
+    assert_eq!(
+        first[0], "我家楼下垃圾没人清理，电话139****5678",
+        "newest first, masked"
+    );
+    assert!(!html.contains("13912345678"));
+    assert!(
+        html.contains("主题：环境卫生"),
+        "the theme its words propose"
+    );
+    // Every answer of the district, from storage.
+    let stored: Vec<String> = app
+        .rows(S)
+        .iter()
+        .filter(|r| r.status == "complete" && r.district == "XC")
+        .filter_map(|r| {
+            let v: serde_json::Value = serde_json::from_str(&r.answers).unwrap();
+            v["suggestion"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+        })
+        .collect();
+    assert!(
+        stored.len() > minyi::dashboard::voices::PER_PAGE,
+        "{}",
+        stored.len()
+    );
+    assert_eq!(first.len(), minyi::dashboard::voices::PER_PAGE);
+    // The next page goes on where the first stopped; together they hold every answer.
+    let mut all = first.clone();
+    let mut page = html;
+    while let Some(next) = page
+        .split("href=\"")
+        .find(|x| x.contains("before="))
+        .map(|x| x.split('"').next().unwrap().replace("&amp;", "&"))
+    {
+        page = a.get(next).dispatch().into_string().unwrap();
+        all.extend(answers(&page));
+    }
+    assert_eq!(all.len(), stored.len(), "every answer once");
+    // The theme table counts the district's answers.
+    assert!(page.contains(&format!("<td class=\"n\">{}</td>", stored.len())));
+    // Search without JavaScript: a GET form; every answer found has the word.
+    let found = answers(
+        &a.get("/office/civility-2026/voices?district=XC&q=%E5%9E%83%E5%9C%BE")
+            .dispatch()
+            .into_string()
+            .unwrap(),
+    );
+    assert!(!found.is_empty() && found.iter().all(|t| t.contains("垃圾")));
+    let expected = stored.iter().filter(|t| t.contains("垃圾")).count();
+    assert_eq!(
+        found.len(),
+        expected.min(minyi::dashboard::voices::PER_PAGE)
+    );
+    // A community without its district is refused in words.
+    let r = a
+        .get("/office/civility-2026/voices?community=xinhua-xfl")
+        .dispatch();
+    assert_eq!(r.status(), Status::BadRequest);
 }
 
 #[test]

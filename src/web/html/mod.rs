@@ -7,6 +7,7 @@ pub mod office;
 pub mod places;
 pub mod posters;
 pub mod resident;
+pub mod voices;
 
 use crate::accounts::User;
 

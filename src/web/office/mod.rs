@@ -19,6 +19,7 @@ pub fn routes() -> Vec<rocket::Route> {
         pages::street_page,
         pages::community_page,
         pages::quality_page,
+        pages::voices_page,
         api::summary,
         api::estimates,
         api::openapi,

@@ -156,3 +156,55 @@ pub async fn quality_page(
         &rows,
     ))
 }
+
+/// Residents' voices: the open answers of the districts the user sees, newest first,
+/// searchable without JavaScript, a page at a time.
+#[get("/office/<id>/voices?<district>&<community>&<q>&<theme>&<before>&<lang>")]
+#[allow(clippy::too_many_arguments)]
+pub async fn voices_page(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: Option<&str>,
+    community: Option<&str>,
+    q: Option<&str>,
+    theme: Option<&str>,
+    before: Option<i64>,
+    lang: Option<&str>,
+) -> Result<maud::Markup, WebError> {
+    let district = district.filter(|d| !d.is_empty());
+    let s = access::scoped(app, &session, id, district)?;
+    let community = community.filter(|c| !c.is_empty());
+    match (district, community) {
+        (Some(d), Some(c)) => access::place_exists(&s, d, None, Some(c))?,
+        (None, Some(c)) => {
+            return Err(WebError::bad_request(format!(
+                "community `{c}` needs its district: add district=… to the address"
+            )))
+        }
+        _ => {}
+    }
+    let filter = dashboard::voices::VoiceFilter {
+        district: district.map(str::to_string),
+        community: community.map(str::to_string),
+        search: q.map(|q| q.chars().take(50).collect()),
+        theme: theme.filter(|t| !t.is_empty()).map(str::to_string),
+        before,
+    };
+    let (sv, f) = (s.clone(), filter.clone());
+    let (page, counts) = app
+        .blocking(move |store| {
+            let page = dashboard::voices::page(store, &sv, &f)?;
+            let counts = dashboard::voices::theme_counts(store, &sv, f.district.as_deref())?;
+            Ok::<_, crate::storage::StorageError>((page, counts))
+        })
+        .await?;
+    Ok(crate::web::html::voices::voices(
+        Lang::from_code(lang),
+        &session.who(),
+        &s,
+        &filter,
+        &page,
+        &counts,
+    ))
+}

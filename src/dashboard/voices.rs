@@ -1,0 +1,194 @@
+//! Residents' voices: the answers to a survey's open questions ("您最希望改进的问题是什么？"),
+//! newest first, by district and community, masked for personal data (again on the
+//! way out, for rows stored before masking existed), with the themes their words
+//! propose and a count of themes per district.
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use crate::definition::{Kind, Survey, Theme};
+use crate::storage::{StorageError, Store, StoredResponse};
+
+/// Answers shown per page.
+pub const PER_PAGE: usize = 30;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Voice {
+    pub id: i64,
+    pub submitted_at: NaiveDateTime,
+    pub district: String,
+    /// Where the resident lives, when recorded.
+    pub community: Option<String>,
+    pub channel: String,
+    pub text: String,
+    /// The themes its words propose ("other" when none does).
+    pub themes: Vec<String>,
+    /// Whether the response carries a quality flag (kept; its figures are left out).
+    pub flagged: bool,
+}
+
+/// Which answers a page shows.
+#[derive(Debug, Clone, Default)]
+pub struct VoiceFilter {
+    pub district: Option<String>,
+    pub community: Option<String>,
+    /// Words the answer must contain.
+    pub search: Option<String>,
+    pub theme: Option<String>,
+    /// Only answers older than this response id (the next page).
+    pub before: Option<i64>,
+}
+
+pub struct VoicesPage {
+    /// The open question shown (its id), `None` when the survey has none.
+    pub question: Option<String>,
+    pub voices: Vec<Voice>,
+    /// The `before` of the next page, when there are older answers.
+    pub next: Option<i64>,
+}
+
+/// Answers per theme in one district.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemeRow {
+    pub district: String,
+    pub answers: usize,
+    /// Per theme of the survey (in its order), the answers proposing it.
+    pub counts: Vec<usize>,
+}
+
+/// The themes whose keywords occur in `text`; "other" (the theme without keywords)
+/// when none does. Keywords are words and short phrases, matched as written.
+pub fn propose(themes: &[Theme], text: &str) -> Vec<String> {
+    let found: Vec<String> = themes
+        .iter()
+        .filter(|t| t.keywords.iter().any(|k| text.contains(k.as_str())))
+        .map(|t| t.code.clone())
+        .collect();
+    if found.is_empty() {
+        themes
+            .iter()
+            .find(|t| t.keywords.is_empty())
+            .map(|t| vec![t.code.clone()])
+            .unwrap_or_default()
+    } else {
+        found
+    }
+}
+
+/// The first open question of a survey.
+pub fn open_question(s: &Survey) -> Option<&crate::definition::Question> {
+    s.questions.iter().find(|q| q.kind == Kind::Text)
+}
+
+fn voice(s: &Survey, question: &str, r: &StoredResponse) -> Option<Voice> {
+    let answers: serde_json::Value = serde_json::from_str(&r.answers).ok()?;
+    let text = answers.get(question)?.as_str()?.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let text = crate::privacy::mask(text).0;
+    Some(Voice {
+        id: r.id,
+        submitted_at: r.submitted_at,
+        district: r.district.clone(),
+        community: r.residence_community.clone(),
+        channel: r.channel.clone(),
+        themes: propose(&s.themes, &text),
+        text,
+        flagged: !r.quality_flags.is_empty(),
+    })
+}
+
+fn matches(v: &Voice, f: &VoiceFilter) -> bool {
+    f.district.as_deref().is_none_or(|d| v.district == d)
+        && f.community
+            .as_deref()
+            .is_none_or(|c| v.community.as_deref() == Some(c))
+        && f.search
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .is_none_or(|q| v.text.contains(q))
+        && f.theme
+            .as_deref()
+            .is_none_or(|t| v.themes.iter().any(|x| x == t))
+}
+
+/// One page of answers, newest first.
+pub fn page(store: &Store, s: &Survey, f: &VoiceFilter) -> Result<VoicesPage, StorageError> {
+    let Some(q) = open_question(s) else {
+        return Ok(VoicesPage {
+            question: None,
+            voices: vec![],
+            next: None,
+        });
+    };
+    let keep = |r: &StoredResponse| voice(s, &q.id, r).is_some_and(|v| matches(&v, f));
+    let (rows, more) =
+        store.answers_to(&s.id, &q.id, f.before.unwrap_or(i64::MAX), PER_PAGE, &keep)?;
+    let voices: Vec<Voice> = rows.iter().filter_map(|r| voice(s, &q.id, r)).collect();
+    Ok(VoicesPage {
+        question: Some(q.id.clone()),
+        next: more.then(|| voices.last().map(|v| v.id)).flatten(),
+        voices,
+    })
+}
+
+/// Answers per theme and district (of one district, when given), every answer of the
+/// survey counted once per theme it proposes.
+pub fn theme_counts(
+    store: &Store,
+    s: &Survey,
+    district: Option<&str>,
+) -> Result<Vec<ThemeRow>, StorageError> {
+    let rows: Vec<ThemeRow> = s
+        .districts
+        .iter()
+        .filter(|d| district.is_none_or(|x| x == d.code))
+        .map(|d| ThemeRow {
+            district: d.code.clone(),
+            answers: 0,
+            counts: vec![0; s.themes.len()],
+        })
+        .collect();
+    let Some(q) = open_question(s) else {
+        return Ok(rows);
+    };
+    // One pass over the answers, counting as they come: none is kept in memory.
+    let cells = std::cell::RefCell::new(rows);
+    store.answers_to(&s.id, &q.id, i64::MAX, 0, &|r| {
+        if district.is_some_and(|d| r.district != d) {
+            return false;
+        }
+        if let Some(v) = voice(s, &q.id, r) {
+            let mut rows = cells.borrow_mut();
+            if let Some(row) = rows.iter_mut().find(|x| x.district == v.district) {
+                row.answers += 1;
+                for t in &v.themes {
+                    if let Some(i) = s.themes.iter().position(|x| &x.code == t) {
+                        row.counts[i] += 1;
+                    }
+                }
+            }
+        }
+        false
+    })?;
+    let rows = cells.into_inner();
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_propose_themes_and_nothing_matched_is_other() {
+        let themes = Theme::defaults();
+        assert_eq!(propose(&themes, "小区门口垃圾桶满了"), ["sanitation"]);
+        assert_eq!(
+            propose(&themes, "学校门口堵车，停车难"),
+            ["traffic", "minors"]
+        );
+        assert_eq!(propose(&themes, "总体还不错，继续保持"), ["other"]);
+    }
+}
