@@ -141,7 +141,20 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
                 "household"
             }
             .into();
-            interviewer = Some("demo-interviewer".to_string());
+            // Two interviewers; the second coaches (指导居民填写): their residents'
+            // satisfaction answers lean to the top, which the interviewer check shows.
+            let coach = rng.uniform() < 0.5;
+            interviewer = Some(if coach { COACH } else { "demo-interviewer" }.to_string());
+            if coach {
+                for q in survey.questions.iter().filter(|q| {
+                    q.dimension == crate::definition::Dimension::Satisfaction && q.kind.is_scale()
+                }) {
+                    if answers.contains_key(&q.id) && rng.uniform() < 0.6 {
+                        let top = q.scale_len().to_string();
+                        answers.insert(q.id.clone(), Value::String(top));
+                    }
+                }
+            }
             // An interview is collected for the resident's district, at no poster.
             collection_community = None;
         }
@@ -249,3 +262,6 @@ const SUGGESTIONS: [&str; 16] = [
     "社区图书馆开放时间太短，文化活动少",
     "总体还不错，继续保持",
 ];
+
+/// The demo's coaching interviewer (no account: the name is what interviews record).
+pub const COACH: &str = "demo-interviewer-2";

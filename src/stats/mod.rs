@@ -10,6 +10,7 @@
 
 pub mod design;
 pub mod estimate;
+pub mod groups;
 pub mod interval;
 pub mod pace;
 pub mod plan;

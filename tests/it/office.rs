@@ -68,6 +68,7 @@ fn nothing_but_the_questionnaire_without_a_session() {
         "/office/civility-2026/posters",
         "/office/civility-2026/voices",
         "/office/civility-2026/voices?district=XC",
+        "/office/civility-2026/interviewers",
         "/office/users",
         "/office/audit",
         "/office/interview",
@@ -969,6 +970,51 @@ fn residents_voices_masked_searchable_and_paged() {
         .get("/office/civility-2026/voices?community=xinhua-xfl")
         .dispatch();
     assert_eq!(r.status(), Status::BadRequest);
+}
+
+/// The demo's coaching interviewer is flagged, the other is not; district officers
+/// and interviewers do not see the check.
+#[test]
+fn interviewer_check_flags_the_coaching_interviewer_and_no_other() {
+    let app = TestApp::new();
+    let s = survey(&app);
+    minyi::demo::run(&app.store, &s, 1500, 3).unwrap();
+    let a = signed_in(&app, "chief", "admin", None);
+    let html = a
+        .get("/office/civility-2026/interviewers")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(html.contains("访员核查"));
+    let check = minyi::dashboard::interviewers::check(&app.store, &s).unwrap();
+    let flagged: Vec<&str> = check
+        .rows
+        .iter()
+        .filter(|r| r.flagged)
+        .map(|r| r.interviewer.as_str())
+        .collect();
+    assert_eq!(flagged, [minyi::demo::COACH], "{:#?}", check.rows);
+    assert!(html.contains(&format!("需要核实：{}", minyi::demo::COACH)));
+    let normal = check
+        .rows
+        .iter()
+        .find(|r| r.interviewer == "demo-interviewer")
+        .unwrap();
+    let c = normal.comparison.unwrap();
+    assert!(c.p_value > check.threshold, "{c:?}");
+    assert!(normal.interviews > 20 && normal.median_seconds.is_some());
+    for (who, role, d) in [
+        ("officer-xc", "district", Some("XC")),
+        ("caller-1", "interviewer", None),
+    ] {
+        let c = signed_in(&app, who, role, d);
+        assert_eq!(
+            get(&c, "/office/civility-2026/interviewers"),
+            Status::Forbidden
+        );
+    }
+    let v = signed_in(&app, "reader", "viewer", None);
+    assert_eq!(get(&v, "/office/civility-2026/interviewers"), Status::Ok);
 }
 
 #[test]

@@ -147,3 +147,70 @@ pub fn voices(
         },
     )
 }
+
+/// The interviewer checks: one row per interviewer, the flagged ones marked and said.
+pub fn interviewers(
+    l: Lang,
+    session: &Who<'_>,
+    s: &Survey,
+    c: &crate::dashboard::interviewers::Check,
+) -> Markup {
+    let pct = crate::labels::pct;
+    let flagged: Vec<&str> = c
+        .rows
+        .iter()
+        .filter(|r| r.flagged)
+        .map(|r| r.interviewer.as_str())
+        .collect();
+    layout(
+        l,
+        l.pick("访员核查", "Interviewer checks"),
+        Some(session),
+        None,
+        html! {
+            p.meta { a href={ "/office/" (s.id) "?lang=" (l.code()) } { "← " (s.title.get(l)) } }
+            h1 { (l.pick("访员核查", "Interviewer checks")) " · " (l.pick("第", "wave ")) (s.wave) (l.pick("轮", "")) }
+            p.meta { (match l {
+                Lang::Zh => format!("比较每位访员所访居民的满意度题“最满意”答案比例与同区自填问卷（扫码、链接，共{}份）的比例：每位居民的比例按区基础权重加权（以区为层），单侧检验访员是否显著更高；按访员人数作Bonferroni校正，p < {:.4} 时标记，提示可能存在“指导居民填写”，需核实录音或回访。", c.self_completed, c.threshold),
+                Lang::En => format!("Each interviewer's residents' share of top answers on the satisfaction items against self-completed responses (QR code and link, {} in all) in the same districts: each resident's share weighted with district base weights (districts as strata), one-sided test of whether the interviewer's is higher, Bonferroni-corrected over the interviewers (flag at p < {:.4}): a sign of coaching (指导居民填写) to check against recordings or call-backs.", c.self_completed, c.threshold),
+            }) }
+            @if c.rows.is_empty() {
+                p { (l.pick("本轮还没有访员录入的问卷。", "No interviews in this wave yet.")) }
+            } @else {
+                @if !flagged.is_empty() {
+                    p { strong.flag { (l.pick("需要核实：", "To check: ")) (flagged.join(l.pick("、", ", "))) } }
+                }
+                div.scroll { table {
+                    tr {
+                        th { (l.pick("访员", "Interviewer")) } th { (l.pick("问卷", "Interviews")) }
+                        th { (l.pick("用时中位数", "Median time")) } th { (l.pick("答案雷同比例", "Straight-lined")) }
+                        th { (l.pick("“最满意”比例（访员）", "Top answers (interviews)")) }
+                        th { (l.pick("同区自填", "Self-completed, same districts")) }
+                        th { (l.pick("差值", "Difference")) } th { "p" } th { (l.pick("判断", "Verdict")) }
+                    }
+                    @for r in &c.rows {
+                        tr {
+                            td { (r.interviewer) br; small.meta { (r.districts.iter().map(|d| district_name(s, d, l)).collect::<Vec<_>>().join(l.pick("、", ", "))) } }
+                            td.n { (r.interviews) }
+                            td.n { @match r.median_seconds { Some(v) => (format!("{:.0} s", v)), None => "—" } }
+                            td.n { (pct(r.straight_lining)) }
+                            @match &r.comparison {
+                                Some(h) => {
+                                    td.n { (pct(h.a.estimate)) " ±" (format!("{:.1}", 196.0 * h.a.se)) br; small.meta { "n=" (h.a.n) } }
+                                    td.n { (pct(h.b.estimate)) " ±" (format!("{:.1}", 196.0 * h.b.se)) br; small.meta { "n=" (h.b.n) } }
+                                    td.n { (format!("{:+.1}", h.difference * 100.0)) }
+                                    td.n { (format!("{:.4}", h.p_value)) }
+                                }
+                                None => { td {} td {} td {} td {} }
+                            }
+                            td { @if r.flagged { strong.flag { (l.pick("显著偏高，需核实", "significantly higher: check")) } }
+                                 @else if r.comparison.is_some() { (l.pick("未见异常", "no sign")) }
+                                 @else { (l.pick("无法比较", "cannot compare")) } }
+                        }
+                    }
+                } }
+                p.meta { (l.pick("±为95%置信区间半宽（百分点）。标记只是提示，不能据此认定违规。", "± is the half-width of the 95% interval (points). A flag is a prompt to check, not proof.")) }
+            }
+        },
+    )
+}

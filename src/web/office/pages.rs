@@ -208,3 +208,24 @@ pub async fn voices_page(
         &counts,
     ))
 }
+
+/// Interviewer checks (admins and viewers: city-wide figures).
+#[get("/office/<id>/interviewers?<lang>")]
+pub async fn interviewers_page(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    lang: Option<&str>,
+) -> Result<maud::Markup, WebError> {
+    let s = access::scoped(app, &session, id, None)?;
+    let sv = s.clone();
+    let check = app
+        .blocking(move |store| dashboard::interviewers::check(store, &sv))
+        .await?;
+    Ok(crate::web::html::voices::interviewers(
+        Lang::from_code(lang),
+        &session.who(),
+        &s,
+        &check,
+    ))
+}
