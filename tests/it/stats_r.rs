@@ -516,3 +516,36 @@ fn r_by_community_of_residence_on_a_raked_design() {
     }
     assert_eq!(compared, 72, "4 indicators × 18 communities");
 }
+
+/// The interviewer check's weighted means (stats::groups) against R's svymean on a
+/// stratified design, a lonely stratum removed (`tests/r/make_groups_fixture.R`).
+#[test]
+fn interviewer_check_means_equal_r() {
+    let text = std::fs::read_to_string(format!("{FIXTURES}/r/groups.json")).unwrap();
+    let j: Value = serde_json::from_str(&text).unwrap();
+    let obs = |rows: &Value| -> Vec<stats::groups::Obs> {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| stats::groups::Obs {
+                stratum: r["stratum"].as_u64().unwrap() as usize,
+                weight: r["weight"].as_f64().unwrap(),
+                y: r["y"].as_f64().unwrap(),
+            })
+            .collect()
+    };
+    let h = stats::groups::higher(&obs(&j["a"]), &obs(&j["b"])).unwrap();
+    let r = &j["r"];
+    for (m, g) in [(h.a, &r["a"]), (h.b, &r["b"])] {
+        assert!(rel(m.estimate, g["estimate"].as_f64().unwrap()) < 1e-9);
+        assert!(
+            rel(m.se, g["se"].as_f64().unwrap()) < 1e-6,
+            "{} vs {}",
+            m.se,
+            g["se"]
+        );
+        assert_eq!(m.n as u64, g["n"].as_u64().unwrap());
+    }
+    assert!(rel(h.difference, r["difference"].as_f64().unwrap()) < 1e-9);
+    assert!(rel(h.se, r["se"].as_f64().unwrap()) < 1e-6);
+}

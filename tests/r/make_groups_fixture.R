@@ -28,7 +28,7 @@ b <- rbind(make(300, c(0, 1, 2), 0), data.frame(stratum = 3, weight = 1500, y = 
 fit <- function(d) {
   des <- svydesign(ids = ~1, strata = ~stratum, weights = ~weight, data = d)
   m <- svymean(~y, des)
-  list(estimate = unname(coef(m)), se = unname(SE(m)), n = nrow(d))
+  list(estimate = unname(coef(m)), se = as.numeric(SE(m)), n = nrow(d))
 }
 ra <- fit(a)
 rb <- fit(b)
