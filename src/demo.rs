@@ -91,14 +91,27 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
         let d = &survey.districts[di];
         let mut answers = Map::new();
         for (qid, col) in &data.columns {
-            let (Column::Choice(v), Some(q)) = (col, survey.question(qid)) else {
+            let Some(q) = survey.question(qid) else {
                 continue;
             };
-            if v[i] != MISSING {
-                answers.insert(
-                    qid.clone(),
-                    Value::String(q.options[v[i] as usize].code.clone()),
-                );
+            match col {
+                Column::Choice(v) if v[i] != MISSING => {
+                    answers.insert(
+                        qid.clone(),
+                        Value::String(q.options[v[i] as usize].code.clone()),
+                    );
+                }
+                Column::Multi(v) if v[i] != 0 => {
+                    let codes = q
+                        .options
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| v[i] >> k & 1 == 1)
+                        .map(|(_, o)| Value::String(o.code.clone()))
+                        .collect();
+                    answers.insert(qid.clone(), Value::Array(codes));
+                }
+                _ => {}
             }
         }
         if let Some(q) = &district_q {

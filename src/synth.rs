@@ -268,6 +268,44 @@ pub fn generate(survey: &Survey, rows_per_wave: usize, waves: usize, seed: u64) 
         d.columns
             .insert(survey.questions[qi].id.clone(), Column::Choice(col));
     }
+    // Multiple-choice answers (where residents saw the campaign, which activities),
+    // from their own generator so the other answers stay as they were: each option
+    // ticked with its own probability, at least one, and only where the question was
+    // shown.
+    let mut mrng = Rng::new(seed ^ 0x4D55_4C54);
+    for q in survey.questions.iter().filter(|q| q.kind == Kind::Multiple) {
+        let n = d.len();
+        let shown = |i: usize| match &q.show_if {
+            None => true,
+            Some(c) => match (d.columns.get(&c.question), survey.question(&c.question)) {
+                (Some(Column::Choice(v)), Some(cq)) => {
+                    v[i] != MISSING && c.any_of.contains(&cq.options[v[i] as usize].code)
+                }
+                _ => false,
+            },
+        };
+        let real: Vec<usize> = (0..q.options.len())
+            .filter(|&k| q.options[k].code != DONT_KNOW)
+            .collect();
+        let col: Vec<u64> = (0..n)
+            .map(|i| {
+                if !shown(i) || (!q.required && mrng.uniform() < 0.05) {
+                    return 0;
+                }
+                let mut m = 0u64;
+                for (j, &k) in real.iter().enumerate() {
+                    if mrng.uniform() < 0.55 / (1.0 + 0.6 * j as f64) {
+                        m |= 1 << k;
+                    }
+                }
+                if m == 0 {
+                    m = 1 << real[(mrng.uniform() * real.len() as f64) as usize % real.len()];
+                }
+                m
+            })
+            .collect();
+        d.columns.insert(q.id.clone(), Column::Multi(col));
+    }
     d.extra.insert("wave".into(), wave_col);
     d.extra.insert("channel".into(), channel);
     Synth {
@@ -322,6 +360,15 @@ pub fn write_csv<W: std::io::Write>(
                 Column::Choice(v) if v[i] != MISSING => survey
                     .question(q)
                     .map_or(String::new(), |qq| qq.options[v[i] as usize].code.clone()),
+                Column::Multi(v) if v[i] != 0 => survey.question(q).map_or(String::new(), |qq| {
+                    qq.options
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| v[i] >> k & 1 == 1)
+                        .map(|(_, o)| o.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(";")
+                }),
                 _ => String::new(),
             };
             rec.push(cell);

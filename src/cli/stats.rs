@@ -647,7 +647,7 @@ fn write_table<W: Write>(
             }
         );
         if title != last {
-            let q = s.question(e.indicator.trim_end_matches(".dont_know"));
+            let q = s.question(e.indicator.split('.').next().unwrap_or(""));
             writeln!(out)?;
             writeln!(
                 out,

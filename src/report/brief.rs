@@ -56,6 +56,7 @@ fn key_charts(charts: &[(String, Chart)]) -> Vec<&(String, Chart)> {
         "heat_table" => Some(0),
         n if n.starts_with("trend_") => Some(1),
         "likert_satisfaction" => Some(2),
+        n if n.starts_with("reach_") => Some(2),
         n if n.starts_with("map_") && n.matches('_').count() == 1 => Some(3),
         "progress" => Some(4),
         "pace" => Some(5),

@@ -19,7 +19,7 @@ use crate::charts::{self, Chart, Frame};
 use crate::definition::{Dimension, Kind, Lang, Survey};
 use crate::labels::{group_name, weighting_name};
 use crate::stats::tally::{Key, Tally};
-use crate::stats::{self, Dataset, Estimate, EstimateKind, Flag, Options, Report};
+use crate::stats::{self, Dataset, Estimate, Flag, Options, Report};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -110,7 +110,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8], files: &mut Vec<String>) -> Resul
 
 /// Rate indicators: proportions, not the don't-know rates.
 pub fn is_rate(e: &Estimate) -> bool {
-    e.kind == EstimateKind::Proportion && !e.indicator.ends_with(".dont_know")
+    stats::is_rate(e)
 }
 
 /// Builds the pack into `out`, calling `step` before each stage (for a progress bar).
@@ -363,6 +363,11 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
             }
         }
     }
+    for q in s.questions.iter().filter(|q| q.kind == Kind::Multiple) {
+        if let Some(chart) = reach_chart(s, &report, q, frame(String::new()), l) {
+            charts_out.push((format!("reach_{}", q.id), charts::render(&chart)?));
+        }
+    }
     let likert = likert_rows(s, tally, &current, input.census, &opts, l)?;
     if let Some(chart) = likert_chart(s, likert.clone(), frame, l) {
         charts_out.push(("likert_satisfaction".into(), charts::render(&chart)?));
@@ -422,6 +427,52 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
                 &mut pack.files,
             )?;
         }
+    }
+    let reach_rows: Vec<Vec<String>> = s
+        .questions
+        .iter()
+        .filter(|q| q.kind == Kind::Multiple)
+        .flat_map(|q| {
+            reach(&pack.report, q, l).into_iter().map(|(label, e)| {
+                let shown = e.flag != Flag::Suppress;
+                vec![
+                    q.label(l).to_string(),
+                    label,
+                    format!("{:.0}", e.n),
+                    if shown {
+                        format!("{:.4}", e.estimate)
+                    } else {
+                        String::new()
+                    },
+                    e.ci_low
+                        .filter(|_| shown)
+                        .map_or(String::new(), |v| format!("{v:.4}")),
+                    e.ci_high
+                        .filter(|_| shown)
+                        .map_or(String::new(), |v| format!("{v:.4}")),
+                    crate::labels::publication_flag(e.flag, l).to_string(),
+                ]
+            })
+        })
+        .collect();
+    if !reach_rows.is_empty() {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record([
+            l.pick("题目", "question"),
+            l.pick("选项", "option"),
+            l.pick("回答人数", "n"),
+            l.pick("选择比例", "share"),
+            l.pick("下限", "low"),
+            l.pick("上限", "high"),
+            l.pick("标记", "flag"),
+        ]);
+        for r in &reach_rows {
+            let _ = w.write_record(r.iter().map(|c| crate::export::spreadsheet_safe(c.clone())));
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| ReportError::Xlsx(e.to_string()))?;
+        write(out, "table_reach.csv", &bytes, &mut pack.files)?;
     }
     if let Some(p) = &pack.places {
         let (header, rows) = place_table(s, p, &pack.report, l);
@@ -660,6 +711,67 @@ pub fn rate_chart(
         })
         .collect();
     (!bars.is_empty()).then(|| charts::RateChart::new(frame, bars, s.target_for(q), l))
+}
+
+/// The city-wide reach of each option of a multiple-choice question: (option label,
+/// its estimate), in the question's order.
+pub fn reach<'r>(
+    report: &'r Report,
+    q: &crate::definition::Question,
+    l: Lang,
+) -> Vec<(String, &'r Estimate)> {
+    q.options
+        .iter()
+        .filter_map(|o| {
+            let name = format!("{}.{}", q.id, o.code);
+            report
+                .estimates
+                .iter()
+                .find(|e| e.indicator == name && e.group == "ALL")
+                .map(|e| (o.label.get(l).to_string(), e))
+        })
+        .collect()
+}
+
+/// Bars of the reach of each option (several per respondent, so they need not sum to
+/// 100%), with intervals and flags.
+pub fn reach_chart(
+    _s: &Survey,
+    report: &Report,
+    q: &crate::definition::Question,
+    mut frame: Frame,
+    l: Lang,
+) -> Option<charts::RateChart> {
+    let bars: Vec<charts::RateBar> = reach(report, q, l)
+        .into_iter()
+        .map(|(label, e)| charts::RateBar {
+            label,
+            estimate: e.estimate,
+            low: e.ci_low,
+            high: e.ci_high,
+            n: e.n,
+            flag: e.flag,
+        })
+        .collect();
+    if bars.is_empty() {
+        return None;
+    }
+    frame.title = format!(
+        "{}{}",
+        q.label(l),
+        l.pick(
+            "：各选项选择比例（全市）",
+            ": share choosing each option (city)"
+        )
+    );
+    frame.notes.push(
+        l.pick(
+            "可多选：每项为回答此题的居民中选择该项的加权比例，各项之和可超过100%。",
+            "Several answers allowed: each bar is the weighted share of those who answered who chose it; bars may add up to more than 100%.",
+        )
+        .into(),
+    );
+    Some(charts::RateChart::new(frame, bars, None, l))
 }
 
 /// The diverging bars of the satisfaction scales.

@@ -345,6 +345,9 @@ pub struct Indicator<'a> {
     pub target: Option<f64>,
     /// Per option index: the value an answer contributes (NaN = excluded).
     values: Vec<f64>,
+    /// For the reach of one option of a multiple-choice question (`{question}.{option}`):
+    /// that option's index; the value is whether the respondent ticked it.
+    pub option: Option<usize>,
 }
 
 impl Indicator<'_> {
@@ -383,6 +386,17 @@ impl Indicator<'_> {
                     .options
                     .iter()
                     .position(|o| o.code == DONT_KNOW);
+                if let Some(k) = self.option {
+                    // Ticked option k, among those who answered (not "don't know" alone).
+                    return v
+                        .iter()
+                        .map(|&m| match m {
+                            0 => f64::NAN,
+                            m if dk.is_some_and(|d| m == 1 << d) => f64::NAN,
+                            m => (m >> k & 1) as f64,
+                        })
+                        .collect();
+                }
                 v.iter()
                     .map(|&m| match m {
                         0 => f64::NAN,
@@ -426,6 +440,7 @@ pub fn indicators(survey: &Survey, scores: ScorePreset) -> Vec<Indicator<'_>> {
                     }
                 })
                 .collect(),
+            option: None,
         });
         if q.kind.is_scale() {
             let k = q.scale_len();
@@ -439,6 +454,7 @@ pub fn indicators(survey: &Survey, scores: ScorePreset) -> Vec<Indicator<'_>> {
                     .iter()
                     .map(|o| q.scale_point(&o.code).map_or(f64::NAN, |v| v as f64))
                     .collect(),
+                option: None,
             });
             out.push(Indicator {
                 name: q.id.clone(),
@@ -453,6 +469,7 @@ pub fn indicators(survey: &Survey, scores: ScorePreset) -> Vec<Indicator<'_>> {
                             .map_or(f64::NAN, |v| scores.score(v, k))
                     })
                     .collect(),
+                option: None,
             });
         }
         if q.dont_know && q.kind != Kind::Multiple {
@@ -462,10 +479,36 @@ pub fn indicators(survey: &Survey, scores: ScorePreset) -> Vec<Indicator<'_>> {
                 question: q,
                 target: None,
                 values: q.options.iter().map(|o| is_dk(o) as u8 as f64).collect(),
+                option: None,
+            });
+        }
+    }
+    // The reach of each option of a multiple-choice question (where residents saw the
+    // campaign: TV, SMS, screens): the share of those who answered who ticked it.
+    for q in survey.questions.iter().filter(|q| q.kind == Kind::Multiple) {
+        for (k, o) in q
+            .options
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.code != DONT_KNOW)
+        {
+            out.push(Indicator {
+                name: format!("{}.{}", q.id, o.code),
+                kind: EstimateKind::Proportion,
+                question: q,
+                target: None,
+                values: vec![f64::NAN; q.options.len()],
+                option: Some(k),
             });
         }
     }
     out
+}
+
+/// A rate against a target: a proportion of a question with a positive set (not its
+/// don't-know rate, nor the reach of one option, whose names hold a dot).
+pub fn is_rate(e: &Estimate) -> bool {
+    e.kind == EstimateKind::Proportion && !e.indicator.contains('.')
 }
 
 /// The census cells of the survey's weighting, as populations in `layout` order.
@@ -997,7 +1040,7 @@ pub(crate) fn finish(
         target_status: None,
         model: None,
     };
-    if ind.kind == EstimateKind::Proportion && !ind.name.ends_with(".dont_know") {
+    if ind.kind == EstimateKind::Proportion && !ind.name.contains('.') {
         if let Some(t) = ind.target {
             e.target_status = Some(target::status(&e, t, opts.level));
         }

@@ -752,5 +752,5 @@ fn model_places(
 }
 
 fn is_rate(e: &super::Estimate) -> bool {
-    e.kind == super::EstimateKind::Proportion && !e.indicator.ends_with(".dont_know")
+    super::is_rate(e)
 }

@@ -636,6 +636,9 @@ fn slot_sums(ind: &Indicator<'_>, slot: &Slot, atom: &Atom) -> (f64, f64, f64) {
     if slot.multi {
         let base = slot.options;
         let (answered, exact, dk_only) = (c[base] as f64, c[base + 1] as f64, c[base + 2] as f64);
+        if let Some(k) = ind.option {
+            return (answered - dk_only, c[k] as f64, c[k] as f64);
+        }
         return if ind.name.ends_with(".dont_know") {
             (answered, dk_only, dk_only)
         } else {

@@ -825,6 +825,8 @@ fn pace_to_the_evaluation_date() {
         .into_string()
         .unwrap();
     assert!(html.contains("距测评验收日的进度") && html.contains(&eval.to_string()));
+    // The reach of the multiple-choice question's options, with intervals.
+    assert!(html.contains("多选题：各选项选择比例") && html.contains("志愿服务"));
     let html = a
         .get("/office/civility-2026/d/XC")
         .dispatch()

@@ -61,6 +61,10 @@ fn every_file_of_the_pack() {
         "trend_satisfaction.png",
         "table_satisfaction.csv",
         "table_awareness.csv",
+        // The reach of each option of a multiple-choice question.
+        "reach_participation_kind.png",
+        "reach_participation_kind.svg",
+        "table_reach.csv",
     ] {
         let path = dir.path().join(f);
         assert!(

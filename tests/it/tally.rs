@@ -284,3 +284,38 @@ fn clustered_by_collection_point_aggregates_give_the_same_figures() {
     );
     assert!(clu.df <= (survey.points().len() - survey.districts.len()) as f64);
 }
+
+/// The reach of each option of a multiple-choice question: unweighted, the share of
+/// those who answered it who ticked the option (several options per respondent).
+#[test]
+fn reach_of_a_multiple_choice_option_is_the_share_who_ticked_it() {
+    let survey = minyi::definition::load_file(Path::new(&format!(
+        "{}/surveys/civility-2026.toml",
+        env!("CARGO_MANIFEST_DIR")
+    )))
+    .unwrap();
+    let data = minyi::synth::dataset(&survey, 2000, 1, 5);
+    let Some(stats::Column::Multi(v)) = data.columns.get("participation_kind") else {
+        panic!("a multiple-choice column");
+    };
+    let q = survey.question("participation_kind").unwrap();
+    let opts = Options {
+        weighting: Weighting::None,
+        ..Options::default()
+    };
+    let r = stats::analyse(&survey, &data, None, &opts).unwrap();
+    let answered = v.iter().filter(|&&m| m != 0).count();
+    assert!(answered > 100);
+    for (k, o) in q.options.iter().enumerate() {
+        let ticked = v.iter().filter(|&&m| m >> k & 1 == 1).count();
+        let e = r
+            .estimates
+            .iter()
+            .find(|e| e.indicator == format!("participation_kind.{}", o.code) && e.group == "ALL")
+            .unwrap();
+        assert_eq!(e.n, answered as f64, "{}", o.code);
+        assert!((e.estimate - ticked as f64 / answered as f64).abs() < 1e-12);
+        assert!(e.target_status.is_none(), "reach has no target");
+        assert!(!stats::is_rate(e), "and is not a rate against one");
+    }
+}

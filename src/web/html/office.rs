@@ -428,6 +428,39 @@ pub(super) fn pace_section(
     }
 }
 
+/// The reach of each option of the multiple-choice questions, city-wide.
+fn reach_section(l: Lang, s: &Survey, r: &crate::stats::Report) -> Markup {
+    let qs: Vec<(&Question, Vec<(String, &crate::stats::Estimate)>)> = s
+        .questions
+        .iter()
+        .filter(|q| q.kind == crate::definition::Kind::Multiple)
+        .map(|q| (q, crate::report::reach(r, q, l)))
+        .filter(|(_, rows)| !rows.is_empty())
+        .collect();
+    html! {
+        @if !qs.is_empty() {
+            h2 { (l.pick("多选题：各选项选择比例（全市）", "Multiple choice: share choosing each option (city)")) }
+            p.meta { (l.pick("每项为回答此题的居民中选择该项的加权比例，可多选，各项之和可超过100%。", "The weighted share of those who answered who chose each option; several answers allowed, so shares may add up to more than 100%.")) }
+            @for (q, rows) in &qs {
+                h3 style="font-size:1rem;margin:1rem 0 .3rem" { (q.text.get(l)) }
+                table {
+                    tr { th { (l.pick("选项", "Option")) } th { (l.pick("比例", "Share")) } th { (l.pick("置信区间", "Interval")) } th { "n" } th { (l.pick("标记", "Flag")) } }
+                    @for (label, e) in rows {
+                        @let shown = e.flag != crate::stats::Flag::Suppress;
+                        tr {
+                            td { (label) }
+                            td.n { @if shown { (pct(e.estimate)) } }
+                            td.n { @if let (true, Some(a), Some(b)) = (shown, e.ci_low, e.ci_high) { (pct(a)) "–" (pct(b)) } }
+                            td.n { (e.n) }
+                            td { (crate::labels::publication_flag(e.flag, l)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub(super) fn counts_cells(c: &Counts) -> Markup {
     let share = if c.planned > 0 {
         c.total as f64 / c.planned as f64
@@ -510,6 +543,7 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
                 " " a href={ "/office/" (s.id) "/voices?lang=" (l.code()) } { (l.pick("居民心声（开放题回答）", "Residents' voices (open answers)")) }
                 @if session.user.sees_city() { " " a href={ "/office/" (s.id) "/interviewers?lang=" (l.code()) } { (l.pick("访员核查", "Interviewer checks")) } } }
             @if let Some(p) = fig.pace(s) { (pace_section(l, s, &p, None)) }
+            @if let Some(r) = &fig.report { (reach_section(l, s, r)) }
             h2 { (l.pick("下载与海报", "Downloads and posters")) }
             p.downloads {
                 a href={ "/office/" (s.id) "/download/responses.csv" } { (l.pick("原始数据 CSV", "Responses CSV")) }
