@@ -86,6 +86,7 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
     let mut flagged = 0;
     let n = data.len();
     let mut batch = Vec::with_capacity(BATCH);
+    let mut attempts = Vec::new();
     for i in 0..n {
         let di = data.district[i] as usize;
         let d = &survey.districts[di];
@@ -211,6 +212,32 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
             residence_community: residence,
             residence_grid: grids.get(data.grid[i] as usize).map(|g| g.to_string()),
         };
+        // Every interview of the current wave took several attempts: the outcomes of
+        // those that ended without one, for the response rates.
+        if let (Some(who), true) = (&new.interviewer, wave == current) {
+            for (disposition, mean) in [
+                ("refusal", 0.8),
+                ("non_contact", 1.2),
+                ("partial", 0.1),
+                ("not_eligible", 0.2),
+                ("unknown", 0.3),
+                ("other", 0.05),
+            ] {
+                // A whole number with the given mean.
+                let k = (mean + rng.uniform()).floor() as usize;
+                for _ in 0..k {
+                    attempts.push(crate::storage::NewAttempt {
+                        survey_id: survey.id.clone(),
+                        wave,
+                        district: d.code.clone(),
+                        interviewer: who.clone(),
+                        mode: new.channel.clone(),
+                        disposition: disposition.into(),
+                        attempted_at: new.submitted_at,
+                    });
+                }
+            }
+        }
         batch.push(new);
         if batch.len() == BATCH {
             store.insert_batch(&batch)?;
@@ -218,6 +245,9 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
         }
     }
     store.insert_batch(&batch)?;
+    for a in &attempts {
+        store.add_attempt(a)?;
+    }
     // The dashboard's aggregates, saved: a server started next reads them instead of
     // every row.
     crate::dashboard::save_snapshot_now(store, survey)?;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use crate::definition::{Dimension, Survey, DONT_KNOW};
+use crate::stats::aapor::{self, Dispositions, Rates};
 use crate::stats::groups::{self, Higher, Obs};
 use crate::storage::{Store, StoredResponse, STATUS_COMPLETE};
 
@@ -34,8 +35,35 @@ pub struct InterviewerRow {
     pub flagged: bool,
 }
 
+/// One line of the response-rate table.
+#[derive(Debug, Clone, Serialize)]
+pub struct RateRow {
+    /// A district code or an interviewer's name; "ALL" for all interviews.
+    pub key: String,
+    pub dispositions: Dispositions,
+    pub rates: Rates,
+}
+
+/// Invitation codes of one district: issued, completes, screened out (not eligible).
+#[derive(Debug, Clone, Serialize)]
+pub struct InviteRow {
+    pub district: String,
+    pub issued: u64,
+    pub completes: u64,
+    pub not_eligible: u64,
+    /// RR1 (= RR2: a code is used once, for a complete or a screen-out, so there are
+    /// no partials): completes over the codes issued, not-eligible ones left out.
+    pub rr1: f64,
+}
+
 pub struct Check {
     pub rows: Vec<InterviewerRow>,
+    /// AAPOR rates of the interviews by district, by interviewer, and in all.
+    pub by_district: Vec<RateRow>,
+    pub by_interviewer: Vec<RateRow>,
+    pub all: Option<RateRow>,
+    /// Invitation samples (`invitation_only`): codes issued and used by district.
+    pub invites: Vec<InviteRow>,
     /// The p-value below which an interviewer is flagged (α / interviewers).
     pub threshold: f64,
     /// Self-completed responses compared against, in all.
@@ -100,15 +128,37 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, crate::storage::Storage
     let mut own: Vec<(usize, f64)> = Vec::new();
     let mut by: BTreeMap<String, Interviewed> = BTreeMap::new();
     let mut scores: Vec<(String, usize, f64)> = Vec::new();
+    // Interview dispositions by (district, interviewer): completes and screen-outs are
+    // stored responses, every other outcome an attempt.
+    let mut disp: BTreeMap<(String, String), Dispositions> = BTreeMap::new();
+    let mut invited: Vec<(u64, u64)> = vec![(0, 0); nd];
     let mut after = 0;
     loop {
         let page = store.responses_page(&s.id, after, 5_000)?;
         let Some(last) = page.last() else { break };
         after = last.id;
-        for r in page
-            .iter()
-            .filter(|r| r.status == STATUS_COMPLETE && r.wave == wave)
-        {
+        for r in page.iter().filter(|r| r.wave == wave) {
+            let complete = r.status == STATUS_COMPLETE;
+            if let Some(d) = district(&r.district) {
+                if s.invitation_only {
+                    if complete {
+                        invited[d].0 += 1;
+                    } else {
+                        invited[d].1 += 1;
+                    }
+                }
+            }
+            if let Some(who) = &r.interviewer {
+                let e = disp.entry((r.district.clone(), who.clone())).or_default();
+                if complete {
+                    e.complete += 1;
+                } else {
+                    e.not_eligible += 1;
+                }
+            }
+            if !complete {
+                continue;
+            }
             let Some(d) = district(&r.district) else {
                 continue;
             };
@@ -182,8 +232,66 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, crate::storage::Storage
             }
         })
         .collect();
+    for (d, who, code, n) in store.attempt_counts(&s.id, wave)? {
+        let e = disp.entry((d, who)).or_default();
+        let n = n.max(0) as u64;
+        match code.as_str() {
+            "partial" => e.partial += n,
+            "refusal" => e.refusal += n,
+            "non_contact" => e.non_contact += n,
+            "not_eligible" => e.not_eligible += n,
+            "unknown" => e.unknown += n,
+            _ => e.other += n,
+        }
+    }
+    let e = s.aapor_e;
+    let table = |by: &dyn Fn(&(String, String)) -> String| {
+        let mut m: BTreeMap<String, Dispositions> = BTreeMap::new();
+        for (k, v) in &disp {
+            m.entry(by(k)).or_default().add(v);
+        }
+        m.into_iter()
+            .map(|(key, d)| RateRow {
+                key,
+                rates: aapor::rates(&d, e),
+                dispositions: d,
+            })
+            .collect::<Vec<_>>()
+    };
+    let all = table(&|_| "ALL".to_string()).pop();
+    let invites = if s.invitation_only {
+        let issued = store.invites_by_district(&s.id)?;
+        s.districts
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let issued = issued
+                    .iter()
+                    .find(|x| x.0 == d.code)
+                    .map_or(0, |x| x.1.max(0) as u64);
+                let (completes, ne) = invited[i];
+                InviteRow {
+                    district: d.code.clone(),
+                    issued,
+                    completes,
+                    not_eligible: ne,
+                    rr1: if issued > ne {
+                        completes as f64 / (issued - ne) as f64
+                    } else {
+                        f64::NAN
+                    },
+                }
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     Ok(Check {
         rows,
+        by_district: table(&|k| k.0.clone()),
+        by_interviewer: table(&|k| k.1.clone()),
+        all,
+        invites,
         threshold,
         self_completed: own.len(),
     })

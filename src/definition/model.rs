@@ -140,6 +140,8 @@ pub struct Survey {
     pub closes: NaiveDate,
     /// The day of the evaluation (验收/测评) the fieldwork must reach its plan by.
     pub evaluation_date: Option<NaiveDate>,
+    /// AAPOR's e for the response rates (`None`: estimated from the known cases).
+    pub aapor_e: Option<f64>,
     /// The themes open answers are sorted into ([`Theme::defaults`] unless defined).
     pub themes: Vec<Theme>,
     /// Completing faster than this is implausible (used by quality flags).

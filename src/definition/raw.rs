@@ -85,6 +85,9 @@ pub struct RawSurvey {
     pub intro: Option<RawText>,
     pub opens: Spanned<toml::value::Datetime>,
     pub closes: Spanned<toml::value::Datetime>,
+    /// AAPOR's e: the share of unknown-eligibility cases taken to be eligible (default:
+    /// the eligible share among the cases whose eligibility is known).
+    pub aapor_e: Option<Spanned<f64>>,
     /// The evaluation (验收/测评) the fieldwork works towards.
     pub evaluation_date: Option<Spanned<toml::value::Datetime>>,
     pub min_seconds: Option<u32>,

@@ -81,6 +81,16 @@ pub(super) fn validate(
             );
         }
     }
+    if let Some(e) = &s.aapor_e {
+        let v = *e.get_ref();
+        if !(v > 0.0 && v <= 1.0) {
+            cx.err(
+                e.span().start,
+                format!("`aapor_e` is {v}; it is the eligible share of the unknown cases"),
+                "set it between 0 (exclusive) and 1, or leave it out to estimate it from the known cases",
+            );
+        }
+    }
     if s.wave == 0 {
         cx.err(
             survey_span.start,
@@ -167,6 +177,7 @@ pub(super) fn validate(
         opens,
         closes,
         evaluation_date,
+        aapor_e: s.aapor_e.as_ref().map(|e| *e.get_ref()),
         themes,
         min_seconds: s.min_seconds,
         planned_per_district: s.planned_per_district.unwrap_or(400),

@@ -8,6 +8,7 @@
 // Cells, strata and groups live in parallel arrays indexed together; index loops say so.
 #![allow(clippy::needless_range_loop)]
 
+pub mod aapor;
 pub mod design;
 pub mod estimate;
 pub mod groups;

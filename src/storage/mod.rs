@@ -22,7 +22,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::definition::Survey;
-use schema::{dashboard_snapshots, definitions, invites, responses, supersessions, survey_salts};
+use schema::{
+    dashboard_snapshots, definitions, interview_attempts, invites, responses, supersessions,
+    survey_salts,
+};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -194,6 +197,19 @@ pub struct StoredResponse {
     pub residence_community: Option<String>,
     /// The resident's grid, known only through a residential grid poster.
     pub residence_grid: Option<String>,
+}
+
+/// An interview attempt to record (`disposition`: partial, refusal, non_contact,
+/// other, unknown or not_eligible).
+#[derive(Debug, Clone)]
+pub struct NewAttempt {
+    pub survey_id: String,
+    pub wave: i32,
+    pub district: String,
+    pub interviewer: String,
+    pub mode: String,
+    pub disposition: String,
+    pub attempted_at: NaiveDateTime,
 }
 
 /// The dashboard's aggregates of a survey as saved.
@@ -814,6 +830,57 @@ impl Store {
         Ok((issued, used))
     }
 
+    /// Records an interview attempt that ended without a questionnaire.
+    pub fn add_attempt(&self, a: &NewAttempt) -> Result<()> {
+        let mut c = self.conn()?;
+        diesel::insert_into(interview_attempts::table)
+            .values((
+                interview_attempts::survey_id.eq(&a.survey_id),
+                interview_attempts::wave.eq(a.wave),
+                interview_attempts::district.eq(&a.district),
+                interview_attempts::interviewer.eq(&a.interviewer),
+                interview_attempts::mode.eq(&a.mode),
+                interview_attempts::disposition.eq(&a.disposition),
+                interview_attempts::attempted_at.eq(a.attempted_at),
+            ))
+            .execute(&mut c)?;
+        Ok(())
+    }
+
+    /// Attempts of a survey's wave: (district, interviewer, disposition, count).
+    pub fn attempt_counts(
+        &self,
+        survey_id: &str,
+        wave: i32,
+    ) -> Result<Vec<(String, String, String, i64)>> {
+        let mut c = self.conn()?;
+        Ok(interview_attempts::table
+            .filter(interview_attempts::survey_id.eq(survey_id))
+            .filter(interview_attempts::wave.eq(wave))
+            .group_by((
+                interview_attempts::district,
+                interview_attempts::interviewer,
+                interview_attempts::disposition,
+            ))
+            .select((
+                interview_attempts::district,
+                interview_attempts::interviewer,
+                interview_attempts::disposition,
+                diesel::dsl::count_star(),
+            ))
+            .load(&mut c)?)
+    }
+
+    /// Invitation codes issued per district: (district, codes).
+    pub fn invites_by_district(&self, survey_id: &str) -> Result<Vec<(String, i64)>> {
+        let mut c = self.conn()?;
+        Ok(invites::table
+            .filter(invites::survey_id.eq(survey_id))
+            .group_by(invites::district)
+            .select((invites::district, diesel::dsl::count_star()))
+            .load(&mut c)?)
+    }
+
     /// Superseded responses of a survey: (id, reason).
     pub fn superseded(&self, survey_id: &str) -> Result<Vec<(i64, String)>> {
         let mut c = self.conn()?;
@@ -853,6 +920,16 @@ impl Store {
     pub fn fail_next_batch(&self) {
         self.fail_next
             .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Tries to rewrite every interview attempt (tests: the triggers must refuse).
+    #[doc(hidden)]
+    pub fn try_tamper_attempts(&self) -> Result<()> {
+        let mut c = self.conn()?;
+        diesel::update(interview_attempts::table)
+            .set(interview_attempts::disposition.eq("complete"))
+            .execute(&mut c)?;
+        Ok(())
     }
 
     /// Tries to alter a stored response; used by tests to prove the database refuses.

@@ -132,6 +132,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    interview_attempts (id) {
+        id -> BigInt,
+        survey_id -> Text,
+        wave -> Integer,
+        district -> Text,
+        interviewer -> Text,
+        mode -> Text,
+        disposition -> Text,
+        attempted_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(supersessions -> responses (response_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -147,5 +160,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_closures,
     sessions,
     intake_tokens,
-    dashboard_snapshots
+    dashboard_snapshots,
+    interview_attempts,
 );

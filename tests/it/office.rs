@@ -1017,6 +1017,64 @@ fn interviewer_check_flags_the_coaching_interviewer_and_no_other() {
     }
     let v = signed_in(&app, "reader", "viewer", None);
     assert_eq!(get(&v, "/office/civility-2026/interviewers"), Status::Ok);
+    // The AAPOR rates: the demo's dispositions, counted and computed by the formulas.
+    let all = check.all.as_ref().unwrap();
+    let d = all.dispositions;
+    let interviews = check.rows.iter().map(|r| r.interviews as u64).sum::<u64>();
+    assert_eq!(d.complete, interviews);
+    assert!(d.refusal > 0 && d.non_contact > 0 && d.unknown > 0);
+    let by_hand = d.complete as f64
+        / (d.complete + d.partial + d.refusal + d.non_contact + d.other + d.unknown) as f64;
+    assert!((all.rates.rr[0] - by_hand).abs() < 1e-12);
+    assert!(html.contains("RR1") && html.contains("COOP4") && html.contains("CON3"));
+}
+
+/// An interviewer records an attempt that ended without an interview; it counts in
+/// the response rates, needs the form's CSRF token and a known disposition.
+#[test]
+fn interviewers_record_dispositions_for_the_response_rates() {
+    let app = app_with_data();
+    let s = survey(&app);
+    let i = signed_in(&app, "caller-1", "interviewer", None);
+    let page = "/office/interview/civility-2026/XC?mode=phone&lang=zh";
+    let token = csrf(&i, page);
+    let html = i.get(page).dispatch().into_string().unwrap();
+    assert!(html.contains("记录结果") && html.contains("拒访"));
+    let post = |body: String| {
+        i.post("/office/interview/civility-2026/XC/attempt?mode=phone&lang=zh")
+            .header(ContentType::Form)
+            .body(body)
+            .dispatch()
+            .status()
+    };
+    assert_eq!(
+        post(format!("csrf={token}&disposition=refusal")),
+        Status::SeeOther
+    );
+    assert_eq!(
+        post(format!("csrf={token}&disposition=non_contact")),
+        Status::SeeOther
+    );
+    assert_eq!(
+        post(format!("csrf={token}&disposition=gone_fishing")),
+        Status::BadRequest
+    );
+    assert_eq!(
+        post("csrf=wrong&disposition=refusal".into()),
+        Status::Forbidden
+    );
+    let check = minyi::dashboard::interviewers::check(&app.store, &s).unwrap();
+    let mine = check
+        .by_interviewer
+        .iter()
+        .find(|r| r.key == "caller-1")
+        .expect("the interviewer's row");
+    assert_eq!(mine.dispositions.refusal, 1);
+    assert_eq!(mine.dispositions.non_contact, 1);
+    assert_eq!(mine.dispositions.complete, 0);
+    assert_eq!(mine.rates.rr[0], 0.0);
+    // Attempts are append-only, like responses.
+    assert!(app.store.try_tamper_attempts().is_err());
 }
 
 #[test]

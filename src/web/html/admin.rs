@@ -136,11 +136,40 @@ pub fn interview_start(l: Lang, session: &Who<'_>, surveys: &[Arc<Survey>]) -> M
 }
 
 /// The banner over an interview form: mode, interviewer, the last save, a way back.
-pub fn interview_notice(l: Lang, mode: Channel, interviewer: &str, saved: Option<&str>) -> Markup {
+pub fn interview_notice(
+    l: Lang,
+    mode: Channel,
+    interviewer: &str,
+    saved: Option<&str>,
+    attempt: &str,
+    csrf: &str,
+) -> Markup {
+    let outcomes = [
+        ("refusal", "拒访", "refusal"),
+        (
+            "non_contact",
+            "未接触到（无人接听、家中无人）",
+            "no contact (no answer, nobody home)",
+        ),
+        ("partial", "中途终止（部分完成）", "broke off (partial)"),
+        (
+            "not_eligible",
+            "不符合条件（非本市居民、未满18岁、空号）",
+            "not eligible (not a resident, under 18, no such number)",
+        ),
+        ("unknown", "无法确定是否符合条件", "eligibility unknown"),
+        ("other", "其他原因未完成", "other non-response"),
+    ];
     html! {
         (l.pick("访问方式：", "Mode: ")) strong { (mode_name(mode, l)) }
         " · " (l.pick("访员：", "interviewer: ")) (interviewer)
         @if let Some(x) = saved { br; strong { (x) } }
+        form method="post" action=(attempt) style="margin:.4rem 0" {
+            input type="hidden" name="csrf" value=(csrf);
+            label { (l.pick("未完成的接触，记录结果（用于计算应答率）：", "An attempt without an interview — record its outcome (for the response rates): "))
+                select name="disposition" { @for (code, zh, en) in outcomes { option value=(code) { (l.pick(zh, en)) } } } }
+            " " button type="submit" { (l.pick("记录", "Record")) }
+        }
         br; a href={ "/office/interview?lang=" (l.code()) } { (l.pick("换一个区或访问方式", "Change district or mode")) }
         " · " a href={ "/office?lang=" (l.code()) } { (l.pick("工作台", "Office")) }
     }

@@ -135,7 +135,7 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
         html! {
             h1 { (title) }
             @if let Some(p) = place { p.help { (l.pick("调查点：", "Collection point: ")) (p) } }
-            @if let Some(n) = &st.notice { p.notice role="status" { (n) } }
+            @if let Some(n) = &st.notice { div.notice role="status" { (n) } }
             @if !s.intro.get(l).is_empty() { p { (s.intro.get(l)) } }
             @if !st.errors.is_empty() {
                 div.sum role="alert" id="errors" {

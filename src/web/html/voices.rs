@@ -211,6 +211,69 @@ pub fn interviewers(
                 } }
                 p.meta { (l.pick("±为95%置信区间半宽（百分点）。标记只是提示，不能据此认定违规。", "± is the half-width of the 95% interval (points). A flag is a prompt to check, not proof.")) }
             }
+            (rates_section(l, s, c))
         },
     )
+}
+
+/// The AAPOR rates of the interviews (by district, by interviewer, in all) and the
+/// invitation samples' response rate.
+fn rates_section(l: Lang, s: &Survey, c: &crate::dashboard::interviewers::Check) -> Markup {
+    use crate::dashboard::interviewers::RateRow;
+    let pct = |v: f64| {
+        if v.is_finite() {
+            format!("{:.1}", v * 100.0)
+        } else {
+            "—".into()
+        }
+    };
+    let table = |rows: &[&RateRow], first: &str, name: &dyn Fn(&str) -> String| {
+        html! {
+            div.scroll { table {
+                tr {
+                    th { (first) } th { "I" } th { "P" } th { "R" } th { "NC" } th { "O" } th { "U" } th { "NE" }
+                    @for k in 1..=6 { th { "RR" (k) } } @for k in 1..=4 { th { "COOP" (k) } }
+                    @for k in 1..=3 { th { "REF" (k) } } @for k in 1..=3 { th { "CON" (k) } } th { "e" }
+                }
+                @for r in rows {
+                    @let d = &r.dispositions;
+                    tr {
+                        td { (name(&r.key)) }
+                        td.n { (d.complete) } td.n { (d.partial) } td.n { (d.refusal) } td.n { (d.non_contact) }
+                        td.n { (d.other) } td.n { (d.unknown) } td.n { (d.not_eligible) }
+                        @for v in r.rates.rr { td.n { (pct(v)) } } @for v in r.rates.coop { td.n { (pct(v)) } }
+                        @for v in r.rates.refusal { td.n { (pct(v)) } } @for v in r.rates.con { td.n { (pct(v)) } }
+                        td.n { (format!("{:.2}", r.rates.e)) }
+                    }
+                }
+            } }
+        }
+    };
+    let by_d: Vec<&RateRow> = c.by_district.iter().chain(c.all.iter()).collect();
+    let by_i: Vec<&RateRow> = c.by_interviewer.iter().collect();
+    html! {
+        h2 { (l.pick("访问的应答率（AAPOR）", "Interview response rates (AAPOR)")) }
+        @if c.by_district.is_empty() {
+            p { (l.pick("本轮还没有访问记录。", "No interview records in this wave yet.")) }
+        } @else {
+            p.meta { (l.pick(
+                "I 完成，P 部分完成，R 拒访，NC 未接触，O 其他，U 是否符合条件不明，NE 不符合条件（甄别未通过的访问计为NE，不进入分母）。比率为百分比，按AAPOR标准定义计算；e 为不明个案中符合条件的比例（未在定义中设定时，按已知个案中符合条件的比例估计）。",
+                "I complete, P partial, R refusal, NC non-contact, O other, U unknown eligibility, NE not eligible (screened-out interviews count as NE, outside every denominator). Rates in percent, by the AAPOR Standard Definitions; e is the eligible share of the unknown cases (estimated from the known cases unless the definition sets aapor_e).")) }
+            h3 { (l.pick("按区", "By district")) }
+            (table(&by_d, l.pick("区", "District"), &|k| district_name(s, k, l)))
+            h3 { (l.pick("按访员", "By interviewer")) }
+            (table(&by_i, l.pick("访员", "Interviewer"), &|k| k.to_string()))
+        }
+        @if !c.invites.is_empty() {
+            h2 { (l.pick("邀请码样本的应答率", "Invitation sample response rate")) }
+            table {
+                tr { th { (l.pick("区", "District")) } th { (l.pick("发出邀请码", "Codes issued")) } th { (l.pick("完成", "Completes")) } th { (l.pick("不符合条件", "Not eligible")) } th { "RR1 = RR2" } }
+                @for r in &c.invites {
+                    tr { td { (district_name(s, &r.district, l)) } td.n { (r.issued) } td.n { (r.completes) } td.n { (r.not_eligible) } td.n { (pct(r.rr1)) "%" } }
+                }
+            }
+            p.meta { (l.pick("每个邀请码只能使用一次（完成或甄别未通过），没有部分完成，所以RR1与RR2相同：完成数 ÷（发出的邀请码 − 不符合条件）。",
+                "Each code is used once (a complete or a screen-out), so there are no partials and RR1 equals RR2: completes ÷ (codes issued − not eligible).")) }
+        }
+    }
 }

@@ -98,6 +98,14 @@ impl Interview<'_> {
                 self.mode,
                 &self.session.user.username,
                 notice.as_deref(),
+                &format!(
+                    "/office/interview/{}/{}/attempt?mode={}&lang={}",
+                    s.id,
+                    self.district,
+                    self.mode.as_str(),
+                    l.code()
+                ),
+                self.session.csrf(),
             )),
         };
         resident::questionnaire(s, &st)
@@ -214,4 +222,55 @@ pub async fn interview_submit(
         Err(CollectError::Duplicate) => Ok(Ok(iv.again(None))),
         Err(e) => Err(e.into()),
     }
+}
+
+/// An attempt's outcome, as the form sends it.
+#[derive(FromForm)]
+pub struct AttemptForm<'r> {
+    csrf: &'r str,
+    disposition: &'r str,
+}
+
+/// The AAPOR dispositions an attempt without a questionnaire may end in.
+pub const DISPOSITIONS: [&str; 6] = [
+    "partial",
+    "refusal",
+    "non_contact",
+    "other",
+    "unknown",
+    "not_eligible",
+];
+
+/// Records an attempt that ended without a questionnaire (refusal, no contact, …),
+/// for the response rates; back to the same interview form.
+#[post("/office/interview/<id>/<district>/attempt?<q..>", data = "<f>")]
+pub async fn interview_attempt(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: &str,
+    q: InterviewQuery<'_>,
+    f: rocket::form::Form<AttemptForm<'_>>,
+) -> Result<Redirect, WebError> {
+    let iv = start(app, &session, id, district, &q)?;
+    session.check_csrf(f.csrf)?;
+    if !DISPOSITIONS.contains(&f.disposition) {
+        return Err(WebError::bad_request(format!(
+            "`{}` is no disposition; use one of {}",
+            f.disposition,
+            DISPOSITIONS.join(", ")
+        )));
+    }
+    app.check_not_closed(&iv.survey).await?;
+    let a = crate::storage::NewAttempt {
+        survey_id: iv.survey.id.clone(),
+        wave: iv.survey.wave as i32,
+        district: district.to_string(),
+        interviewer: session.user.username.clone(),
+        mode: iv.mode.as_str().to_string(),
+        disposition: f.disposition.to_string(),
+        attempted_at: Utc::now().naive_utc(),
+    };
+    app.blocking(move |store| store.add_attempt(&a)).await?;
+    Ok(iv.again(None))
 }

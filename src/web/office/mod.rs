@@ -42,5 +42,6 @@ pub fn routes() -> Vec<rocket::Route> {
         interviews::interview_choose,
         interviews::interview_page,
         interviews::interview_submit,
+        interviews::interview_attempt,
     ]
 }

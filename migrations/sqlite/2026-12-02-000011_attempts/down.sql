@@ -1,0 +1,3 @@
+DROP TRIGGER interview_attempts_no_delete;
+DROP TRIGGER interview_attempts_no_update;
+DROP TABLE interview_attempts;
