@@ -9,6 +9,7 @@
 //! the rows added since, in pages, and the supersessions; on start it begins from
 //! the snapshot saved in the database, checked against the responses.
 
+pub mod funnel;
 pub mod interviewers;
 pub mod places;
 pub mod voices;

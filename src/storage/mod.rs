@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use crate::definition::Survey;
 use schema::{
-    dashboard_snapshots, definitions, interview_attempts, invites, responses, supersessions,
-    survey_salts,
+    dashboard_snapshots, definitions, interview_attempts, invites, questionnaire_views, responses,
+    supersessions, survey_salts,
 };
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -198,6 +198,10 @@ pub struct StoredResponse {
     /// The resident's grid, known only through a residential grid poster.
     pub residence_grid: Option<String>,
 }
+
+/// What a questionnaire view is counted under: (survey, collection district,
+/// collection point or "", channel, day YYYY-MM-DD).
+pub type ViewKey = (String, String, String, String, String);
 
 /// An interview attempt to record (`disposition`: partial, refusal, non_contact,
 /// other, unknown or not_eligible).
@@ -868,6 +872,101 @@ impl Store {
                 interview_attempts::disposition,
                 diesel::dsl::count_star(),
             ))
+            .load(&mut c)?)
+    }
+
+    /// Adds questionnaire views: ((survey, collection district, point or "", channel,
+    /// day as YYYY-MM-DD), views). Counters from several servers add up.
+    pub fn add_views(&self, views: &[(ViewKey, i64)]) -> Result<()> {
+        use diesel::upsert::excluded;
+        // MultiConnection has no ON CONFLICT; each backend runs the same upsert.
+        macro_rules! upsert {
+            ($c:expr) => {
+                $c.transaction(|c| {
+                    for ((survey, district, point, channel, day), n) in views {
+                        diesel::insert_into(questionnaire_views::table)
+                            .values((
+                                questionnaire_views::survey_id.eq(survey),
+                                questionnaire_views::collection_district.eq(district),
+                                questionnaire_views::collection_point.eq(point),
+                                questionnaire_views::channel.eq(channel),
+                                questionnaire_views::day.eq(day),
+                                questionnaire_views::views.eq(n),
+                            ))
+                            .on_conflict((
+                                questionnaire_views::survey_id,
+                                questionnaire_views::collection_district,
+                                questionnaire_views::collection_point,
+                                questionnaire_views::channel,
+                                questionnaire_views::day,
+                            ))
+                            .do_update()
+                            .set(
+                                questionnaire_views::views.eq(questionnaire_views::views
+                                    + excluded(questionnaire_views::views)),
+                            )
+                            .execute(c)?;
+                    }
+                    Ok::<_, diesel::result::Error>(())
+                })
+            };
+        }
+        let mut c = self.conn()?;
+        match &mut *c {
+            AnyConn::Sqlite(c) => upsert!(c)?,
+            AnyConn::Postgres(c) => upsert!(c)?,
+        }
+        Ok(())
+    }
+
+    /// Questionnaire views of a survey: (collection district, channel, views).
+    pub fn views(&self, survey_id: &str) -> Result<Vec<(String, String, i64)>> {
+        let mut c = self.conn()?;
+        let rows: Vec<(String, String, i64)> = questionnaire_views::table
+            .filter(questionnaire_views::survey_id.eq(survey_id))
+            .select((
+                questionnaire_views::collection_district,
+                questionnaire_views::channel,
+                questionnaire_views::views,
+            ))
+            .load(&mut c)?;
+        Ok(rows)
+    }
+
+    /// Responses of a survey's wave by (collection district, channel, status, flags).
+    pub fn funnel_counts(
+        &self,
+        survey_id: &str,
+        wave: i32,
+    ) -> Result<Vec<(String, String, String, String, i64)>> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::wave.eq(wave))
+            .group_by((
+                responses::collection_district,
+                responses::channel,
+                responses::status,
+                responses::quality_flags,
+            ))
+            .select((
+                responses::collection_district,
+                responses::channel,
+                responses::status,
+                responses::quality_flags,
+                diesel::dsl::count_star(),
+            ))
+            .load(&mut c)?)
+    }
+
+    /// The screened-out responses of a survey's wave (few: the questionnaire ends there).
+    pub fn screened_out(&self, survey_id: &str, wave: i32) -> Result<Vec<StoredResponse>> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::wave.eq(wave))
+            .filter(responses::status.eq(STATUS_SCREENED))
+            .select(StoredResponse::as_select())
             .load(&mut c)?)
     }
 

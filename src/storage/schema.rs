@@ -145,6 +145,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    questionnaire_views (survey_id, collection_district, collection_point, channel, day) {
+        survey_id -> Text,
+        collection_district -> Text,
+        collection_point -> Text,
+        channel -> Text,
+        day -> Text,
+        views -> BigInt,
+    }
+}
+
 diesel::joinable!(supersessions -> responses (response_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -162,4 +173,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     intake_tokens,
     dashboard_snapshots,
     interview_attempts,
+    questionnaire_views,
 );

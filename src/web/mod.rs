@@ -65,6 +65,22 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
             ],
         )
         .attach(security_headers())
+        .attach(AdHoc::on_liftoff("questionnaire views", |rocket| {
+            Box::pin(async move {
+                if let Some(app) = rocket.state::<App>() {
+                    app.spawn_view_flusher();
+                }
+            })
+        }))
+        .attach(AdHoc::on_shutdown("questionnaire views", |rocket| {
+            Box::pin(async move {
+                if let Some(app) = rocket.state::<App>() {
+                    if let Err(e) = app.flush_views().await {
+                        log::warn!("questionnaire views not recorded at shutdown: {e:?}");
+                    }
+                }
+            })
+        }))
 }
 
 fn security_headers() -> impl Fairing {

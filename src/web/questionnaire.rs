@@ -129,6 +129,7 @@ async fn show(
         values.insert(q.id.clone(), vec![p.district.to_string()]);
     }
     let ch = Channel::from_param(q.ch);
+    app.count_view(&p.survey.id, p.district, p.community, ch.as_str());
     let page = form_page(
         app,
         &p,

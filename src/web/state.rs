@@ -32,7 +32,17 @@ pub struct App {
     pub figures: Arc<crate::dashboard::Cache>,
     /// Intake tokens seen recently: hash → (checked at, label if it works).
     intake_tokens: Mutex<std::collections::HashMap<String, (Instant, Option<String>)>>,
+    /// Questionnaire views counted since the last flush to the database (when).
+    views: Arc<Mutex<PendingViews>>,
 }
+
+type PendingViews = (
+    Instant,
+    std::collections::HashMap<crate::storage::ViewKey, i64>,
+);
+
+/// How often counted views are written (a crash loses at most this much of a counter).
+const VIEWS_EVERY: Duration = Duration::from_secs(5);
 
 /// How long an intake token's check is trusted before the database is asked again (a
 /// revoked token stops within this).
@@ -125,7 +135,69 @@ impl App {
             closures: Mutex::new(BTreeMap::new()),
             figures: Arc::new(crate::dashboard::Cache::default()),
             intake_tokens: Mutex::default(),
+            views: Arc::new(Mutex::new((Instant::now(), Default::default()))),
         })
+    }
+
+    /// Counts one showing of the questionnaire at a place: only the place, channel and
+    /// day, nothing about who. Written in the background every few seconds.
+    pub fn count_view(&self, survey: &str, district: &str, point: Option<&str>, channel: &str) {
+        let day = chrono::Local::now().format("%Y-%m-%d").to_string();
+        let key = (
+            survey.to_string(),
+            district.to_string(),
+            point.unwrap_or("").to_string(),
+            channel.to_string(),
+            day,
+        );
+        let due = {
+            let mut v = self.views.lock().unwrap_or_else(|e| e.into_inner());
+            *v.1.entry(key).or_insert(0) += 1;
+            v.0.elapsed() >= VIEWS_EVERY
+        };
+        if due {
+            let pending = self.take_views();
+            let store = self.store.clone();
+            rocket::tokio::task::spawn_blocking(move || {
+                if let Err(e) = store.add_views(&pending) {
+                    log::warn!("questionnaire views not recorded: {e}");
+                }
+            });
+        }
+    }
+
+    fn take_views(&self) -> Vec<(crate::storage::ViewKey, i64)> {
+        take(&self.views)
+    }
+
+    /// Writes counted views every few seconds in the background, so a quiet server's
+    /// last views reach the database too (started at liftoff).
+    pub fn spawn_view_flusher(&self) {
+        let (views, store) = (self.views.clone(), self.store.clone());
+        rocket::tokio::spawn(async move {
+            let mut tick = rocket::tokio::time::interval(VIEWS_EVERY);
+            loop {
+                tick.tick().await;
+                let pending = take(&views);
+                if pending.is_empty() {
+                    continue;
+                }
+                let store = store.clone();
+                let done = rocket::tokio::task::spawn_blocking(move || store.add_views(&pending));
+                if let Ok(Err(e)) = done.await {
+                    log::warn!("questionnaire views not recorded: {e}");
+                }
+            }
+        });
+    }
+
+    /// Writes the views counted so far (before the funnel is read).
+    pub async fn flush_views(&self) -> Result<(), WebError> {
+        let pending = self.take_views();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        self.blocking(move |store| store.add_views(&pending)).await
     }
 
     /// The submission limit per minute and source address.
@@ -324,4 +396,10 @@ impl App {
     pub fn salt(&self, id: &str) -> &str {
         self.salts.get(id).map(String::as_str).unwrap_or("")
     }
+}
+
+fn take(views: &Mutex<PendingViews>) -> Vec<(crate::storage::ViewKey, i64)> {
+    let mut v = views.lock().unwrap_or_else(|e| e.into_inner());
+    v.0 = Instant::now();
+    std::mem::take(&mut v.1).into_iter().collect()
 }

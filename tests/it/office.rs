@@ -69,6 +69,7 @@ fn nothing_but_the_questionnaire_without_a_session() {
         "/office/civility-2026/voices",
         "/office/civility-2026/voices?district=XC",
         "/office/civility-2026/interviewers",
+        "/office/civility-2026/funnel",
         "/office/users",
         "/office/audit",
         "/office/interview",
@@ -1075,6 +1076,64 @@ fn interviewers_record_dispositions_for_the_response_rates() {
     assert_eq!(mine.rates.rr[0], 0.0);
     // Attempts are append-only, like responses.
     assert!(app.store.try_tamper_attempts().is_err());
+}
+
+/// The funnel counts views (nobody identified), submissions, screen-outs by reason
+/// and completes per collection district; officers see their own district's.
+#[test]
+fn the_response_funnel_counts_each_step() {
+    let app = TestApp::new();
+    let form = "/s/civility-2026/XC/xinhua-xfl";
+    for _ in 0..3 {
+        assert_eq!(app.get(form).status(), Status::Ok);
+    }
+    assert_eq!(
+        app.submit_as_new_browser(form, CIVILITY_OK),
+        Status::SeeOther
+    );
+    let under_18 = CIVILITY_OK.replace("age_band=a40", "age_band=u18");
+    let _ = app.submit_as_new_browser(form, &under_18);
+    let a = signed_in(&app, "chief", "admin", None);
+    let html = a
+        .get("/office/civility-2026/funnel")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(
+        html.contains("应答漏斗") && html.contains("18岁以下"),
+        "the reason"
+    );
+    let s = survey(&app);
+    let f = minyi::dashboard::funnel::funnel(&app.store, &s, None, minyi::definition::Lang::Zh)
+        .unwrap();
+    let (_, xc) = f.districts.iter().find(|(d, _)| d == "XC").unwrap();
+    // The three views of this server (the other browsers' servers write theirs every
+    // few seconds once launched, and at shutdown).
+    assert_eq!(xc.views, 3);
+    assert_eq!((xc.submitted, xc.screened_out, xc.completes), (2, 1, 1));
+    assert_eq!(xc.flagged + xc.superseded + xc.counted, xc.completes);
+    assert_eq!(f.reasons.len(), 1);
+    assert!(f.reasons[0].0.contains("18岁以下") && f.reasons[0].1 == 1);
+    let (_, all) = f.districts.last().unwrap();
+    assert_eq!(all.views, 3);
+    // Nothing about the viewer is stored: the counter's key is place, channel, day.
+    let views = app.store.views(S).unwrap();
+    assert!(views.iter().all(|(d, _, _)| d == "XC"));
+    let d = signed_in(&app, "officer-xc", "district", Some("XC"));
+    assert_eq!(
+        get(&d, "/office/civility-2026/funnel?district=XC"),
+        Status::Ok
+    );
+    assert_eq!(
+        get(
+            &d,
+            &format!("/office/civility-2026/funnel?district={OTHER}")
+        ),
+        Status::Forbidden
+    );
+    assert_eq!(get(&d, "/office/civility-2026/funnel"), Status::Forbidden);
+    let i = signed_in(&app, "caller-1", "interviewer", None);
+    assert_eq!(get(&i, "/office/civility-2026/funnel"), Status::Forbidden);
 }
 
 #[test]

@@ -541,6 +541,7 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
             p.meta { (l.pick("“标记”为质量可疑或已作废的问卷：保留但不纳入估计。", "“Flagged”: responses kept but left out of the estimates (quality flags or superseded)."))
                 " " a href={ "/office/" (s.id) "/quality?lang=" (l.code()) } { (l.pick("查看数据质量", "Data quality")) }
                 " " a href={ "/office/" (s.id) "/voices?lang=" (l.code()) } { (l.pick("居民心声（开放题回答）", "Residents' voices (open answers)")) }
+                " " a href={ "/office/" (s.id) "/funnel?lang=" (l.code()) } { (l.pick("应答漏斗", "Response funnel")) }
                 @if session.user.sees_city() { " " a href={ "/office/" (s.id) "/interviewers?lang=" (l.code()) } { (l.pick("访员核查", "Interviewer checks")) } } }
             @if let Some(p) = fig.pace(s) { (pace_section(l, s, &p, None)) }
             @if let Some(r) = &fig.report { (reach_section(l, s, r)) }

@@ -277,3 +277,71 @@ fn rates_section(l: Lang, s: &Survey, c: &crate::dashboard::interviewers::Check)
         }
     }
 }
+
+/// The response funnel: views → submissions → screen-outs → completes → flagged,
+/// superseded → counted, per collection district and per channel.
+pub fn funnel(
+    l: Lang,
+    session: &Who<'_>,
+    s: &Survey,
+    district: Option<&str>,
+    f: &crate::dashboard::funnel::Funnel,
+) -> Markup {
+    use crate::dashboard::funnel::Step;
+    let share = |a: i64, b: i64| {
+        if b > 0 {
+            format!("{:.0}%", a as f64 / b as f64 * 100.0)
+        } else {
+            "—".into()
+        }
+    };
+    let head = |first: &str| {
+        html! { tr {
+            th { (first) } th { (l.pick("问卷打开次数", "Views")) } th { (l.pick("提交", "Submitted")) }
+            th { (l.pick("提交/打开", "Submitted / views")) } th { (l.pick("甄别未通过", "Screened out")) }
+            th { (l.pick("完成", "Completes")) } th { (l.pick("质量标记", "Flagged")) } th { (l.pick("已作废", "Superseded")) }
+            th { (l.pick("计入估计", "Counted")) }
+        } }
+    };
+    let row = |name: String, c: &Step| {
+        html! { tr {
+            td { (name) } td.n { (c.views) } td.n { (c.submitted) } td.n { (share(c.submitted, c.views)) }
+            td.n { (c.screened_out) } td.n { (c.completes) } td.n { (c.flagged) } td.n { (c.superseded) } td.n { (c.counted) }
+        } }
+    };
+    let back = match district {
+        Some(d) => format!("/office/{}/d/{d}?lang={}", s.id, l.code()),
+        None => format!("/office/{}?lang={}", s.id, l.code()),
+    };
+    layout(
+        l,
+        l.pick("应答漏斗", "Response funnel"),
+        Some(session),
+        None,
+        html! {
+            p.meta { a href=(back) { "← " (s.title.get(l)) } }
+            h1 { (l.pick("应答漏斗", "Response funnel")) " · " (l.pick("第", "wave ")) (s.wave) (l.pick("轮", ""))
+                @if let Some(d) = district { " · " (district_name(s, d, l)) } }
+            p.meta { (l.pick(
+                "按调查点所在区（二维码张贴处）和收集方式统计：问卷页面被打开的次数（只计数，不记录任何人、设备或地址）、提交、甄别未通过、完成、质量标记、已作废和计入估计的问卷。各步分别计数，不追踪个人，所以比例是总数之比。",
+                "By the district of the collection place (where the code hung) and channel: how often the questionnaire was opened (a count only: no person, device or address is kept), submissions, screen-outs, completes, flagged, superseded and counted. Each step is counted on its own, no one is followed, so the shares are of totals.")) }
+            div.scroll { table {
+                (head(l.pick("调查点所在区", "Collection district")))
+                @for (d, c) in &f.districts {
+                    (row(district_name(s, d, l), c))
+                }
+            } }
+            h2 { (l.pick("按收集方式", "By channel")) }
+            table {
+                (head(l.pick("方式", "Channel")))
+                @for (ch, c) in &f.channels { (row(crate::labels::mode_code_name(ch, l).to_string(), c)) }
+            }
+            h2 { (l.pick("甄别未通过的原因", "Why screened out")) }
+            @if f.reasons.is_empty() {
+                p { (l.pick("本轮没有甄别未通过的问卷。", "No screen-outs in this wave.")) }
+            } @else {
+                table { @for (reason, n) in &f.reasons { tr { td { (reason) } td.n { (n) } } } }
+            }
+        },
+    )
+}

@@ -21,6 +21,7 @@ pub fn routes() -> Vec<rocket::Route> {
         pages::quality_page,
         pages::voices_page,
         pages::interviewers_page,
+        pages::funnel_page,
         api::summary,
         api::estimates,
         api::openapi,

@@ -229,3 +229,33 @@ pub async fn interviewers_page(
         &check,
     ))
 }
+
+/// The response funnel of the current wave (a district's own collection places for a
+/// district officer).
+#[get("/office/<id>/funnel?<district>&<lang>")]
+pub async fn funnel_page(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: Option<&str>,
+    lang: Option<&str>,
+) -> Result<maud::Markup, WebError> {
+    let district = district.filter(|d| !d.is_empty());
+    let s = access::scoped(app, &session, id, district)?;
+    app.flush_views().await?;
+    let (sv, d, l) = (
+        s.clone(),
+        district.map(str::to_string),
+        Lang::from_code(lang),
+    );
+    let f = app
+        .blocking(move |store| dashboard::funnel::funnel(store, &sv, d.as_deref(), l))
+        .await?;
+    Ok(crate::web::html::voices::funnel(
+        l,
+        &session.who(),
+        &s,
+        district,
+        &f,
+    ))
+}
