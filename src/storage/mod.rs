@@ -199,6 +199,9 @@ pub struct StoredResponse {
     pub residence_grid: Option<String>,
 }
 
+/// Responses counted under (collection district, channel, status, quality flags).
+pub type FunnelCount = (String, String, String, String, i64);
+
 /// What a questionnaire view is counted under: (survey, collection district,
 /// collection point or "", channel, day YYYY-MM-DD).
 pub type ViewKey = (String, String, String, String, String);
@@ -938,7 +941,7 @@ impl Store {
         &self,
         survey_id: &str,
         wave: i32,
-    ) -> Result<Vec<(String, String, String, String, i64)>> {
+    ) -> Result<Vec<FunnelCount>> {
         let mut c = self.conn()?;
         Ok(responses::table
             .filter(responses::survey_id.eq(survey_id))
