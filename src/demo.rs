@@ -3,7 +3,7 @@
 //! Refuses a database that already holds responses of the survey: demo rows must
 //! never mix with real ones.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Map, Value};
 
 use crate::accounts::{self, AccountError};
@@ -87,6 +87,7 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
     let n = data.len();
     let mut batch = Vec::with_capacity(BATCH);
     let mut attempts = Vec::new();
+    let mut sent: std::collections::BTreeMap<crate::storage::ViewKey, i64> = Default::default();
     for i in 0..n {
         let di = data.district[i] as usize;
         let d = &survey.districts[di];
@@ -238,6 +239,21 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
                 }
             }
         }
+        if wave == current && (new.channel == "qr" || new.channel == "link") {
+            let day = chrono::Local
+                .from_utc_datetime(&new.submitted_at)
+                .format("%Y-%m-%d")
+                .to_string();
+            *sent
+                .entry((
+                    survey.id.clone(),
+                    new.collection_district.clone(),
+                    new.collection_community.clone().unwrap_or_default(),
+                    new.channel.clone(),
+                    day,
+                ))
+                .or_insert(0) += 1;
+        }
         batch.push(new);
         if batch.len() == BATCH {
             store.insert_batch(&batch)?;
@@ -245,6 +261,16 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
         }
     }
     store.insert_batch(&batch)?;
+    // The questionnaire was opened more often than it was sent: views per collection
+    // place, channel and day for the self-completed responses of the current wave.
+    let views: Vec<(crate::storage::ViewKey, i64)> = sent
+        .into_iter()
+        .map(|(k, n)| {
+            let v = (n as f64 * (1.4 + 0.5 * rng.uniform())).ceil() as i64;
+            (k, v)
+        })
+        .collect();
+    store.add_views(&views)?;
     for a in &attempts {
         store.add_attempt(a)?;
     }

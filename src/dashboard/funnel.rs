@@ -15,6 +15,8 @@ pub struct Step {
     pub views: i64,
     /// Completes and screen-outs (a submission either way).
     pub submitted: i64,
+    /// Of those, the self-completed ones (QR code and link): what views lead to.
+    pub self_submitted: i64,
     pub screened_out: i64,
     pub completes: i64,
     /// Completes with a quality flag.
@@ -29,6 +31,7 @@ impl Step {
     fn add(&mut self, o: &Step) {
         self.views += o.views;
         self.submitted += o.submitted;
+        self.self_submitted += o.self_submitted;
         self.screened_out += o.screened_out;
         self.completes += o.completes;
         self.flagged += o.flagged;
@@ -65,8 +68,12 @@ pub fn funnel(
         if !inside(&d) {
             continue;
         }
+        let own = ch == "qr" || ch == "link";
         let c = cells.entry((d, ch)).or_default();
         c.submitted += n;
+        if own {
+            c.self_submitted += n;
+        }
         if status == STATUS_COMPLETE {
             c.completes += n;
             if flags.is_empty() {

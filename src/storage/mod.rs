@@ -937,11 +937,7 @@ impl Store {
     }
 
     /// Responses of a survey's wave by (collection district, channel, status, flags).
-    pub fn funnel_counts(
-        &self,
-        survey_id: &str,
-        wave: i32,
-    ) -> Result<Vec<FunnelCount>> {
+    pub fn funnel_counts(&self, survey_id: &str, wave: i32) -> Result<Vec<FunnelCount>> {
         let mut c = self.conn()?;
         Ok(responses::table
             .filter(responses::survey_id.eq(survey_id))

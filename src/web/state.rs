@@ -140,7 +140,7 @@ impl App {
     }
 
     /// Counts one showing of the questionnaire at a place: only the place, channel and
-    /// day, nothing about who. Written in the background every few seconds.
+    /// day, nothing about who. Written by the background flusher every few seconds.
     pub fn count_view(&self, survey: &str, district: &str, point: Option<&str>, channel: &str) {
         let day = chrono::Local::now().format("%Y-%m-%d").to_string();
         let key = (
@@ -150,20 +150,8 @@ impl App {
             channel.to_string(),
             day,
         );
-        let due = {
-            let mut v = self.views.lock().unwrap_or_else(|e| e.into_inner());
-            *v.1.entry(key).or_insert(0) += 1;
-            v.0.elapsed() >= VIEWS_EVERY
-        };
-        if due {
-            let pending = self.take_views();
-            let store = self.store.clone();
-            rocket::tokio::task::spawn_blocking(move || {
-                if let Err(e) = store.add_views(&pending) {
-                    log::warn!("questionnaire views not recorded: {e}");
-                }
-            });
-        }
+        let mut v = self.views.lock().unwrap_or_else(|e| e.into_inner());
+        *v.1.entry(key).or_insert(0) += 1;
     }
 
     fn take_views(&self) -> Vec<(crate::storage::ViewKey, i64)> {

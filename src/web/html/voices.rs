@@ -238,7 +238,7 @@ fn rates_section(l: Lang, s: &Survey, c: &crate::dashboard::interviewers::Check)
                 @for r in rows {
                     @let d = &r.dispositions;
                     tr {
-                        td { (name(&r.key)) }
+                        td style="white-space:nowrap" { (name(&r.key)) }
                         td.n { (d.complete) } td.n { (d.partial) } td.n { (d.refusal) } td.n { (d.non_contact) }
                         td.n { (d.other) } td.n { (d.unknown) } td.n { (d.not_eligible) }
                         @for v in r.rates.rr { td.n { (pct(v)) } } @for v in r.rates.coop { td.n { (pct(v)) } }
@@ -288,8 +288,10 @@ pub fn funnel(
     f: &crate::dashboard::funnel::Funnel,
 ) -> Markup {
     use crate::dashboard::funnel::Step;
+    // Views lead to self-completed submissions only; where fewer views than those were
+    // counted (counting began later), there is no share to give.
     let share = |a: i64, b: i64| {
-        if b > 0 {
+        if b > 0 && a <= b {
             format!("{:.0}%", a as f64 / b as f64 * 100.0)
         } else {
             "—".into()
@@ -298,14 +300,14 @@ pub fn funnel(
     let head = |first: &str| {
         html! { tr {
             th { (first) } th { (l.pick("问卷打开次数", "Views")) } th { (l.pick("提交", "Submitted")) }
-            th { (l.pick("提交/打开", "Submitted / views")) } th { (l.pick("甄别未通过", "Screened out")) }
+            th { (l.pick("自填提交/打开", "Self-completed / views")) } th { (l.pick("甄别未通过", "Screened out")) }
             th { (l.pick("完成", "Completes")) } th { (l.pick("质量标记", "Flagged")) } th { (l.pick("已作废", "Superseded")) }
             th { (l.pick("计入估计", "Counted")) }
         } }
     };
     let row = |name: String, c: &Step| {
         html! { tr {
-            td { (name) } td.n { (c.views) } td.n { (c.submitted) } td.n { (share(c.submitted, c.views)) }
+            td style="white-space:nowrap" { (name) } td.n { (c.views) } td.n { (c.submitted) } td.n { (share(c.self_submitted, c.views)) }
             td.n { (c.screened_out) } td.n { (c.completes) } td.n { (c.flagged) } td.n { (c.superseded) } td.n { (c.counted) }
         } }
     };
