@@ -34,6 +34,9 @@ pub struct App {
     intake_tokens: Mutex<std::collections::HashMap<String, (Instant, Option<String>)>>,
     /// Questionnaire views counted since the last flush to the database (when).
     views: Arc<Mutex<PendingViews>>,
+    /// Held while counted views are written, so a read after `flush_views` sees every
+    /// view counted before it (the background flusher may be writing some).
+    views_writing: Arc<rocket::tokio::sync::Mutex<()>>,
 }
 
 type PendingViews = (
@@ -136,6 +139,7 @@ impl App {
             figures: Arc::new(crate::dashboard::Cache::default()),
             intake_tokens: Mutex::default(),
             views: Arc::new(Mutex::new((Instant::now(), Default::default()))),
+            views_writing: Arc::default(),
         })
     }
 
@@ -162,10 +166,12 @@ impl App {
     /// last views reach the database too (started at liftoff).
     pub fn spawn_view_flusher(&self) {
         let (views, store) = (self.views.clone(), self.store.clone());
+        let writing = self.views_writing.clone();
         rocket::tokio::spawn(async move {
             let mut tick = rocket::tokio::time::interval(VIEWS_EVERY);
             loop {
                 tick.tick().await;
+                let _writing = writing.lock().await;
                 let pending = take(&views);
                 if pending.is_empty() {
                     continue;
@@ -181,6 +187,7 @@ impl App {
 
     /// Writes the views counted so far (before the funnel is read).
     pub async fn flush_views(&self) -> Result<(), WebError> {
+        let _writing = self.views_writing.lock().await;
         let pending = self.take_views();
         if pending.is_empty() {
             return Ok(());

@@ -1084,8 +1084,11 @@ fn interviewers_record_dispositions_for_the_response_rates() {
 fn the_response_funnel_counts_each_step() {
     let app = TestApp::new();
     let form = "/s/civility-2026/XC/xinhua-xfl";
+    // Each test browser is a server of its own: this one shows the form three times and
+    // is the one whose funnel page writes its pending views first.
+    let a = signed_in(&app, "chief", "admin", None);
     for _ in 0..3 {
-        assert_eq!(app.get(form).status(), Status::Ok);
+        assert_eq!(get(&a, form), Status::Ok);
     }
     assert_eq!(
         app.submit_as_new_browser(form, CIVILITY_OK),
@@ -1093,7 +1096,6 @@ fn the_response_funnel_counts_each_step() {
     );
     let under_18 = CIVILITY_OK.replace("age_band=a40", "age_band=u18");
     let _ = app.submit_as_new_browser(form, &under_18);
-    let a = signed_in(&app, "chief", "admin", None);
     let html = a
         .get("/office/civility-2026/funnel")
         .dispatch()
@@ -1107,15 +1109,19 @@ fn the_response_funnel_counts_each_step() {
     let f = minyi::dashboard::funnel::funnel(&app.store, &s, None, minyi::definition::Lang::Zh)
         .unwrap();
     let (_, xc) = f.districts.iter().find(|(d, _)| d == "XC").unwrap();
-    // The three views of this server (the other browsers' servers write theirs every
-    // few seconds once launched, and at shutdown).
-    assert_eq!(xc.views, 3);
+    // This server's three views, written before the page was read; the two submitting
+    // browsers' servers write their own view every five seconds, which may have come.
+    assert!(
+        (3..=5).contains(&xc.views),
+        "{:?}",
+        app.store.views(S).unwrap()
+    );
     assert_eq!((xc.submitted, xc.screened_out, xc.completes), (2, 1, 1));
     assert_eq!(xc.flagged + xc.superseded + xc.counted, xc.completes);
     assert_eq!(f.reasons.len(), 1);
     assert!(f.reasons[0].0.contains("18岁以下") && f.reasons[0].1 == 1);
     let (_, all) = f.districts.last().unwrap();
-    assert_eq!(all.views, 3);
+    assert_eq!(all.views, xc.views);
     // Nothing about the viewer is stored: the counter's key is place, channel, day.
     let views = app.store.views(S).unwrap();
     assert!(views.iter().all(|(d, _, _)| d == "XC"));
