@@ -21,8 +21,11 @@ pub struct Voice {
     pub community: Option<String>,
     pub channel: String,
     pub text: String,
-    /// The themes its words propose ("other" when none does).
+    /// Its themes: as office staff confirmed them, else as its words propose them
+    /// ("other" when none does).
     pub themes: Vec<String>,
+    /// Who confirmed the themes and when, if anyone has.
+    pub confirmed: Option<(String, NaiveDateTime)>,
     /// Whether the response carries a quality flag (kept; its figures are left out).
     pub flagged: bool,
 }
@@ -52,6 +55,8 @@ pub struct VoicesPage {
 pub struct ThemeRow {
     pub district: String,
     pub answers: usize,
+    /// Answers whose themes office staff have confirmed.
+    pub confirmed: usize,
     /// Per theme of the survey (in its order), the answers proposing it.
     pub counts: Vec<usize>,
 }
@@ -80,7 +85,10 @@ pub fn open_question(s: &Survey) -> Option<&crate::definition::Question> {
     s.questions.iter().find(|q| q.kind == Kind::Text)
 }
 
-fn voice(s: &Survey, question: &str, r: &StoredResponse) -> Option<Voice> {
+/// The newest confirmation of each answer: response id → (themes, by, at).
+pub type Confirmed = std::collections::HashMap<i64, (String, String, NaiveDateTime)>;
+
+fn voice(s: &Survey, question: &str, r: &StoredResponse, confirmed: &Confirmed) -> Option<Voice> {
     let answers: serde_json::Value = serde_json::from_str(&r.answers).ok()?;
     let text = answers.get(question)?.as_str()?.trim();
     if text.is_empty() {
@@ -93,7 +101,15 @@ fn voice(s: &Survey, question: &str, r: &StoredResponse) -> Option<Voice> {
         district: r.district.clone(),
         community: r.residence_community.clone(),
         channel: r.channel.clone(),
-        themes: propose(&s.themes, &text),
+        themes: match confirmed.get(&r.id) {
+            Some((t, _, _)) => t
+                .split(',')
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect(),
+            None => propose(&s.themes, &text),
+        },
+        confirmed: confirmed.get(&r.id).map(|(_, by, at)| (by.clone(), *at)),
         text,
         flagged: !r.quality_flags.is_empty(),
     })
@@ -123,10 +139,14 @@ pub fn page(store: &Store, s: &Survey, f: &VoiceFilter) -> Result<VoicesPage, St
             next: None,
         });
     };
-    let keep = |r: &StoredResponse| voice(s, &q.id, r).is_some_and(|v| matches(&v, f));
+    let confirmed = store.confirmed_themes(&s.id)?;
+    let keep = |r: &StoredResponse| voice(s, &q.id, r, &confirmed).is_some_and(|v| matches(&v, f));
     let (rows, more) =
         store.answers_to(&s.id, &q.id, f.before.unwrap_or(i64::MAX), PER_PAGE, &keep)?;
-    let voices: Vec<Voice> = rows.iter().filter_map(|r| voice(s, &q.id, r)).collect();
+    let voices: Vec<Voice> = rows
+        .iter()
+        .filter_map(|r| voice(s, &q.id, r, &confirmed))
+        .collect();
     Ok(VoicesPage {
         question: Some(q.id.clone()),
         next: more.then(|| voices.last().map(|v| v.id)).flatten(),
@@ -148,6 +168,7 @@ pub fn theme_counts(
         .map(|d| ThemeRow {
             district: d.code.clone(),
             answers: 0,
+            confirmed: 0,
             counts: vec![0; s.themes.len()],
         })
         .collect();
@@ -155,15 +176,17 @@ pub fn theme_counts(
         return Ok(rows);
     };
     // One pass over the answers, counting as they come: none is kept in memory.
+    let confirmed = store.confirmed_themes(&s.id)?;
     let cells = std::cell::RefCell::new(rows);
     store.answers_to(&s.id, &q.id, i64::MAX, 0, &|r| {
         if district.is_some_and(|d| r.district != d) {
             return false;
         }
-        if let Some(v) = voice(s, &q.id, r) {
+        if let Some(v) = voice(s, &q.id, r, &confirmed) {
             let mut rows = cells.borrow_mut();
             if let Some(row) = rows.iter_mut().find(|x| x.district == v.district) {
                 row.answers += 1;
+                row.confirmed += v.confirmed.is_some() as usize;
                 for t in &v.themes {
                     if let Some(i) = s.themes.iter().position(|x| &x.code == t) {
                         row.counts[i] += 1;
@@ -175,6 +198,24 @@ pub fn theme_counts(
     })?;
     let rows = cells.into_inner();
     Ok(rows)
+}
+
+/// Confirms (or changes) an answer's themes: the codes must be the survey's, the
+/// response one of its complete answers to the open question. Returns the answer's
+/// district, for the caller's access check before anything is written.
+pub fn answer_district(
+    store: &Store,
+    s: &Survey,
+    response: i64,
+) -> Result<Option<String>, StorageError> {
+    let Some(q) = open_question(s) else {
+        return Ok(None);
+    };
+    let rows = store.responses_by_ids(&s.id, &[response])?;
+    Ok(rows
+        .iter()
+        .find(|r| voice(s, &q.id, r, &Confirmed::new()).is_some())
+        .map(|r| r.district.clone()))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use std::time::Duration;
 use crate::definition::Survey;
 use schema::{
     dashboard_snapshots, definitions, interview_attempts, invites, questionnaire_views, responses,
-    supersessions, survey_salts,
+    supersessions, survey_salts, voice_themes,
 };
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -967,6 +967,51 @@ impl Store {
             .filter(responses::status.eq(STATUS_SCREENED))
             .select(StoredResponse::as_select())
             .load(&mut c)?)
+    }
+
+    /// Records the themes office staff confirmed for an open answer (comma-separated
+    /// codes; empty: no theme).
+    pub fn confirm_themes(
+        &self,
+        survey_id: &str,
+        response_id: i64,
+        themes: &str,
+        by: &str,
+    ) -> Result<()> {
+        let mut c = self.conn()?;
+        diesel::insert_into(voice_themes::table)
+            .values((
+                voice_themes::survey_id.eq(survey_id),
+                voice_themes::response_id.eq(response_id),
+                voice_themes::themes.eq(themes),
+                voice_themes::confirmed_by.eq(by),
+                voice_themes::confirmed_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(&mut c)?;
+        Ok(())
+    }
+
+    /// The newest confirmation of each answer of a survey: response id → (themes,
+    /// by, at).
+    pub fn confirmed_themes(
+        &self,
+        survey_id: &str,
+    ) -> Result<std::collections::HashMap<i64, (String, String, NaiveDateTime)>> {
+        let mut c = self.conn()?;
+        let rows: Vec<(i64, String, String, NaiveDateTime)> = voice_themes::table
+            .filter(voice_themes::survey_id.eq(survey_id))
+            .order(voice_themes::id.asc())
+            .select((
+                voice_themes::response_id,
+                voice_themes::themes,
+                voice_themes::confirmed_by,
+                voice_themes::confirmed_at,
+            ))
+            .load(&mut c)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, t, by, at)| (id, (t, by, at)))
+            .collect())
     }
 
     /// Invitation codes issued per district: (district, codes).

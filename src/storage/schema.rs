@@ -156,6 +156,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    voice_themes (id) {
+        id -> BigInt,
+        survey_id -> Text,
+        response_id -> BigInt,
+        themes -> Text,
+        confirmed_by -> Text,
+        confirmed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(supersessions -> responses (response_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -174,4 +185,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     dashboard_snapshots,
     interview_attempts,
     questionnaire_views,
+    voice_themes,
 );

@@ -95,6 +95,14 @@ fn nothing_but_the_questionnaire_without_a_session() {
         ("/office/users", "csrf=x&username=x&password=y&role=admin"),
         ("/office/users/demo-admin/disable", "csrf=x"),
         ("/office/interview/civility-2026/XC?mode=phone", CIVILITY_OK),
+        (
+            "/office/interview/civility-2026/XC/attempt?mode=phone",
+            "csrf=x&disposition=refusal",
+        ),
+        (
+            "/office/civility-2026/voices/1/themes",
+            "csrf=x&back=&theme=traffic",
+        ),
         ("/logout", "csrf=x"),
     ] {
         let r = anon
@@ -946,8 +954,10 @@ fn residents_voices_masked_searchable_and_paged() {
     let mut page = html;
     while let Some(next) = page
         .split("href=\"")
+        .skip(1)
+        .map(|x| x.split('"').next().unwrap())
         .find(|x| x.contains("before="))
-        .map(|x| x.split('"').next().unwrap().replace("&amp;", "&"))
+        .map(|x| x.replace("&amp;", "&"))
     {
         page = a.get(next).dispatch().into_string().unwrap();
         all.extend(answers(&page));
@@ -967,6 +977,54 @@ fn residents_voices_masked_searchable_and_paged() {
     assert_eq!(
         found.len(),
         expected.min(minyi::dashboard::voices::PER_PAGE)
+    );
+    // Office staff confirm or change the themes of an answer: recorded with who,
+    // the newest confirmation counts; viewers and other districts' officers cannot.
+    let newest = app
+        .rows(S)
+        .iter()
+        .filter(|r| r.district == "XC" && !r.answers.contains("13912345678"))
+        .filter(|r| r.answers.contains("139****5678"))
+        .map(|r| r.id)
+        .max()
+        .unwrap();
+    let token = csrf(&a, "/office/civility-2026/voices?district=XC");
+    let confirm = |c: &Client, token: &str, body: &str| {
+        c.post(format!("/office/civility-2026/voices/{newest}/themes"))
+            .header(ContentType::Form)
+            .body(format!("csrf={token}&back=district%3DXC&{body}"))
+            .dispatch()
+            .status()
+    };
+    assert_eq!(
+        confirm(&a, &token, "theme=sanitation&theme=security"),
+        Status::SeeOther
+    );
+    assert_eq!(confirm(&a, &token, "theme=sanitation"), Status::SeeOther);
+    assert_eq!(confirm(&a, &token, "theme=nonsense"), Status::BadRequest);
+    let html = a
+        .get("/office/civility-2026/voices?district=XC")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    let first = html.split("<li><p>").nth(1).unwrap();
+    assert!(
+        first.contains("已确认：chief") && first.contains("主题：环境卫生 "),
+        "the newest confirmation"
+    );
+    assert!(!first.split("</p>").nth(1).unwrap().contains("社会治安 ·"));
+    let viewer = signed_in(&app, "reader", "viewer", None);
+    let vt = csrf(&viewer, "/office/civility-2026/voices?district=XC");
+    assert_eq!(confirm(&viewer, &vt, "theme=traffic"), Status::Forbidden);
+    let other = signed_in(&app, "officer-jy", "district", Some(OTHER));
+    let ot = csrf(
+        &other,
+        &format!("/office/civility-2026/voices?district={OTHER}"),
+    );
+    assert_eq!(confirm(&other, &ot, "theme=traffic"), Status::Forbidden);
+    assert_eq!(
+        app.store.confirmed_themes(S).unwrap()[&newest].0,
+        "sanitation"
     );
     // A community without its district is refused in words.
     let r = a

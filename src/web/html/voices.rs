@@ -72,6 +72,10 @@ pub fn voices(
         Some(d) => format!("/office/{}/d/{d}?lang={}", s.id, l.code()),
         None => format!("/office/{}?lang={}", s.id, l.code()),
     };
+    // Admins and district officers confirm themes; viewers read.
+    let confirms = session.user.is_admin() || session.user.role == crate::accounts::Role::District;
+    let this_page = href(s, f, l, f.before, None);
+    let this_query = this_page.split_once('?').map_or("", |x| x.1).to_string();
     layout(
         l,
         l.pick("居民心声", "Residents' voices"),
@@ -112,12 +116,13 @@ pub fn voices(
                 " " button type="submit" { (l.pick("查找", "Find")) }
             }
             @if !counts.is_empty() && counts.iter().any(|r| r.answers > 0) {
-                h2 { (l.pick("各区主题（按关键词提出）", "Themes by district (proposed from keywords)")) }
+                h2 { (l.pick("各区主题（已确认的按确认，其余按关键词提出）", "Themes by district (as confirmed, else proposed from keywords)")) }
                 div.scroll { table {
-                    tr { th { (l.pick("区", "District")) } th { (l.pick("回答数", "Answers")) }
+                    tr { th { (l.pick("区", "District")) } th { (l.pick("回答数", "Answers")) } th { (l.pick("已确认", "Confirmed")) }
                         @for t in &s.themes { th { a href=(href(s, f, l, None, Some(&t.code))) { (t.name.get(l)) } } } }
                     @for r in counts {
                         tr { td { (district_name(s, &r.district, l)) } td.n { (r.answers) }
+                            td.n { (if r.answers > 0 { format!("{:.0}%", r.confirmed as f64 / r.answers as f64 * 100.0) } else { "—".into() }) }
                             @for c in &r.counts { td.n { (c) } } }
                     }
                 } }
@@ -137,6 +142,23 @@ pub fn voices(
                             " · " (l.pick("主题：", "themes: "))
                             (v.themes.iter().map(|t| theme_name(s, t, l)).collect::<Vec<_>>().join(l.pick("、", ", ")))
                             @if v.flagged { " · " span.flag { (l.pick("有质量标记", "flagged")) } }
+                            @match &v.confirmed {
+                                Some((by, at)) => { " · " (l.pick("已确认：", "confirmed by ")) (by) " " (at.format("%m-%d %H:%M")) }
+                                None => { " · " (l.pick("自动提出，未确认", "proposed, not confirmed")) }
+                            }
+                        }
+                        @if confirms {
+                            form method="post" action={ "/office/" (s.id) "/voices/" (v.id) "/themes" } style="margin:.2rem 0 .6rem" {
+                                input type="hidden" name="csrf" value=(session.csrf);
+                                input type="hidden" name="back" value=(this_query);
+                                @for t in &s.themes {
+                                    label style="display:inline;margin-right:.6rem;font-size:.9rem" {
+                                        input type="checkbox" name="theme" value=(t.code) checked[v.themes.contains(&t.code)];
+                                        " " (t.name.get(l))
+                                    }
+                                }
+                                button type="submit" style="font-size:.9rem;padding:.1rem .6rem" { (l.pick("确认主题", "Confirm themes")) }
+                            }
                         }
                     }
                 }

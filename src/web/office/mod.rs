@@ -20,6 +20,7 @@ pub fn routes() -> Vec<rocket::Route> {
         pages::community_page,
         pages::quality_page,
         pages::voices_page,
+        pages::confirm_themes,
         pages::interviewers_page,
         pages::funnel_page,
         api::summary,

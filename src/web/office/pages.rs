@@ -259,3 +259,62 @@ pub async fn funnel_page(
         &f,
     ))
 }
+
+/// Office staff's themes of one answer, as the voices page's form sends them.
+#[derive(rocket::form::FromForm)]
+pub struct ThemesForm<'r> {
+    csrf: &'r str,
+    /// The codes ticked (none: the answer has no theme).
+    theme: Vec<&'r str>,
+    /// The voices page to return to (its query).
+    back: &'r str,
+}
+
+/// Confirms or changes the themes of one answer (admins, and district officers for
+/// their district's answers); recorded with who and when, never overwritten.
+#[rocket::post("/office/<id>/voices/<response>/themes", data = "<f>")]
+pub async fn confirm_themes(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    response: i64,
+    f: rocket::form::Form<ThemesForm<'_>>,
+) -> Result<Redirect, WebError> {
+    let s = app.survey(id)?;
+    session
+        .need(session.user.is_admin() || session.user.role == crate::accounts::Role::District)?;
+    session.check_csrf(f.csrf)?;
+    if let Some(bad) = f
+        .theme
+        .iter()
+        .find(|t| !s.themes.iter().any(|x| x.code == **t))
+    {
+        return Err(WebError::bad_request(format!(
+            "`{bad}` is no theme of survey `{}`",
+            s.id
+        )));
+    }
+    let sv = s.clone();
+    let district = app
+        .blocking(move |store| dashboard::voices::answer_district(store, &sv, response))
+        .await?
+        .ok_or_else(|| {
+            WebError::not_found(format!("no open answer {response} in survey `{id}`"))
+        })?;
+    session.need(session.user.sees_district(&district))?;
+    let themes = f.theme.join(",");
+    let (sid, by) = (s.id.clone(), session.user.username.clone());
+    app.blocking(move |store| store.confirm_themes(&sid, response, &themes, &by))
+        .await?;
+    // Back to the page the form was on (only this survey's voices page).
+    let back = f.back.trim_start_matches('?');
+    let back = if back
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "=&%-_.+".contains(c))
+    {
+        back
+    } else {
+        ""
+    };
+    Ok(Redirect::to(format!("/office/{}/voices?{back}", s.id)))
+}
