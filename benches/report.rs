@@ -111,6 +111,7 @@ fn main() {
         date: "2026-11-22".into(),
         collection: minyi::report::collection_text(Some(&tally.modes(&|_| true)), Lang::Zh),
         include_flagged: false,
+        voices: None,
     };
     let mut files = 0;
     let stages = std::cell::RefCell::new(Vec::<(String, Instant)>::new());

@@ -312,6 +312,24 @@ impl Layout {
         self.y += h;
     }
 
+    /// The height of a table's header and first row: what must fit below a caption.
+    pub fn table_start(&self, t: &TableSpec<'_>) -> f32 {
+        let total: f32 = t.widths.iter().sum::<f32>().max(f32::EPSILON);
+        let pad = t.size * 0.35;
+        let leading = t.size * 1.35;
+        let height = |row: &[String]| {
+            row.iter()
+                .zip(t.widths)
+                .map(|(c, w)| wrap(c, t.size, w / total * self.width() - 2.0 * pad, 0.0).len())
+                .max()
+                .unwrap_or(1)
+                .max(1) as f32
+                * leading
+                + 2.0 * pad
+        };
+        height(t.header) + t.rows.first().map_or(0.0, |r| height(r))
+    }
+
     /// A ruled table; rows wrap within their cells, the header repeats on every page.
     pub fn table(&mut self, t: &TableSpec<'_>) {
         let total: f32 = t.widths.iter().sum::<f32>().max(f32::EPSILON);

@@ -49,6 +49,9 @@ pub struct SynthArgs {
 pub fn report(a: ReportArgs) -> Result<()> {
     let (_, cfg) = load_config()?;
     let survey = survey_by_id_or_file(&cfg, &a.survey)?;
+    // The open answers come from the database only (a responses CSV has them masked
+    // but not their confirmed themes).
+    let mut voices = None;
     let tally = match &a.responses {
         Some(p) => {
             let f = std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?;
@@ -62,9 +65,11 @@ pub fn report(a: ReportArgs) -> Result<()> {
             t
         }
         // Straight from the stored rows, page by page, as the dashboard reads them.
-        None => std::sync::Arc::unwrap_or_clone(
-            minyi::dashboard::load(&open_store(&cfg)?, &survey)?.tally,
-        ),
+        None => {
+            let store = open_store(&cfg)?;
+            voices = Some(minyi::dashboard::voices::for_pack(&store, &survey)?);
+            std::sync::Arc::unwrap_or_clone(minyi::dashboard::load(&store, &survey)?.tally)
+        }
     };
     if tally.rows() == 0 {
         bail!(
@@ -85,6 +90,7 @@ pub fn report(a: ReportArgs) -> Result<()> {
         date: chrono::Local::now().format("%Y-%m-%d").to_string(),
         collection: minyi::report::collection_text(Some(&tally.modes(&|_| true)), lang),
         include_flagged: a.include_flagged,
+        voices,
     };
     let bar = indicatif::ProgressBar::new(6);
     bar.set_style(

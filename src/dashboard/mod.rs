@@ -831,11 +831,13 @@ pub fn preferred_weighting(survey: &Survey) -> Weighting {
 /// The pack as a ZIP (`pack.zip`) or one of its documents (`briefing.docx`,
 /// `briefing.pdf`), city-wide.
 pub fn pack_file(
+    store: &Store,
     survey: &Survey,
     loaded: &Loaded,
     lang: Lang,
     name: &str,
 ) -> Result<File, DashboardError> {
+    let voices = voices::for_pack(store, survey)?;
     let tally = &loaded.tally;
     if tally.rows() == 0 {
         return Err(DashboardError::NoResponses);
@@ -857,6 +859,7 @@ pub fn pack_file(
             date: Local::now().format("%Y-%m-%d").to_string(),
             collection: crate::report::collection_text(Some(&modes), lang),
             include_flagged: false,
+            voices: Some(voices.clone()),
         };
         match name {
             "pack.zip" => crate::report::build_zip(&input),

@@ -200,6 +200,41 @@ pub fn theme_counts(
     Ok(rows)
 }
 
+/// What the pack shows of the open answers: themes per district, and the newest
+/// `voices_per_theme` masked answers of each theme (none unless the definition says).
+pub fn for_pack(store: &Store, s: &Survey) -> Result<crate::report::Voices, StorageError> {
+    let rows = theme_counts(store, s, None)?;
+    let want = s.voices_per_theme as usize;
+    let mut examples: Vec<(String, Vec<String>)> = s
+        .themes
+        .iter()
+        .map(|t| (t.code.clone(), Vec::new()))
+        .collect();
+    if let (Some(q), true) = (open_question(s), want > 0) {
+        let confirmed = store.confirmed_themes(&s.id)?;
+        let cells = std::cell::RefCell::new(&mut examples);
+        store.answers_to(&s.id, &q.id, i64::MAX, 0, &|r| {
+            if let Some(v) = voice(s, &q.id, r, &confirmed) {
+                for (code, list) in cells.borrow_mut().iter_mut() {
+                    if list.len() < want && v.themes.contains(code) {
+                        list.push(v.text.clone());
+                    }
+                }
+            }
+            false
+        })?;
+    }
+    examples.retain(|(_, l)| !l.is_empty());
+    Ok(crate::report::Voices {
+        themes: s.themes.iter().map(|t| t.code.clone()).collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| (r.district, r.answers, r.confirmed, r.counts))
+            .collect(),
+        examples,
+    })
+}
+
 /// Confirms (or changes) an answer's themes: the codes must be the survey's, the
 /// response one of its complete answers to the open question. Returns the answer's
 /// district, for the caller's access check before anything is written.

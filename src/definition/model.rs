@@ -142,6 +142,8 @@ pub struct Survey {
     pub evaluation_date: Option<NaiveDate>,
     /// AAPOR's e for the response rates (`None`: estimated from the known cases).
     pub aapor_e: Option<f64>,
+    /// How many masked open answers per theme the pack may quote (0: none).
+    pub voices_per_theme: u32,
     /// The themes open answers are sorted into ([`Theme::defaults`] unless defined).
     pub themes: Vec<Theme>,
     /// Completing faster than this is implausible (used by quality flags).

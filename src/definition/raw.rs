@@ -98,6 +98,8 @@ pub struct RawSurvey {
     /// Only residents with a one-time invitation code (household sampling) may answer.
     #[serde(default)]
     pub invitation_only: bool,
+    /// How many masked open answers per theme the briefing pack may quote (default 0).
+    pub voices_per_theme: Option<u32>,
 }
 
 fn one() -> u32 {

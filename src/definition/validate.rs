@@ -178,6 +178,7 @@ pub(super) fn validate(
         closes,
         evaluation_date,
         aapor_e: s.aapor_e.as_ref().map(|e| *e.get_ref()),
+        voices_per_theme: s.voices_per_theme.unwrap_or(0),
         themes,
         min_seconds: s.min_seconds,
         planned_per_district: s.planned_per_district.unwrap_or(400),

@@ -166,7 +166,7 @@ pub fn build(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, 
             .map(|(zh, en)| l.pick(zh, en).to_string())
             .collect(),
             rows,
-            widths: vec![3.0, 1.6, 1.3, 2.2, 1.0, 1.3, 2.2],
+            widths: vec![3.0, 1.6, 1.3, 2.2, 1.2, 1.3, 2.2],
             numeric: vec![false, false, true, true, true, false, false],
         }));
     }
@@ -178,7 +178,52 @@ pub fn build(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, 
         .into(),
     ));
 
-    blocks.push(Block::Heading(l.pick("五、方法说明", "5. Methods").into()));
+    if let Some(v) = input
+        .voices
+        .as_ref()
+        .filter(|v| v.rows.iter().any(|r| r.1 > 0))
+    {
+        blocks.push(Block::Heading(
+            l.pick("五、居民心声", "5. Residents' voices").into(),
+        ));
+        let total: usize = v.rows.iter().map(|r| r.1).sum();
+        let confirmed: usize = v.rows.iter().map(|r| r.2).sum();
+        blocks.push(Block::Para(match l {
+            Lang::Zh => format!("开放题共收到{total}条回答，其中{confirmed}条的主题已由工作人员确认，其余按关键词自动归类。答案中的电话、身份证号、银行卡号和邮箱已隐去。"),
+            Lang::En => format!("{total} answers to the open question; the themes of {confirmed} were confirmed by staff, the rest proposed from keywords. Phone, ID and bank-card numbers and e-mail addresses are masked."),
+        }));
+        let (header, rows) = super::voices_table(s, v, l);
+        let n = header.len();
+        blocks.push(Block::Table(Table {
+            caption: match l {
+                Lang::Zh => format!("表{} 各区居民意见主题（条）", t + 1),
+                Lang::En => format!("Table {}. Themes of residents' answers by district", t + 1),
+            },
+            header,
+            rows,
+            widths: std::iter::once(1.6)
+                .chain(std::iter::repeat_n(1.0, n - 1))
+                .collect(),
+            numeric: std::iter::once(false)
+                .chain(std::iter::repeat_n(true, n - 1))
+                .collect(),
+        }));
+        for (code, quotes) in &v.examples {
+            let name = s
+                .themes
+                .iter()
+                .find(|x| &x.code == code)
+                .map_or(code.as_str(), |x| x.name.get(l));
+            let q: Vec<String> = quotes.iter().map(|x| format!("“{x}”")).collect();
+            blocks.push(Block::Para(format!(
+                "{}{}{}",
+                name,
+                l.pick("：", ": "),
+                q.join(l.pick("；", "; "))
+            )));
+        }
+    }
+    blocks.push(Block::Heading(l.pick("六、方法说明", "6. Methods").into()));
     for line in methods(s, pack, input) {
         blocks.push(Block::Para(line));
     }

@@ -274,6 +274,18 @@ pub fn page(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, C
                     figure { (PreEscaped(svg_body(&c.svg))) }
                 }
                 @if let Some(p) = &pack.places { (places_section(s, p, l)) }
+                @if let Some(v) = input.voices.as_ref().filter(|v| v.rows.iter().any(|r| r.1 > 0)) {
+                    @let (header, rows) = super::voices_table(s, v, l);
+                    h2 { (l.pick("居民心声（开放题）", "Residents' voices (open question)")) }
+                    table {
+                        thead { tr { @for h in &header { th { (h) } } } }
+                        tbody { @for r in &rows { tr { @for c in r { td { (c) } } } } }
+                    }
+                    @for (code, quotes) in &v.examples {
+                        p { strong { (s.themes.iter().find(|t| &t.code == code).map_or(code.as_str(), |t| t.name.get(l))) } (l.pick("：", ": "))
+                            (quotes.iter().map(|q| format!("“{q}”")).collect::<Vec<_>>().join(l.pick("；", "; "))) }
+                    }
+                }
                 @for dim in Dimension::ALL.iter().filter(|d| d.is_rated()) {
                     @let rows = table_rows(s, r, *dim, l);
                     @if !rows.is_empty() {

@@ -44,6 +44,18 @@ pub enum ReportError {
     NothingCounted { wave: String, flagged: usize },
 }
 
+/// Residents' open answers for the pack, read from storage by the caller: answers per
+/// theme and district, and at most `voices_per_theme` masked answers per theme.
+#[derive(Debug, Clone, Default)]
+pub struct Voices {
+    /// Theme codes, in the definition's order.
+    pub themes: Vec<String>,
+    /// (district code, answers, confirmed, per theme the answers in it).
+    pub rows: Vec<(String, usize, usize, Vec<usize>)>,
+    /// (theme code, masked answers quoted), newest first.
+    pub examples: Vec<(String, Vec<String>)>,
+}
+
 /// What the pack is made from.
 pub struct PackInput<'a> {
     pub survey: &'a Survey,
@@ -60,6 +72,8 @@ pub struct PackInput<'a> {
     pub collection: String,
     /// Count flagged responses (not superseded ones) instead of leaving them out.
     pub include_flagged: bool,
+    /// Residents' open answers, when the pack is made from the database.
+    pub voices: Option<Voices>,
 }
 
 /// One estimate against the previous wave.
@@ -486,6 +500,22 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
             .map_err(|e| ReportError::Xlsx(e.to_string()))?;
         write(out, "table_places.csv", &bytes, &mut pack.files)?;
     }
+    if let Some(v) = input
+        .voices
+        .as_ref()
+        .filter(|v| v.rows.iter().any(|r| r.1 > 0))
+    {
+        let (header, rows) = voices_table(s, v, l);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(&header);
+        for r in rows {
+            let _ = w.write_record(r.iter().map(|c| crate::export::spreadsheet_safe(c.clone())));
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| ReportError::Xlsx(e.to_string()))?;
+        write(out, "table_themes.csv", &bytes, &mut pack.files)?;
+    }
     step("workbook");
     let xlsx = xlsx::workbook(s, &pack, input)?;
     write(out, "briefing.xlsx", &xlsx, &mut pack.files)?;
@@ -530,6 +560,36 @@ pub fn cell_text(c: &Cell) -> String {
         Cell::Int(v) if v.is_finite() => format!("{v:.0}"),
         _ => String::new(),
     }
+}
+
+/// Themes of residents' open answers per district: (header, rows as text).
+pub fn voices_table(s: &Survey, v: &Voices, l: Lang) -> (Vec<String>, Vec<Vec<String>>) {
+    let name = |code: &str| {
+        s.themes
+            .iter()
+            .find(|t| t.code == code)
+            .map_or(code.to_string(), |t| t.name.get(l).to_string())
+    };
+    let mut header = vec![
+        l.pick("区", "district").to_string(),
+        l.pick("回答数", "answers").to_string(),
+        l.pick("已确认主题", "themes confirmed").to_string(),
+    ];
+    header.extend(v.themes.iter().map(|t| name(t)));
+    let rows = v
+        .rows
+        .iter()
+        .map(|(d, n, confirmed, counts)| {
+            let mut r = vec![
+                crate::labels::district_name(s, d, l),
+                n.to_string(),
+                confirmed.to_string(),
+            ];
+            r.extend(counts.iter().map(|c| c.to_string()));
+            r
+        })
+        .collect();
+    (header, rows)
 }
 
 /// Every rate of every street, community and grid: the places table of the workbook

@@ -128,15 +128,17 @@ fn typeset<'b>(lay: &mut Layout, b: &Brief, blocks: impl Iterator<Item = &'b Blo
                 lay.paragraph(c, &caption);
             }
             Block::Table(t) => {
-                lay.need(80.0);
-                lay.paragraph(&t.caption, &caption);
-                lay.table(&TableSpec {
+                let spec = TableSpec {
                     header: &t.header,
                     rows: &t.rows,
                     widths: &t.widths,
                     numeric: &t.numeric,
                     size: 10.5,
-                });
+                };
+                // The caption stays with the table's header and first row.
+                lay.need(caption.leading + caption.after + lay.table_start(&spec) + 4.0);
+                lay.paragraph(&t.caption, &caption);
+                lay.table(&spec);
             }
             Block::PageBreak => lay.new_page(),
         }

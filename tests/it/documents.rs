@@ -34,6 +34,7 @@ fn pack(lang: Lang) -> (tempfile::TempDir, minyi::report::Pack, Survey) {
         date: "2026-12-01".into(),
         collection: minyi::report::collection_text(minyi::report::modes_of(&data).as_deref(), lang),
         include_flagged: false,
+        voices: None,
     };
     let p = minyi::report::build(&input, dir.path(), &|_| {}).unwrap();
     (dir, p, s)

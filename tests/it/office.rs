@@ -1240,12 +1240,24 @@ fn posters_qr_zip_and_briefing_pack() {
         "briefing.pdf",
         "heat_table.svg",
         "progress.png",
+        "table_themes.csv",
     ] {
         assert!(names.iter().any(|x| x == n), "{n} in {names:?}");
     }
     let mut report = String::new();
     std::io::Read::read_to_string(&mut zip.by_name("report.html").unwrap(), &mut report).unwrap();
     assert!(report.contains("收集方式"));
+    // Residents' voices: themes per district, and never more quotes per theme than the
+    // definition lets the pack publish (voices_per_theme), masked.
+    assert!(report.contains("居民心声"));
+    for line in report.split("<p><strong>").skip(1) {
+        let quotes = line.split("</p>").next().unwrap().matches('“').count();
+        assert!(
+            quotes >= 1 && quotes <= s.voices_per_theme as usize,
+            "{line}"
+        );
+    }
+    assert!(!report.contains("13812345678"));
     // The XLSX download reads back with the same rows as the CSV.
     let xlsx = a
         .get("/office/civility-2026/download/responses.xlsx")

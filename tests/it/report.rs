@@ -25,6 +25,7 @@ fn pack(lang: Lang) -> (tempfile::TempDir, minyi::report::Pack) {
         date: "2026-11-22".into(),
         collection: minyi::report::collection_text(minyi::report::modes_of(&data).as_deref(), lang),
         include_flagged: false,
+        voices: None,
     };
     let steps = std::cell::RefCell::new(Vec::new());
     let p = minyi::report::build(&input, dir.path(), &|s| {

@@ -91,7 +91,7 @@ async fn download(
             match (name.as_str(), loaded, fig) {
                 ("qr.zip", ..) => dashboard::qr_zip(&sv, &base, scope),
                 ("posters.pdf", ..) => dashboard::posters_pdf(&sv, &base, scope, l),
-                (pack, Some(loaded), _) => dashboard::pack_file(&sv, &loaded, l, pack),
+                (pack, Some(loaded), _) => dashboard::pack_file(store, &sv, &loaded, l, pack),
                 (weak, _, Some(fig)) => {
                     dashboard::places::weak_spots_file(&sv, &fig, scope, weak, l)
                 }
