@@ -9,6 +9,9 @@ use serde::Serialize;
 use crate::definition::{Kind, Survey, Theme};
 use crate::storage::{StorageError, Store, StoredResponse};
 
+/// Words listed per district.
+pub const TOP_WORDS: usize = 8;
+
 /// Answers shown per page.
 pub const PER_PAGE: usize = 30;
 
@@ -59,14 +62,51 @@ pub struct ThemeRow {
     pub confirmed: usize,
     /// Per theme of the survey (in its order), the answers proposing it.
     pub counts: Vec<usize>,
+    /// The words residents of the district use most (two characters or more), with
+    /// their counts.
+    pub top_words: Vec<(String, usize)>,
 }
 
-/// The themes whose keywords occur in `text`; "other" (the theme without keywords)
-/// when none does. Keywords are words and short phrases, matched as written.
+fn jieba() -> &'static jieba_rs::Jieba {
+    static J: std::sync::OnceLock<jieba_rs::Jieba> = std::sync::OnceLock::new();
+    J.get_or_init(jieba_rs::Jieba::new)
+}
+
+/// Words that say nothing of what residents ask for.
+const STOPWORDS: [&str; 32] = [
+    "希望", "建议", "我们", "没有", "一个", "问题", "现在", "这个", "可以", "比较", "非常",
+    "还是", "就是", "已经", "不是", "什么", "有人", "一些", "进一步", "加强", "需要", "能够",
+    "应该", "很多", "经常", "太少", "不够", "有待", "总体", "继续", "保持", "不错",
+];
+
+/// The words of an answer (jieba's segmentation): two characters or more, or a
+/// single character the theme keywords name, without the filler words.
+pub fn words(text: &str) -> Vec<&str> {
+    jieba()
+        .cut(text, false)
+        .into_iter()
+        .map(|t| t.word)
+        .filter(|w| w.chars().any(|c| c.is_alphanumeric()))
+        .filter(|w| !STOPWORDS.contains(w))
+        .collect()
+}
+
+/// The themes whose keywords occur among the answer's words (a keyword of two or more
+/// characters also inside a longer word: 垃圾 in 垃圾桶; a one-character keyword only as
+/// a word of its own: 河 but not 河北); "other" (the theme without keywords) when none
+/// does.
 pub fn propose(themes: &[Theme], text: &str) -> Vec<String> {
+    let ws = words(text);
+    let hit = |k: &str| {
+        if k.chars().count() > 1 {
+            ws.iter().any(|w| w.contains(k)) || text.contains(k)
+        } else {
+            ws.contains(&k)
+        }
+    };
     let found: Vec<String> = themes
         .iter()
-        .filter(|t| t.keywords.iter().any(|k| text.contains(k.as_str())))
+        .filter(|t| t.keywords.iter().any(|k| hit(k)))
         .map(|t| t.code.clone())
         .collect();
     if found.is_empty() {
@@ -170,6 +210,7 @@ pub fn theme_counts(
             answers: 0,
             confirmed: 0,
             counts: vec![0; s.themes.len()],
+            top_words: vec![],
         })
         .collect();
     let Some(q) = open_question(s) else {
@@ -178,6 +219,8 @@ pub fn theme_counts(
     // One pass over the answers, counting as they come: none is kept in memory.
     let confirmed = store.confirmed_themes(&s.id)?;
     let cells = std::cell::RefCell::new(rows);
+    let tallies: std::cell::RefCell<std::collections::HashMap<String, std::collections::HashMap<String, usize>>> =
+        Default::default();
     store.answers_to(&s.id, &q.id, i64::MAX, 0, &|r| {
         if district.is_some_and(|d| r.district != d) {
             return false;
@@ -187,6 +230,11 @@ pub fn theme_counts(
             if let Some(row) = rows.iter_mut().find(|x| x.district == v.district) {
                 row.answers += 1;
                 row.confirmed += v.confirmed.is_some() as usize;
+                let mut t = tallies.borrow_mut();
+                let mine = t.entry(v.district.clone()).or_default();
+                for w in words(&v.text).into_iter().filter(|w| w.chars().count() > 1) {
+                    *mine.entry(w.to_string()).or_default() += 1;
+                }
                 for t in &v.themes {
                     if let Some(i) = s.themes.iter().position(|x| &x.code == t) {
                         row.counts[i] += 1;
@@ -196,7 +244,15 @@ pub fn theme_counts(
         }
         false
     })?;
-    let rows = cells.into_inner();
+    let mut rows = cells.into_inner();
+    for (d, counts) in tallies.into_inner() {
+        if let Some(row) = rows.iter_mut().find(|r| r.district == d) {
+            let mut top: Vec<(String, usize)> = counts.into_iter().collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            top.truncate(TOP_WORDS);
+            row.top_words = top;
+        }
+    }
     Ok(rows)
 }
 
@@ -266,5 +322,10 @@ mod tests {
             ["traffic", "minors"]
         );
         assert_eq!(propose(&themes, "总体还不错，继续保持"), ["other"]);
+        // A one-character keyword counts only as a word of its own.
+        assert_eq!(propose(&themes, "河北来的游客很多"), ["other"]);
+        assert_eq!(propose(&themes, "河道脏，垃圾没人管"), ["sanitation", "ecology"]);
+        assert!(words("希望多种树，增加绿化").contains(&"绿化"));
+        assert!(!words("希望多种树，增加绿化").contains(&"希望"));
     }
 }

@@ -121,10 +121,17 @@ pub fn voices(
                     tr { th { (l.pick("区", "District")) } th { (l.pick("回答数", "Answers")) } th { (l.pick("已确认", "Confirmed")) }
                         @for t in &s.themes { th { a href=(href(s, f, l, None, Some(&t.code))) { (t.name.get(l)) } } } }
                     @for r in counts {
-                        tr { td { (district_name(s, &r.district, l)) } td.n { (r.answers) }
+                        tr { td style="white-space:nowrap" { (district_name(s, &r.district, l)) } td.n { (r.answers) }
                             td.n { (if r.answers > 0 { format!("{:.0}%", r.confirmed as f64 / r.answers as f64 * 100.0) } else { "—".into() }) }
                             @for c in &r.counts { td.n { (c) } } }
                     }
+                } }
+            }
+            @if counts.iter().any(|r| !r.top_words.is_empty()) {
+                h2 { (l.pick("各区常用词（分词统计）", "Words used most, by district (segmented)")) }
+                ul { @for r in counts.iter().filter(|r| !r.top_words.is_empty()) {
+                    li { strong { (district_name(s, &r.district, l)) } (l.pick("：", ": "))
+                        (r.top_words.iter().map(|(w, n)| format!("{w}（{n}）")).collect::<Vec<_>>().join(l.pick("、", ", "))) }
                 } }
             }
             h2 { (l.pick("最新回答", "Newest answers")) }
