@@ -73,10 +73,11 @@ fn jieba() -> &'static jieba_rs::Jieba {
 }
 
 /// Words that say nothing of what residents ask for.
-const STOPWORDS: [&str; 32] = [
+const STOPWORDS: [&str; 36] = [
     "希望", "建议", "我们", "没有", "一个", "问题", "现在", "这个", "可以", "比较", "非常",
     "还是", "就是", "已经", "不是", "什么", "有人", "一些", "进一步", "加强", "需要", "能够",
-    "应该", "很多", "经常", "太少", "不够", "有待", "总体", "继续", "保持", "不错",
+    "应该", "很多", "经常", "太少", "不够", "有待", "总体", "继续", "保持", "不错", "时间",
+    "两次", "多些", "联系",
 ];
 
 /// The words of an answer (jieba's segmentation): two characters or more, or a
@@ -86,7 +87,8 @@ pub fn words(text: &str) -> Vec<&str> {
         .cut(text, false)
         .into_iter()
         .map(|t| t.word)
-        .filter(|w| w.chars().any(|c| c.is_alphanumeric()))
+        // Words, not numbers: what masking left of a phone number is no word either.
+        .filter(|w| w.chars().all(|c| c.is_alphabetic()))
         .filter(|w| !STOPWORDS.contains(w))
         .collect()
 }
