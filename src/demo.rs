@@ -3,7 +3,7 @@
 //! Refuses a database that already holds responses of the survey: demo rows must
 //! never mix with real ones.
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Timelike, Utc};
 use serde_json::{Map, Value};
 
 use crate::accounts::{self, AccountError};
@@ -39,6 +39,8 @@ pub struct Demo {
     pub logins: Vec<Login>,
     /// The communities the demo made weak.
     pub weak: Vec<String>,
+    /// Responses of the crowd at one poster within an hour (besides `responses`).
+    pub rally: usize,
 }
 
 /// Responses per transaction.
@@ -87,6 +89,7 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
     let n = data.len();
     let mut batch = Vec::with_capacity(BATCH);
     let mut attempts = Vec::new();
+    let mut rally: Option<NewResponse> = None;
     let mut sent: std::collections::BTreeMap<crate::storage::ViewKey, i64> = Default::default();
     for i in 0..n {
         let di = data.district[i] as usize;
@@ -254,6 +257,14 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
                 ))
                 .or_insert(0) += 1;
         }
+        if rally.is_none()
+            && wave == current
+            && new.channel == "qr"
+            && new.collection_community.is_some()
+            && new.interviewer.is_none()
+        {
+            rally = Some(new.clone());
+        }
         batch.push(new);
         if batch.len() == BATCH {
             store.insert_batch(&batch)?;
@@ -261,6 +272,43 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
         }
     }
     store.insert_batch(&batch)?;
+    // A crowd filled in together at one poster within an hour, told what to answer:
+    // their satisfaction answers lean to the top (not all alike, so no repeated-pattern
+    // flag). The place-and-hour check flags it.
+    let mut rallied = 0;
+    if let Some(template) = rally {
+        let base: Map<String, Value> = serde_json::from_str(&template.answers).unwrap_or_default();
+        // Within one clock hour: from ten past, a response every two minutes.
+        let hour = chrono::Local.from_utc_datetime(&(now - Duration::hours(3)).naive_utc());
+        let at = hour
+            .with_minute(10)
+            .and_then(|t| t.with_second(0))
+            .map_or((now - Duration::hours(3)).naive_utc(), |t| t.naive_utc());
+        let crowd: Vec<NewResponse> = (0..RALLY)
+            .map(|k| {
+                let mut answers = base.clone();
+                for q in survey.questions.iter().filter(|q| {
+                    q.dimension == crate::definition::Dimension::Satisfaction && q.kind.is_scale()
+                }) {
+                    let top = q.scale_len() - (rng.uniform() >= 0.85) as u32;
+                    answers.insert(q.id.clone(), Value::String(top.to_string()));
+                }
+                (k, answers)
+            })
+            .map(|(k, answers)| NewResponse {
+                submitted_at: at + Duration::minutes(2 * k as i64),
+                started_at: Some(at + Duration::minutes(2 * k as i64) - Duration::minutes(4)),
+                answers: Value::Object(answers.clone()).to_string(),
+                pattern_hash: crate::quality::pattern_hash(survey, &answers),
+                source_hash: crate::collect::keyed_hash(&salt, &format!("demo-rally-{k}")),
+                submission_key: format!("{}:demo-{seed}-rally-{k}", survey.id),
+                quality_flags: String::new(),
+                ..template.clone()
+            })
+            .collect();
+        store.insert_batch(&crowd)?;
+        rallied = crowd.len();
+    }
     // The questionnaire was opened more often than it was sent: views per collection
     // place, channel and day for the self-completed responses of the current wave.
     let views: Vec<(crate::storage::ViewKey, i64)> = sent
@@ -308,6 +356,7 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
         flagged,
         logins,
         weak: synth.weak,
+        rally: rallied,
     })
 }
 
@@ -334,3 +383,6 @@ const SUGGESTIONS: [&str; 16] = [
 
 /// The demo's coaching interviewer (no account: the name is what interviews record).
 pub const COACH: &str = "demo-interviewer-2";
+
+/// The crowd at one poster within an hour.
+const RALLY: usize = 15;

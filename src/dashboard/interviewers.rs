@@ -7,6 +7,7 @@
 //! compared one-sided ([`stats::groups::higher`]); an interviewer is flagged when that
 //! difference is significant after a Bonferroni correction over the interviewers.
 
+use chrono::TimeZone;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -56,7 +57,28 @@ pub struct InviteRow {
     pub rr1: f64,
 }
 
+/// QR responses gathered at one collection point within one hour, against the other
+/// QR responses of the same districts.
+#[derive(Debug, Clone, Serialize)]
+pub struct PointRow {
+    pub point: String,
+    pub district: String,
+    /// "2026-12-01 14:00" (local time).
+    pub hour: String,
+    pub responses: usize,
+    pub comparison: Higher,
+    pub flagged: bool,
+}
+
+/// Responses at one place in one hour below which the check is not made.
+pub const MIN_GROUP: usize = 10;
+
 pub struct Check {
+    /// The groups of one place and hour with the lowest p-values (at most ten).
+    pub points: Vec<PointRow>,
+    /// How many groups had enough responses to test.
+    pub points_tested: usize,
+    pub point_threshold: f64,
     pub rows: Vec<InterviewerRow>,
     /// AAPOR rates of the interviews by district, by interviewer, and in all.
     pub by_district: Vec<RateRow>,
@@ -126,6 +148,8 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, crate::storage::Storage
     // Counted responses per district, for the base weights; self-completed scores.
     let mut counted = vec![0usize; nd];
     let mut own: Vec<(usize, f64)> = Vec::new();
+    // QR responses by collection point and hour (local), for the same check per place.
+    let mut at_point: BTreeMap<(String, String), Vec<(usize, f64)>> = BTreeMap::new();
     let mut by: BTreeMap<String, Interviewed> = BTreeMap::new();
     let mut scores: Vec<(String, usize, f64)> = Vec::new();
     // Interview dispositions by (district, interviewer): completes and screen-outs are
@@ -189,7 +213,19 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, crate::storage::Storage
             };
             match (&r.interviewer, r.channel.as_str()) {
                 (Some(who), _) => scores.push((who.clone(), d, y)),
-                (None, "qr" | "link") => own.push((d, y)),
+                (None, "qr" | "link") => {
+                    own.push((d, y));
+                    if let (Some(point), "qr") = (&r.collection_community, r.channel.as_str()) {
+                        let hour = chrono::Local
+                            .from_utc_datetime(&r.submitted_at)
+                            .format("%Y-%m-%d %H:00")
+                            .to_string();
+                        at_point
+                            .entry((point.clone(), hour))
+                            .or_default()
+                            .push((d, y));
+                    }
+                }
                 _ => {}
             }
         }
@@ -205,6 +241,59 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, crate::storage::Storage
         }
     }
     let threshold = ALPHA / by.len().max(1) as f64;
+    // The same check for QR responses gathered at one place within one hour: a crowd
+    // filled in together, perhaps told what to answer.
+    type Group<'a> = (&'a (String, String), &'a Vec<(usize, f64)>);
+    let groups: Vec<Group<'_>> = at_point
+        .iter()
+        .filter(|(_, v)| v.len() >= MIN_GROUP)
+        .collect();
+    let point_threshold = ALPHA / groups.len().max(1) as f64;
+    let obs = |v: &[(usize, f64)]| -> Vec<Obs> {
+        v.iter()
+            .map(|&(d, y)| Obs {
+                stratum: d,
+                weight: s.districts[d].adults as f64 / counted[d].max(1) as f64,
+                y,
+            })
+            .collect()
+    };
+    // Every QR response of each district, as sums (they share the district's weight).
+    let mut qr = vec![groups::Stratum::default(); nd];
+    for v in at_point.values() {
+        for &(d, y) in v {
+            let h = &mut qr[d];
+            h.n += 1.0;
+            h.sum += y;
+            h.sum_sq += y * y;
+        }
+    }
+    for (d, h) in qr.iter_mut().enumerate() {
+        h.weight = s.districts[d].adults as f64 / counted[d].max(1) as f64;
+    }
+    let mut points: Vec<PointRow> = groups
+        .iter()
+        .filter_map(|((point, hour), v)| {
+            // Against every QR response of the group's districts (the group's own
+            // among them: with thousands around it, it barely moves the comparison).
+            let mut ds: Vec<usize> = v.iter().map(|o| o.0).collect();
+            ds.sort_unstable();
+            ds.dedup();
+            let around: Vec<groups::Stratum> = ds.iter().map(|&d| qr[d]).collect();
+            let c = groups::higher_than_sums(&obs(v), &around)?;
+            Some(PointRow {
+                point: point.clone(),
+                district: s.districts[v[0].0].code.clone(),
+                hour: hour.clone(),
+                responses: v.len(),
+                flagged: c.difference > 0.0 && c.p_value < point_threshold,
+                comparison: c,
+            })
+        })
+        .collect();
+    let tested = points.len();
+    points.sort_by(|a, b| a.comparison.p_value.total_cmp(&b.comparison.p_value));
+    points.truncate(10);
     let rows = by
         .into_iter()
         .map(|(who, e)| {
@@ -294,5 +383,8 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, crate::storage::Storage
         invites,
         threshold,
         self_completed: own.len(),
+        points,
+        points_tested: tested,
+        point_threshold,
     })
 }

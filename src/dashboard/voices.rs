@@ -74,10 +74,42 @@ fn jieba() -> &'static jieba_rs::Jieba {
 
 /// Words that say nothing of what residents ask for.
 const STOPWORDS: [&str; 36] = [
-    "希望", "建议", "我们", "没有", "一个", "问题", "现在", "这个", "可以", "比较", "非常",
-    "还是", "就是", "已经", "不是", "什么", "有人", "一些", "进一步", "加强", "需要", "能够",
-    "应该", "很多", "经常", "太少", "不够", "有待", "总体", "继续", "保持", "不错", "时间",
-    "两次", "多些", "联系",
+    "希望",
+    "建议",
+    "我们",
+    "没有",
+    "一个",
+    "问题",
+    "现在",
+    "这个",
+    "可以",
+    "比较",
+    "非常",
+    "还是",
+    "就是",
+    "已经",
+    "不是",
+    "什么",
+    "有人",
+    "一些",
+    "进一步",
+    "加强",
+    "需要",
+    "能够",
+    "应该",
+    "很多",
+    "经常",
+    "太少",
+    "不够",
+    "有待",
+    "总体",
+    "继续",
+    "保持",
+    "不错",
+    "时间",
+    "两次",
+    "多些",
+    "联系",
 ];
 
 /// The words of an answer (jieba's segmentation): two characters or more, or a
@@ -221,8 +253,9 @@ pub fn theme_counts(
     // One pass over the answers, counting as they come: none is kept in memory.
     let confirmed = store.confirmed_themes(&s.id)?;
     let cells = std::cell::RefCell::new(rows);
-    let tallies: std::cell::RefCell<std::collections::HashMap<String, std::collections::HashMap<String, usize>>> =
-        Default::default();
+    let tallies: std::cell::RefCell<
+        std::collections::HashMap<String, std::collections::HashMap<String, usize>>,
+    > = Default::default();
     store.answers_to(&s.id, &q.id, i64::MAX, 0, &|r| {
         if district.is_some_and(|d| r.district != d) {
             return false;
@@ -326,7 +359,10 @@ mod tests {
         assert_eq!(propose(&themes, "总体还不错，继续保持"), ["other"]);
         // A one-character keyword counts only as a word of its own.
         assert_eq!(propose(&themes, "河北来的游客很多"), ["other"]);
-        assert_eq!(propose(&themes, "河道脏，垃圾没人管"), ["sanitation", "ecology"]);
+        assert_eq!(
+            propose(&themes, "河道脏，垃圾没人管"),
+            ["sanitation", "ecology"]
+        );
         assert!(words("希望多种树，增加绿化").contains(&"绿化"));
         assert!(!words("希望多种树，增加绿化").contains(&"希望"));
     }

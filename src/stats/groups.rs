@@ -51,6 +51,66 @@ pub fn stratified_mean(obs: &[Obs]) -> Option<Mean> {
     })
 }
 
+/// One stratum in which every respondent has the same weight, as sums: respondents,
+/// their weight, Σy and Σy².
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stratum {
+    pub n: f64,
+    pub weight: f64,
+    pub sum: f64,
+    pub sum_sq: f64,
+}
+
+/// [`stratified_mean`] from strata sums, when each stratum's respondents share one
+/// weight (district base weights): the same figures without the rows.
+pub fn stratified_mean_of_sums(strata: &[Stratum]) -> Option<Mean> {
+    let total: f64 = strata.iter().map(|h| h.n * h.weight).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let mean = strata.iter().map(|h| h.weight * h.sum).sum::<f64>() / total;
+    let var: f64 = strata
+        .iter()
+        .filter(|h| h.n > 1.0)
+        .map(|h| {
+            let k = h.weight / total;
+            let sz = k * (h.sum - h.n * mean);
+            let szz = k * k * (h.sum_sq - 2.0 * mean * h.sum + h.n * mean * mean);
+            h.n / (h.n - 1.0) * (szz - sz * sz / h.n)
+        })
+        .sum();
+    Some(Mean {
+        estimate: mean,
+        se: var.max(0.0).sqrt(),
+        n: strata.iter().map(|h| h.n).sum::<f64>() as usize,
+    })
+}
+
+/// Whether `a`'s weighted mean is higher than that of the strata sums `b`.
+pub fn higher_than_sums(a: &[Obs], b: &[Stratum]) -> Option<Higher> {
+    let (ma, mb) = (stratified_mean(a)?, stratified_mean_of_sums(b)?);
+    Some(compare(ma, mb))
+}
+
+fn compare(ma: Mean, mb: Mean) -> Higher {
+    let difference = ma.estimate - mb.estimate;
+    let se = (ma.se * ma.se + mb.se * mb.se).sqrt();
+    let p_value = if se > 0.0 {
+        1.0 - Normal::standard().cdf(difference / se)
+    } else if difference > 0.0 {
+        0.0
+    } else {
+        1.0
+    };
+    Higher {
+        a: ma,
+        b: mb,
+        difference,
+        se,
+        p_value,
+    }
+}
+
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Higher {
     pub a: Mean,
@@ -64,22 +124,7 @@ pub struct Higher {
 /// Whether group `a`'s weighted mean is higher than `b`'s.
 pub fn higher(a: &[Obs], b: &[Obs]) -> Option<Higher> {
     let (ma, mb) = (stratified_mean(a)?, stratified_mean(b)?);
-    let difference = ma.estimate - mb.estimate;
-    let se = (ma.se * ma.se + mb.se * mb.se).sqrt();
-    let p_value = if se > 0.0 {
-        1.0 - Normal::standard().cdf(difference / se)
-    } else if difference > 0.0 {
-        0.0
-    } else {
-        1.0
-    };
-    Some(Higher {
-        a: ma,
-        b: mb,
-        difference,
-        se,
-        p_value,
-    })
+    Some(compare(ma, mb))
 }
 
 #[cfg(test)]
@@ -111,5 +156,31 @@ mod tests {
         // a: mean 1, se 0; b: mean 1/2, se 1/2 (z = ±1/4, 2·(1/8 − 0)) → z = 1.
         assert!((h.difference - 0.5).abs() < 1e-12 && (h.se - 0.5).abs() < 1e-12);
         assert!((h.p_value - (1.0 - Normal::standard().cdf(1.0))).abs() < 1e-12);
+        // The same from sums, when a stratum's weights are equal.
+        let rows = [
+            o(0, 1.0, 1.0),
+            o(0, 1.0, 0.0),
+            o(1, 2.0, 1.0),
+            o(1, 2.0, 0.5),
+            o(1, 2.0, 0.0),
+        ];
+        let by_rows = stratified_mean(&rows).unwrap();
+        let sums = [
+            Stratum {
+                n: 2.0,
+                weight: 1.0,
+                sum: 1.0,
+                sum_sq: 1.0,
+            },
+            Stratum {
+                n: 3.0,
+                weight: 2.0,
+                sum: 1.5,
+                sum_sq: 1.25,
+            },
+        ];
+        let by_sums = stratified_mean_of_sums(&sums).unwrap();
+        assert!((by_rows.estimate - by_sums.estimate).abs() < 1e-12);
+        assert!((by_rows.se - by_sums.se).abs() < 1e-12);
     }
 }

@@ -211,10 +211,11 @@ fn two_servers_share_one_database() {
         let store = minyi::storage::Store::open(&db).unwrap();
         let s = minyi::definition::load_file(&dir.path().join("surveys/mini.toml")).unwrap();
         // Two waves of 50,000 (the demo saves the dashboard's snapshot too).
-        minyi::demo::run(&store, &s, 50_000, 11).unwrap();
-        store.count_responses("mini").unwrap() as usize
+        let demo = minyi::demo::run(&store, &s, 50_000, 11).unwrap();
+        let n = store.count_responses("mini").unwrap() as usize;
+        assert_eq!(n, 100_000 + demo.rally);
+        n
     };
-    assert_eq!(before, 100_000);
     let mut a = serve(dir.path(), pa, &db);
     let mut b = serve(dir.path(), pb, &db);
     wait_ready_in(dir.path(), pa);

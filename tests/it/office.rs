@@ -1056,6 +1056,13 @@ fn interviewer_check_flags_the_coaching_interviewer_and_no_other() {
         .collect();
     assert_eq!(flagged, [minyi::demo::COACH], "{:#?}", check.rows);
     assert!(html.contains(&format!("需要核实：{}", minyi::demo::COACH)));
+    // The demo's crowd at one poster within one hour is flagged, and it alone.
+    let flagged_points: Vec<&minyi::dashboard::interviewers::PointRow> =
+        check.points.iter().filter(|p| p.flagged).collect();
+    assert_eq!(flagged_points.len(), 1, "{:#?}", check.points);
+    assert!(flagged_points[0].responses >= 15);
+    assert!(check.points_tested >= 1);
+    assert!(html.contains("同一调查点同一小时的扫码问卷"));
     let normal = check
         .rows
         .iter()

@@ -240,6 +240,28 @@ pub fn interviewers(
                 } }
                 p.meta { (l.pick("±为95%置信区间半宽（百分点）。标记只是提示，不能据此认定违规。", "± is the half-width of the 95% interval (points). A flag is a prompt to check, not proof.")) }
             }
+            h2 { (l.pick("同一调查点同一小时的扫码问卷", "QR responses at one place within one hour")) }
+            p.meta { (match l {
+                Lang::Zh => format!("同一张二维码在同一小时内收到{}份及以上有效问卷的共{}组；每组“最满意”比例与同区全部扫码问卷比较（同样加权、单侧检验，按组数Bonferroni校正，p < {:.5} 时标记）。下表列出p值最小的组。", crate::dashboard::interviewers::MIN_GROUP, c.points_tested, c.point_threshold),
+                Lang::En => format!("{} groups of {} or more counted QR responses at one poster within one hour; each group's share of top answers against every QR response of its districts (same weighting, one-sided, Bonferroni over the groups: flag at p < {:.5}). The groups with the lowest p-values:", c.points_tested, crate::dashboard::interviewers::MIN_GROUP, c.point_threshold),
+            }) }
+            @if !c.points.is_empty() {
+                div.scroll { table {
+                    tr { th { (l.pick("调查点", "Place")) } th { (l.pick("时段", "Hour")) } th { (l.pick("问卷", "Responses")) }
+                        th { (l.pick("“最满意”比例", "Top answers")) } th { (l.pick("同区扫码", "QR, same districts")) } th { "p" } th { (l.pick("判断", "Verdict")) } }
+                    @for r in &c.points {
+                        tr {
+                            td style="white-space:nowrap" { (community_name(s, &r.point, l)) br; small.meta { (district_name(s, &r.district, l)) } }
+                            td style="white-space:nowrap" { (r.hour) }
+                            td.n { (r.responses) }
+                            td.n { (pct(r.comparison.a.estimate)) }
+                            td.n { (pct(r.comparison.b.estimate)) }
+                            td.n { (format!("{:.5}", r.comparison.p_value)) }
+                            td { @if r.flagged { strong.flag { (l.pick("显著偏高，需核实", "significantly higher: check")) } } @else { (l.pick("未见异常", "no sign")) } }
+                        }
+                    }
+                } }
+            }
             (rates_section(l, s, c))
         },
     )
