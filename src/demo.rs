@@ -311,11 +311,13 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
     }
     // The questionnaire was opened more often than it was sent: views per collection
     // place, channel and day for the self-completed responses of the current wave.
-    let views: Vec<(crate::storage::ViewKey, i64)> = sent
+    let views: Vec<(crate::storage::ViewKey, crate::storage::Counted)> = sent
         .into_iter()
         .map(|(k, n)| {
             let v = (n as f64 * (1.4 + 0.5 * rng.uniform())).ceil() as i64;
-            (k, v)
+            // Most who begin finish; a few stop half way.
+            let started = (n as f64 * (1.05 + 0.1 * rng.uniform())).ceil() as i64;
+            (k, (v, started.min(v)))
         })
         .collect();
     store.add_views(&views)?;

@@ -13,6 +13,9 @@ use crate::storage::{StorageError, Store, STATUS_COMPLETE};
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Step {
     pub views: i64,
+    /// First answers given, where the page's script could say so (no JavaScript: not
+    /// known before the submission).
+    pub starts: i64,
     /// Completes and screen-outs (a submission either way).
     pub submitted: i64,
     /// Of those, the self-completed ones (QR code and link): what views lead to.
@@ -30,6 +33,7 @@ pub struct Step {
 impl Step {
     fn add(&mut self, o: &Step) {
         self.views += o.views;
+        self.starts += o.starts;
         self.submitted += o.submitted;
         self.self_submitted += o.self_submitted;
         self.screened_out += o.screened_out;
@@ -59,9 +63,11 @@ pub fn funnel(
     let wave = s.wave as i32;
     let inside = |d: &str| district.is_none_or(|x| x == d);
     let mut cells: BTreeMap<(String, String), Step> = BTreeMap::new();
-    for (d, ch, n) in store.views(&s.id)? {
+    for (d, ch, n, started) in store.views(&s.id)? {
         if inside(&d) {
-            cells.entry((d, ch)).or_default().views += n;
+            let c = cells.entry((d, ch)).or_default();
+            c.views += n;
+            c.starts += started;
         }
     }
     for (d, ch, status, flags, n) in store.funnel_counts(&s.id, wave)? {

@@ -206,6 +206,9 @@ pub type FunnelCount = (String, String, String, String, i64);
 /// collection point or "", channel, day YYYY-MM-DD).
 pub type ViewKey = (String, String, String, String, String);
 
+/// Views and starts counted under one [`ViewKey`].
+pub type Counted = (i64, i64);
+
 /// An interview attempt to record (`disposition`: partial, refusal, non_contact,
 /// other, unknown or not_eligible).
 #[derive(Debug, Clone)]
@@ -880,13 +883,13 @@ impl Store {
 
     /// Adds questionnaire views: ((survey, collection district, point or "", channel,
     /// day as YYYY-MM-DD), views). Counters from several servers add up.
-    pub fn add_views(&self, views: &[(ViewKey, i64)]) -> Result<()> {
+    pub fn add_views(&self, views: &[(ViewKey, Counted)]) -> Result<()> {
         use diesel::upsert::excluded;
         // MultiConnection has no ON CONFLICT; each backend runs the same upsert.
         macro_rules! upsert {
             ($c:expr) => {
                 $c.transaction(|c| {
-                    for ((survey, district, point, channel, day), n) in views {
+                    for ((survey, district, point, channel, day), (n, started)) in views {
                         diesel::insert_into(questionnaire_views::table)
                             .values((
                                 questionnaire_views::survey_id.eq(survey),
@@ -895,6 +898,7 @@ impl Store {
                                 questionnaire_views::channel.eq(channel),
                                 questionnaire_views::day.eq(day),
                                 questionnaire_views::views.eq(n),
+                                questionnaire_views::starts.eq(started),
                             ))
                             .on_conflict((
                                 questionnaire_views::survey_id,
@@ -904,10 +908,12 @@ impl Store {
                                 questionnaire_views::day,
                             ))
                             .do_update()
-                            .set(
+                            .set((
                                 questionnaire_views::views.eq(questionnaire_views::views
                                     + excluded(questionnaire_views::views)),
-                            )
+                                questionnaire_views::starts.eq(questionnaire_views::starts
+                                    + excluded(questionnaire_views::starts)),
+                            ))
                             .execute(c)?;
                     }
                     Ok::<_, diesel::result::Error>(())
@@ -922,18 +928,18 @@ impl Store {
         Ok(())
     }
 
-    /// Questionnaire views of a survey: (collection district, channel, views).
-    pub fn views(&self, survey_id: &str) -> Result<Vec<(String, String, i64)>> {
+    /// Questionnaire views of a survey: (collection district, channel, views, starts).
+    pub fn views(&self, survey_id: &str) -> Result<Vec<(String, String, i64, i64)>> {
         let mut c = self.conn()?;
-        let rows: Vec<(String, String, i64)> = questionnaire_views::table
+        Ok(questionnaire_views::table
             .filter(questionnaire_views::survey_id.eq(survey_id))
             .select((
                 questionnaire_views::collection_district,
                 questionnaire_views::channel,
                 questionnaire_views::views,
+                questionnaire_views::starts,
             ))
-            .load(&mut c)?;
-        Ok(rows)
+            .load(&mut c)?)
     }
 
     /// Responses of a survey's wave by (collection district, channel, status, flags).

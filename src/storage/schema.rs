@@ -153,6 +153,7 @@ diesel::table! {
         channel -> Text,
         day -> Text,
         views -> BigInt,
+        starts -> BigInt,
     }
 }
 

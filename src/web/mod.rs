@@ -41,6 +41,7 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
                 questionnaire::questionnaire,
                 questionnaire::post,
                 questionnaire::thanks,
+                questionnaire::started,
                 intake::post_response,
                 intake::parse_only,
                 login::login_page,

@@ -179,6 +179,25 @@ pub async fn questionnaire(
     show(app, jar, p, q).await
 }
 
+/// The page's script says a resident gave a first answer: a counter for the funnel,
+/// nothing about who (no body, no cookie read). 204, or 404 for a place that is not.
+#[post("/start/<survey>/<place..>?<ch>")]
+pub async fn started(
+    app: &State<App>,
+    survey: &str,
+    place: PointPath,
+    ch: Option<&str>,
+) -> Result<Status, WebError> {
+    let p = open_point(app, survey, &place.district, place.community.as_deref()).await?;
+    app.count_start(
+        &p.survey.id,
+        p.district,
+        p.community,
+        Channel::from_param(ch).as_str(),
+    );
+    Ok(Status::NoContent)
+}
+
 /// Checks and stores a submitted form; a form with mistakes comes back marked (422).
 async fn accept(
     app: &App,

@@ -41,7 +41,7 @@ pub struct App {
 
 type PendingViews = (
     Instant,
-    std::collections::HashMap<crate::storage::ViewKey, i64>,
+    std::collections::HashMap<crate::storage::ViewKey, crate::storage::Counted>,
 );
 
 /// How often counted views are written (a crash loses at most this much of a counter).
@@ -146,6 +146,22 @@ impl App {
     /// Counts one showing of the questionnaire at a place: only the place, channel and
     /// day, nothing about who. Written by the background flusher every few seconds.
     pub fn count_view(&self, survey: &str, district: &str, point: Option<&str>, channel: &str) {
+        self.count(survey, district, point, channel, (1, 0));
+    }
+
+    /// Counts a first answer given on the questionnaire (the page's script says so).
+    pub fn count_start(&self, survey: &str, district: &str, point: Option<&str>, channel: &str) {
+        self.count(survey, district, point, channel, (0, 1));
+    }
+
+    fn count(
+        &self,
+        survey: &str,
+        district: &str,
+        point: Option<&str>,
+        channel: &str,
+        add: crate::storage::Counted,
+    ) {
         let day = chrono::Local::now().format("%Y-%m-%d").to_string();
         let key = (
             survey.to_string(),
@@ -155,10 +171,12 @@ impl App {
             day,
         );
         let mut v = self.views.lock().unwrap_or_else(|e| e.into_inner());
-        *v.1.entry(key).or_insert(0) += 1;
+        let e = v.1.entry(key).or_insert((0, 0));
+        e.0 += add.0;
+        e.1 += add.1;
     }
 
-    fn take_views(&self) -> Vec<(crate::storage::ViewKey, i64)> {
+    fn take_views(&self) -> Vec<(crate::storage::ViewKey, crate::storage::Counted)> {
         take(&self.views)
     }
 
@@ -393,7 +411,7 @@ impl App {
     }
 }
 
-fn take(views: &Mutex<PendingViews>) -> Vec<(crate::storage::ViewKey, i64)> {
+fn take(views: &Mutex<PendingViews>) -> Vec<(crate::storage::ViewKey, crate::storage::Counted)> {
     let mut v = views.lock().unwrap_or_else(|e| e.into_inner());
     v.0 = Instant::now();
     std::mem::take(&mut v.1).into_iter().collect()

@@ -1155,6 +1155,19 @@ fn the_response_funnel_counts_each_step() {
     for _ in 0..3 {
         assert_eq!(get(&a, form), Status::Ok);
     }
+    // Two of them began answering (the page's script reports the first answer).
+    for _ in 0..2 {
+        let r = a
+            .post("/start/civility-2026/XC/xinhua-xfl?ch=qr")
+            .dispatch();
+        assert_eq!(r.status(), Status::NoContent);
+    }
+    assert_eq!(
+        a.post("/start/civility-2026/XC/nowhere")
+            .dispatch()
+            .status(),
+        Status::NotFound
+    );
     assert_eq!(
         app.submit_as_new_browser(form, CIVILITY_OK),
         Status::SeeOther
@@ -1181,6 +1194,7 @@ fn the_response_funnel_counts_each_step() {
         "{:?}",
         app.store.views(S).unwrap()
     );
+    assert_eq!(xc.starts, 2);
     assert_eq!((xc.submitted, xc.screened_out, xc.completes), (2, 1, 1));
     assert_eq!(xc.flagged + xc.superseded + xc.counted, xc.completes);
     assert_eq!(f.reasons.len(), 1);
@@ -1189,7 +1203,7 @@ fn the_response_funnel_counts_each_step() {
     assert_eq!(all.views, xc.views);
     // Nothing about the viewer is stored: the counter's key is place, channel, day.
     let views = app.store.views(S).unwrap();
-    assert!(views.iter().all(|(d, _, _)| d == "XC"));
+    assert!(views.iter().all(|(d, _, _, _)| d == "XC"));
     let d = signed_in(&app, "officer-xc", "district", Some("XC"));
     assert_eq!(
         get(&d, "/office/civility-2026/funnel?district=XC"),

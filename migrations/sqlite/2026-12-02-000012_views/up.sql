@@ -1,5 +1,5 @@
--- How often the questionnaire was shown, per collection place, channel and day: a
--- counter, with no cookie, address or device kept for it (the response funnel).
+-- How often the questionnaire was shown and begun, per collection place, channel and
+-- day: counters, with no cookie, address or device kept for them (the response funnel).
 CREATE TABLE questionnaire_views (
     survey_id            TEXT NOT NULL,
     collection_district  TEXT NOT NULL,
@@ -7,5 +7,8 @@ CREATE TABLE questionnaire_views (
     channel              TEXT NOT NULL,
     day                  TEXT NOT NULL,
     views                BIGINT NOT NULL,
+    -- First answers given (sent by the page's script; without JavaScript a start is
+    -- known only from the submission).
+    starts               BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (survey_id, collection_district, collection_point, channel, day)
 );

@@ -350,7 +350,7 @@ pub fn funnel(
     };
     let head = |first: &str| {
         html! { tr {
-            th { (first) } th { (l.pick("问卷打开次数", "Views")) } th { (l.pick("提交", "Submitted")) }
+            th { (first) } th { (l.pick("问卷打开次数", "Views")) } th { (l.pick("开始作答", "Started")) } th { (l.pick("提交", "Submitted")) }
             th { (l.pick("自填提交/打开", "Self-completed / views")) } th { (l.pick("甄别未通过", "Screened out")) }
             th { (l.pick("完成", "Completes")) } th { (l.pick("质量标记", "Flagged")) } th { (l.pick("已作废", "Superseded")) }
             th { (l.pick("计入估计", "Counted")) }
@@ -358,7 +358,7 @@ pub fn funnel(
     };
     let row = |name: String, c: &Step| {
         html! { tr {
-            td style="white-space:nowrap" { (name) } td.n { (c.views) } td.n { (c.submitted) } td.n { (share(c.self_submitted, c.views)) }
+            td style="white-space:nowrap" { (name) } td.n { (c.views) } td.n { (c.starts) } td.n { (c.submitted) } td.n { (share(c.self_submitted, c.views)) }
             td.n { (c.screened_out) } td.n { (c.completes) } td.n { (c.flagged) } td.n { (c.superseded) } td.n { (c.counted) }
         } }
     };
@@ -376,8 +376,8 @@ pub fn funnel(
             h1 { (l.pick("应答漏斗", "Response funnel")) " · " (l.pick("第", "wave ")) (s.wave) (l.pick("轮", ""))
                 @if let Some(d) = district { " · " (district_name(s, d, l)) } }
             p.meta { (l.pick(
-                "按调查点所在区（二维码张贴处）和收集方式统计：问卷页面被打开的次数（只计数，不记录任何人、设备或地址）、提交、甄别未通过、完成、质量标记、已作废和计入估计的问卷。各步分别计数，不追踪个人，所以比例是总数之比。",
-                "By the district of the collection place (where the code hung) and channel: how often the questionnaire was opened (a count only: no person, device or address is kept), submissions, screen-outs, completes, flagged, superseded and counted. Each step is counted on its own, no one is followed, so the shares are of totals.")) }
+                "按调查点所在区（二维码张贴处）和收集方式统计：问卷页面被打开的次数、开始作答的次数（页面脚本在第一个回答时报告；关闭JavaScript的浏览器不报告）——都只计数，不记录任何人、设备或地址——以及提交、甄别未通过、完成、质量标记、已作废和计入估计的问卷。各步分别计数，不追踪个人，所以比例是总数之比。",
+                "By the district of the collection place (where the code hung) and channel: how often the questionnaire was opened and begun (the page's script reports the first answer; browsers without JavaScript do not) — counts only, no person, device or address kept — then submissions, screen-outs, completes, flagged, superseded and counted. Each step is counted on its own, no one is followed, so the shares are of totals.")) }
             div.scroll { table {
                 (head(l.pick("调查点所在区", "Collection district")))
                 @for (d, c) in &f.districts {
