@@ -210,13 +210,7 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
                 ),
             ),
         };
-        if !others.is_empty() {
-            text.push_str(&match l {
-                Lang::Zh => format!("，其次为{}", others.join("、")),
-                Lang::En => format!(", then {}", others.join(", ")),
-            });
-        }
-        text.push_str(l.pick("。", "."));
+        then(&mut text, &others, l);
         out.push(Finding {
             rule: Rule::BelowTarget,
             text,
@@ -326,13 +320,7 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
                 change_interval(c, level, l)
             ),
         };
-        if !others.is_empty() {
-            text.push_str(&match l {
-                Lang::Zh => format!("，其次为{}", others.join("、")),
-                Lang::En => format!(", then {}", others.join(", ")),
-            });
-        }
-        text.push_str(l.pick("。", "."));
+        then(&mut text, &others, l);
         out.push(Finding {
             rule: Rule::Changes,
             text,
@@ -413,6 +401,17 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
     }
     out.truncate(5);
     out
+}
+
+/// Ends a sentence naming what follows its first item ("，其次为A、B。").
+fn then(text: &mut String, others: &[String], l: Lang) {
+    if !others.is_empty() {
+        text.push_str(&match l {
+            Lang::Zh => format!("，其次为{}", others.join("、")),
+            Lang::En => format!(", then {}", others.join(", ")),
+        });
+    }
+    text.push_str(l.pick("。", "."));
 }
 
 /// How far an estimate is from its target (negative below), for ordering.
