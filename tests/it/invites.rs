@@ -175,3 +175,29 @@ fn invites_command_writes_codes_and_stores_hashes() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("has no district `Q`; use one of: N, S"));
 }
+
+/// The invitation sample's response rate: completes over the codes issued (RR1 = RR2,
+/// a code being used once, for a complete or a screen-out).
+#[test]
+fn the_invitation_sample_response_rate() {
+    let app = app_with_codes(&["ABCD2345", "WXYZ6789", "KLMN2345", "PQRS6789"]);
+    let (_, hidden) = app.form("/s/invite/N?code=ABCD2345");
+    let without: Vec<&str> = hidden
+        .split('&')
+        .filter(|kv| !kv.starts_with("m.code"))
+        .collect();
+    let body = format!("{}&m.code=ABCD2345&{MINI_OK}", without.join("&"));
+    assert_eq!(
+        app.post_form("/s/invite/N", &body).status(),
+        Status::SeeOther
+    );
+    let s = minyi::definition::load_dir(&app.dir.path().join("surveys"))
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id == "invite")
+        .unwrap();
+    let check = minyi::dashboard::interviewers::check(&app.store, &s).unwrap();
+    let n = check.invites.iter().find(|r| r.district == "N").unwrap();
+    assert_eq!((n.issued, n.completes, n.not_eligible), (4, 1, 0));
+    assert_eq!(n.rr1, 0.25);
+}
