@@ -196,6 +196,28 @@ pub fn wrap(text: &str, size: f32, width: f32, first_indent: f32) -> Vec<String>
     lines
 }
 
+/// A table's columns and line metrics.
+struct Grid {
+    cols: Vec<f32>,
+    size: f32,
+    pad: f32,
+    leading: f32,
+}
+
+impl Grid {
+    /// Each cell's lines, wrapped to its column.
+    fn lines(&self, row: &[String]) -> Vec<Vec<String>> {
+        row.iter()
+            .zip(&self.cols)
+            .map(|(c, w)| wrap(c, self.size, w - 2.0 * self.pad, 0.0))
+            .collect()
+    }
+    /// A row's height: its tallest cell and the padding.
+    fn height(&self, lines: &[Vec<String>]) -> f32 {
+        lines.iter().map(Vec::len).max().unwrap_or(1).max(1) as f32 * self.leading + 2.0 * self.pad
+    }
+}
+
 /// Pages being laid out: a text area inside the margins and a cursor moving down it.
 pub struct Layout {
     pub pages: Vec<Vec<Item>>,
@@ -312,39 +334,29 @@ impl Layout {
         self.y += h;
     }
 
+    /// Column widths and line metrics of a table on this layout.
+    fn grid(&self, t: &TableSpec<'_>) -> Grid {
+        let total: f32 = t.widths.iter().sum::<f32>().max(f32::EPSILON);
+        Grid {
+            cols: t.widths.iter().map(|w| w / total * self.width()).collect(),
+            size: t.size,
+            pad: t.size * 0.35,
+            leading: t.size * 1.35,
+        }
+    }
+
     /// The height of a table's header and first row: what must fit below a caption.
     pub fn table_start(&self, t: &TableSpec<'_>) -> f32 {
-        let total: f32 = t.widths.iter().sum::<f32>().max(f32::EPSILON);
-        let pad = t.size * 0.35;
-        let leading = t.size * 1.35;
-        let height = |row: &[String]| {
-            row.iter()
-                .zip(t.widths)
-                .map(|(c, w)| wrap(c, t.size, w / total * self.width() - 2.0 * pad, 0.0).len())
-                .max()
-                .unwrap_or(1)
-                .max(1) as f32
-                * leading
-                + 2.0 * pad
-        };
-        height(t.header) + t.rows.first().map_or(0.0, |r| height(r))
+        let g = self.grid(t);
+        g.height(&g.lines(t.header)) + t.rows.first().map_or(0.0, |r| g.height(&g.lines(r)))
     }
 
     /// A ruled table; rows wrap within their cells, the header repeats on every page.
     pub fn table(&mut self, t: &TableSpec<'_>) {
-        let total: f32 = t.widths.iter().sum::<f32>().max(f32::EPSILON);
-        let cols: Vec<f32> = t.widths.iter().map(|w| w / total * self.width()).collect();
-        let pad = t.size * 0.35;
-        let leading = t.size * 1.35;
-        let cell_lines = |row: &[String]| -> Vec<Vec<String>> {
-            row.iter()
-                .zip(&cols)
-                .map(|(c, w)| wrap(c, t.size, w - 2.0 * pad, 0.0))
-                .collect()
-        };
-        let height = |lines: &[Vec<String>]| {
-            lines.iter().map(Vec::len).max().unwrap_or(1).max(1) as f32 * leading + 2.0 * pad
-        };
+        let g = self.grid(t);
+        let (cols, pad, leading) = (&g.cols, g.pad, g.leading);
+        let cell_lines = |row: &[String]| g.lines(row);
+        let height = |lines: &[Vec<String>]| g.height(lines);
         let header = cell_lines(t.header);
         let header_h = height(&header);
         let draw_row = |me: &mut Layout, lines: &[Vec<String>], h: f32, head: bool| {
@@ -359,7 +371,7 @@ impl Layout {
                 });
             }
             let mut x = me.left;
-            for (i, (cell, w)) in lines.iter().zip(&cols).enumerate() {
+            for (i, (cell, w)) in lines.iter().zip(cols).enumerate() {
                 let numeric = !head && t.numeric.get(i).copied().unwrap_or(false);
                 for (k, line) in cell.iter().enumerate() {
                     let baseline = y0 + pad + leading * k as f32 + (leading + t.size * 0.7) / 2.0;

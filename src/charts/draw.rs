@@ -22,6 +22,8 @@ pub enum ChartError {
 /// A finished chart.
 #[derive(Debug, Clone)]
 pub struct Chart {
+    /// The chart's title (for captions).
+    pub title: String,
     pub svg: String,
     /// PNG at twice the logical size.
     pub png: Vec<u8>,
@@ -295,6 +297,8 @@ pub fn bottom(f: &Frame) -> f64 {
 
 /// A chart that can paint itself on any backend.
 pub trait Draw {
+    /// The frame: title, subtitle, source and notes.
+    fn frame(&self) -> &Frame;
     fn size(&self) -> (u32, u32);
     fn draw<DB: DrawingBackend>(&self, p: &Painter<'_, DB>) -> Result<(), ChartError>;
 }
@@ -331,6 +335,7 @@ pub fn render<D: Draw>(chart: &D) -> Result<Chart, ChartError> {
         .write_image(&buf, w2, h2, image::ExtendedColorType::Rgb8)
         .map_err(|e| ChartError::Png(e.to_string()))?;
     Ok(Chart {
+        title: chart.frame().title.clone(),
         svg,
         png,
         width,

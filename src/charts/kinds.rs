@@ -91,6 +91,10 @@ impl RateChart {
 }
 
 impl Draw for RateChart {
+    fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
     fn size(&self) -> (u32, u32) {
         let h = Self::plot_top() + ROW * self.bars.len() as f64 + 16.0 + bottom(&self.frame);
         (RATE_WIDTH as u32, h.ceil() as u32)
@@ -249,6 +253,10 @@ impl TrendChart {
 }
 
 impl Draw for TrendChart {
+    fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
     fn size(&self) -> (u32, u32) {
         (
             TREND_W as u32,
@@ -427,6 +435,10 @@ impl LikertChart {
 }
 
 impl Draw for LikertChart {
+    fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
     fn size(&self) -> (u32, u32) {
         (
             LIKERT_W as u32,
@@ -658,6 +670,10 @@ impl HeatTable {
 }
 
 impl Draw for HeatTable {
+    fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
     fn size(&self) -> (u32, u32) {
         let w = (HEAT_LABEL + HEAT_COL * self.columns.len() as f64 + 40.0).max(700.0);
         let h = TOP + 56.0 + HEAT_ROW * self.rows.len() as f64 + 14.0 + bottom(&self.frame);
@@ -761,6 +777,10 @@ pub struct ProgressChart {
 }
 
 impl Draw for ProgressChart {
+    fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
     fn size(&self) -> (u32, u32) {
         (
             900,

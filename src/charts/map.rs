@@ -144,6 +144,10 @@ fn inside(
 }
 
 impl Draw for MapChart {
+    fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
     fn size(&self) -> (u32, u32) {
         (
             WIDTH as u32,

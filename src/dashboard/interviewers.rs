@@ -230,7 +230,11 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, crate::storage::Storage
             }
         }
     }
-    let weight = |d: usize| s.districts[d].adults as f64 / counted[d].max(1) as f64;
+    // District base weights: adults over the district's counted responses.
+    let weights: Vec<f64> = (0..nd)
+        .map(|d| s.districts[d].adults as f64 / counted[d].max(1) as f64)
+        .collect();
+    let weight = |d: usize| weights[d];
     for (who, d, y) in scores {
         if let Some(e) = by.get_mut(&who) {
             e.obs.push(Obs {
@@ -253,7 +257,7 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, crate::storage::Storage
         v.iter()
             .map(|&(d, y)| Obs {
                 stratum: d,
-                weight: s.districts[d].adults as f64 / counted[d].max(1) as f64,
+                weight: weight(d),
                 y,
             })
             .collect()
@@ -269,7 +273,7 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, crate::storage::Storage
         }
     }
     for (d, h) in qr.iter_mut().enumerate() {
-        h.weight = s.districts[d].adults as f64 / counted[d].max(1) as f64;
+        h.weight = weight(d);
     }
     let mut points: Vec<PointRow> = groups
         .iter()

@@ -31,6 +31,9 @@ pub struct Voice {
     pub confirmed: Option<(String, NaiveDateTime)>,
     /// Whether the response carries a quality flag (kept; its figures are left out).
     pub flagged: bool,
+    /// Its words (segmented once, for the themes and the district's top words).
+    #[serde(skip)]
+    pub words: Vec<String>,
 }
 
 /// Which answers a page shows.
@@ -130,12 +133,16 @@ pub fn words(text: &str) -> Vec<&str> {
 /// a word of its own: 河 but not 河北); "other" (the theme without keywords) when none
 /// does.
 pub fn propose(themes: &[Theme], text: &str) -> Vec<String> {
-    let ws = words(text);
+    propose_among(themes, text, &words(text))
+}
+
+/// [`propose`] for an answer already segmented into `ws`.
+fn propose_among<W: AsRef<str>>(themes: &[Theme], text: &str, ws: &[W]) -> Vec<String> {
     let hit = |k: &str| {
         if k.chars().count() > 1 {
-            ws.iter().any(|w| w.contains(k)) || text.contains(k)
+            ws.iter().any(|w| w.as_ref().contains(k)) || text.contains(k)
         } else {
-            ws.contains(&k)
+            ws.iter().any(|w| w.as_ref() == k)
         }
     };
     let found: Vec<String> = themes
@@ -169,6 +176,7 @@ fn voice(s: &Survey, question: &str, r: &StoredResponse, confirmed: &Confirmed) 
         return None;
     }
     let text = crate::privacy::mask(text).0;
+    let ws: Vec<String> = words(&text).into_iter().map(str::to_string).collect();
     Some(Voice {
         id: r.id,
         submitted_at: r.submitted_at,
@@ -181,11 +189,12 @@ fn voice(s: &Survey, question: &str, r: &StoredResponse, confirmed: &Confirmed) 
                 .filter(|x| !x.is_empty())
                 .map(str::to_string)
                 .collect(),
-            None => propose(&s.themes, &text),
+            None => propose_among(&s.themes, &text, &ws),
         },
         confirmed: confirmed.get(&r.id).map(|(_, by, at)| (by.clone(), *at)),
         text,
         flagged: !r.quality_flags.is_empty(),
+        words: ws,
     })
 }
 
@@ -214,13 +223,14 @@ pub fn page(store: &Store, s: &Survey, f: &VoiceFilter) -> Result<VoicesPage, St
         });
     };
     let confirmed = store.confirmed_themes(&s.id)?;
-    let keep = |r: &StoredResponse| voice(s, &q.id, r, &confirmed).is_some_and(|v| matches(&v, f));
-    let (rows, more) =
-        store.answers_to(&s.id, &q.id, f.before.unwrap_or(i64::MAX), PER_PAGE, &keep)?;
-    let voices: Vec<Voice> = rows
-        .iter()
-        .filter_map(|r| voice(s, &q.id, r, &confirmed))
-        .collect();
+    let mut pick = |r: &StoredResponse| voice(s, &q.id, r, &confirmed).filter(|v| matches(v, f));
+    let (voices, more) = store.answers_to(
+        &s.id,
+        &q.id,
+        f.before.unwrap_or(i64::MAX),
+        PER_PAGE,
+        &mut pick,
+    )?;
     Ok(VoicesPage {
         question: Some(q.id.clone()),
         next: more.then(|| voices.last().map(|v| v.id)).flatten(),
@@ -235,7 +245,21 @@ pub fn theme_counts(
     s: &Survey,
     district: Option<&str>,
 ) -> Result<Vec<ThemeRow>, StorageError> {
-    let rows: Vec<ThemeRow> = s
+    Ok(scan(store, s, district, 0)?.0)
+}
+
+/// A theme's code and the answers quoted for it.
+type Quotes = (String, Vec<String>);
+
+/// One pass over a survey's answers, counting as they come (none is kept in memory
+/// but the newest `quotes` of each theme): the themes per district, and those quotes.
+fn scan(
+    store: &Store,
+    s: &Survey,
+    district: Option<&str>,
+    quotes: usize,
+) -> Result<(Vec<ThemeRow>, Vec<Quotes>), StorageError> {
+    let mut rows: Vec<ThemeRow> = s
         .districts
         .iter()
         .filter(|d| district.is_none_or(|x| x == d.code))
@@ -247,40 +271,42 @@ pub fn theme_counts(
             top_words: vec![],
         })
         .collect();
+    let mut examples: Vec<Quotes> = s
+        .themes
+        .iter()
+        .map(|t| (t.code.clone(), Vec::new()))
+        .collect();
     let Some(q) = open_question(s) else {
-        return Ok(rows);
+        return Ok((rows, vec![]));
     };
-    // One pass over the answers, counting as they come: none is kept in memory.
     let confirmed = store.confirmed_themes(&s.id)?;
-    let cells = std::cell::RefCell::new(rows);
-    let tallies: std::cell::RefCell<
-        std::collections::HashMap<String, std::collections::HashMap<String, usize>>,
-    > = Default::default();
-    store.answers_to(&s.id, &q.id, i64::MAX, 0, &|r| {
+    let mut tallies: std::collections::HashMap<String, std::collections::HashMap<String, usize>> =
+        Default::default();
+    store.answers_to::<()>(&s.id, &q.id, i64::MAX, 0, &mut |r| {
         if district.is_some_and(|d| r.district != d) {
-            return false;
+            return None;
         }
-        if let Some(v) = voice(s, &q.id, r, &confirmed) {
-            let mut rows = cells.borrow_mut();
-            if let Some(row) = rows.iter_mut().find(|x| x.district == v.district) {
-                row.answers += 1;
-                row.confirmed += v.confirmed.is_some() as usize;
-                let mut t = tallies.borrow_mut();
-                let mine = t.entry(v.district.clone()).or_default();
-                for w in words(&v.text).into_iter().filter(|w| w.chars().count() > 1) {
-                    *mine.entry(w.to_string()).or_default() += 1;
-                }
-                for t in &v.themes {
-                    if let Some(i) = s.themes.iter().position(|x| &x.code == t) {
-                        row.counts[i] += 1;
-                    }
-                }
+        let v = voice(s, &q.id, r, &confirmed)?;
+        let row = rows.iter_mut().find(|x| x.district == v.district)?;
+        row.answers += 1;
+        row.confirmed += v.confirmed.is_some() as usize;
+        let mine = tallies.entry(v.district.clone()).or_default();
+        for w in v.words.iter().filter(|w| w.chars().count() > 1) {
+            *mine.entry(w.clone()).or_default() += 1;
+        }
+        for t in &v.themes {
+            if let Some(i) = s.themes.iter().position(|x| &x.code == t) {
+                row.counts[i] += 1;
             }
         }
-        false
+        for (code, list) in examples.iter_mut() {
+            if list.len() < quotes && v.themes.contains(code) {
+                list.push(v.text.clone());
+            }
+        }
+        None
     })?;
-    let mut rows = cells.into_inner();
-    for (d, counts) in tallies.into_inner() {
+    for (d, counts) in tallies {
         if let Some(row) = rows.iter_mut().find(|r| r.district == d) {
             let mut top: Vec<(String, usize)> = counts.into_iter().collect();
             top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -288,34 +314,14 @@ pub fn theme_counts(
             row.top_words = top;
         }
     }
-    Ok(rows)
+    examples.retain(|(_, l)| !l.is_empty());
+    Ok((rows, examples))
 }
 
 /// What the pack shows of the open answers: themes per district, and the newest
 /// `voices_per_theme` masked answers of each theme (none unless the definition says).
 pub fn for_pack(store: &Store, s: &Survey) -> Result<crate::report::Voices, StorageError> {
-    let rows = theme_counts(store, s, None)?;
-    let want = s.voices_per_theme as usize;
-    let mut examples: Vec<(String, Vec<String>)> = s
-        .themes
-        .iter()
-        .map(|t| (t.code.clone(), Vec::new()))
-        .collect();
-    if let (Some(q), true) = (open_question(s), want > 0) {
-        let confirmed = store.confirmed_themes(&s.id)?;
-        let cells = std::cell::RefCell::new(&mut examples);
-        store.answers_to(&s.id, &q.id, i64::MAX, 0, &|r| {
-            if let Some(v) = voice(s, &q.id, r, &confirmed) {
-                for (code, list) in cells.borrow_mut().iter_mut() {
-                    if list.len() < want && v.themes.contains(code) {
-                        list.push(v.text.clone());
-                    }
-                }
-            }
-            false
-        })?;
-    }
-    examples.retain(|(_, l)| !l.is_empty());
+    let (rows, examples) = scan(store, s, None, s.voices_per_theme as usize)?;
     Ok(crate::report::Voices {
         themes: s.themes.iter().map(|t| t.code.clone()).collect(),
         rows: rows

@@ -71,23 +71,6 @@ fn key_charts(charts: &[(String, Chart)]) -> Vec<&(String, Chart)> {
     out.into_iter().map(|(_, _, c)| c).collect()
 }
 
-/// The chart's own title, for its caption.
-fn chart_title(svg: &str) -> Option<String> {
-    let start = svg.find("<text")?;
-    let rest = &svg[start..];
-    let open = rest.find('>')? + 1;
-    let close = rest[open..].find("</text>")?;
-    Some(unescape(rest[open..open + close].trim()))
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
 pub fn build(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, Chart)]) -> Brief {
     let l = input.lang;
     let r = &pack.report;
@@ -119,7 +102,7 @@ pub fn build(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, 
         l.pick("二、主要图表", "2. Key charts").into(),
     ));
     for (k, (_, c)) in key_charts(charts).into_iter().enumerate() {
-        let title = chart_title(&c.svg).unwrap_or_default();
+        let title = &c.title;
         blocks.push(Block::Figure {
             png: c.png.clone(),
             width: c.width,
@@ -250,7 +233,7 @@ pub fn build(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, 
             l.pick("轮", ""),
             input.date
         ),
-        basis: basis_line(s, pack, &input.collection, l),
+        basis: basis_line(pack, &input.collection, l),
         blocks,
     }
 }

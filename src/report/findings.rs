@@ -43,13 +43,12 @@ fn interval(e: &Estimate, l: Lang) -> String {
 }
 
 /// "72.0%（69.1–74.8%，仅供参考）"
-fn figure(e: &Estimate, level: f64, l: Lang) -> String {
-    figure_and(e, level, l, "")
+fn figure(e: &Estimate, l: Lang) -> String {
+    figure_and(e, l, "")
 }
 
 /// A figure with more said inside its brackets: "72.0%（69.1–74.8%，目标90.0%）".
-fn figure_and(e: &Estimate, level: f64, l: Lang, more: &str) -> String {
-    let _ = level;
+fn figure_and(e: &Estimate, l: Lang, more: &str) -> String {
     let caution = if e.flag == Flag::Directional {
         l.pick("，仅供参考", ", directional")
     } else {
@@ -73,16 +72,13 @@ fn figure_and(e: &Estimate, level: f64, l: Lang, more: &str) -> String {
     }
 }
 
-fn change_interval(c: &Change, level: f64, l: Lang) -> String {
+fn change_interval(c: &Change, l: Lang) -> String {
     let pts = |v: f64| format!("{:+.1}", v * 100.0);
     match (c.ci_low, c.ci_high) {
-        (Some(a), Some(b)) => {
-            let _ = level;
-            match l {
-                Lang::Zh => format!("差值区间{}至{}个百分点", pts(a), pts(b)),
-                Lang::En => format!("difference {} to {} points", pts(a), pts(b)),
-            }
-        }
+        (Some(a), Some(b)) => match l {
+            Lang::Zh => format!("差值区间{}至{}个百分点", pts(a), pts(b)),
+            Lang::En => format!("difference {} to {} points", pts(a), pts(b)),
+        },
         _ => String::new(),
     }
 }
@@ -117,16 +113,12 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
         .and_then(|(_, q)| city.iter().find(|e| e.indicator == q.id));
     if let Some(e) = headline {
         let mut text = match l {
-            Lang::Zh => format!("全市{}为{}", label(&e.indicator), figure(e, level, l)),
-            Lang::En => format!(
-                "City-wide {} is {}",
-                label(&e.indicator),
-                figure(e, level, l)
-            ),
+            Lang::Zh => format!("全市{}为{}", label(&e.indicator), figure(e, l)),
+            Lang::En => format!("City-wide {} is {}", label(&e.indicator), figure(e, l)),
         };
         if let Some(c) = change_of(&e.indicator) {
             let pts = (c.difference * 100.0).abs();
-            let ci = change_interval(c, level, l);
+            let ci = change_interval(c, l);
             text.push_str(&match (l, significant(c)) {
                 (Lang::Zh, true) => format!(
                     "，较上一轮{}{:.1}个百分点，差异显著（{}）",
@@ -193,7 +185,6 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
                 label(&first.indicator),
                 figure_and(
                     first,
-                    level,
                     l,
                     &format!("，目标{}，{}", pct(t.target), target_state(t.state, l))
                 ),
@@ -204,7 +195,6 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
                 label(&first.indicator),
                 figure_and(
                     first,
-                    level,
                     l,
                     &format!(", target {}, {}", pct(t.target), target_state(t.state, l))
                 ),
@@ -265,7 +255,7 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
                     n,
                     k,
                     label(&worst.indicator),
-                    figure(worst, level, l)
+                    figure(worst, l)
                 ),
                 Lang::En => format!(
                     "Significantly below target on most indicators: {}; {} on {} of {} judged indicators, lowest {} at {}.",
@@ -274,7 +264,7 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
                     k,
                     n,
                     label(&worst.indicator),
-                    figure(worst, level, l)
+                    figure(worst, l)
                 ),
             },
         });
@@ -307,7 +297,7 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
                 (c.difference * 100.0).abs(),
                 pct(c.previous),
                 pct(c.current),
-                change_interval(c, level, l)
+                change_interval(c, l)
             ),
             Lang::En => format!(
                 "{} indicators changed significantly since the last wave, most {} ({} {:.1} points, {} → {}, {})",
@@ -317,7 +307,7 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
                 (c.difference * 100.0).abs(),
                 pct(c.previous),
                 pct(c.current),
-                change_interval(c, level, l)
+                change_interval(c, l)
             ),
         };
         then(&mut text, &others, l);
@@ -356,7 +346,7 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
             let names: Vec<String> = across
                 .iter()
                 .take(NAMED)
-                .map(|e| format!("{}{}", label(&e.indicator), figure(e, level, l)))
+                .map(|e| format!("{}{}", label(&e.indicator), figure(e, l)))
                 .collect();
             parts.push(match l {
                 Lang::Zh => format!(
@@ -429,7 +419,7 @@ fn capitalise(s: &str) -> String {
 }
 
 /// How the figures were collected and weighted, for the line under the findings.
-pub fn basis_line(s: &Survey, pack: &Pack, collection: &str, l: Lang) -> String {
+pub fn basis_line(pack: &Pack, collection: &str, l: Lang) -> String {
     let r = &pack.report;
     let excluded = if r.excluded.responses > 0 {
         match l {
@@ -447,7 +437,6 @@ pub fn basis_line(s: &Survey, pack: &Pack, collection: &str, l: Lang) -> String 
     } else {
         String::new()
     };
-    let _ = s;
     match l {
         Lang::Zh => format!(
             "第{}轮，{}份有效问卷；{}；加权：{}；括号内为{:.0}%置信区间（{}法）{}。以上均为直接估计。",

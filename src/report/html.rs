@@ -261,7 +261,7 @@ pub fn page(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, C
                 h1 { (title) }
                 p.meta { (l.pick("第", "Wave ")) (pack.wave) (l.pick("轮 · ", " · ")) (input.date) " · " (input.collection) }
                 h2 { (l.pick("主要发现", "Main findings")) }
-                p.meta { (super::findings::basis_line(s, pack, &input.collection, l)) }
+                p.meta { (super::findings::basis_line(pack, &input.collection, l)) }
                 ol.summary { @for f in super::findings::findings(s, pack, l) { li { (f.text) } } }
                 h2 { (l.pick("分项摘要", "Indicator by indicator")) }
                 ul.summary { @for line in summary(s, pack, l) { li { (line) } } }

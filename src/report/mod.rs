@@ -122,6 +122,20 @@ fn write(dir: &Path, name: &str, bytes: &[u8], files: &mut Vec<String>) -> Resul
     Ok(())
 }
 
+/// A CSV file's bytes: the header, then the rows as given.
+fn csv_bytes<H: AsRef<[u8]>>(
+    header: &[H],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, ReportError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: &dyn std::fmt::Display| ReportError::Xlsx(e.to_string());
+    w.write_record(header).map_err(|e| err(&e))?;
+    for r in rows {
+        w.write_record(&r).map_err(|e| err(&e))?;
+    }
+    w.into_inner().map_err(|e| err(&e))
+}
+
 /// Rate indicators: proportions, not the don't-know rates.
 pub fn is_rate(e: &Estimate) -> bool {
     stats::is_rate(e)
@@ -378,7 +392,7 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         }
     }
     for q in s.questions.iter().filter(|q| q.kind == Kind::Multiple) {
-        if let Some(chart) = reach_chart(s, &report, q, frame(String::new()), l) {
+        if let Some(chart) = reach_chart(&report, q, frame(String::new()), l) {
             charts_out.push((format!("reach_{}", q.id), charts::render(&chart)?));
         }
     }
@@ -424,15 +438,10 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
 
     step("tables");
     for dim in Dimension::ALL.iter().filter(|d| d.is_rated()) {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let header = html::table_header(l);
-        let _ = w.write_record(&header);
-        for row in html::table_rows(s, &pack.report, *dim, l) {
-            let _ = w.write_record(&row);
-        }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| ReportError::Xlsx(e.to_string()))?;
+        let bytes = csv_bytes(
+            &html::table_header(l),
+            html::table_rows(s, &pack.report, *dim, l),
+        )?;
         if bytes.iter().filter(|&&b| b == b'\n').count() > 1 {
             write(
                 out,
@@ -470,8 +479,7 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         })
         .collect();
     if !reach_rows.is_empty() {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record([
+        let header = [
             l.pick("题目", "question"),
             l.pick("选项", "option"),
             l.pick("回答人数", "n"),
@@ -479,25 +487,21 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
             l.pick("下限", "low"),
             l.pick("上限", "high"),
             l.pick("标记", "flag"),
-        ]);
-        for r in &reach_rows {
-            let _ = w.write_record(r.iter().map(|c| crate::export::spreadsheet_safe(c.clone())));
-        }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| ReportError::Xlsx(e.to_string()))?;
+        ];
+        let safe = reach_rows.into_iter().map(|r| {
+            r.into_iter()
+                .map(crate::export::spreadsheet_safe)
+                .collect::<Vec<_>>()
+        });
+        let bytes = csv_bytes(&header, safe)?;
         write(out, "table_reach.csv", &bytes, &mut pack.files)?;
     }
     if let Some(p) = &pack.places {
         let (header, rows) = place_table(s, p, &pack.report, l);
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(&header);
-        for r in rows {
-            let _ = w.write_record(r.iter().map(cell_text));
-        }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| ReportError::Xlsx(e.to_string()))?;
+        let bytes = csv_bytes(
+            &header,
+            rows.iter().map(|r| r.iter().map(cell_text).collect()),
+        )?;
         write(out, "table_places.csv", &bytes, &mut pack.files)?;
     }
     if let Some(v) = input
@@ -506,14 +510,12 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         .filter(|v| v.rows.iter().any(|r| r.1 > 0))
     {
         let (header, rows) = voices_table(s, v, l);
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(&header);
-        for r in rows {
-            let _ = w.write_record(r.iter().map(|c| crate::export::spreadsheet_safe(c.clone())));
-        }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| ReportError::Xlsx(e.to_string()))?;
+        let safe = rows.into_iter().map(|r| {
+            r.into_iter()
+                .map(crate::export::spreadsheet_safe)
+                .collect::<Vec<_>>()
+        });
+        let bytes = csv_bytes(&header, safe)?;
         write(out, "table_themes.csv", &bytes, &mut pack.files)?;
     }
     step("workbook");
@@ -796,7 +798,6 @@ pub fn reach<'r>(
 /// Bars of the reach of each option (several per respondent, so they need not sum to
 /// 100%), with intervals and flags.
 pub fn reach_chart(
-    _s: &Survey,
     report: &Report,
     q: &crate::definition::Question,
     mut frame: Frame,

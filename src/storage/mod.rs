@@ -575,18 +575,17 @@ impl Store {
     }
 
     /// Complete responses with ids below `before` whose answers hold `question` (an
-    /// open question), newest first, a page of at most `limit` rows as they come from
-    /// storage; `keep` chooses among them (district, community, search), and paging
-    /// goes on until `want` are kept or the rows run out. Returns the kept rows and
-    /// whether older ones remain.
-    pub fn answers_to(
+    /// open question), newest first, read a page at a time: `pick` turns each into what
+    /// the caller keeps (or counts it and keeps nothing), until `want` are kept or the
+    /// rows run out. Returns what was kept and whether older responses remain.
+    pub fn answers_to<T>(
         &self,
         survey_id: &str,
         question: &str,
         before: i64,
         want: usize,
-        keep: &dyn Fn(&StoredResponse) -> bool,
-    ) -> Result<(Vec<StoredResponse>, bool)> {
+        pick: &mut dyn FnMut(&StoredResponse) -> Option<T>,
+    ) -> Result<(Vec<T>, bool)> {
         // serde_json writes `"id":"` exactly so; ids are plain codes, no escaping.
         let pattern = format!("%\"{question}\":\"%");
         let mut c = self.conn()?;
@@ -606,12 +605,12 @@ impl Store {
                 return Ok((out, false));
             };
             below = last.id;
-            for r in page {
-                if keep(&r) {
+            for r in &page {
+                if let Some(t) = pick(r) {
                     if out.len() == want {
                         return Ok((out, true));
                     }
-                    out.push(r);
+                    out.push(t);
                 }
             }
         }

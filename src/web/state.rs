@@ -32,17 +32,14 @@ pub struct App {
     pub figures: Arc<crate::dashboard::Cache>,
     /// Intake tokens seen recently: hash → (checked at, label if it works).
     intake_tokens: Mutex<std::collections::HashMap<String, (Instant, Option<String>)>>,
-    /// Questionnaire views counted since the last flush to the database (when).
+    /// Questionnaire views and starts counted since the last flush to the database.
     views: Arc<Mutex<PendingViews>>,
     /// Held while counted views are written, so a read after `flush_views` sees every
     /// view counted before it (the background flusher may be writing some).
     views_writing: Arc<rocket::tokio::sync::Mutex<()>>,
 }
 
-type PendingViews = (
-    Instant,
-    std::collections::HashMap<crate::storage::ViewKey, crate::storage::Counted>,
-);
+type PendingViews = std::collections::HashMap<crate::storage::ViewKey, crate::storage::Counted>;
 
 /// How often counted views are written (a crash loses at most this much of a counter).
 const VIEWS_EVERY: Duration = Duration::from_secs(5);
@@ -138,7 +135,7 @@ impl App {
             closures: Mutex::new(BTreeMap::new()),
             figures: Arc::new(crate::dashboard::Cache::default()),
             intake_tokens: Mutex::default(),
-            views: Arc::new(Mutex::new((Instant::now(), Default::default()))),
+            views: Arc::default(),
             views_writing: Arc::default(),
         })
     }
@@ -171,7 +168,7 @@ impl App {
             day,
         );
         let mut v = self.views.lock().unwrap_or_else(|e| e.into_inner());
-        let e = v.1.entry(key).or_insert((0, 0));
+        let e = v.entry(key).or_insert((0, 0));
         e.0 += add.0;
         e.1 += add.1;
     }
@@ -413,6 +410,5 @@ impl App {
 
 fn take(views: &Mutex<PendingViews>) -> Vec<(crate::storage::ViewKey, crate::storage::Counted)> {
     let mut v = views.lock().unwrap_or_else(|e| e.into_inner());
-    v.0 = Instant::now();
-    std::mem::take(&mut v.1).into_iter().collect()
+    std::mem::take(&mut *v).into_iter().collect()
 }
