@@ -44,15 +44,8 @@ pub async fn survey_page(
     let s = access::scoped(app, &session, id, None)?;
     let fig = access::figures(app, &s, &v).await?;
     let closed = app.closed_at(&s.id).await;
-    let (filter, l) = (v.filter(), v.lang());
-    let view = html::View {
-        l,
-        who: session.who(),
-        survey: &s,
-        fig: &fig,
-        filter: &filter,
-        every: v.every(),
-    };
+    let filter = v.filter();
+    let view = page_view(&session, &s, &fig, &filter, &v);
     Ok(Ok(html::survey(&view, closed)))
 }
 
@@ -68,14 +61,7 @@ pub async fn district_page(
     let fig = access::figures(app, &s, &v).await?;
     let (filter, l) = (v.filter(), v.lang());
     let below = dashboard::district_view(&s, &fig, district, l);
-    let view = html::View {
-        l,
-        who: session.who(),
-        survey: &s,
-        fig: &fig,
-        filter: &filter,
-        every: v.every(),
-    };
+    let view = page_view(&session, &s, &fig, &filter, &v);
     Ok(places_html::district(&view, district, &below))
 }
 
@@ -94,14 +80,7 @@ pub async fn street_page(
     let fig = access::figures(app, &s, &v).await?;
     let (filter, l) = (v.filter(), v.lang());
     let rows = dashboard::places::communities(&s, &fig, district, Some(street), l);
-    let view = html::View {
-        l,
-        who: session.who(),
-        survey: &s,
-        fig: &fig,
-        filter: &filter,
-        every: v.every(),
-    };
+    let view = page_view(&session, &s, &fig, &filter, &v);
     Ok(places_html::street(&view, district, street, &rows))
 }
 
@@ -120,14 +99,7 @@ pub async fn community_page(
     let fig = access::figures(app, &s, &v).await?;
     let (filter, l) = (v.filter(), v.lang());
     let grids = dashboard::places::grids(&s, &fig, district, community, l);
-    let view = html::View {
-        l,
-        who: session.who(),
-        survey: &s,
-        fig: &fig,
-        filter: &filter,
-        every: v.every(),
-    };
+    let view = page_view(&session, &s, &fig, &filter, &v);
     Ok(places_html::community(&view, district, community, &grids))
 }
 
@@ -317,4 +289,22 @@ pub async fn confirm_themes(
         ""
     };
     Ok(Redirect::to(format!("/office/{}/voices?{back}", s.id)))
+}
+
+/// What a figures page shows: who looks, at which figures, filtered how.
+fn page_view<'a>(
+    session: &'a Session,
+    s: &'a Survey,
+    fig: &'a dashboard::Figures,
+    filter: &'a dashboard::Filter,
+    v: &View<'_>,
+) -> html::View<'a> {
+    html::View {
+        l: v.lang(),
+        who: session.who(),
+        survey: s,
+        fig,
+        filter,
+        every: v.every(),
+    }
 }
