@@ -34,6 +34,14 @@ pub struct AppConfig {
     /// cut) or `normal` (survives a crashed process only). Env: `ROCKET_SQLITE_SYNCHRONOUS`.
     #[serde(default = "default_synchronous")]
     pub sqlite_synchronous: String,
+    /// How long a request waits for a database connection before it is answered 503
+    /// ("the database is unavailable", with Retry-After). Env: `ROCKET_DATABASE_WAIT_MS`.
+    #[serde(default = "default_wait_ms")]
+    pub database_wait_ms: u64,
+}
+
+fn default_wait_ms() -> u64 {
+    crate::storage::DEFAULT_WAIT.as_millis() as u64
 }
 
 fn default_per_source() -> u32 {
@@ -59,6 +67,7 @@ impl Default for AppConfig {
             rate_per_source_per_minute: default_per_source(),
             trusted_proxies: Vec::new(),
             sqlite_synchronous: default_synchronous(),
+            database_wait_ms: default_wait_ms(),
         }
     }
 }
@@ -89,7 +98,13 @@ impl AppConfig {
                     self.sqlite_synchronous
                 )
             })?;
-        Ok(crate::storage::StoreOptions { synchronous })
+        if self.database_wait_ms == 0 {
+            return Err("database_wait_ms = 0: give the milliseconds a request may wait for the database, e.g. 1000".into());
+        }
+        Ok(crate::storage::StoreOptions {
+            synchronous,
+            wait: std::time::Duration::from_millis(self.database_wait_ms),
+        })
     }
 
     /// The trusted proxies as networks (a plain address is its own /32 or /128).

@@ -47,6 +47,18 @@ enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Put a backup in place of the SQLite database (stop the servers first).
+    ///
+    /// Example: minyi restore backups/minyi-2026-12-01.sqlite3
+    /// The copy is checked first; an existing database is kept beside it with --replace.
+    /// (PostgreSQL: use pg_restore; see the README.)
+    Restore {
+        /// The copy `minyi backup --out` wrote.
+        from: std::path::PathBuf,
+        /// Replace an existing database (kept as `….before-restore-<time>`).
+        #[arg(long)]
+        replace: bool,
+    },
     /// Validate survey definitions; prints every problem with file:line:column and a fix.
     ///
     /// Exits with status 1 when any file has an error.
@@ -115,6 +127,7 @@ pub fn run() -> ExitCode {
         Command::Migrate => serve::migrate(),
         Command::Db(DbCommand::Check) => serve::db_check(),
         Command::Backup { out } => serve::backup(&out),
+        Command::Restore { from, replace } => serve::restore(&from, replace),
         Command::Check(a) => return survey::check(&a),
         Command::Qr(a) => survey::qr(a),
         Command::Export(a) => survey::export(a),

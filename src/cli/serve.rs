@@ -15,9 +15,16 @@ pub fn serve() -> Result<()> {
         .map(|c| !c.secret_key.is_zero())
         .map_err(|e| anyhow::anyhow!("invalid Rocket configuration: {e}"))?;
     if !configured {
-        if let Some(path) = config::secret_key_file(&cfg.database_url) {
-            figment = figment.merge((rocket::Config::SECRET_KEY, persistent_secret(&path)?));
-        }
+        // SQLite: a file beside the database (made on first start). PostgreSQL: one key
+        // in the database, made by the first server and shared by every server on it,
+        // so their cookies (sessions, "already answered") are good on each other.
+        let key = match config::secret_key_file(&cfg.database_url) {
+            Some(path) => persistent_secret(&path)?,
+            None => store
+                .shared_secret(COOKIE_KEY)
+                .context("reading the shared cookie key from the database")?,
+        };
+        figment = figment.merge((rocket::Config::SECRET_KEY, key));
     }
     let base = base_url(&figment, &cfg);
     println!(
@@ -51,6 +58,9 @@ pub fn serve() -> Result<()> {
         .map(|_| ())
         .map_err(|e| anyhow::anyhow!("the server stopped: {e}"))
 }
+
+/// The name of the cookie-signing key among the database's shared secrets.
+const COOKIE_KEY: &str = "cookie_key";
 
 /// Reads the cookie-signing key kept beside the database, creating it on first start.
 fn persistent_secret(path: &Path) -> Result<String> {
@@ -122,6 +132,31 @@ pub fn backup(out: &Path) -> Result<()> {
         minyi::storage::describe_url(&cfg.database_url),
         out.display()
     );
+    Ok(())
+}
+
+/// Puts a backup in place of the configured SQLite database, then checks it as the
+/// server would open it (migrated, deep check).
+pub fn restore(from: &Path, replace: bool) -> Result<()> {
+    let (_, cfg) = load_config()?;
+    let r = minyi::storage::restore(from, &cfg.database_url, replace)?;
+    let store = open_store(&cfg)?;
+    let check = store.integrity_check()?;
+    if check != ["ok"] {
+        bail!(
+            "the restored database failed its check: {}",
+            check.join("; ")
+        );
+    }
+    println!(
+        "restored {} ({} responses) from {} (checked: ok)",
+        r.path.display(),
+        r.responses,
+        from.display()
+    );
+    if let Some(k) = &r.kept {
+        println!("the database that was there is kept as {}", k.display());
+    }
     Ok(())
 }
 

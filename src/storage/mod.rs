@@ -24,8 +24,30 @@ use std::time::Duration;
 use crate::definition::Survey;
 use schema::{
     dashboard_snapshots, definitions, interview_attempts, invites, questionnaire_views, responses,
-    supersessions, survey_salts, voice_themes,
+    server_secrets, supersessions, survey_salts, voice_themes,
 };
+
+/// Inserts a row unless its key exists (each backend has its own spelling of it).
+macro_rules! insert_or_ignore {
+    ($conn:expr, $table:expr, $row:expr) => {
+        match &mut *$conn {
+            AnyConn::Sqlite(c) => diesel::insert_or_ignore_into($table)
+                .values($row)
+                .execute(c)?,
+            AnyConn::Postgres(c) => diesel::insert_into($table)
+                .values($row)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        }
+    };
+}
+
+/// 32 random bytes as hex: salts and shared secrets.
+fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -57,7 +79,11 @@ pub enum StorageError {
         source: std::io::Error,
     },
     #[error("cannot open the database: {0}")]
-    Pool(#[from] diesel::r2d2::PoolError),
+    Open(String),
+    /// No connection within the configured wait: the database is down, unreachable
+    /// or overloaded. Nothing was read or written; the same request can be sent again.
+    #[error("the database is unavailable ({0}); minyi reconnects on its own, try again in a few seconds")]
+    Unavailable(String),
     #[error("cannot migrate the database: {0}")]
     Migration(String),
     #[error("database error: {0}")]
@@ -90,6 +116,23 @@ pub enum StorageError {
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
+impl From<diesel::r2d2::PoolError> for StorageError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        StorageError::Unavailable(e.to_string())
+    }
+}
+
+impl StorageError {
+    /// Whether the database could not be reached (rather than refusing this request):
+    /// the request may simply be sent again later.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StorageError::Unavailable(_) | StorageError::WriterFailed
+        )
+    }
+}
+
 /// Where responses live: a pool of connections to one database.
 #[derive(Clone)]
 pub struct Store {
@@ -97,6 +140,9 @@ pub struct Store {
     writer: std::sync::mpsc::Sender<WriteJob>,
     /// Test hook: the writer panics in its next batch (see [`Store::fail_next_batch`]).
     fail_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// PostgreSQL: several processes may write (known at open, so asking needs no
+    /// connection).
+    shared: bool,
 }
 
 /// How SQLite makes a commit durable (`PRAGMA synchronous`).
@@ -127,10 +173,55 @@ impl Synchronous {
     }
 }
 
-/// How a store is opened (SQLite only; PostgreSQL decides durability itself).
-#[derive(Debug, Clone, Copy, Default)]
+/// How a store is opened.
+#[derive(Debug, Clone, Copy)]
 pub struct StoreOptions {
+    /// SQLite's durability (PostgreSQL decides its own).
     pub synchronous: Synchronous,
+    /// How long a request waits for a database connection before it is refused as
+    /// unavailable. Short, so a database that is away gives quick, true answers (503)
+    /// instead of requests that hang.
+    pub wait: Duration,
+}
+
+/// The default [`StoreOptions::wait`].
+pub const DEFAULT_WAIT: Duration = Duration::from_millis(1000);
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            synchronous: Synchronous::default(),
+            wait: DEFAULT_WAIT,
+        }
+    }
+}
+
+/// libpq settings that bound how long a lost server can hold a connection, added to a
+/// PostgreSQL URL unless it sets them itself: give up connecting after 2 s (libpq's
+/// least), notice a silent peer by TCP keepalives within about 20 s, and abandon data
+/// the server has not acknowledged for 10 s.
+const PG_DEFAULTS: [(&str, &str); 5] = [
+    ("connect_timeout", "2"),
+    ("keepalives_idle", "10"),
+    ("keepalives_interval", "3"),
+    ("keepalives_count", "3"),
+    ("tcp_user_timeout", "10000"),
+];
+
+fn with_pg_defaults(url: &str) -> String {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let set: Vec<&str> = query
+        .split('&')
+        .filter_map(|kv| kv.split('=').next())
+        .collect();
+    let mut out = url.to_string();
+    for (k, v) in PG_DEFAULTS {
+        if !set.contains(&k) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{k}={v}"));
+        }
+    }
+    out
 }
 
 #[derive(Debug)]
@@ -276,7 +367,9 @@ impl Store {
 
     /// As [`Store::open`], with the given options.
     pub fn open_with(url: &str, options: StoreOptions) -> Result<Store> {
-        let manager = match target(url)? {
+        let target = target(url)?;
+        let shared = matches!(target, Target::Postgres(_));
+        let manager = match target {
             Target::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|source| StorageError::CreateDir {
@@ -288,18 +381,20 @@ impl Store {
                 // connection string, so it falls through to SQLite at once.
                 Manager::new(path.to_string_lossy())
             }
-            Target::Postgres(u) => Manager::new(u),
+            Target::Postgres(u) => Manager::new(with_pg_defaults(&u)),
         };
         let pool = Pool::builder()
             .max_size(8)
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(options.wait)
             .connection_customizer(Box::new(SqlitePragmas(options.synchronous)))
-            .build(manager)?;
+            .build(manager)
+            .map_err(|e| StorageError::Open(e.to_string()))?;
         let (tx, rx) = std::sync::mpsc::channel::<WriteJob>();
         let store = Store {
             pool: pool.clone(),
             writer: tx,
             fail_next: Default::default(),
+            shared,
         };
         // Two processes starting on one SQLite file can collide while the first one
         // migrates (the schema changes under the second); the second simply retries.
@@ -319,11 +414,10 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        let conn = pool.get()?;
         let fail_next = store.fail_next.clone();
         std::thread::Builder::new()
             .name("minyi-writer".into())
-            .spawn(move || run_writer(pool, conn, rx, fail_next))
+            .spawn(move || run_writer(pool, rx, fail_next))
             .map_err(|e| StorageError::Migration(format!("cannot start the writer thread: {e}")))?;
         Ok(store)
     }
@@ -366,6 +460,23 @@ impl Store {
         Ok(())
     }
 
+    /// A secret shared by every server on this database (hex, 32 random bytes), made
+    /// by whichever server asks first.
+    pub fn shared_secret(&self, name: &str) -> Result<String> {
+        let mut c = self.conn()?;
+        let row = (
+            server_secrets::name.eq(name),
+            server_secrets::value.eq(random_hex()),
+            server_secrets::created_at.eq(Utc::now().naive_utc()),
+        );
+        // Two servers starting together: the first insert wins, both read it back.
+        insert_or_ignore!(c, server_secrets::table, row);
+        Ok(server_secrets::table
+            .find(name)
+            .select(server_secrets::value)
+            .first(&mut c)?)
+    }
+
     /// Archives a definition version (idempotent).
     pub fn register_definition(&self, s: &Survey) -> Result<()> {
         let mut c = self.conn()?;
@@ -376,38 +487,20 @@ impl Store {
             definitions::source.eq(&s.source_text),
             definitions::loaded_at.eq(Utc::now().naive_utc()),
         );
-        match &mut *c {
-            AnyConn::Sqlite(c) => diesel::insert_or_ignore_into(definitions::table)
-                .values(row)
-                .execute(c)?,
-            AnyConn::Postgres(c) => diesel::insert_into(definitions::table)
-                .values(row)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-        };
+        insert_or_ignore!(c, definitions::table, row);
         Ok(())
     }
 
     /// The survey's salt for abuse-control hashes, created on first use.
     pub fn salt(&self, survey_id: &str) -> Result<String> {
         let mut c = self.conn()?;
-        let mut bytes = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut bytes);
         let row = (
             survey_salts::survey_id.eq(survey_id),
-            survey_salts::salt.eq(hex::encode(bytes)),
+            survey_salts::salt.eq(random_hex()),
             survey_salts::created_at.eq(Utc::now().naive_utc()),
         );
         // Two processes may create it at once: the first one wins, both read it back.
-        match &mut *c {
-            AnyConn::Sqlite(c) => diesel::insert_or_ignore_into(survey_salts::table)
-                .values(row)
-                .execute(c)?,
-            AnyConn::Postgres(c) => diesel::insert_into(survey_salts::table)
-                .values(row)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-        };
+        insert_or_ignore!(c, survey_salts::table, row);
         Ok(survey_salts::table
             .find(survey_id)
             .select(survey_salts::salt)
@@ -666,9 +759,7 @@ impl Store {
     /// Whether several processes may write (PostgreSQL): ids can then commit out of
     /// order, and readers must check counts.
     pub fn is_shared(&self) -> bool {
-        self.conn()
-            .map(|c| matches!(&*c, AnyConn::Postgres(_)))
-            .unwrap_or(false)
+        self.shared
     }
 
     /// How many responses a survey has (every status).
@@ -1093,6 +1184,116 @@ impl Store {
 
 fn writer_gone() -> StorageError {
     StorageError::Migration("the database writer has stopped; restart minyi".into())
+}
+
+/// What [`restore`] put in place.
+#[derive(Debug)]
+pub struct Restored {
+    /// The database file now in use.
+    pub path: PathBuf,
+    /// Responses in it.
+    pub responses: i64,
+    /// Where the database that was there before was kept (with `replace`).
+    pub kept: Option<PathBuf>,
+}
+
+/// Puts a backup made by [`Store::backup`] in place of the SQLite database at `url`
+/// (the server stopped): the copy must pass the deep check and hold minyi's tables;
+/// it is copied beside the target and renamed into place, so a failed restore leaves
+/// what was there. An existing database is kept beside it (`replace`) or the restore
+/// is refused.
+pub fn restore(backup: &Path, url: &str, replace: bool) -> Result<Restored> {
+    let Target::Sqlite(path) = target(url)? else {
+        return Err(StorageError::Backup(
+            "this database is PostgreSQL: restore a dump with pg_restore (see the README's Backups section)".into(),
+        ));
+    };
+    if !backup.is_file() {
+        return Err(StorageError::Backup(format!(
+            "{} is not a file; give the copy `minyi backup --out` wrote",
+            backup.display()
+        )));
+    }
+    let responses = {
+        #[derive(QueryableByName)]
+        struct Check {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            integrity_check: String,
+        }
+        let fail = |e: &dyn std::fmt::Display| {
+            StorageError::Backup(format!(
+                "{} cannot be read as a minyi database: {e}",
+                backup.display()
+            ))
+        };
+        let mut c = SqliteConnection::establish(&format!("file:{}?mode=ro", backup.display()))
+            .map_err(|e| fail(&e))?;
+        let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+            .load(&mut c)
+            .map_err(|e| fail(&e))?;
+        let check: Vec<String> = check.into_iter().map(|r| r.integrity_check).collect();
+        if check != ["ok"] {
+            return Err(StorageError::Backup(format!(
+                "{} fails the deep check ({}); restore an older backup",
+                backup.display(),
+                check.join("; ")
+            )));
+        }
+        responses::table
+            .count()
+            .get_result::<i64>(&mut c)
+            .map_err(|e| fail(&e))?
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StorageError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    let io = |what: &str, e: std::io::Error| StorageError::Backup(format!("{what}: {e}"));
+    let mut kept = None;
+    if path.exists() {
+        if !replace {
+            return Err(StorageError::Backup(format!(
+                "{} exists; stop every minyi server on it, then run again with --replace (the current file is kept beside it)",
+                path.display()
+            )));
+        }
+        let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+        let aside = path.with_extension(format!("sqlite3.before-restore-{stamp}"));
+        std::fs::rename(&path, &aside).map_err(|e| io("keeping the current database", e))?;
+        kept = Some(aside);
+    }
+    // The old file's log and index belong to it, not to the copy.
+    for ext in ["-wal", "-shm"] {
+        let mut side = path.clone().into_os_string();
+        side.push(ext);
+        let side = PathBuf::from(side);
+        if side.exists() {
+            match &kept {
+                Some(k) => {
+                    let mut to = k.clone().into_os_string();
+                    to.push(ext);
+                    std::fs::rename(&side, PathBuf::from(to))
+                        .map_err(|e| io("keeping the current database's log", e))?;
+                }
+                None => std::fs::remove_file(&side).map_err(|e| io("removing a stale log", e))?,
+            }
+        }
+    }
+    let mut partial = path.clone().into_os_string();
+    partial.push(".restoring");
+    let partial = PathBuf::from(partial);
+    std::fs::copy(backup, &partial).map_err(|e| io("copying the backup", e))?;
+    std::fs::File::open(&partial)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io("flushing the copy", e))?;
+    std::fs::rename(&partial, &path).map_err(|e| io("putting the copy in place", e))?;
+    Ok(Restored {
+        path,
+        responses,
+        kept,
+    })
 }
 
 /// What a database URL points at, for messages (a PostgreSQL password is not shown).

@@ -168,6 +168,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(supersessions -> responses (response_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -187,4 +195,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     interview_attempts,
     questionnaire_views,
     voice_themes,
+    server_secrets,
 );

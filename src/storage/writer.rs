@@ -52,11 +52,15 @@ const ROWS_PER_INSERT: usize = 500;
 
 pub(super) fn run_writer(
     pool: Pool<Manager>,
-    mut conn: PooledConnection<Manager>,
     jobs: std::sync::mpsc::Receiver<WriteJob>,
     fail_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) {
     let mut windows = Windows::default();
+    // The writer's connection, held between batches and replaced after any failure:
+    // a connection that broke (a restarted PostgreSQL, a reset socket, Diesel's
+    // broken transaction manager) must never serve another batch.
+    let mut held: Option<PooledConnection<Manager>> = None;
+    let mut down = false;
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < BATCH {
@@ -65,6 +69,34 @@ pub(super) fn run_writer(
                 Err(_) => break,
             }
         }
+        let conn = match held.take() {
+            Some(c) => c,
+            // At most the pool's wait (about a second); the pool reconnects by itself.
+            None => match pool.get() {
+                Ok(c) => c,
+                Err(e) => {
+                    if !down {
+                        log::error!("the database is unavailable ({e}); submissions are answered 503 until it returns");
+                        down = true;
+                    }
+                    // Everything waiting now would wait for the same missing database:
+                    // answer it at once rather than one wait per batch.
+                    while let Ok(j) = jobs.try_recv() {
+                        batch.push(j);
+                    }
+                    let why = e.to_string();
+                    for (_, _, _, reply) in batch {
+                        let _ = reply.send(Err(StorageError::Unavailable(why.clone())));
+                    }
+                    continue;
+                }
+            },
+        };
+        if down {
+            log::warn!("the database is back; storing submissions again");
+            down = false;
+        }
+        let mut conn = conn;
         // A panic while committing fails this batch's callers only: the transaction
         // is abandoned (nothing of it is stored), the connection replaced, and the
         // writer goes on with the next batch.
@@ -72,18 +104,24 @@ pub(super) fn run_writer(
             commit(&mut conn, &mut batch, &fail_next, &mut windows)
         }));
         let results: Vec<Result<i64>> = match committed {
-            Ok(Ok(results)) => results,
+            Ok(Ok(results)) => {
+                held = Some(conn);
+                results
+            }
             Ok(Err(e)) => {
-                // The windows saw rows that were not stored: read them afresh.
+                // The windows saw rows that were not stored: read them afresh. The
+                // connection goes back to the pool, which drops it if it is broken and
+                // tests it before anyone uses it again; the next batch takes another.
                 windows = Windows::default();
+                drop(conn);
+                log::error!(
+                    "the database refused a batch of {} response(s) ({e}); they were not stored, their senders were told to retry",
+                    batch.len()
+                );
                 let msg = e.to_string();
                 batch
                     .iter()
-                    .map(|_| {
-                        Err(StorageError::Query(
-                            diesel::result::Error::QueryBuilderError(msg.clone().into()),
-                        ))
-                    })
+                    .map(|_| Err(StorageError::Unavailable(msg.clone())))
                     .collect()
             }
             Err(panic) => {
@@ -97,12 +135,9 @@ pub(super) fn run_writer(
                     "the database writer panicked while committing {} response(s) ({why}); they were not stored, their senders were told to retry",
                     batch.len()
                 );
-                // The abandoned connection may hold an open transaction: r2d2 drops a
-                // connection whose transaction state is broken instead of reusing it.
-                match pool.get() {
-                    Ok(fresh) => conn = fresh,
-                    Err(e) => log::error!("the writer could not get a fresh connection: {e}"),
-                }
+                // The abandoned connection may hold an open transaction: dropped while
+                // its transaction state is broken, the pool discards it.
+                drop(conn);
                 batch
                     .iter()
                     .map(|_| Err(StorageError::WriterFailed))

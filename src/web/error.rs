@@ -13,6 +13,10 @@ use crate::answers::FieldError;
 use crate::collect::CollectError;
 use crate::definition::{Lang, Text};
 
+/// What a 503 asks a client to wait before trying again: the writer and the pool
+/// reconnect within a second or two of the database's return.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
 /// Why a request failed: a status and what the person (or client) can do about it.
 /// Boxed, so `Result<_, WebError>` stays one pointer wide on the happy path.
 #[derive(Debug)]
@@ -105,14 +109,31 @@ impl WebError {
     /// 503: the database (or a worker) failed; the cause goes to the log, not the page.
     pub fn unavailable(cause: &dyn std::fmt::Display) -> WebError {
         rocket::error!("unavailable: {cause}");
-        WebError::new(
+        let mut e = WebError::new(
             Status::ServiceUnavailable,
             Text::new("暂时无法完成", "Unavailable"),
             Text::new(
                 "服务器暂时无法读写数据，请稍后再试。",
                 "The server cannot reach its data right now; please try again in a minute.",
             ),
-        )
+        );
+        e.retry_after = Some(RETRY_AFTER_SECS);
+        e
+    }
+
+    /// 503: the database cannot be reached (down, restarting, or the network to it
+    /// cut). minyi reconnects by itself; nothing needs restarting.
+    pub fn database_unavailable() -> WebError {
+        let mut e = WebError::new(
+            Status::ServiceUnavailable,
+            Text::new("数据库暂时无法连接", "The database is unavailable"),
+            Text::new(
+                "服务器暂时连不上数据库，恢复后会自动重新连接。请几秒钟后再试；已保存的数据不受影响。",
+                "The server cannot reach its database right now and reconnects by itself once it is back. Try again in a few seconds; nothing stored is affected.",
+            ),
+        );
+        e.retry_after = Some(RETRY_AFTER_SECS);
+        e
     }
 
     pub fn too_large(limit_kib: u64) -> WebError {
@@ -264,11 +285,13 @@ impl From<CollectError> for WebError {
             }
             CollectError::Storage(e) => {
                 rocket::error!("storage: {e}");
-                new(
+                let mut w = new(
                     Status::ServiceUnavailable,
                     ("暂时无法保存", "Cannot save right now"),
                     ("服务器暂时无法保存您的答案，请稍后再提交一次。您的答案没有丢失在本页面中，可返回重试。", "The server could not save your answers. Please go back and submit again in a minute (resending the same submission is safe)."),
-                )
+                );
+                w.retry_after = Some(RETRY_AFTER_SECS);
+                w
             }
         }
     }
@@ -278,7 +301,7 @@ impl From<crate::dashboard::DashboardError> for WebError {
     fn from(e: crate::dashboard::DashboardError) -> Self {
         use crate::dashboard::DashboardError as E;
         match e {
-            E::Storage(s) => WebError::unavailable(&s),
+            E::Storage(s) => s.into(),
             E::Chart(_) | E::Qr(_) | E::Export(_) => WebError::unavailable(&e),
             E::NoChart(_) | E::NoFile(_) => WebError::not_found(e.to_string()),
             other => WebError::bad_request(other.to_string()),
@@ -293,6 +316,10 @@ impl From<crate::storage::StorageError> for WebError {
             E::NoSuchUser(_) | E::NoSuchResponse(..) => WebError::not_found(e.to_string()),
             E::UserExists(_) | E::AlreadySuperseded(_) | E::AlreadyClosed(_) => {
                 WebError::plain(Status::Conflict, "冲突", "Conflict", e.to_string())
+            }
+            E::Unavailable(why) => {
+                rocket::error!("database unavailable: {why}");
+                WebError::database_unavailable()
             }
             other => WebError::unavailable(&other),
         }
@@ -427,6 +454,13 @@ pub fn too_many() -> WebError {
         ("提交过于频繁", "请稍后再试。"),
         ("Too many submissions", "Please try again later."),
     )
+}
+
+/// A guard could not ask the database (session, token): the same answer as a
+/// handler's own database failure.
+#[catch(503)]
+pub fn unavailable() -> WebError {
+    WebError::database_unavailable()
 }
 
 #[catch(500)]

@@ -81,6 +81,8 @@ pub struct IntakeToken(String);
 pub enum NoToken {
     Missing,
     Unknown,
+    /// The database could not be asked (503, not 401: the token may be fine).
+    Unavailable,
 }
 
 #[rocket::async_trait]
@@ -99,8 +101,9 @@ impl<'r> rocket::request::FromRequest<'r> for IntakeToken {
             return Outcome::Error((Status::InternalServerError, NoToken::Unknown));
         };
         match app.intake_label(token).await {
-            Some(label) => Outcome::Success(IntakeToken(label)),
-            None => Outcome::Error((Status::Unauthorized, NoToken::Unknown)),
+            Ok(Some(label)) => Outcome::Success(IntakeToken(label)),
+            Ok(None) => Outcome::Error((Status::Unauthorized, NoToken::Unknown)),
+            Err(_) => Outcome::Error((Status::ServiceUnavailable, NoToken::Unavailable)),
         }
     }
 }
@@ -110,6 +113,7 @@ impl From<NoToken> for WebError {
         let what = match e {
             NoToken::Missing => ("缺少接入令牌", "no intake token"),
             NoToken::Unknown => ("接入令牌无效或已撤销", "unknown or revoked intake token"),
+            NoToken::Unavailable => return WebError::database_unavailable(),
         };
         WebError::new(
             Status::Unauthorized,

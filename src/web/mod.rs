@@ -62,6 +62,7 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
                 error::too_large,
                 error::bad_request,
                 error::too_many,
+                error::unavailable,
                 error::internal
             ],
         )
@@ -104,6 +105,7 @@ fn security_headers() -> impl Fairing {
 async fn health(app: &State<App>) -> (Status, &'static str) {
     match app.blocking(|s| s.ping()).await {
         Ok(_) => (Status::Ok, "ok"),
+        // A load balancer takes this server out until the database answers again.
         Err(_) => (Status::ServiceUnavailable, "database unavailable"),
     }
 }

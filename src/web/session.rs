@@ -95,8 +95,10 @@ impl<'r> FromRequest<'r> for Session {
                 .and_then(|h| h.strip_prefix("Bearer "))
             {
                 let hash = accounts::token_hash(token);
-                let row = app.blocking(move |s| s.user_by_token(&hash)).await;
-                return match row.ok().flatten().as_ref().and_then(User::from_row) {
+                let Ok(row) = app.blocking(move |s| s.user_by_token(&hash)).await else {
+                    return Outcome::Error((Status::ServiceUnavailable, ()));
+                };
+                return match row.as_ref().and_then(User::from_row) {
                     Some(user) => Outcome::Success(Session { user, csrf: None }),
                     None => Outcome::Error((Status::Unauthorized, ())),
                 };
@@ -116,14 +118,12 @@ impl<'r> FromRequest<'r> for Session {
         // The session must still be in the database (signing out deletes it) and
         // belong to the cookie's user.
         let hash = accounts::token_hash(&nonce);
-        let row = app.blocking(move |s| s.session_user(&hash)).await;
-        match row
-            .ok()
-            .flatten()
-            .filter(|r| r.id == id)
-            .as_ref()
-            .and_then(User::from_row)
-        {
+        // A database that cannot be asked says nothing about the session: 503, and
+        // the cookie stays, so the officer is still signed in when it returns.
+        let Ok(row) = app.blocking(move |s| s.session_user(&hash)).await else {
+            return Outcome::Error((Status::ServiceUnavailable, ()));
+        };
+        match row.filter(|r| r.id == id).as_ref().and_then(User::from_row) {
             Some(user) => Outcome::Success(Session {
                 user,
                 csrf: Some(nonce),

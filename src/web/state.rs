@@ -192,9 +192,18 @@ impl App {
                     continue;
                 }
                 let store = store.clone();
-                let done = rocket::tokio::task::spawn_blocking(move || store.add_views(&pending));
-                if let Ok(Err(e)) = done.await {
-                    log::warn!("questionnaire views not recorded: {e}");
+                let done = rocket::tokio::task::spawn_blocking(move || {
+                    store.add_views(&pending).map_err(|e| (e, pending))
+                });
+                if let Ok(Err((e, pending))) = done.await {
+                    // Kept for the next flush: a database that is away loses no count.
+                    log::warn!("questionnaire views not recorded yet: {e}");
+                    let mut v = views.lock().unwrap_or_else(|e| e.into_inner());
+                    for (key, (n, started)) in pending {
+                        let c = v.entry(key).or_insert((0, 0));
+                        c.0 += n;
+                        c.1 += started;
+                    }
                 }
             }
         });
@@ -335,7 +344,9 @@ impl App {
                     .format("%Y-%m-%d %H:%M")
                     .to_string()
             }),
-            Err(_) => None,
+            // Unknown while the database is away: not remembered, and the submission
+            // that asked fails at the writer with a 503 of its own.
+            Err(_) => return None,
         };
         if let Ok(mut c) = self.closures.lock() {
             c.insert(survey.to_string(), (now, v.clone()));
@@ -346,29 +357,26 @@ impl App {
     /// The label of a working intake token, checked against the database at most once
     /// a second per token (a kiosk posts many times a second at a busy event; the
     /// lookup was a blocking-pool round trip on every one).
-    pub async fn intake_label(&self, token: &str) -> Option<String> {
+    /// A database that cannot be asked is an error (503), never "no such token".
+    pub async fn intake_label(&self, token: &str) -> Result<Option<String>, WebError> {
         let hash = crate::accounts::token_hash(token);
         let now = Instant::now();
         if let Ok(m) = self.intake_tokens.lock() {
             if let Some((at, label)) = m.get(&hash) {
                 if now.duration_since(*at) < TOKEN_TTL {
-                    return label.clone();
+                    return Ok(label.clone());
                 }
             }
         }
         let h = hash.clone();
-        let label = self
-            .blocking(move |s| s.intake_label(&h))
-            .await
-            .ok()
-            .flatten();
+        let label = self.blocking(move |s| s.intake_label(&h)).await?;
         if let Ok(mut m) = self.intake_tokens.lock() {
             if m.len() >= 10_000 {
                 m.clear(); // forged tokens must not grow it without bound
             }
             m.insert(hash, (now, label.clone()));
         }
-        label
+        Ok(label)
     }
 
     /// Forgets the cached closure state (this process just closed the survey).

@@ -47,6 +47,20 @@ pub fn test_database(dir: &Path) -> (String, Option<(String, String)>) {
     }
 }
 
+/// Drops a test's PostgreSQL schema (from [`test_database`]) when it goes out of scope.
+pub struct DropSchema(pub Option<(String, String)>);
+
+impl Drop for DropSchema {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.0 {
+            use diesel::{Connection, RunQueryDsl};
+            if let Ok(mut c) = diesel::pg::PgConnection::establish(base) {
+                let _ = diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE")).execute(&mut c);
+            }
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some((base, schema)) = &self.pg {

@@ -2,114 +2,12 @@
 //! After a restart every acknowledged response is there and SQLite's integrity check
 //! passes. Loopback only, bounded in time.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-
-fn free_port() -> u16 {
-    free_ports::<1>()[0]
-}
-
-/// Distinct free ports (all held open until chosen, so they cannot repeat).
-fn free_ports<const N: usize>() -> [u16; N] {
-    let held: Vec<std::net::TcpListener> = (0..N)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
-        .collect();
-    std::array::from_fn(|i| held[i].local_addr().unwrap().port())
-}
-
-/// The intake token the load in these tests posts with.
-const KIOSK: &str = "minyi_fault_test_kiosk";
-
-/// Creates the database (if needed) with the test kiosk's intake token.
-fn with_kiosk(db: &str) {
-    let store = minyi::storage::Store::open(db).unwrap();
-    let _ = store.add_intake_token(&minyi::accounts::token_hash(KIOSK), "fault kiosk");
-}
-
-fn serve(dir: &Path, port: u16, db: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_minyi"))
-        .arg("serve")
-        .current_dir(dir)
-        .env("ROCKET_PORT", port.to_string())
-        .env("ROCKET_ADDRESS", "127.0.0.1")
-        .env("ROCKET_SURVEYS_DIR", dir.join("surveys"))
-        .env("DATABASE_URL", db)
-        .env("ROCKET_SECRET_KEY", "4c".repeat(32))
-        .env("ROCKET_LOG_LEVEL", "off")
-        .env("ROCKET_RATE_PER_SOURCE_PER_MINUTE", "100000000")
-        .env("ROCKET_CLI_COLORS", "false")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join(format!("server-{port}.log"))).unwrap())
-        .spawn()
-        .unwrap()
-}
-
-/// One HTTP/1.1 request on a fresh connection; the status code, or None if the
-/// connection failed (the server is gone).
-fn request(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer {KIOSK}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).ok()?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).ok()?;
-    let text = String::from_utf8_lossy(&buf);
-    text.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// A GET with a bearer token; the status and the JSON body.
-fn get_json(port: u16, path: &str, token: &str) -> (u16, serde_json::Value) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    );
-    s.write_all(req.as_bytes()).unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).unwrap();
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let code = text.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let (_, body) = text.split_once("\r\n\r\n").unwrap();
-    // Rocket may answer chunked; the JSON is the one line that starts with '{'.
-    let json = body
-        .lines()
-        .find(|l| l.trim_start().starts_with('{'))
-        .unwrap_or("null");
-    (code, serde_json::from_str(json).unwrap())
-}
-
-fn wait_ready_in(dir: &Path, port: u16) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(30) {
-        if request(port, "GET", "/healthz", "") == Some(200) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let log = std::fs::read_to_string(dir.join(format!("server-{port}.log"))).unwrap_or_default();
-    panic!("server on port {port} did not become ready:\n{log}");
-}
-
-fn wait_ready(port: u16) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(30) {
-        if request(port, "GET", "/healthz", "") == Some(200) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("server on port {port} did not become ready");
-}
+use crate::process::*;
 
 #[test]
 fn kill_9_loses_no_acknowledged_response() {
@@ -167,23 +65,9 @@ fn kill_9_loses_no_acknowledged_response() {
     // Restart on the same file: it must open, migrate and serve again.
     let mut server = serve(dir.path(), port, &db);
     wait_ready(port);
+    let acked: Vec<String> = acked.iter().map(|k| format!("mini:{k}")).collect();
+    assert_all_stored(&db, &acked);
     let store = minyi::storage::Store::open(&db).unwrap();
-    let stored: std::collections::HashSet<String> = store
-        .responses("mini")
-        .unwrap()
-        .into_iter()
-        .map(|r| r.submission_key)
-        .collect();
-    let missing: Vec<&String> = acked
-        .iter()
-        .filter(|k| !stored.contains(&format!("mini:{k}")))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "{} acknowledged responses lost, e.g. {:?}",
-        missing.len(),
-        &missing[..missing.len().min(5)]
-    );
     assert_eq!(store.integrity_check().unwrap(), vec!["ok".to_string()]);
     // The restarted server accepts new submissions.
     let body = r#"{"district":"N","submission_key":"after","answers":{"age":"old","district":"S","aware":"yes","joined":"2","quiz":"y","sat":"4","sex":"m"}}"#;

@@ -401,6 +401,7 @@ fn acknowledged_means_durable_by_default() {
     assert_eq!(store.synchronous().unwrap(), Some(2), "FULL");
     let opts = minyi::storage::StoreOptions {
         synchronous: minyi::storage::Synchronous::Normal,
+        ..Default::default()
     };
     let normal = minyi::storage::Store::open_with(&url, opts).unwrap();
     assert_eq!(normal.synchronous().unwrap(), Some(1), "NORMAL when chosen");

@@ -25,8 +25,13 @@ mod invites;
 mod layering;
 /// The office dashboard: roles on every page and download, CSRF, audit, interviews.
 mod office;
+/// The database away and back: PostgreSQL cut by a proxy, a full disk, restore drills,
+/// the shared cookie key.
+mod outage;
 /// Places as data: the hierarchy, its checks, residence against collection point.
 mod places;
+/// `minyi serve` as a child process and raw HTTP to it.
+mod process;
 /// QR codes decode to the right links; the CLI writes them.
 mod qr;
 /// Quality flags: set at submission, excluded from estimates, counted.
