@@ -132,8 +132,8 @@ pub struct Stored {
 pub struct Prepared {
     pub response: NewResponse,
     pub invite_hash: Option<String>,
-    /// `Some(min_seconds)`: the writer adds the flags that count earlier responses.
-    pub checks: Option<Option<u32>>,
+    /// `Some`: the writer adds the flags that count earlier responses.
+    pub checks: Option<quality::HistoryCheck>,
     pub screened_out: bool,
 }
 
@@ -230,15 +230,7 @@ pub fn prepare(
     // responses (too fast against the median, bursts, repeated patterns) are added by
     // the writer, which sees every committed row and the rest of its batch.
     let (quality_flags, pattern_hash) = if status == STATUS_COMPLETE {
-        let straight = quality::straight_lining(survey, answers);
-        (
-            if straight {
-                quality::STRAIGHT_LINING.to_string()
-            } else {
-                String::new()
-            },
-            quality::pattern_hash(survey, answers),
-        )
+        quality::response_flags(survey, answers)
     } else {
         (String::new(), String::new())
     };
@@ -265,7 +257,9 @@ pub fn prepare(
         residence_community,
         residence_grid,
     };
-    let checks = (status == STATUS_COMPLETE).then_some(survey.min_seconds);
+    let checks = (status == STATUS_COMPLETE).then_some(quality::HistoryCheck {
+        min_seconds: survey.min_seconds,
+    });
     Ok(Prepared {
         response: new,
         invite_hash: invite.map(|c| invite_hash(salt, c)),

@@ -4,8 +4,9 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::error::{Result, StorageError};
 use super::schema::{api_tokens, audit_log, intake_tokens, sessions, survey_closures, users};
-use super::{AnyConn, Result, StorageError, Store};
+use super::store::{AnyConn, Store};
 
 /// An office account as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -17,34 +17,55 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::collections::{HashMap, HashSet};
 
+use super::error::{Result, StorageError};
+use super::responses::{NewResponse, STATUS_COMPLETE};
 use super::schema::{definitions, invites, responses};
-use super::{AnyConn, Manager, NewResponse, Result, StorageError, STATUS_COMPLETE};
-use crate::quality;
+use super::store::{AnyConn, Manager};
+use crate::quality::{self, Arrival, History, HistoryCheck};
 
-/// A response for the writer, its invitation code's hash, whether (and with which
-/// `min_seconds`) to add the history flags, and where to send its outcome. The reply is
-/// a oneshot channel an async caller can await and a blocking caller can wait on.
-pub(super) type WriteJob = (
-    NewResponse,
-    Option<String>,
-    Option<Option<u32>>,
-    tokio::sync::oneshot::Sender<Result<i64>>,
-);
+/// A response for the writer and where to send its outcome (a oneshot channel an
+/// async caller can await and a blocking caller can wait on).
+pub(super) struct WriteJob {
+    pub response: NewResponse,
+    /// The hash of its invitation code, spent in the same transaction.
+    pub invite_hash: Option<String>,
+    /// Whether to add the flags that count earlier responses.
+    pub checks: Option<HistoryCheck>,
+    pub reply: tokio::sync::oneshot::Sender<Result<i64>>,
+}
+
+/// Failure injection for tests: present only with the `test-hooks` feature, so a
+/// release build carries no switch that makes the writer fail.
+#[derive(Clone, Default)]
+pub(super) struct Hooks {
+    #[cfg(feature = "test-hooks")]
+    fail_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Hooks {
+    /// The writer panics in its next batch, after writing its rows.
+    #[cfg(feature = "test-hooks")]
+    pub fn fail_next_batch(&self) {
+        self.fail_next
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Called after a batch's rows are written and before they commit.
+    fn before_commit(&self) {
+        #[cfg(feature = "test-hooks")]
+        if self
+            .fail_next
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            panic!("injected writer failure (test hook)");
+        }
+    }
+}
 
 /// Most responses committed in one transaction.
 const BATCH: usize = 256;
-
-/// Completion times kept for the "under a third of the median" rule.
-const DURATIONS_KEPT: usize = 400;
-
-/// Most recent submissions a window holds. Beyond it the oldest leave early: a flood
-/// from this many distinct sources within the window shortens it, and memory stays
-/// bounded (about 40 bytes an entry).
-const WINDOW_CAP: usize = 200_000;
 
 /// Rows per multi-row INSERT on PostgreSQL: 20 columns each, well under its 65,535
 /// bound parameters per statement.
@@ -53,7 +74,7 @@ const ROWS_PER_INSERT: usize = 500;
 pub(super) fn run_writer(
     pool: Pool<Manager>,
     jobs: std::sync::mpsc::Receiver<WriteJob>,
-    fail_next: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    hooks: Hooks,
 ) {
     let mut windows = Windows::default();
     // The writer's connection, held between batches and replaced after any failure:
@@ -85,8 +106,8 @@ pub(super) fn run_writer(
                         batch.push(j);
                     }
                     let why = e.to_string();
-                    for (_, _, _, reply) in batch {
-                        let _ = reply.send(Err(StorageError::Unavailable(why.clone())));
+                    for job in batch {
+                        let _ = job.reply.send(Err(StorageError::Unavailable(why.clone())));
                     }
                     continue;
                 }
@@ -101,7 +122,7 @@ pub(super) fn run_writer(
         // is abandoned (nothing of it is stored), the connection replaced, and the
         // writer goes on with the next batch.
         let committed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            commit(&mut conn, &mut batch, &fail_next, &mut windows)
+            commit(&mut conn, &mut batch, &hooks, &mut windows)
         }));
         let results: Vec<Result<i64>> = match committed {
             Ok(Ok(results)) => {
@@ -144,8 +165,8 @@ pub(super) fn run_writer(
                     .collect()
             }
         };
-        for ((_, _, _, reply), res) in batch.into_iter().zip(results) {
-            let _ = reply.send(res);
+        for (job, res) in batch.into_iter().zip(results) {
+            let _ = job.reply.send(res);
         }
     }
 }
@@ -154,7 +175,7 @@ pub(super) fn run_writer(
 fn commit(
     conn: &mut PooledConnection<Manager>,
     batch: &mut [WriteJob],
-    fail_next: &std::sync::atomic::AtomicBool,
+    hooks: &Hooks,
     windows: &mut Windows,
 ) -> std::result::Result<Vec<Result<i64>>, diesel::result::Error> {
     use diesel::connection::Connection;
@@ -175,27 +196,29 @@ fn commit(
         }
         let surveys: HashSet<&str> = batch
             .iter()
-            .filter(|j| j.2.is_some() || windows.surveys.contains_key(&j.0.survey_id))
-            .map(|j| j.0.survey_id.as_str())
+            .filter(|j| j.checks.is_some() || windows.surveys.contains_key(&j.response.survey_id))
+            .map(|j| j.response.survey_id.as_str())
             .collect();
         for s in surveys {
             windows.catch_up(c, s)?;
         }
         // In arrival order, so a batch sees itself.
-        for (r, _, checks, _) in batch.iter_mut() {
-            match *checks {
-                Some(min_seconds) => r.quality_flags = windows.flags(r, min_seconds),
+        for job in batch.iter_mut() {
+            let r = &mut job.response;
+            match job.checks {
+                Some(check) => r.quality_flags = windows.flags(r, check),
                 None => windows.note(r),
             }
         }
         let plain: Vec<&NewResponse> = batch
             .iter()
-            .filter(|j| j.1.is_none())
-            .map(|j| &j.0)
+            .filter(|j| j.invite_hash.is_none())
+            .map(|j| &j.response)
             .collect();
         let mut stored = insert_many(c, &plain)?;
-        for (r, invite, _, _) in batch.iter() {
-            let res = match invite.as_deref() {
+        for job in batch.iter() {
+            let r = &job.response;
+            let res = match job.invite_hash.as_deref() {
                 // The first of a repeated key within the batch gets the row.
                 None => stored
                     .remove(&r.submission_key)
@@ -207,11 +230,8 @@ fn commit(
             }
             results.push(res);
         }
-        // The test hook: a failure after the rows were written, so a test can
-        // prove nothing of the batch is kept.
-        if fail_next.swap(false, std::sync::atomic::Ordering::SeqCst) {
-            panic!("injected writer failure (test hook)");
-        }
+        // After the rows were written, so a test can prove nothing of the batch is kept.
+        hooks.before_commit();
         Ok(())
     })?;
     let interleaved = interleaved(conn);
@@ -266,36 +286,6 @@ fn with_invite(
     }
 }
 
-/// Every column of a new response as `column = value`: NULLs are bound, not written
-/// as DEFAULT, so the statement text never changes and Diesel reuses the prepared
-/// statement (it showed up as parsing and planning in the load profile).
-macro_rules! response_values {
-    ($r:expr) => {
-        (
-            responses::survey_id.eq(&$r.survey_id),
-            responses::definition_version.eq(&$r.definition_version),
-            responses::wave.eq($r.wave),
-            responses::collection_district.eq(&$r.collection_district),
-            responses::collection_community.eq(&$r.collection_community),
-            responses::district.eq(&$r.district),
-            responses::channel.eq(&$r.channel),
-            responses::status.eq(&$r.status),
-            responses::started_at.eq($r.started_at),
-            responses::submitted_at.eq($r.submitted_at),
-            responses::answers.eq(&$r.answers),
-            responses::source_hash.eq(&$r.source_hash),
-            responses::device_hash.eq(&$r.device_hash),
-            responses::submission_key.eq(&$r.submission_key),
-            responses::quality_flags.eq(&$r.quality_flags),
-            responses::pattern_hash.eq(&$r.pattern_hash),
-            responses::interviewer.eq(&$r.interviewer),
-            responses::intake.eq(&$r.intake),
-            responses::residence_community.eq(&$r.residence_community),
-            responses::residence_grid.eq(&$r.residence_grid),
-        )
-    };
-}
-
 /// Appends rows; returns the id of each stored row by its submission key (a repeated
 /// key stores nothing and is not returned). PostgreSQL gets one multi-row INSERT per
 /// chunk (one round trip instead of one per row). SQLite runs in-process, so round
@@ -311,7 +301,7 @@ pub(super) fn insert_many(
         AnyConn::Sqlite(c) => {
             for r in rows {
                 let id: Option<i64> = diesel::insert_into(responses::table)
-                    .values(response_values!(r))
+                    .values(*r)
                     .on_conflict(responses::submission_key)
                     .do_nothing()
                     .returning(responses::id)
@@ -324,9 +314,8 @@ pub(super) fn insert_many(
         }
         AnyConn::Postgres(c) => {
             for chunk in rows.chunks(ROWS_PER_INSERT) {
-                let values: Vec<_> = chunk.iter().map(|r| response_values!(r)).collect();
                 let got: Vec<(i64, String)> = diesel::insert_into(responses::table)
-                    .values(values)
+                    .values(chunk.to_vec())
                     .on_conflict(responses::submission_key)
                     .do_nothing()
                     .returning((responses::id, responses::submission_key))
@@ -338,70 +327,12 @@ pub(super) fn insert_many(
     Ok(stored)
 }
 
-/// Submissions per key within a sliding time window, bounded by [`WINDOW_CAP`].
-struct Recent {
-    minutes: i64,
-    queue: VecDeque<(NaiveDateTime, u64)>,
-    counts: HashMap<u64, u32>,
-}
-
-impl Recent {
-    fn new(minutes: i64) -> Recent {
-        Recent {
-            minutes,
-            queue: VecDeque::new(),
-            counts: HashMap::new(),
-        }
-    }
-
-    /// Drops what is older than the window before `now`.
-    fn prune(&mut self, now: NaiveDateTime) {
-        let since = now - chrono::Duration::minutes(self.minutes);
-        while let Some(&(t, k)) = self.queue.front() {
-            if t >= since && self.queue.len() <= WINDOW_CAP {
-                break;
-            }
-            self.queue.pop_front();
-            if let Some(n) = self.counts.get_mut(&k) {
-                *n -= 1;
-                if *n == 0 {
-                    self.counts.remove(&k);
-                }
-            }
-        }
-    }
-
-    /// Earlier submissions of `key` within the window before `now`.
-    fn count(&mut self, now: NaiveDateTime, key: u64) -> u32 {
-        self.prune(now);
-        self.counts.get(&key).copied().unwrap_or(0)
-    }
-
-    fn push(&mut self, at: NaiveDateTime, key: u64) {
-        self.queue.push_back((at, key));
-        *self.counts.entry(key).or_default() += 1;
-    }
-}
-
-fn key(parts: &[&str]) -> u64 {
-    let mut h = DefaultHasher::new();
-    parts.hash(&mut h);
-    h.finish()
-}
-
-/// What a pattern is compared within: the same answers at the same collection point.
-fn pattern_key(pattern: &str, district: &str, community: Option<&str>) -> u64 {
-    key(&[pattern, district, community.unwrap_or("\u{0}")])
-}
-
-/// One survey's windows.
+/// One survey's history, and how far the database has been read into it.
 struct SurveyWindows {
-    durations: VecDeque<f64>,
-    sources: Recent,
-    patterns: Recent,
+    history: History,
     /// The highest id read from the database or stored here.
     last_id: i64,
-    /// Ids this writer stored since the last read (already in the windows).
+    /// Ids this writer stored since the last read (already in the history).
     own: HashSet<i64>,
 }
 
@@ -419,7 +350,7 @@ fn interleaved(c: &AnyConn) -> bool {
     matches!(c, AnyConn::Postgres(_))
 }
 
-/// The columns the windows need of a stored row.
+/// The columns the history needs of a stored row.
 type WindowRow = (
     i64,
     String,
@@ -431,27 +362,28 @@ type WindowRow = (
     Option<String>,
 );
 
-impl SurveyWindows {
-    fn add(&mut self, row: WindowRow) {
-        let (id, status, started, submitted, source, pattern, district, community) = row;
-        self.last_id = self.last_id.max(id);
-        if status == STATUS_COMPLETE {
-            if let Some(s) = started {
-                self.push_duration((submitted - s).num_milliseconds() as f64 / 1000.0);
-            }
-        }
-        self.sources.push(submitted, key(&[&source]));
-        self.patterns.push(
-            submitted,
-            pattern_key(&pattern, &district, community.as_deref()),
-        );
+fn arrival(row: &WindowRow) -> Arrival<'_> {
+    let (_, status, started, submitted, source, pattern, district, community) = row;
+    Arrival {
+        submitted_at: *submitted,
+        started_at: *started,
+        complete: status == STATUS_COMPLETE,
+        source_hash: source,
+        pattern_hash: pattern,
+        collection_district: district,
+        collection_community: community.as_deref(),
     }
+}
 
-    fn push_duration(&mut self, d: f64) {
-        if self.durations.len() == DURATIONS_KEPT {
-            self.durations.pop_front();
-        }
-        self.durations.push_back(d);
+fn arrival_of(r: &NewResponse) -> Arrival<'_> {
+    Arrival {
+        submitted_at: r.submitted_at,
+        started_at: r.started_at,
+        complete: r.status == STATUS_COMPLETE,
+        source_hash: &r.source_hash,
+        pattern_hash: &r.pattern_hash,
+        collection_district: &r.collection_district,
+        collection_community: r.collection_community.as_deref(),
     }
 }
 
@@ -492,7 +424,7 @@ const WINDOW_COLUMNS: (
     responses::collection_community,
 );
 
-/// The newest rows submitted since `since`, oldest first, at most [`WINDOW_CAP`]: read
+/// The newest rows submitted since `since`, oldest first, at most a window's cap: read
 /// backwards by id a page at a time until a page reaches back before `since` (ids
 /// follow submission order closely enough; no index on the time is kept for this).
 fn rows_since(
@@ -514,17 +446,17 @@ fn rows_since(
         below = last.0;
         let older = page.iter().any(|r| r.3 < since);
         out.extend(page.into_iter().filter(|r| r.3 >= since));
-        if older || out.len() >= WINDOW_CAP {
+        if older || out.len() >= quality::WINDOW_CAP {
             break;
         }
     }
-    out.truncate(WINDOW_CAP);
+    out.truncate(quality::WINDOW_CAP);
     out.reverse();
     Ok(out)
 }
 
 impl Windows {
-    /// Brings a survey's windows up to date with the database: filled on first use,
+    /// Brings a survey's history up to date with the database: filled on first use,
     /// then only the rows stored since by others.
     fn catch_up(
         &mut self,
@@ -534,47 +466,36 @@ impl Windows {
         match self.surveys.get_mut(survey) {
             Some(w) => {
                 let own = std::mem::take(&mut w.own);
-                for row in rows_after(c, survey, w.last_id, WINDOW_CAP as i64)? {
+                for row in rows_after(c, survey, w.last_id, quality::WINDOW_CAP as i64)? {
+                    w.last_id = w.last_id.max(row.0);
                     if !own.contains(&row.0) {
-                        w.add(row);
-                    } else {
-                        w.last_id = w.last_id.max(row.0);
+                        w.history.note(&arrival(&row));
                     }
                 }
             }
             None => {
-                let mut w = SurveyWindows {
-                    durations: VecDeque::new(),
-                    sources: Recent::new(quality::BURST_WINDOW_MINUTES),
-                    patterns: Recent::new(quality::PATTERN_WINDOW_MINUTES),
-                    last_id: 0,
-                    own: HashSet::new(),
-                };
-                // The newest rows, at most a window's worth, oldest first into the
-                // windows (pruning goes by time).
-                let since = chrono::Utc::now().naive_utc()
-                    - chrono::Duration::minutes(
-                        quality::BURST_WINDOW_MINUTES.max(quality::PATTERN_WINDOW_MINUTES),
-                    );
-                for (_, _, _, submitted, source, pattern, district, community) in
-                    rows_since(c, survey, since)?
-                {
-                    w.sources.push(submitted, key(&[&source]));
-                    w.patterns.push(
-                        submitted,
-                        pattern_key(&pattern, &district, community.as_deref()),
-                    );
+                let mut history = History::default();
+                // The newest rows, at most a window's worth, oldest first (pruning goes
+                // by time); completion times come from their own read below.
+                let since = History::horizon(chrono::Utc::now().naive_utc());
+                for row in rows_since(c, survey, since)? {
+                    history.note_place(&arrival(&row));
+                }
+                for d in durations(c, survey)? {
+                    history.note_duration(d);
                 }
                 let max: Option<i64> = responses::table
                     .filter(responses::survey_id.eq(survey))
                     .select(diesel::dsl::max(responses::id))
                     .first(c)?;
-                w.last_id = max.unwrap_or(0);
-                let durations: Vec<f64> = durations(c, survey)?;
-                for d in durations {
-                    w.push_duration(d);
-                }
-                self.surveys.insert(survey.to_string(), w);
+                self.surveys.insert(
+                    survey.to_string(),
+                    SurveyWindows {
+                        history,
+                        last_id: max.unwrap_or(0),
+                        own: HashSet::new(),
+                    },
+                );
             }
         }
         Ok(())
@@ -583,64 +504,20 @@ impl Windows {
     /// Counts a new response that takes no history flags (an interview, say).
     fn note(&mut self, r: &NewResponse) {
         if let Some(w) = self.surveys.get_mut(&r.survey_id) {
-            w.sources.push(r.submitted_at, key(&[&r.source_hash]));
-            w.patterns.push(
-                r.submitted_at,
-                pattern_key(
-                    &r.pattern_hash,
-                    &r.collection_district,
-                    r.collection_community.as_deref(),
-                ),
-            );
-            if r.status == STATUS_COMPLETE {
-                if let Some(s) = r.started_at {
-                    w.push_duration((r.submitted_at - s).num_milliseconds() as f64 / 1000.0);
-                }
-            }
+            w.history.note(&arrival_of(r));
         }
     }
 
-    /// The history flags of a new response (and its own), counting it in the windows
+    /// The history flags of a new response (and its own), counting it in the history
     /// so the rest of the batch sees it.
-    fn flags(&mut self, r: &NewResponse, min_seconds: Option<u32>) -> String {
-        let Some(w) = self.surveys.get_mut(&r.survey_id) else {
-            return r.quality_flags.clone();
-        };
-        let mut flags: Vec<&str> = Vec::new();
-        let seconds = r
-            .started_at
-            .map(|s| (r.submitted_at - s).num_milliseconds() as f64 / 1000.0);
-        let recent: Vec<f64> = w.durations.iter().copied().collect();
-        if quality::too_fast(min_seconds, seconds, &recent) {
-            flags.push(quality::TOO_FAST);
+    fn flags(&mut self, r: &NewResponse, check: HistoryCheck) -> String {
+        match self.surveys.get_mut(&r.survey_id) {
+            Some(w) => w.history.flags(&arrival_of(r), check, &r.quality_flags),
+            None => r.quality_flags.clone(),
         }
-        if !r.quality_flags.is_empty() {
-            flags.push(&r.quality_flags);
-        }
-        let now = r.submitted_at;
-        let source = key(&[&r.source_hash]);
-        if w.sources.count(now, source) as i64 >= quality::BURST_LIMIT {
-            flags.push(quality::SOURCE_BURST);
-        }
-        let pattern = pattern_key(
-            &r.pattern_hash,
-            &r.collection_district,
-            r.collection_community.as_deref(),
-        );
-        if w.patterns.count(now, pattern) as i64 >= quality::PATTERN_LIMIT {
-            flags.push(quality::REPEATED_PATTERN);
-        }
-        w.sources.push(now, source);
-        w.patterns.push(now, pattern);
-        if r.status == STATUS_COMPLETE {
-            if let Some(s) = seconds {
-                w.push_duration(s);
-            }
-        }
-        flags.join(",")
     }
 
-    /// A row this writer committed (its windows already count it): skipped when read
+    /// A row this writer committed (its history already counts it): skipped when read
     /// back, or where ids cannot interleave, not read back at all.
     fn stored(&mut self, survey: &str, id: i64, interleaved: bool) {
         if let Some(w) = self.surveys.get_mut(survey) {
@@ -663,7 +540,7 @@ fn durations(
         .filter(responses::status.eq(STATUS_COMPLETE))
         .filter(responses::started_at.is_not_null())
         .order(responses::id.desc())
-        .limit(DURATIONS_KEPT as i64)
+        .limit(quality::DURATIONS_KEPT as i64)
         .select((responses::started_at, responses::submitted_at))
         .load(c)?;
     Ok(rows

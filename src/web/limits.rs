@@ -92,6 +92,7 @@ impl Limits {
     }
 
     /// Moves the limiter's clock forward (tests of arrivals over minutes).
+    #[cfg(feature = "test-hooks")]
     pub fn advance(&self, by: Duration) {
         self.clock
             .shift

@@ -231,8 +231,9 @@ impl App {
         self
     }
 
-    /// Moves the rate limiter's clock forward (tests of arrivals over minutes).
-    #[doc(hidden)]
+    /// Moves the rate limiter's clock forward (tests of arrivals over minutes; only
+    /// with the `test-hooks` feature).
+    #[cfg(feature = "test-hooks")]
     pub fn advance_clock(&self, by: std::time::Duration) {
         self.limits.advance(by);
     }

@@ -230,6 +230,24 @@ impl TestApp {
         Header::new("Authorization", format!("Bearer {}", self.intake_token))
     }
 
+    /// Runs SQL on the test database over a connection of its own, as someone with
+    /// access to the database file or server could, bypassing minyi: what the
+    /// database's own rules (triggers) refuse, it refuses here. The error's text, if any.
+    pub fn raw_sql(&self, sql: &str) -> Result<usize, String> {
+        use diesel::{Connection, RunQueryDsl};
+        let result = match self.url.strip_prefix("sqlite://") {
+            Some(path) => {
+                let mut c = diesel::sqlite::SqliteConnection::establish(path).unwrap();
+                diesel::sql_query(sql).execute(&mut c)
+            }
+            None => {
+                let mut c = diesel::pg::PgConnection::establish(&self.url).unwrap();
+                diesel::sql_query(sql).execute(&mut c)
+            }
+        };
+        result.map_err(|e| e.to_string())
+    }
+
     pub fn rows(&self, survey: &str) -> Vec<StoredResponse> {
         self.store.responses(survey).unwrap()
     }

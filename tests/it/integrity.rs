@@ -595,7 +595,7 @@ fn a_burst_split_across_two_servers_is_still_a_burst() {
     let other = minyi::storage::Store::open(&app.url).unwrap();
     let survey =
         minyi::definition::load_file(&app.dir.path().join("surveys/civility-2026.toml")).unwrap();
-    let checks = Some(None);
+    let checks = Some(minyi::quality::HistoryCheck { min_seconds: None });
     let flags = |store: &minyi::storage::Store, n: usize| {
         let id = store
             .insert_response(from_source(&survey, "one-address", n), None, checks)

@@ -1140,7 +1140,8 @@ fn interviewers_record_dispositions_for_the_response_rates() {
     assert_eq!(mine.dispositions.complete, 0);
     assert_eq!(mine.rates.rr[0], 0.0);
     // Attempts are append-only, like responses.
-    assert!(app.store.try_tamper_attempts().is_err());
+    let refused = app.raw_sql("UPDATE interview_attempts SET disposition = 'complete'");
+    assert!(refused.unwrap_err().contains("append-only"));
 }
 
 /// The funnel counts views (nobody identified), submissions, screen-outs by reason

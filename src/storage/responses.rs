@@ -1,0 +1,404 @@
+//! Responses: appended through the writer, read back in pages, never changed. A
+//! supersession is a row of its own that says why a response no longer counts.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::error::{Result, StorageError};
+use super::schema::{responses, supersessions};
+use super::store::Store;
+use super::writer::{self, WriteJob};
+use crate::quality::HistoryCheck;
+
+/// The columns of a response, named once: [`StoredResponse`] (as read back, with its
+/// id) and [`NewResponse`] (to append) are both made from this list.
+macro_rules! response_types {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
+        /// A stored response as read back.
+        #[derive(Debug, Clone, Queryable, Selectable)]
+        #[diesel(table_name = responses)]
+        pub struct StoredResponse {
+            pub id: i64,
+            $($(#[$doc])* pub $field: $ty,)*
+        }
+
+        /// A response to append. NULLs are bound, never written as DEFAULT, so the
+        /// statement's text never changes and the prepared statement is reused (it
+        /// showed up as parsing and planning in the load profile).
+        #[derive(Debug, Clone, Insertable)]
+        #[diesel(table_name = responses, treat_none_as_default_value = false)]
+        pub struct NewResponse {
+            $($(#[$doc])* pub $field: $ty,)*
+        }
+    };
+}
+
+response_types! {
+    survey_id: String,
+    definition_version: String,
+    wave: i32,
+    collection_district: String,
+    collection_community: Option<String>,
+    district: String,
+    channel: String,
+    status: String,
+    started_at: Option<NaiveDateTime>,
+    submitted_at: NaiveDateTime,
+    answers: String,
+    source_hash: String,
+    device_hash: Option<String>,
+    submission_key: String,
+    quality_flags: String,
+    pattern_hash: String,
+    /// Who entered the answers in a telephone or household interview.
+    interviewer: Option<String>,
+    /// The label of the intake token that posted it (JSON intake only).
+    intake: Option<String>,
+    /// The resident's own community (code), when recorded.
+    residence_community: Option<String>,
+    /// The resident's grid, known only through a residential grid poster.
+    residence_grid: Option<String>,
+}
+
+/// Response status: a complete questionnaire, or one that screening ended.
+pub const STATUS_COMPLETE: &str = "complete";
+pub const STATUS_SCREENED: &str = "screened_out";
+
+/// Responses counted under (collection district, channel, status, quality flags).
+pub type FunnelCount = (String, String, String, String, i64);
+
+impl Store {
+    /// Appends a response, once it is durable. A repeated `submission_key` is
+    /// `StorageError::Duplicate` and stores nothing. An invitation code (by hash) is
+    /// spent in the same transaction; an unknown or used code stores nothing. With
+    /// `checks`, the writer adds the quality flags that count earlier responses (too
+    /// fast, bursts from one source, repeated patterns).
+    pub fn insert_response(
+        &self,
+        r: NewResponse,
+        invite_hash: Option<&str>,
+        checks: Option<HistoryCheck>,
+    ) -> Result<i64> {
+        self.enqueue(r, invite_hash, checks)?
+            .blocking_recv()
+            .map_err(|_| writer_gone())?
+    }
+
+    /// As [`Store::insert_response`], for async callers: the task waits for the commit
+    /// without holding a thread.
+    pub async fn insert_response_async(
+        &self,
+        r: NewResponse,
+        invite_hash: Option<String>,
+        checks: Option<HistoryCheck>,
+    ) -> Result<i64> {
+        let rx = self.enqueue(r, invite_hash.as_deref(), checks)?;
+        rx.await.map_err(|_| writer_gone())?
+    }
+
+    fn enqueue(
+        &self,
+        r: NewResponse,
+        invite_hash: Option<&str>,
+        checks: Option<HistoryCheck>,
+    ) -> Result<tokio::sync::oneshot::Receiver<Result<i64>>> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .send(WriteJob {
+                response: r,
+                invite_hash: invite_hash.map(str::to_string),
+                checks,
+                reply,
+            })
+            .map_err(|_| writer_gone())?;
+        Ok(rx)
+    }
+
+    /// Appends many responses at once, outside the writer (`minyi demo`): one
+    /// transaction, multi-row INSERTs. Returns how many were stored (repeated keys are
+    /// not). Quality flags are taken as given.
+    pub fn insert_batch(&self, rows: &[NewResponse]) -> Result<usize> {
+        use diesel::connection::Connection;
+        let mut c = self.conn()?;
+        let refs: Vec<&NewResponse> = rows.iter().collect();
+        Ok(c.transaction(|c| writer::insert_many(c, &refs))?.len())
+    }
+
+    /// All responses of a survey, oldest first.
+    pub fn responses(&self, survey_id: &str) -> Result<Vec<StoredResponse>> {
+        self.responses_after(survey_id, 0)
+    }
+
+    /// The responses of a survey with ids above `after`, oldest first (ids only grow:
+    /// the table is append-only).
+    pub fn responses_after(&self, survey_id: &str, after: i64) -> Result<Vec<StoredResponse>> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::id.gt(after))
+            .order(responses::id.asc())
+            .select(StoredResponse::as_select())
+            .load(&mut c)?)
+    }
+
+    /// At most `limit` responses of a survey with ids above `after`, oldest first: a
+    /// page of a read that streams a survey of any size.
+    pub fn responses_page(
+        &self,
+        survey_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredResponse>> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::id.gt(after))
+            .order(responses::id.asc())
+            .limit(limit)
+            .select(StoredResponse::as_select())
+            .load(&mut c)?)
+    }
+
+    /// The responses of a survey with these ids.
+    pub fn responses_by_ids(&self, survey_id: &str, ids: &[i64]) -> Result<Vec<StoredResponse>> {
+        let mut c = self.conn()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            out.extend(
+                responses::table
+                    .filter(responses::survey_id.eq(survey_id))
+                    .filter(responses::id.eq_any(chunk))
+                    .order(responses::id.asc())
+                    .select(StoredResponse::as_select())
+                    .load(&mut c)?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// How many responses a survey has (every status).
+    pub fn count_responses(&self, survey_id: &str) -> Result<i64> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .count()
+            .get_result(&mut c)?)
+    }
+
+    /// How many responses of a survey have ids up to `id` (every status).
+    pub fn count_responses_upto(&self, survey_id: &str, id: i64) -> Result<i64> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::id.le(id))
+            .count()
+            .get_result(&mut c)?)
+    }
+
+    /// Complete responses per resident district.
+    pub fn count_by_district(&self, survey_id: &str) -> Result<Vec<(String, i64)>> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::status.eq(STATUS_COMPLETE))
+            .group_by(responses::district)
+            .select((responses::district, diesel::dsl::count_star()))
+            .order(responses::district.asc())
+            .load(&mut c)?)
+    }
+
+    /// The latest flagged or superseded complete responses (of one resident district,
+    /// when given), newest first.
+    pub fn flagged_responses(
+        &self,
+        survey_id: &str,
+        district: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<StoredResponse>> {
+        // Two small reads instead of one OR: rows with flags through the partial index
+        // `responses_flagged`, superseded rows through the supersessions.
+        let superseded: Vec<i64> = self
+            .superseded(survey_id)?
+            .into_iter()
+            .map(|s| s.0)
+            .collect();
+        let mut c = self.conn()?;
+        // Pages down the partial index; the district is filtered here, since with it
+        // in the query SQLite prefers the district index and sorts every row of it.
+        let mut rows: Vec<StoredResponse> = Vec::new();
+        let mut below = i64::MAX;
+        while (rows.len() as i64) < limit {
+            let page: Vec<StoredResponse> = responses::table
+                .filter(responses::survey_id.eq(survey_id))
+                .filter(responses::quality_flags.ne(""))
+                .filter(responses::id.lt(below))
+                .order(responses::id.desc())
+                .limit(2_000)
+                .select(StoredResponse::as_select())
+                .load(&mut c)?;
+            let Some(last) = page.last() else { break };
+            below = last.id;
+            rows.extend(
+                page.into_iter()
+                    .filter(|r| r.status == STATUS_COMPLETE)
+                    .filter(|r| district.is_none_or(|d| r.district == d)),
+            );
+        }
+        rows.truncate(limit.max(0) as usize);
+        drop(c);
+        let seen: std::collections::HashSet<i64> = rows.iter().map(|r| r.id).collect();
+        let mut newest: Vec<i64> = superseded
+            .into_iter()
+            .filter(|id| !seen.contains(id))
+            .collect();
+        newest.sort_unstable_by(|a, b| b.cmp(a));
+        newest.truncate(limit.max(0) as usize);
+        rows.extend(
+            self.responses_by_ids(survey_id, &newest)?
+                .into_iter()
+                .filter(|r| r.status == STATUS_COMPLETE)
+                .filter(|r| district.is_none_or(|d| r.district == d)),
+        );
+        rows.sort_unstable_by_key(|r| std::cmp::Reverse(r.id));
+        rows.truncate(limit.max(0) as usize);
+        Ok(rows)
+    }
+
+    /// Complete responses with ids below `before` whose answers hold `question` (an
+    /// open question), newest first, read a page at a time: `pick` turns each into what
+    /// the caller keeps (or counts it and keeps nothing), until `want` are kept or the
+    /// rows run out. Returns what was kept and whether older responses remain.
+    pub fn answers_to<T>(
+        &self,
+        survey_id: &str,
+        question: &str,
+        before: i64,
+        want: usize,
+        pick: &mut dyn FnMut(&StoredResponse) -> Option<T>,
+    ) -> Result<(Vec<T>, bool)> {
+        // serde_json writes `"id":"` exactly so; ids are plain codes, no escaping.
+        let pattern = format!("%\"{question}\":\"%");
+        let mut c = self.conn()?;
+        let mut out = Vec::new();
+        let mut below = before;
+        loop {
+            let page: Vec<StoredResponse> = responses::table
+                .filter(responses::survey_id.eq(survey_id))
+                .filter(responses::id.lt(below))
+                .filter(responses::status.eq(STATUS_COMPLETE))
+                .filter(responses::answers.like(&pattern))
+                .order(responses::id.desc())
+                .limit(2_000)
+                .select(StoredResponse::as_select())
+                .load(&mut c)?;
+            let Some(last) = page.last() else {
+                return Ok((out, false));
+            };
+            below = last.id;
+            for r in &page {
+                if let Some(t) = pick(r) {
+                    if out.len() == want {
+                        return Ok((out, true));
+                    }
+                    out.push(t);
+                }
+            }
+        }
+    }
+
+    /// Responses of a survey's wave by (collection district, channel, status, flags).
+    pub fn funnel_counts(&self, survey_id: &str, wave: i32) -> Result<Vec<FunnelCount>> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::wave.eq(wave))
+            .group_by((
+                responses::collection_district,
+                responses::channel,
+                responses::status,
+                responses::quality_flags,
+            ))
+            .select((
+                responses::collection_district,
+                responses::channel,
+                responses::status,
+                responses::quality_flags,
+                diesel::dsl::count_star(),
+            ))
+            .load(&mut c)?)
+    }
+
+    /// The screened-out responses of a survey's wave (few: the questionnaire ends there).
+    pub fn screened_out(&self, survey_id: &str, wave: i32) -> Result<Vec<StoredResponse>> {
+        let mut c = self.conn()?;
+        Ok(responses::table
+            .filter(responses::survey_id.eq(survey_id))
+            .filter(responses::wave.eq(wave))
+            .filter(responses::status.eq(STATUS_SCREENED))
+            .select(StoredResponse::as_select())
+            .load(&mut c)?)
+    }
+
+    /// Marks a response as superseded (it stays stored, and leaves every estimate),
+    /// recording why. The only "correction" minyi allows.
+    pub fn supersede(&self, survey_id: &str, id: i64, reason: &str) -> Result<()> {
+        let mut c = self.conn()?;
+        let exists: i64 = responses::table
+            .filter(responses::id.eq(id))
+            .filter(responses::survey_id.eq(survey_id))
+            .count()
+            .get_result(&mut c)?;
+        if exists == 0 {
+            return Err(StorageError::NoSuchResponse(id, survey_id.to_string()));
+        }
+        match diesel::insert_into(supersessions::table)
+            .values((
+                supersessions::response_id.eq(id),
+                supersessions::reason.eq(reason),
+                supersessions::superseded_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(&mut c)
+        {
+            Ok(_) => Ok(()),
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => Err(StorageError::AlreadySuperseded(id)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Superseded responses of a survey: (id, reason).
+    pub fn superseded(&self, survey_id: &str) -> Result<Vec<(i64, String)>> {
+        let mut c = self.conn()?;
+        // Filtered here, not in SQL: with the survey in the WHERE clause SQLite's
+        // planner walks every response of the survey and probes supersessions for
+        // each (80 ms at a million rows, on every dashboard request); without it, it
+        // walks the few supersessions and finds each response by its key.
+        let rows: Vec<(i64, String, String)> = supersessions::table
+            .inner_join(responses::table)
+            .select((
+                supersessions::response_id,
+                supersessions::reason,
+                responses::survey_id,
+            ))
+            .load(&mut c)?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.2 == survey_id)
+            .map(|(id, reason, _)| (id, reason))
+            .collect())
+    }
+
+    /// Makes the writer panic while committing its next batch, after writing the rows
+    /// (a test proves the batch's senders get an error, nothing is kept, and the writer
+    /// goes on). Only with the `test-hooks` feature, which `cargo test` turns on.
+    #[cfg(feature = "test-hooks")]
+    pub fn fail_next_batch(&self) {
+        self.hooks.fail_next_batch();
+    }
+}
+
+fn writer_gone() -> StorageError {
+    StorageError::Migration("the database writer has stopped; restart minyi".into())
+}
