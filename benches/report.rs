@@ -109,7 +109,7 @@ fn main() {
         wave: None,
         lang: Lang::Zh,
         date: "2026-11-22".into(),
-        collection: minyi::report::collection_text(Some(&tally.modes(&|_| true)), Lang::Zh),
+        collection: minyi::figures::collection_text(Some(&tally.modes(&|_| true)), Lang::Zh),
         include_flagged: false,
         voices: None,
     };

@@ -85,7 +85,7 @@ fn main() {
         for e in fig.of_domain(&survey, "community") {
             let Some(t) = e
                 .target_status
-                .filter(|_| minyi::report::is_rate(e) && e.flag != Flag::Suppress)
+                .filter(|_| minyi::stats::is_rate(e) && e.flag != Flag::Suppress)
             else {
                 continue;
             };

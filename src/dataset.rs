@@ -143,7 +143,34 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
         .zip(extra)
         .map(|(&i, v)| (header[i].clone(), v))
         .collect();
+    with_local_days(&mut data);
     Ok(data)
+}
+
+/// The column of each response's day in the server's time zone (`YYYY-MM-DD`), from
+/// its `submitted_at` (UTC): what the fieldwork counts per day go by. Made here, so
+/// the statistics engine never reads the machine's clock or zone.
+pub const LOCAL_DAY: &str = "submitted_day";
+
+fn with_local_days(data: &mut Dataset) {
+    use chrono::TimeZone;
+    let Some(at) = data.extra.get("submitted_at") else {
+        return;
+    };
+    let days = at
+        .iter()
+        .map(|s| {
+            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ")
+                .map(|t| {
+                    chrono::Local
+                        .from_utc_datetime(&t)
+                        .format("%Y-%m-%d")
+                        .to_string()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    data.extra.insert(LOCAL_DAY.to_string(), days);
 }
 
 /// The column a question's answers go into.
@@ -311,6 +338,7 @@ pub fn from_rows(
         .zip(extra)
         .map(|(k, v)| (k.to_string(), v))
         .collect();
+    with_local_days(&mut data);
     Ok(data)
 }
 

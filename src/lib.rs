@@ -15,6 +15,7 @@ pub mod dataset;
 pub mod definition;
 pub mod demo;
 pub mod export;
+pub mod figures;
 pub mod fonts;
 pub mod invites;
 pub mod labels;

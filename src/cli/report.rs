@@ -88,7 +88,7 @@ pub fn report(a: ReportArgs) -> Result<()> {
         wave: a.wave.clone(),
         lang,
         date: chrono::Local::now().format("%Y-%m-%d").to_string(),
-        collection: minyi::report::collection_text(Some(&tally.modes(&|_| true)), lang),
+        collection: minyi::figures::collection_text(Some(&tally.modes(&|_| true)), lang),
         include_flagged: a.include_flagged,
         voices,
     };

@@ -241,7 +241,7 @@ pub fn stats(a: StatsArgs) -> Result<()> {
     };
     let (chosen, wave) = choose_wave(all, a.wave.as_deref(), &file)?;
     let collection =
-        minyi::report::collection_text(minyi::report::modes_of(&chosen).as_deref(), lang);
+        minyi::figures::collection_text(minyi::figures::modes_of(&chosen).as_deref(), lang);
     let (data, excluded) = if a.include_flagged {
         (chosen, stats::Exclusions::default())
     } else {
@@ -291,26 +291,14 @@ pub fn stats(a: StatsArgs) -> Result<()> {
             ..opts.clone()
         };
         let districts = stats::analyse(&survey, &data, census.as_ref(), &with(&["district"]))?;
-        let waves = every.waves();
-        let prior = waves
-            .iter()
-            .position(|w| *w == wave.wave)
-            .filter(|&i| i > 0)
-            .map(|i| every.of_wave(&waves[i - 1]))
-            .map(|d| {
-                stats::analyse(
-                    &survey,
-                    &d,
-                    census.as_ref(),
-                    &with(&["district", "community"]),
-                )
-            })
-            .transpose()?;
-        Some(stats::sae::model_communities(
+        Some(stats::communities::community_model(
             &survey,
             &mut report,
             &districts,
-            prior.as_ref(),
+            &opts,
+            &every.waves(),
+            &wave.wave,
+            &|w, o| stats::analyse(&survey, &every.of_wave(w), census.as_ref(), o),
         ))
     } else {
         None
@@ -526,7 +514,11 @@ fn pad(s: &str, w: usize) -> String {
 }
 
 /// The community model of each indicator: its fit, or why there is none.
-fn write_models<W: Write>(models: &[stats::sae::ModelFit], lang: Lang, out: &mut W) -> Result<()> {
+fn write_models<W: Write>(
+    models: &[stats::communities::ModelFit],
+    lang: Lang,
+    out: &mut W,
+) -> Result<()> {
     writeln!(out)?;
     writeln!(
         out,

@@ -5,7 +5,10 @@
 use serde::Serialize;
 use std::collections::HashMap;
 
-use super::{in_district, Figures};
+use super::error::DashboardError;
+use super::file::{Body, File, FileKind};
+use super::scope::{in_district, Scope};
+use super::view::Figures;
 use crate::definition::{Community, District, Lang, Survey};
 use crate::stats::tally::Key;
 use crate::stats::{Estimate, Flag, TargetState, NONE};
@@ -258,13 +261,13 @@ pub fn rate<'a>(
     question: &str,
 ) -> Option<&'a Estimate> {
     fig.of_domain(s, level.domain())
-        .find(|e| e.group == group && e.indicator == question && crate::report::is_rate(e))
+        .find(|e| e.group == group && e.indicator == question && crate::stats::is_rate(e))
 }
 
 /// Respondents a place would need for a figure without caution (see
-/// [`crate::report::needed_for`]).
+/// [`crate::figures::needed_for`]).
 pub fn needed(e: &Estimate, fallback: Option<&Estimate>) -> Option<u32> {
-    crate::report::needed_for(e, fallback)
+    crate::figures::needed_for(e, fallback)
 }
 
 /// A community whose rate is below its target.
@@ -312,7 +315,7 @@ pub fn weak_spots(s: &Survey, fig: &Figures, district: Option<&str>, l: Lang) ->
         too_small: 0,
     };
     for e in fig.of_domain(s, "community") {
-        if !crate::report::is_rate(e) || district.is_some_and(|d| !in_district(&e.group, d)) {
+        if !crate::stats::is_rate(e) || district.is_some_and(|d| !in_district(&e.group, d)) {
             continue;
         }
         // The model's estimate and interval where the model ran, else the direct ones.
@@ -384,16 +387,16 @@ pub fn weak_spots(s: &Survey, fig: &Figures, district: Option<&str>, l: Lang) ->
 pub fn weak_spots_file(
     s: &Survey,
     fig: &Figures,
-    scope: super::Scope<'_>,
-    file: &str,
+    scope: Scope<'_>,
+    kind: FileKind,
     l: Lang,
-) -> Result<super::File, super::DashboardError> {
+) -> Result<File, DashboardError> {
+    use crate::figures::Cell;
     use crate::labels::{pct, publication_flag, target_state};
-    use crate::report::Cell;
-    let kind = match file {
-        "weak_spots.csv" => super::FileKind::Csv,
-        "weak_spots.xlsx" => super::FileKind::Xlsx,
-        other => return Err(super::DashboardError::NoFile(other.to_string())),
+    let file = if kind == FileKind::Xlsx {
+        "weak_spots.xlsx"
+    } else {
+        "weak_spots.csv"
     };
     let w = weak_spots(s, fig, scope.district(), l);
     let header: Vec<String> = [
@@ -454,8 +457,8 @@ pub fn weak_spots_file(
     let scope_name = scope.district().unwrap_or("all");
     let about = weak_spots_about(s, fig, &w, l);
     let body = match kind {
-        super::FileKind::Xlsx => crate::report::table_workbook(
-            &[crate::report::Table {
+        FileKind::Xlsx => crate::figures::table_workbook(
+            &[crate::figures::Table {
                 name: l.pick("薄弱社区", "weak spots").into(),
                 header,
                 rows,
@@ -471,8 +474,7 @@ pub fn weak_spots_file(
                 Cell::Num(v) => format!("{v:.2}"),
                 Cell::Empty => String::new(),
             };
-            let io =
-                |e: csv::Error| super::DashboardError::Export(crate::export::ExportError::Csv(e));
+            let io = |e: csv::Error| DashboardError::Export(crate::export::ExportError::Csv(e));
             out.write_record(
                 header
                     .iter()
@@ -486,18 +488,14 @@ pub fn weak_spots_file(
             out.into_inner().map_err(|e| io(e.into_error().into()))?
         }
     };
-    Ok(super::File {
+    Ok(File {
         name: format!(
             "{}_{scope_name}_weak_spots.{}",
             s.id,
-            if kind == super::FileKind::Csv {
-                "csv"
-            } else {
-                "xlsx"
-            }
+            if kind == FileKind::Csv { "csv" } else { "xlsx" }
         ),
         kind,
-        body: super::Body::Bytes(body),
+        body: Body::Bytes(body),
         what: format!(
             "{} {scope_name} {file} ({} significantly below, {} below)",
             s.id,

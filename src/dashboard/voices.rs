@@ -320,9 +320,9 @@ fn scan(
 
 /// What the pack shows of the open answers: themes per district, and the newest
 /// `voices_per_theme` masked answers of each theme (none unless the definition says).
-pub fn for_pack(store: &Store, s: &Survey) -> Result<crate::report::Voices, StorageError> {
+pub fn for_pack(store: &Store, s: &Survey) -> Result<crate::figures::Voices, StorageError> {
     let (rows, examples) = scan(store, s, None, s.voices_per_theme as usize)?;
-    Ok(crate::report::Voices {
+    Ok(crate::figures::Voices {
         themes: s.themes.iter().map(|t| t.code.clone()).collect(),
         rows: rows
             .into_iter()

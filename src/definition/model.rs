@@ -166,7 +166,7 @@ pub struct Survey {
     pub small_area: SmallArea,
     /// Problems that do not stop the survey (a place without a boundary, …).
     #[serde(skip)]
-    pub warnings: Vec<super::Diagnostic>,
+    pub warnings: Vec<super::diagnostic::Diagnostic>,
     /// Hex SHA-256 of the definition file (and census file, when there is one).
     /// Stored with every response so an answer is always read against the
     /// definition it was given under.

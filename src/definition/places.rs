@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use super::diagnostic::Diagnostic;
 use super::model::*;
-use super::Diagnostic;
 
 /// Relative difference allowed between a district's communities and its adults.
 const POPULATION_TOLERANCE: f64 = 0.005;
@@ -336,13 +336,13 @@ fn parse(diags: &mut Vec<Diagnostic>, path: &Path, text: &str) -> Option<Vec<Row
         let line = rec.position().map_or(0, |p| p.line() as usize);
         let get = |i: usize| rec.get(i).unwrap_or("").to_string();
         let code = get(ci);
-        if !super::valid_code(&code) {
+        if !super::diagnostic::valid_code(&code) {
             diags.push(diag(
                 path,
                 line,
                 ci + 1,
                 format!("place code `{code}` is not a valid code"),
-                super::CODE_HELP,
+                super::diagnostic::CODE_HELP,
             ));
             continue;
         }

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use toml::Spanned;
 
+use super::diagnostic::{valid_code, DefinitionError, Diagnostic, Locator, CODE_HELP};
 use super::model::*;
 use super::raw::{self, RawChoice, RawFile, RawQuestion, RawText};
-use super::{valid_code, DefinitionError, Diagnostic, Locator, CODE_HELP};
 
 /// Relative difference allowed between a district's census cells and its `adults`.
 /// Census tables are often rounded per cell; anything more is a real disagreement.

@@ -4,10 +4,11 @@
 
 use super::findings::{basis_line, findings};
 use super::html::{methods, status_words, summary};
-use super::{is_rate, Pack, PackInput};
+use super::model::{Pack, PackInput};
 use crate::charts::Chart;
 use crate::definition::{Dimension, Lang, Survey};
 use crate::labels::{district_name, pct, publication_flag};
+use crate::stats::is_rate;
 use crate::stats::{EstimateKind, Flag};
 
 pub struct Brief {
@@ -175,7 +176,7 @@ pub fn build(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, 
             Lang::Zh => format!("开放题共收到{total}条回答，其中{confirmed}条的主题已由工作人员确认，其余按关键词自动归类。答案中的电话、身份证号、银行卡号和邮箱已隐去。"),
             Lang::En => format!("{total} answers to the open question; the themes of {confirmed} were confirmed by staff, the rest proposed from keywords. Phone, ID and bank-card numbers and e-mail addresses are masked."),
         }));
-        let (header, rows) = super::voices_table(s, v, l);
+        let (header, rows) = crate::figures::voices_table(s, v, l);
         let n = header.len();
         blocks.push(Block::Table(Table {
             caption: match l {

@@ -12,7 +12,7 @@ use docx_rs::{
 };
 
 use super::brief::{Block, Brief};
-use super::ReportError;
+use super::error::ReportError;
 
 const TITLE_FONT: &str = "方正小标宋简体";
 const BODY_FONT: &str = "仿宋_GB2312";

@@ -10,9 +10,10 @@
 //! A rule that finds nothing adds no sentence; suppressed figures never appear, and
 //! directional ones say so. The full per-indicator text stays in the body.
 
-use super::{is_rate, Change, Pack};
+use super::model::{Change, Pack};
 use crate::definition::{Dimension, Lang, Survey};
 use crate::labels::{district_name, pct, target_state};
+use crate::stats::is_rate;
 use crate::stats::{Estimate, Flag, TargetState};
 
 /// Which rule a finding comes from (tests and the layouts use it).
@@ -107,7 +108,7 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
     let mut out = Vec::new();
 
     // 1. The headline satisfaction.
-    let headline = super::headline_questions(s)
+    let headline = crate::figures::headline_questions(s)
         .into_iter()
         .find(|(d, _)| *d == Dimension::Satisfaction)
         .and_then(|(_, q)| city.iter().find(|e| e.indicator == q.id));

@@ -2,13 +2,14 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use super::{is_rate, Pack, PackInput};
+use super::model::{Pack, PackInput};
 use crate::charts::Chart;
 use crate::definition::{Dimension, Lang, Survey};
 use crate::labels::{
     district_name, flag_name, pct, publication_flag, svg_body, target_legend, target_state,
     weighting_name,
 };
+use crate::stats::is_rate;
 use crate::stats::{Estimate, EstimateKind, Flag, Report, TargetState};
 
 fn ci(e: &Estimate, l: Lang) -> String {
@@ -275,7 +276,7 @@ pub fn page(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, C
                 }
                 @if let Some(p) = &pack.places { (places_section(s, p, l)) }
                 @if let Some(v) = input.voices.as_ref().filter(|v| v.rows.iter().any(|r| r.1 > 0)) {
-                    @let (header, rows) = super::voices_table(s, v, l);
+                    @let (header, rows) = crate::figures::voices_table(s, v, l);
                     h2 { (l.pick("居民心声（开放题）", "Residents' voices (open question)")) }
                     table {
                         thead { tr { @for h in &header { th { (h) } } } }

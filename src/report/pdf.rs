@@ -3,7 +3,7 @@
 //! pitch, page numbers "— 1 —"), in the compiled-in CJK font embedded as a subset.
 
 use super::brief::{Block, Brief};
-use super::ReportError;
+use super::error::ReportError;
 use crate::pdf::{Align, Layout, Style, TableSpec, A4, MM, MUTED};
 
 /// The body's line pitch: 22 lines in the 225 mm text block.

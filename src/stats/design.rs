@@ -8,7 +8,7 @@
 // Cells, strata and groups live in parallel arrays indexed together; index loops say so.
 #![allow(clippy::needless_range_loop)]
 
-use super::StatsError;
+use super::error::{EmptyCell, StatsError};
 
 /// How the weights are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -197,41 +197,6 @@ impl Psus {
     pub fn cell_of(&self, k: usize) -> usize {
         self.stratum[k / self.per] * self.per + k % self.per
     }
-}
-
-/// A census cell (or raking margin cell) with people and no respondents.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EmptyCell {
-    pub district: String,
-    /// "age_band 18-29 × sex M", or for a raking margin "age_band 18-29".
-    pub cell: String,
-    /// Respondents and census population of the whole district.
-    pub district_respondents: f64,
-    pub district_population: f64,
-}
-
-/// The empty cells as lines, one per district: its respondents and population, then
-/// its empty cells.
-pub fn list_empty(cells: &[EmptyCell]) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < cells.len() {
-        let d = &cells[i];
-        let same: Vec<&str> = cells[i..]
-            .iter()
-            .take_while(|c| c.district == d.district)
-            .map(|c| c.cell.as_str())
-            .collect();
-        lines.push(format!(
-            "  district {} ({} respondents, population {}): {}",
-            d.district,
-            d.district_respondents,
-            d.district_population,
-            same.join("; ")
-        ));
-        i += same.len();
-    }
-    lines.join("\n")
 }
 
 /// Names for error messages: district codes and category codes per variable.

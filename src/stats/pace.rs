@@ -6,8 +6,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::data::NONE;
 use super::tally::Tally;
-use super::NONE;
 use crate::definition::Survey;
 
 /// The window the current pace is measured over.

@@ -1,6 +1,24 @@
 //! Publication rules, rating-scale scores and the sample-size planner.
 
-use super::{EstimateKind, Flag};
+use serde::Serialize;
+
+/// What an estimate is: a rate, a mean score, or a 0–100 index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EstimateKind {
+    Proportion,
+    Mean,
+    Index,
+}
+
+/// Whether a figure may be published: as it is, marked directional, or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flag {
+    Ok,
+    Directional,
+    Suppress,
+}
 
 /// When a figure may be published (NCHS conventions by default).
 #[derive(Debug, Clone, Copy, serde::Serialize)]

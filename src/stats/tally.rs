@@ -11,14 +11,19 @@
 //! A tally is built from datasets (a file, or stored rows read in chunks) and grows
 //! as rows are added; a row that changes (a supersession) is removed and added back.
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
-use super::{
-    estimate, finish, indicators, CellFrame, Census, Column, Dataset, Exclusions, Indicator,
-    Options, Report, StatsError, MISSING, NONE,
-};
+use super::analyse::{check_level, report, SumSource};
+use super::cells::{CellFrame, Census};
+use super::data::{sort_waves, Column, Dataset, Exclusions, MISSING, NONE};
+use super::design::{Design, Psus, Weighting};
+use super::domains::street_groups;
+use super::error::StatsError;
+use super::estimate;
+use super::indicators::Indicator;
+use super::results::{Options, Report};
 use crate::definition::{Channel, Kind, Survey, DONT_KNOW};
 
 /// Quality flags, as bits of an atom's key (0: the response counts).
@@ -279,7 +284,9 @@ impl Tally {
                 (want, dk)
             })
             .collect();
-        let dates = data.extra.get("submitted_at");
+        // The day each response was submitted on, in the server's zone (made by
+        // `crate::dataset`; the engine reads no clock or zone of its own).
+        let dates = data.extra.get("submitted_day");
         let add = |x: &mut u32| {
             *x = if sign > 0 {
                 *x + 1
@@ -359,7 +366,7 @@ impl Tally {
     /// The waves present, in numeric order (as labels).
     pub fn waves(&self) -> Vec<String> {
         let mut w: Vec<String> = self.atoms.iter().map(|a| a.key.wave.to_string()).collect();
-        super::sort_waves(&mut w);
+        sort_waves(&mut w);
         w
     }
 
@@ -420,10 +427,9 @@ impl Tally {
     }
 }
 
-/// A `submitted_at` value (UTC, as the export writes it) as the server's local date.
+/// A day as the dataset gives it (`YYYY-MM-DD`).
 fn local_date(s: &str) -> Option<NaiveDate> {
-    let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ").ok()?;
-    Some(chrono::Local.from_utc_datetime(&t).date_naive())
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
 /// The key of every row of a dataset.
@@ -513,7 +519,7 @@ fn domain(
             group: Box::new(|k| k.district as u32),
         }),
         "street" => {
-            let (labels, of_community) = super::street_groups(survey);
+            let (labels, of_community) = street_groups(survey);
             Some(TallyDomain {
                 name: n,
                 labels,
@@ -657,7 +663,65 @@ fn slot_sums(ind: &Indicator<'_>, slot: &Slot, atom: &Atom) -> (f64, f64, f64) {
     (n, s, ss)
 }
 
-/// Every estimate [`super::analyse`] gives, from the counted atoms `keep` selects.
+/// The atoms of a selection as a [`SumSource`]: each atom's answer counts of an
+/// indicator (found once per indicator), added to its cell and group.
+struct Atoms<'a> {
+    tally: &'a Tally,
+    atoms: &'a [&'a Atom],
+    cells: &'a [u32],
+    design: &'a Design,
+    psu: Option<&'a [u32]>,
+    domains: &'a [TallyDomain],
+    values: Vec<(f64, f64, f64)>,
+}
+
+impl SumSource for Atoms<'_> {
+    fn indicator(&mut self, ind: &Indicator<'_>) -> bool {
+        let Some(slot) = self
+            .tally
+            .slots
+            .iter()
+            .find(|s| s.question == ind.question.id)
+        else {
+            return false;
+        };
+        self.values = self.atoms.iter().map(|a| slot_sums(ind, slot, a)).collect();
+        true
+    }
+
+    fn sums(&self, domain: Option<usize>) -> estimate::CellSums {
+        let nc = self.design.layout.n_cells();
+        let (groups, n_groups): (&dyn Fn(&Key) -> u32, usize) = match domain {
+            None => (&|_| 0, 1),
+            Some(d) => (&*self.domains[d].group, self.domains[d].labels.len()),
+        };
+        let mut s = estimate::CellSums::empty(n_groups, nc);
+        if let Some(p) = &self.design.psus {
+            s = s.with_psu_room(p);
+        }
+        for (i, ((a, &cell), &(n, sum, sq))) in self
+            .atoms
+            .iter()
+            .zip(self.cells)
+            .zip(&self.values)
+            .enumerate()
+        {
+            let g = groups(&a.key);
+            if g as usize >= n_groups {
+                continue;
+            }
+            s.add(g as usize, cell as usize, a.rows as f64, n, sum, sq);
+            if let (Some(p), Some(ids)) = (&self.design.psus, self.psu) {
+                let k = ids[i] as usize * p.per + cell as usize % p.per;
+                s.add_psu(g as usize, k, n, sum);
+            }
+        }
+        s
+    }
+}
+
+/// Every estimate the row path (`stats::analyse`) gives, from the counted atoms `keep`
+/// selects.
 pub fn analyse(
     survey: &Survey,
     tally: &Tally,
@@ -665,22 +729,14 @@ pub fn analyse(
     census: Option<&Census>,
     opts: &Options,
 ) -> Result<Report, StatsError> {
-    if !(opts.level > 0.5 && opts.level < 1.0) {
-        return Err(StatsError::Level(opts.level));
-    }
+    check_level(opts)?;
     let atoms: Vec<&Atom> = tally.select(keep).filter(|a| a.key.counted()).collect();
     let (mut design, cells) = design(survey, &atoms, census, opts)?;
     let psu = psu_of_atoms(survey, &atoms, opts)?;
     if let Some(p) = &psu {
         let rows: Vec<f64> = atoms.iter().map(|a| a.rows as f64).collect();
-        design.psus = Some(super::design::Psus::weighted(
-            p,
-            &cells,
-            &rows,
-            &design.layout,
-        ));
+        design.psus = Some(Psus::weighted(p, &cells, &rows, &design.layout));
     }
-    let nc = design.layout.n_cells();
     let total_rows: f64 = atoms.iter().map(|a| a.rows as f64).sum();
     let frame = census.map(|c| CellFrame {
         layout: c.layout.clone(),
@@ -694,63 +750,27 @@ pub fn analyse(
             domain(survey, tally, b, &frame).ok_or_else(|| StatsError::NotOnAggregates(b.clone()))
         })
         .collect::<Result<_, _>>()?;
-    let mut estimates = Vec::new();
-    for ind in &indicators(survey, opts.scores) {
-        let Some(slot) = tally.slots.iter().find(|s| s.question == ind.question.id) else {
-            continue;
-        };
-        // Each atom's answers to this indicator, once for every domain.
-        let values: Vec<(f64, f64, f64)> = atoms.iter().map(|a| slot_sums(ind, slot, a)).collect();
-        let sums = |groups: &dyn Fn(&Key) -> u32, n_groups: usize| {
-            let mut s = estimate::CellSums::empty(n_groups, nc);
-            if let Some(p) = &design.psus {
-                s = s.with_psu_room(p);
-            }
-            for (i, ((a, &cell), &(n, sum, sq))) in
-                atoms.iter().zip(&cells).zip(&values).enumerate()
-            {
-                let g = groups(&a.key);
-                if g as usize >= n_groups {
-                    continue;
-                }
-                s.add(g as usize, cell as usize, a.rows as f64, n, sum, sq);
-                if let (Some(p), Some(ids)) = (&design.psus, &psu) {
-                    let k = ids[i] as usize * p.per + cell as usize % p.per;
-                    s.add_psu(g as usize, k, n, sum);
-                }
-            }
-            s
-        };
-        let city = sums(&|_| 0, 1);
-        if let Some(e) = finish(ind, "city", "ALL", &design, &city, 0, total_rows, opts) {
-            estimates.push(e);
-        }
-        for d in &domains {
-            let s = sums(&*d.group, d.labels.len());
-            for (g, label) in d.labels.iter().enumerate() {
-                if let Some(e) = finish(ind, &d.name, label, &design, &s, g, total_rows, opts) {
-                    estimates.push(e);
-                }
-            }
-        }
-    }
-    Ok(Report {
-        weighting: opts.weighting,
-        method: opts.method,
-        level: opts.level,
-        respondents: total_rows as usize,
-        trim: design.trimmed,
-        raking: design.rake.clone(),
-        districts_without_respondents: survey
-            .districts
-            .iter()
-            .zip(&design.stratum_n)
-            .filter(|(_, n)| **n == 0.0)
-            .map(|(d, _)| d.code.clone())
-            .collect(),
-        excluded: Exclusions::default(),
-        estimates,
-    })
+    let names: Vec<(&str, &[String])> = domains
+        .iter()
+        .map(|d| (d.name.as_str(), d.labels.as_slice()))
+        .collect();
+    let mut source = Atoms {
+        tally,
+        atoms: &atoms,
+        cells: &cells,
+        design: &design,
+        psu: psu.as_deref(),
+        domains: &domains,
+        values: Vec::new(),
+    };
+    Ok(report(
+        survey,
+        &design,
+        &names,
+        total_rows,
+        opts,
+        &mut source,
+    ))
 }
 
 /// Each atom's primary sampling unit when the definition clusters by a place level the
@@ -763,7 +783,7 @@ fn psu_of_atoms(
     let Some(name) = survey.weighting.as_ref().and_then(|w| w.cluster.as_deref()) else {
         return Ok(None);
     };
-    if opts.weighting == super::Weighting::None {
+    if opts.weighting == Weighting::None {
         return Ok(None);
     }
     let field = |k: &Key| match name {
@@ -794,7 +814,7 @@ pub fn design(
     atoms: &[&Atom],
     census: Option<&Census>,
     opts: &Options,
-) -> Result<(super::Design, Vec<u32>), StatsError> {
+) -> Result<(Design, Vec<u32>), StatsError> {
     if atoms.is_empty() {
         return Err(StatsError::Empty);
     }

@@ -12,7 +12,6 @@
 use serde::Serialize;
 
 use super::interval::qbeta;
-use super::Estimate;
 
 /// The four states of a rate against its target, and "cannot tell".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -78,8 +77,17 @@ pub struct TargetStatus {
     pub basis: Basis,
 }
 
+/// What the rule needs of a rate: the estimate, its effective sample and interval.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate {
+    pub estimate: f64,
+    pub n_eff: f64,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
 /// The status of a proportion against `target`, at the interval's confidence `level`.
-pub fn status(e: &Estimate, target: f64, level: f64) -> TargetStatus {
+pub fn status(e: Rate, target: f64, level: f64) -> TargetStatus {
     let (low, high, basis) = match (e.ci_low, e.ci_high) {
         (Some(l), Some(h)) => (Some(l), Some(h), Basis::Interval),
         _ => match exact_bounds(e.estimate, e.n_eff, level) {

@@ -4,9 +4,10 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::conn::AnyConn;
 use super::error::{Result, StorageError};
 use super::schema::{api_tokens, audit_log, intake_tokens, sessions, survey_closures, users};
-use super::store::{AnyConn, Store};
+use super::store::Store;
 
 /// An office account as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]

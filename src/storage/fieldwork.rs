@@ -5,9 +5,10 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::conn::AnyConn;
 use super::error::Result;
 use super::schema::{interview_attempts, invites, questionnaire_views, voice_themes};
-use super::store::{AnyConn, Store};
+use super::store::Store;
 
 /// What a questionnaire view is counted under: (survey, collection district,
 /// collection point or "", channel, day YYYY-MM-DD).

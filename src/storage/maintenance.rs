@@ -5,9 +5,10 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use std::path::{Path, PathBuf};
 
+use super::conn::{target, AnyConn, Target};
 use super::error::{Result, StorageError};
 use super::schema::responses;
-use super::store::{target, AnyConn, Store, Target};
+use super::store::Store;
 
 impl Store {
     /// Runs the database's consistency check: `["ok"]` when sound.

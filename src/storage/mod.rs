@@ -3,25 +3,29 @@
 //! Responses are append-only. This module offers no update or delete of them, and the
 //! database itself refuses both (triggers in the migrations), so a bug elsewhere cannot
 //! alter what residents said. Rooms: `store` (the pool, migrations, settings),
+//! `conn` (the connection type, a URL's backend), `rows` (the response rows),
 //! `responses` (append and read), `writer` (the one writer thread and its quality
 //! windows), `fieldwork` (invitations, interview attempts, views, confirmed themes),
 //! `accounts` (users, sessions, tokens, the audit log, closures), `snapshots` (the
 //! dashboard's saved aggregates), `maintenance` (deep check, backup, restore).
 
 mod accounts;
+mod conn;
 mod error;
 mod fieldwork;
 mod maintenance;
 mod responses;
+mod rows;
 pub mod schema;
 mod snapshots;
 mod store;
 mod writer;
 
 pub use accounts::{AuditRow, UserRow};
+pub use conn::AnyConn;
 pub use error::{Result, StorageError};
 pub use fieldwork::{Counted, NewAttempt, ViewKey};
 pub use maintenance::{restore, Restored};
-pub use responses::{FunnelCount, NewResponse, StoredResponse, STATUS_COMPLETE, STATUS_SCREENED};
+pub use rows::{FunnelCount, NewResponse, StoredResponse, STATUS_COMPLETE, STATUS_SCREENED};
 pub use snapshots::Snapshot;
-pub use store::{describe_url, AnyConn, Store, StoreOptions, Synchronous, DEFAULT_WAIT};
+pub use store::{describe_url, Store, StoreOptions, Synchronous, DEFAULT_WAIT};

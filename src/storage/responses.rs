@@ -1,71 +1,15 @@
 //! Responses: appended through the writer, read back in pages, never changed. A
 //! supersession is a row of its own that says why a response no longer counts.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 
 use super::error::{Result, StorageError};
+use super::rows::{FunnelCount, NewResponse, StoredResponse, STATUS_COMPLETE, STATUS_SCREENED};
 use super::schema::{responses, supersessions};
 use super::store::Store;
 use super::writer::{self, WriteJob};
 use crate::quality::HistoryCheck;
-
-/// The columns of a response, named once: [`StoredResponse`] (as read back, with its
-/// id) and [`NewResponse`] (to append) are both made from this list.
-macro_rules! response_types {
-    ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
-        /// A stored response as read back.
-        #[derive(Debug, Clone, Queryable, Selectable)]
-        #[diesel(table_name = responses)]
-        pub struct StoredResponse {
-            pub id: i64,
-            $($(#[$doc])* pub $field: $ty,)*
-        }
-
-        /// A response to append. NULLs are bound, never written as DEFAULT, so the
-        /// statement's text never changes and the prepared statement is reused (it
-        /// showed up as parsing and planning in the load profile).
-        #[derive(Debug, Clone, Insertable)]
-        #[diesel(table_name = responses, treat_none_as_default_value = false)]
-        pub struct NewResponse {
-            $($(#[$doc])* pub $field: $ty,)*
-        }
-    };
-}
-
-response_types! {
-    survey_id: String,
-    definition_version: String,
-    wave: i32,
-    collection_district: String,
-    collection_community: Option<String>,
-    district: String,
-    channel: String,
-    status: String,
-    started_at: Option<NaiveDateTime>,
-    submitted_at: NaiveDateTime,
-    answers: String,
-    source_hash: String,
-    device_hash: Option<String>,
-    submission_key: String,
-    quality_flags: String,
-    pattern_hash: String,
-    /// Who entered the answers in a telephone or household interview.
-    interviewer: Option<String>,
-    /// The label of the intake token that posted it (JSON intake only).
-    intake: Option<String>,
-    /// The resident's own community (code), when recorded.
-    residence_community: Option<String>,
-    /// The resident's grid, known only through a residential grid poster.
-    residence_grid: Option<String>,
-}
-
-/// Response status: a complete questionnaire, or one that screening ended.
-pub const STATUS_COMPLETE: &str = "complete";
-pub const STATUS_SCREENED: &str = "screened_out";
-
-/// Responses counted under (collection district, channel, status, quality flags).
-pub type FunnelCount = (String, String, String, String, i64);
 
 impl Store {
     /// Appends a response, once it is durable. A repeated `submission_key` is

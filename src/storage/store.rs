@@ -3,15 +3,14 @@
 //! starts here.
 
 use chrono::Utc;
-use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::sqlite::SqliteConnection;
+use diesel::r2d2::{CustomizeConnection, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use rand::RngCore;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
+use super::conn::{target, AnyConn, Manager, Target};
 use super::error::{Result, StorageError};
 use super::schema::{definitions, server_secrets, survey_salts};
 use super::writer::{run_writer, Hooks, WriteJob};
@@ -41,23 +40,6 @@ fn random_hex() -> String {
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-
-/// One connection type for both backends; the variant comes from the URL's scheme.
-/// Code that differs by backend is a `match` on this enum, here and nowhere else.
-#[derive(diesel::MultiConnection)]
-pub enum AnyConn {
-    Postgres(PgConnection),
-    Sqlite(SqliteConnection),
-}
-
-/// Which database a URL names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Target {
-    Postgres(String),
-    Sqlite(PathBuf),
-}
-
-pub(super) type Manager = ConnectionManager<AnyConn>;
 
 /// Where responses live: a pool of connections to one database.
 #[derive(Clone)]
@@ -168,21 +150,6 @@ impl CustomizeConnection<AnyConn, diesel::r2d2::Error> for SqlitePragmas {
         ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
-}
-
-/// `postgres://…` / `postgresql://…`, or `sqlite://path`, `sqlite:path` or a bare path.
-pub(super) fn target(url: &str) -> Result<Target> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Target::Postgres(url.to_string()));
-    }
-    if url.contains("://") && !url.starts_with("sqlite://") {
-        return Err(StorageError::UnsupportedUrl(url.to_string()));
-    }
-    let p = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    Ok(Target::Sqlite(PathBuf::from(p)))
 }
 
 impl Store {

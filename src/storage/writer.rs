@@ -19,10 +19,10 @@ use diesel::prelude::*;
 use diesel::r2d2::{Pool, PooledConnection};
 use std::collections::{HashMap, HashSet};
 
+use super::conn::{AnyConn, Manager};
 use super::error::{Result, StorageError};
-use super::responses::{NewResponse, STATUS_COMPLETE};
+use super::rows::{NewResponse, STATUS_COMPLETE};
 use super::schema::{definitions, invites, responses};
-use super::store::{AnyConn, Manager};
 use crate::quality::{self, Arrival, History, HistoryCheck};
 
 /// A response for the writer and where to send its outcome (a oneshot channel an

@@ -49,7 +49,7 @@ fn wait_port(port: u16, what: &str) {
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
-            start.elapsed() < Duration::from_secs(30),
+            start.elapsed() < Duration::from_secs(90),
             "{what} did not start"
         );
         std::thread::sleep(Duration::from_millis(50));

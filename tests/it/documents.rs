@@ -32,7 +32,10 @@ fn pack(lang: Lang) -> (tempfile::TempDir, minyi::report::Pack, Survey) {
         wave: None,
         lang,
         date: "2026-12-01".into(),
-        collection: minyi::report::collection_text(minyi::report::modes_of(&data).as_deref(), lang),
+        collection: minyi::figures::collection_text(
+            minyi::figures::modes_of(&data).as_deref(),
+            lang,
+        ),
         include_flagged: false,
         voices: None,
     };
@@ -101,7 +104,7 @@ fn the_one_page_summary_has_at_most_five_findings_in_the_order_of_the_rules() {
         .report
         .estimates
         .iter()
-        .find(|e| e.indicator == "sat_overall" && e.group == "ALL" && minyi::report::is_rate(e))
+        .find(|e| e.indicator == "sat_overall" && e.group == "ALL" && minyi::stats::is_rate(e))
         .unwrap();
     let head = &f[0].text;
     assert!(head.contains(&minyi::labels::pct(city.estimate)), "{head}");

@@ -311,7 +311,7 @@ fn the_responses_csv_runs_no_formulas() {
     }
     // The workbook shows the text as typed, as text.
     let out = tempfile::NamedTempFile::new().unwrap();
-    minyi::report::responses_workbook(csv.as_slice(), &[], out.path(), minyi::report::SHEET_ROWS)
+    minyi::export::responses_workbook(csv.as_slice(), &[], out.path(), minyi::export::SHEET_ROWS)
         .unwrap();
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(out.path()).unwrap();
     let range = calamine::Reader::worksheet_range(&mut wb, "responses").unwrap();

@@ -316,7 +316,7 @@ fn the_community_map_colours_each_place_by_its_rate() {
                 .find(|e| {
                     e.group == format!("XC/{}", c.code)
                         && e.indicator == "sat_overall"
-                        && minyi::report::is_rate(e)
+                        && minyi::stats::is_rate(e)
                 })
                 .map(|e| {
                     // The model's estimate and state (the example survey has a model).
@@ -418,7 +418,7 @@ fn a_district_drills_down_to_its_grids_and_its_weak_spots() {
     let w = places::weak_spots(&s, &fig, Some("XC"), l);
     let below = |state| {
         fig.of_domain(&s, "community")
-            .filter(|e| e.group.starts_with("XC/") && minyi::report::is_rate(e))
+            .filter(|e| e.group.starts_with("XC/") && minyi::stats::is_rate(e))
             .filter(|e| {
                 e.model
                     .as_ref()
@@ -443,7 +443,7 @@ fn a_district_drills_down_to_its_grids_and_its_weak_spots() {
         &s,
         &fig,
         minyi::dashboard::Scope::District("XC"),
-        "weak_spots.csv",
+        minyi::dashboard::FileKind::Csv,
         l,
     )
     .unwrap();

@@ -23,7 +23,10 @@ fn pack(lang: Lang) -> (tempfile::TempDir, minyi::report::Pack) {
         wave: None,
         lang,
         date: "2026-11-22".into(),
-        collection: minyi::report::collection_text(minyi::report::modes_of(&data).as_deref(), lang),
+        collection: minyi::figures::collection_text(
+            minyi::figures::modes_of(&data).as_deref(),
+            lang,
+        ),
         include_flagged: false,
         voices: None,
     };
@@ -120,7 +123,7 @@ fn workbook_reads_back() {
         .unwrap()
         .estimates
         .iter()
-        .filter(|e| minyi::report::is_rate(e))
+        .filter(|e| minyi::stats::is_rate(e))
         .count();
     assert_eq!(prow.len(), want);
     let mut suppressed = 0;

@@ -13,7 +13,7 @@ use crate::dashboard::{Counts, Figures, Filter, FlaggedRow};
 use crate::definition::{Dimension, Lang, Question, Survey};
 use crate::labels::{flag_name, mode_name, pct, weighting_name};
 use crate::labels::{target_legend, target_state, target_state_meaning};
-use crate::report::is_rate;
+use crate::stats::is_rate;
 use crate::stats::target::Basis;
 use crate::stats::{Estimate, Flag, TargetState};
 
@@ -282,7 +282,7 @@ pub(super) fn target_note(l: Lang) -> Markup {
 /// Each rated dimension's headline question (`headline = true`, else its first rate
 /// question): the dashboard's columns.
 pub(super) fn headlines(s: &Survey) -> Vec<(Dimension, &Question)> {
-    crate::report::headline_questions(s)
+    crate::figures::headline_questions(s)
 }
 
 pub(super) fn find<'a>(s: &Survey, fig: &'a Figures, q: &str, group: &str) -> Option<&'a Estimate> {
@@ -434,7 +434,7 @@ fn reach_section(l: Lang, s: &Survey, r: &crate::stats::Report) -> Markup {
         .questions
         .iter()
         .filter(|q| q.kind == crate::definition::Kind::Multiple)
-        .map(|q| (q, crate::report::reach(r, q, l)))
+        .map(|q| (q, crate::figures::reach(r, q, l)))
         .filter(|(_, rows)| !rows.is_empty())
         .collect();
     html! {

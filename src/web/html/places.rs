@@ -180,7 +180,7 @@ pub fn community(v: &View<'_>, district: &str, community: &str, grids: &[PlaceRo
                 tr { th { (l.pick("指标", "Indicator")) } th { (cname) } th { (l.pick("发布所需受访人数", "Respondents for a publishable figure")) } }
                 @for qq in &rates {
                     @let e = places::rate(s, fig, Level::Community, &group, &qq.id);
-                    @let de = fig.of_domain(s, "district").find(|x| x.group == district && x.indicator == qq.id && crate::report::is_rate(x));
+                    @let de = fig.of_domain(s, "district").find(|x| x.group == district && x.indicator == qq.id && crate::stats::is_rate(x));
                     tr {
                         td { (qq.label(l)) @if let Some(t) = s.target_for(qq) { br; small { (l.pick("目标 ", "target ")) (pct(t)) } } }
                         (model_cell(l, e))

@@ -9,7 +9,7 @@ use rocket::{get, Request, State};
 use std::sync::Arc;
 
 use super::access::{self, View};
-use crate::dashboard::{self, Body, FileKind, Scope};
+use crate::dashboard::{self, Body, FileKind, Needs, Prepared, Scope};
 use crate::definition::{Lang, Survey};
 use crate::web::error::WebError;
 use crate::web::html::posters as html;
@@ -59,9 +59,10 @@ impl<'r> Responder<'r, 'r> for Download {
     }
 }
 
-/// Builds a scope's file by name (`pack.zip` is city-wide only), then logs the export.
-/// The responses CSV is written while it is sent, and logged with its row count once
-/// it is complete (or with where it stopped).
+/// Builds a scope's file by name (the dashboard's table of downloads says which exist
+/// and what each needs), then logs the export. The responses CSV is written while it
+/// is sent, and logged with its row count once it is complete (or with where it
+/// stopped).
 async fn download(
     app: &App,
     session: &Session,
@@ -70,33 +71,22 @@ async fn download(
     file: &str,
     view: &View<'_>,
 ) -> Result<Download, WebError> {
-    let (base, d, name) = (
+    let d = dashboard::Download::named(file, Scope::of(district))?;
+    let prepared = match d.needs() {
+        Needs::Aggregates => Prepared::Aggregates(access::load(app, &s).await?),
+        Needs::Figures => Prepared::Figures(access::figures(app, &s, view).await?),
+        Needs::Rows | Needs::Nothing => Prepared::Nothing,
+    };
+    let (base, dist, by) = (
         app.base_url.clone(),
         district.map(str::to_string),
-        file.to_string(),
+        session.user.username.clone(),
     );
-    let by = session.user.username.clone();
-    let loaded = match (district, file) {
-        (None, "pack.zip" | "briefing.docx" | "briefing.pdf") => Some(access::load(app, &s).await?),
-        _ => None,
-    };
-    let fig = match file {
-        "weak_spots.csv" | "weak_spots.xlsx" => Some(access::figures(app, &s, view).await?),
-        _ => None,
-    };
     let (sv, l) = (s.clone(), view.lang());
     let f = app
         .blocking(move |store| {
-            let scope = Scope::of(d.as_deref());
-            match (name.as_str(), loaded, fig) {
-                ("qr.zip", ..) => dashboard::qr_zip(&sv, &base, scope),
-                ("posters.pdf", ..) => dashboard::posters_pdf(&sv, &base, scope, l),
-                (pack, Some(loaded), _) => dashboard::pack_file(store, &sv, &loaded, l, pack),
-                (weak, _, Some(fig)) => {
-                    dashboard::places::weak_spots_file(&sv, &fig, scope, weak, l)
-                }
-                (other, ..) => dashboard::responses_file(store, &sv, scope, other, &by),
-            }
+            let scope = Scope::of(dist.as_deref());
+            dashboard::download(store, &sv, &base, scope, d, prepared, l, &by)
         })
         .await?;
     let body = match f.body {

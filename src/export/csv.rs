@@ -23,6 +23,12 @@ pub enum ExportError {
     Corrupt { id: i64, reason: String },
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("cannot write the workbook: {0}")]
+    Xlsx(String),
+    #[error("cannot write the ZIP archive: {0}")]
+    Zip(String),
+    #[error("cannot write a temporary file: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// Characters that make a spreadsheet read a cell as a formula.

@@ -1,0 +1,286 @@
+//! Each survey's aggregates between requests, behind its own lock (no request waits on
+//! another survey): brought up to date with the rows added since (by id, in pages)
+//! and the supersessions, saved as a snapshot now and then, and the figures of each
+//! filter kept until the data change.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::error::DashboardError;
+use super::view::{figures, Figures, Filter, Loaded};
+use crate::definition::{Lang, Survey};
+use crate::stats::tally::Tally;
+use crate::storage::{Snapshot, Store};
+
+/// Rows read per page while bringing a survey up to date (memory stays at one page).
+const PAGE: i64 = 20_000;
+
+/// A snapshot is saved once this many rows were folded in since the last one.
+const SNAPSHOT_EVERY: u64 = 20_000;
+
+/// How often a shared database (PostgreSQL) is counted, to catch rows that committed
+/// out of id order.
+const RECOUNT: Duration = Duration::from_secs(5);
+
+/// Figures kept per survey (a page and its charts ask for the same ones).
+const FIGURES_KEPT: usize = 16;
+
+/// One survey's state between requests.
+struct State {
+    tally: Arc<Tally>,
+    max_id: i64,
+    /// Responses read (every status), to compare with the database's count.
+    rows_seen: i64,
+    superseded: Vec<(i64, String)>,
+    applied: HashSet<i64>,
+    version: u64,
+    counted_at: Option<Instant>,
+    since_snapshot: u64,
+    figures: HashMap<(Filter, &'static str), Arc<Figures>>,
+    loaded: Option<Arc<Loaded>>,
+    from_snapshot: bool,
+}
+
+/// Surveys as the dashboard last read them, each behind its own lock.
+pub struct Cache {
+    surveys: Mutex<HashMap<String, Arc<Mutex<Option<State>>>>>,
+    versions: std::sync::atomic::AtomicU64,
+    snapshot_every: u64,
+}
+
+impl Default for Cache {
+    fn default() -> Cache {
+        Cache {
+            surveys: Mutex::default(),
+            versions: Default::default(),
+            snapshot_every: SNAPSHOT_EVERY,
+        }
+    }
+}
+
+/// Reads a survey's responses from storage, from scratch (no snapshot).
+pub fn load(store: &Store, survey: &Survey) -> Result<Loaded, DashboardError> {
+    let mut st = fresh(survey);
+    catch_up(store, survey, &mut st)?;
+    Ok(Loaded {
+        tally: st.tally,
+        superseded: st.superseded,
+        version: 0,
+        from_snapshot: false,
+    })
+}
+
+fn fresh(survey: &Survey) -> State {
+    State {
+        tally: Arc::new(Tally::new(survey)),
+        max_id: 0,
+        rows_seen: 0,
+        superseded: Vec::new(),
+        applied: HashSet::new(),
+        version: 0,
+        counted_at: None,
+        since_snapshot: 0,
+        figures: HashMap::new(),
+        loaded: None,
+        from_snapshot: false,
+    }
+}
+
+/// The supersession ids, for folding rows.
+fn ids(superseded: &[(i64, String)]) -> Vec<i64> {
+    superseded.iter().map(|s| s.0).collect()
+}
+
+/// Folds in everything the database has beyond the state: supersessions first (so new
+/// rows arrive already marked), then the new rows in pages, then earlier rows that
+/// were superseded since.
+fn catch_up(store: &Store, survey: &Survey, st: &mut State) -> Result<u64, DashboardError> {
+    let superseded = store.superseded(&survey.id)?;
+    let ids_now = ids(&superseded);
+    let mut folded = 0u64;
+    // Rows superseded since they were folded: out as they were, back in marked.
+    let newly: Vec<i64> = ids_now
+        .iter()
+        .copied()
+        .filter(|id| !st.applied.contains(id) && *id <= st.max_id)
+        .collect();
+    if !newly.is_empty() {
+        let rows = store.responses_by_ids(&survey.id, &newly)?;
+        // Copies the aggregates only when figures still hold them, and only when
+        // something changed.
+        let tally = Arc::make_mut(&mut st.tally);
+        tally.remove(survey, &crate::dataset::from_rows(survey, &rows, &[])?);
+        tally.add(survey, &crate::dataset::from_rows(survey, &rows, &newly)?);
+        folded += rows.len() as u64;
+    }
+    loop {
+        let rows = store.responses_page(&survey.id, st.max_id, PAGE)?;
+        let Some(last) = rows.last() else { break };
+        st.max_id = last.id;
+        st.rows_seen += rows.len() as i64;
+        folded += rows.len() as u64;
+        let data = crate::dataset::from_rows(survey, &rows, &ids_now)?;
+        Arc::make_mut(&mut st.tally).add(survey, &data);
+    }
+    st.applied = ids_now.into_iter().collect();
+    st.superseded = superseded;
+    Ok(folded)
+}
+
+/// Reads the survey's responses and saves the dashboard's snapshot, so the next
+/// server start reads only what comes after (`minyi demo` ends with it).
+pub fn save_snapshot_now(store: &Store, survey: &Survey) -> Result<(), DashboardError> {
+    Cache::snapshot_every(1).load(store, survey).map(|_| ())
+}
+
+/// Starts from the saved snapshot when it fits the survey and the responses.
+fn from_snapshot(store: &Store, survey: &Survey) -> Option<State> {
+    let snap = store.snapshot(&survey.id).ok()??;
+    if snap.version != survey.version {
+        return None;
+    }
+    // Rows committed below max_id after the snapshot (other processes) would be
+    // missed: the count up to max_id must be what the snapshot saw.
+    if store.count_responses_upto(&survey.id, snap.max_id).ok()? != snap.row_count {
+        return None;
+    }
+    let mut tally: Tally = serde_json::from_str(&snap.body).ok()?;
+    if !tally.fits(survey) {
+        return None;
+    }
+    tally.reindex();
+    let applied: HashSet<i64> = serde_json::from_str::<Vec<i64>>(&snap.superseded)
+        .ok()?
+        .into_iter()
+        .collect();
+    let mut st = fresh(survey);
+    st.tally = Arc::new(tally);
+    st.max_id = snap.max_id;
+    st.rows_seen = snap.row_count;
+    st.applied = applied;
+    st.from_snapshot = true;
+    Some(st)
+}
+
+fn save_snapshot(store: &Store, survey: &Survey, st: &State) {
+    let Ok(body) = serde_json::to_string(&*st.tally) else {
+        return;
+    };
+    let superseded = serde_json::to_string(&st.applied.iter().collect::<Vec<_>>())
+        .unwrap_or_else(|_| "[]".into());
+    let snap = Snapshot {
+        version: survey.version.clone(),
+        max_id: st.max_id,
+        row_count: st.rows_seen,
+        superseded,
+        body,
+    };
+    // A cache: failing to save costs the next start a longer read, nothing else.
+    if let Err(e) = store.save_snapshot(&survey.id, &snap) {
+        log::warn!("saving the dashboard snapshot of `{}`: {e}", survey.id);
+    }
+}
+
+impl Cache {
+    /// A cache that saves a snapshot every `rows` rows folded in (tests).
+    #[doc(hidden)]
+    pub fn snapshot_every(rows: u64) -> Cache {
+        Cache {
+            snapshot_every: rows.max(1),
+            ..Cache::default()
+        }
+    }
+
+    fn state_of(&self, survey: &str) -> Arc<Mutex<Option<State>>> {
+        let mut m = self
+            .surveys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        m.entry(survey.to_string()).or_default().clone()
+    }
+
+    /// The survey's responses, brought up to date.
+    pub fn load(&self, store: &Store, survey: &Survey) -> Result<Arc<Loaded>, DashboardError> {
+        let cell = self.state_of(&survey.id);
+        // This survey's lock only: other surveys' requests go on meanwhile.
+        let mut guard = cell
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let st = match guard.as_mut() {
+            Some(st) if st.tally.fits(survey) => st,
+            _ => {
+                *guard = Some(from_snapshot(store, survey).unwrap_or_else(|| fresh(survey)));
+                guard.as_mut().expect("just set")
+            }
+        };
+        let mut folded = catch_up(store, survey, st)?;
+        // On a shared database rows can commit out of id order; the count tells.
+        let recount = store.is_shared() && st.counted_at.is_none_or(|t| t.elapsed() >= RECOUNT);
+        if recount {
+            st.counted_at = Some(Instant::now());
+            if store.count_responses(&survey.id)? != st.rows_seen {
+                let mut again = fresh(survey);
+                folded = catch_up(store, survey, &mut again)?.max(1);
+                *st = again;
+            }
+        }
+        if folded > 0 || st.loaded.is_none() {
+            st.version = self
+                .versions
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            st.figures.clear();
+            st.loaded = Some(Arc::new(Loaded {
+                tally: st.tally.clone(),
+                superseded: st.superseded.clone(),
+                version: st.version,
+                from_snapshot: st.from_snapshot,
+            }));
+            st.since_snapshot += folded;
+            if st.since_snapshot >= self.snapshot_every {
+                save_snapshot(store, survey, st);
+                st.since_snapshot = 0;
+            }
+        }
+        Ok(st.loaded.clone().expect("set above"))
+    }
+
+    /// [`figures`] for `loaded`, computed once per state of the data.
+    pub fn figures(
+        &self,
+        survey: &Survey,
+        loaded: &Loaded,
+        filter: &Filter,
+        lang: Lang,
+    ) -> Result<Arc<Figures>, DashboardError> {
+        let cell = self.state_of(&survey.id);
+        let key = (filter.clone(), lang.code());
+        if let Some(st) = cell
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            if st.version == loaded.version {
+                if let Some(f) = st.figures.get(&key) {
+                    return Ok(f.clone());
+                }
+            }
+        }
+        // Computed outside the lock: the survey's intake-driven refreshes go on.
+        let f = Arc::new(figures(survey, loaded, filter, lang)?);
+        if let Some(st) = cell
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_mut()
+        {
+            if st.version == loaded.version {
+                if st.figures.len() >= FIGURES_KEPT {
+                    st.figures.clear();
+                }
+                st.figures.insert(key, f.clone());
+            }
+        }
+        Ok(f)
+    }
+}

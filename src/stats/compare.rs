@@ -1,0 +1,159 @@
+//! Differences: between waves (independent samples, each weighted on its own) and
+//! between two groups of one design.
+
+use serde::Serialize;
+
+use super::analyse::analyse;
+use super::cells::{build_design, psu_rows, Census};
+use super::data::Dataset;
+use super::domains::DomainVar;
+use super::error::StatsError;
+use super::estimate;
+use super::indicators::indicators;
+use super::interval;
+use super::plan::EstimateKind;
+use super::results::{Estimate, Options};
+use crate::definition::Survey;
+
+/// The difference between two groups of a domain variable (b − a) for one indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub indicator: String,
+    pub kind: EstimateKind,
+    pub domain: String,
+    pub a: String,
+    pub b: String,
+    pub estimate_a: f64,
+    pub estimate_b: f64,
+    pub difference: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub df: f64,
+    pub p_value: f64,
+}
+
+/// The one way waves are compared (the CLI's `--compare wave=A,B`, the pack's changes,
+/// the dashboard): each wave is an independent sample, weighted on its own, so the
+/// difference b − a has the variance se_a² + se_b², and t on the smaller of the two
+/// designs' degrees of freedom. `a` and `b` are the two waves' estimates of the same
+/// indicator and group.
+pub fn independent_difference(a: &Estimate, b: &Estimate, level: f64) -> Difference {
+    let diff = b.estimate - a.estimate;
+    let se = (a.se * a.se + b.se * b.se).sqrt();
+    let df = a.df.min(b.df);
+    let (lo, hi) = interval::t_interval(diff, se, df, level);
+    Difference {
+        indicator: a.indicator.clone(),
+        kind: a.kind,
+        domain: a.domain.clone(),
+        a: a.group.clone(),
+        b: b.group.clone(),
+        estimate_a: a.estimate,
+        estimate_b: b.estimate,
+        difference: diff,
+        se,
+        ci_low: lo,
+        ci_high: hi,
+        df,
+        p_value: if se > 0.0 {
+            interval::p_two_sided(diff / se, df)
+        } else {
+            f64::NAN
+        },
+    }
+}
+
+/// Wave `wb` − wave `wa` of every indicator of the city and of each domain in
+/// `opts.by`, each wave estimated on its own ([`independent_difference`]). `data` holds
+/// both waves (a `wave` column).
+pub fn compare_waves(
+    survey: &Survey,
+    data: &Dataset,
+    census: Option<&Census>,
+    opts: &Options,
+    wa: &str,
+    wb: &str,
+) -> Result<Vec<Difference>, StatsError> {
+    let ra = analyse(survey, &data.of_wave(wa), census, opts)?;
+    let rb = analyse(survey, &data.of_wave(wb), census, opts)?;
+    Ok(rb
+        .estimates
+        .iter()
+        .filter_map(|eb| {
+            let ea = ra.estimates.iter().find(|x| {
+                x.indicator == eb.indicator
+                    && x.kind == eb.kind
+                    && x.domain == eb.domain
+                    && x.group == eb.group
+            })?;
+            let mut d = independent_difference(ea, eb, opts.level);
+            // Name the waves, and the group compared.
+            d.domain = if eb.domain == "city" {
+                "wave".into()
+            } else {
+                format!("wave ({} {})", eb.domain, eb.group)
+            };
+            d.a = wa.to_string();
+            d.b = wb.to_string();
+            Some(d)
+        })
+        .collect())
+}
+
+/// Differences b − a of every indicator between two groups of a domain variable,
+/// estimated jointly in one design (so calibration and shared strata are accounted for).
+/// Not for waves: those are independent samples ([`compare_waves`]).
+pub fn compare(
+    survey: &Survey,
+    data: &Dataset,
+    census: Option<&Census>,
+    opts: &Options,
+    dv: &DomainVar,
+    a: usize,
+    b: usize,
+) -> Result<Vec<Difference>, StatsError> {
+    let (design, cells) = build_design(survey, data, census, opts)?;
+    let psu = psu_rows(survey, data, opts)?;
+    let nc = design.layout.n_cells();
+    let mut out = Vec::new();
+    for ind in indicators(survey, opts.scores) {
+        let y = ind.values(data);
+        let sums = estimate::CellSums::collect(&cells, Some(&dv.group), dv.labels.len(), nc, &y);
+        let sums = match (&design.psus, &psu) {
+            (Some(p), Some(rows)) => sums.with_psus(p, rows, &cells, Some(&dv.group), &y),
+            _ => sums,
+        };
+        let (Some(ea), Some(eb)) = (
+            estimate::domain(&design, &sums, a),
+            estimate::domain(&design, &sums, b),
+        ) else {
+            continue;
+        };
+        let Some((diff, var, df)) = estimate::difference(&design, &sums, a, b) else {
+            continue;
+        };
+        let se = var.sqrt();
+        let (lo, hi) = interval::t_interval(diff, se, df, opts.level);
+        out.push(Difference {
+            indicator: ind.name.clone(),
+            kind: ind.kind,
+            domain: dv.name.clone(),
+            a: dv.labels[a].clone(),
+            b: dv.labels[b].clone(),
+            estimate_a: ea.estimate,
+            estimate_b: eb.estimate,
+            difference: diff,
+            se,
+            ci_low: lo,
+            ci_high: hi,
+            df,
+            p_value: if se > 0.0 {
+                interval::p_two_sided(diff / se, df)
+            } else {
+                f64::NAN
+            },
+        });
+    }
+    Ok(out)
+}
