@@ -162,16 +162,28 @@ fn thousands_of_malformed_submissions() {
         }
     }
     assert!(app.rows("mini").is_empty(), "nothing stored from the form");
-    // The API, with each answer replaced in turn: 201 when the value happens to be valid
-    // (optional questions, free text), otherwise 422 naming that question.
+    // The API, with one answer replaced in turn and, from the second round on, another
+    // answer replaced as well (a different one and a different value each round), so
+    // no two submissions are alike: 201 when the values happen to be valid (optional
+    // questions, free text), otherwise 422 naming one of the answers replaced.
+    let values = ["zz", "", "dk", "99", "[]", "-5", "u18x", "{}", "yes", "1"];
     let mut created = 0;
-    for _ in 0..8 {
+    let mut seen = std::collections::HashSet::new();
+    for round in 0..8 {
         for (i, _) in fields.iter().enumerate() {
-            for v in ["zz", "", "dk", "99", "[]", "-5", "u18x", "{}", "yes", "1"] {
+            for (vi, v) in values.iter().enumerate() {
+                let second = (round > 0).then(|| {
+                    let j = (i + round) % fields.len();
+                    (j, values[(vi + round * 3) % values.len()])
+                });
                 let mut answers = serde_json::Map::new();
                 for (k, f) in fields.iter().enumerate() {
                     let (name, val) = f.split_once('=').unwrap();
-                    let val = if k == i { v } else { val };
+                    let val = match second {
+                        _ if k == i => *v,
+                        Some((j, w)) if k == j => w,
+                        _ => val,
+                    };
                     match answers.get_mut(name) {
                         Some(serde_json::Value::String(prev)) => {
                             let prev = prev.clone();
@@ -182,17 +194,31 @@ fn thousands_of_malformed_submissions() {
                         }
                     }
                 }
+                let changed: Vec<&str> = std::iter::once(i)
+                    .chain(second.map(|(j, _)| j))
+                    .map(|k| fields[k].split('=').next().unwrap())
+                    .collect();
                 let key = format!("k{sent}");
                 let body =
                     serde_json::json!({"district": "N", "submission_key": key, "answers": answers})
                         .to_string();
+                seen.insert(serde_json::to_string(&answers).unwrap());
                 let r = app.post_json("/api/surveys/mini/responses", &body);
                 match r.status() {
                     Status::Created => created += 1,
                     Status::UnprocessableEntity => {
                         let v: serde_json::Value =
                             serde_json::from_str(&r.into_string().unwrap()).unwrap();
-                        assert!(!v["errors"].as_array().unwrap().is_empty(), "{body}");
+                        let named: Vec<&str> = v["errors"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .filter_map(|e| e["question"].as_str())
+                            .collect();
+                        assert!(
+                            named.iter().any(|q| changed.contains(q)),
+                            "{body}: the errors name {named:?}, not {changed:?}"
+                        );
                     }
                     other => panic!("{other} for {body}"),
                 }
@@ -200,6 +226,11 @@ fn thousands_of_malformed_submissions() {
             }
         }
     }
+    assert!(
+        seen.len() > 600,
+        "the API submissions are {} distinct answer sets",
+        seen.len()
+    );
     assert!(sent > 1000, "{sent} malformed submissions");
     assert_eq!(
         app.rows("mini").len(),

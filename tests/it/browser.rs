@@ -161,8 +161,10 @@ fn resident_answers_on_a_phone_and_the_open_dashboard_updates() {
             std::env::var_os("MINYI_REQUIRE_BROWSER").is_none(),
             "MINYI_REQUIRE_BROWSER is set but chromium/chromedriver are not installed (apt-get install chromium chromium-driver)"
         );
-        eprintln!("browser test skipped: install chromium and chromium-driver to run it");
-        return;
+        return skipped(
+            "browser",
+            "install chromium and chromium-driver (Debian) to run the browser test",
+        );
     };
     let dir = tempfile::tempdir().unwrap();
     let surveys = surveys_dir(dir.path(), &[&format!("{SURVEYS}/civility-2026.toml")]);

@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::common::skipped;
 use crate::common::SURVEYS;
 use minyi::definition::{Lang, Survey};
 use minyi::report::findings::{findings, Rule};
@@ -52,7 +53,10 @@ fn poppler() -> bool {
             std::env::var_os("MINYI_REQUIRE_POPPLER").is_none(),
             "MINYI_REQUIRE_POPPLER is set but poppler-utils is not installed (apt-get install poppler-utils)"
         );
-        eprintln!("skipping the poppler checks: pdftotext not installed");
+        skipped(
+            "documents (the PDF checks)",
+            "install poppler-utils (Debian) to run pdftotext, pdffonts and pdftoppm",
+        );
     }
     found
 }
@@ -212,6 +216,11 @@ fn the_word_briefing_has_real_tables_pictures_fonts_and_page_numbers() {
             text.contains(&first),
             "LibreOffice reads the headline finding"
         );
+    } else {
+        skipped(
+            "documents::the_word_briefing… (LibreOffice's reading)",
+            "install libreoffice-writer and poppler-utils to open the Word file as Word users do",
+        );
     }
 }
 
@@ -222,7 +231,7 @@ fn the_pdf_briefing_embeds_its_font_and_its_chinese_can_be_selected() {
     let bytes = std::fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF-"));
     if !poppler() {
-        return;
+        return; // poppler() said it was skipped
     }
     let path = pdf.to_str().unwrap();
     let fonts = run("pdffonts", &[path]);
@@ -298,7 +307,7 @@ fn posters_as_a_pdf_one_page_per_place_whose_codes_scan() {
     let xc: Vec<minyi::qr::Place> = places.into_iter().filter(|p| p.district == "XC").collect();
     let bytes = minyi::qr::posters_pdf(&s, &xc, Lang::Zh).unwrap();
     if !poppler() {
-        return;
+        return; // poppler() said it was skipped
     }
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("posters.pdf");

@@ -27,10 +27,6 @@ fn app_state(c: &Client) -> &minyi::web::App {
     c.rocket().state::<minyi::web::App>().unwrap()
 }
 
-fn on_postgres() -> bool {
-    std::env::var("MINYI_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
-}
-
 /// Finding 1: a header does not choose the source. From an untrusted peer, 200
 /// submissions each claiming another address are one source (burst-flagged); through
 /// a trusted proxy, the address it forwards counts.
@@ -393,7 +389,10 @@ fn a_writer_panic_fails_one_batch_and_intake_goes_on() {
 #[test]
 fn acknowledged_means_durable_by_default() {
     if on_postgres() {
-        return; // PostgreSQL's own fsync settings decide.
+        return skipped(
+            "integrity::acknowledged_means_durable_by_default",
+            "SQLite's synchronous setting; PostgreSQL's own fsync settings decide",
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("a.sqlite3").display());
@@ -415,7 +414,10 @@ fn acknowledged_means_durable_by_default() {
 #[test]
 fn the_health_check_is_cheap_and_the_deep_check_is_separate() {
     if on_postgres() {
-        return; // the corruption below is SQLite's file format
+        return skipped(
+            "integrity::the_health_check_is_cheap_and_the_deep_check_is_separate",
+            "the corruption it makes is SQLite's file format",
+        );
     }
     let app = TestApp::new();
     // An index that no longer matches its table: readable, but not sound.

@@ -103,7 +103,7 @@ fn references(module: &str, src: &str) -> BTreeSet<String> {
                 let inner: String = bytes[j + 1..close].iter().collect();
                 inner
                     .split(',')
-                    .map(|x| x.trim().split_whitespace().next().unwrap_or("").to_string())
+                    .map(|x| x.split_whitespace().next().unwrap_or("").to_string())
                     .filter(|x| !x.is_empty() && x != "self")
                     .map(|x| format!("{tail}{x}"))
                     .collect()

@@ -852,8 +852,12 @@ fn pace_to_the_evaluation_date() {
     let pace = &j["pace"];
     let today = chrono::Local::now().date_naive();
     assert_eq!(pace["days_left"], (eval - today).num_days().max(0));
-    // Completes are the counted responses of the wave: collected minus flagged.
-    for c in j["counts"].as_array().unwrap() {
+    // Completes are the counted responses of the wave: collected minus flagged, in
+    // every district (the demo's wave has responses in each, so the loop is not empty).
+    let counts = j["counts"].as_array().unwrap();
+    assert_eq!(counts.len(), 6, "one count per district");
+    assert!(counts.iter().all(|c| c["total"].as_u64().unwrap() > 0));
+    for c in counts {
         let d = c["district"].as_str().unwrap();
         let row = pace["districts"]
             .as_array()

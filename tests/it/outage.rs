@@ -227,14 +227,6 @@ fn mini_on_sqlite() -> (tempfile::TempDir, String) {
     (dir, db)
 }
 
-fn on_postgres() -> bool {
-    std::env::var("MINYI_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
-}
-
-fn skipped(test: &str, why: &str) {
-    eprintln!("SKIPPED {test}: {why}");
-}
-
 /// PostgreSQL goes away under load (every connection reset, new ones refused for
 /// three seconds) and comes back: submissions get 503 with Retry-After within two
 /// seconds while it is away — never 401 or 500 —, the dashboard's API and the health

@@ -184,21 +184,44 @@ fn flags_follow_the_thresholds() {
         "--format",
         "json",
         "--suppress-below",
-        "150",
+        "30",
         "--directional-below",
-        "300",
+        "100",
     ]);
     assert!(ok);
     let v: Value = serde_json::from_str(&out).unwrap();
+    // Every estimate on the side of each threshold it falls on; and the data reach
+    // all three sides, so no case passes for want of an estimate.
+    let (mut suppressed, mut directional, mut published) = (0, 0, 0);
     for e in v["estimates"].as_array().unwrap() {
         let n_eff = e["n_eff"].as_f64().unwrap();
         let flag = e["flag"].as_str().unwrap();
-        if n_eff < 150.0 {
+        if n_eff < 30.0 {
             assert_eq!(flag, "suppress", "{e}");
-        } else if n_eff < 300.0 {
+            suppressed += 1;
+        } else if n_eff < 100.0 {
             assert_eq!(flag, "directional", "{e}");
+            directional += 1;
+        } else {
+            // Past both sizes a figure is published, unless its coefficient of
+            // variation is too high (then directional, never suppressed).
+            assert_ne!(flag, "suppress", "{e}");
+            let (se, est) = (e["se"].as_f64().unwrap(), e["estimate"].as_f64().unwrap());
+            let base = if e["kind"] == "proportion" {
+                est.min(1.0 - est)
+            } else {
+                est.abs()
+            };
+            if flag == "ok" {
+                assert!(se <= 0.0 || se / base <= 0.3 + 1e-12, "{e}");
+                published += 1;
+            }
         }
     }
+    assert!(
+        suppressed > 0 && directional > 0 && published > 0,
+        "the fixture reaches every side: {suppressed} suppressed, {directional} directional, {published} published"
+    );
 }
 
 #[test]

@@ -79,12 +79,15 @@ fn opts(weighting: Weighting, method: Method) -> Options {
 }
 
 proptest! {
-    // A fixed seed: CI runs the same cases every time (a failure is reproducible), and
-    // no regression files are written into the source tree.
+    // A fixed seed: CI runs the same cases every time (a failure is reproducible).
+    // Before them, the cases that once failed are replayed from
+    // `tests/proptest-regressions/stats_props.txt`, and a new failure is saved there.
     #![proptest_config(ProptestConfig {
         cases: 24,
         rng_seed: proptest::test_runner::RngSeed::Fixed(0x006d_696e_7969),
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::SourceParallel("proptest-regressions"),
+        )),
         ..ProptestConfig::default()
     })]
 
