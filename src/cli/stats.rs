@@ -214,8 +214,73 @@ pub fn stats(a: StatsArgs) -> Result<()> {
     let lang = Lang::from_code(Some(&a.lang));
     let survey = definition::load_file(&a.survey)?;
     let file = a.responses.display().to_string();
+    let all = read_responses(&a, &survey, &file)?;
+    let every = if a.include_flagged {
+        all.clone()
+    } else {
+        all.without_flagged().0
+    };
+    let (chosen, wave) = choose_wave(all, a.wave.as_deref(), &file)?;
+    let collection =
+        minyi::figures::collection_text(minyi::figures::modes_of(&chosen).as_deref(), lang);
+    let (data, excluded) = if a.include_flagged {
+        (chosen, stats::Exclusions::default())
+    } else {
+        chosen.without_flagged()
+    };
+    let census = census(&a, &survey)?;
+    let opts = options(&a, &survey, &data)?;
+    let mut report = stats::analyse(&survey, &data, census.as_ref(), &opts)?;
+    report.excluded = excluded;
+    let models = if a.sae {
+        if !opts.by.iter().any(|b| b == "community") {
+            bail!("--sae models the communities: add --by community");
+        }
+        // The district rates the model is benchmarked to.
+        let districts = Options {
+            by: vec!["district".into()],
+            ..opts.clone()
+        };
+        let districts = stats::analyse(&survey, &data, census.as_ref(), &districts)?;
+        Some(stats::communities::community_model(
+            &survey,
+            &mut report,
+            &districts,
+            &opts,
+            &every.waves(),
+            &wave.wave,
+            &|w, o| stats::analyse(&survey, &every.of_wave(w), census.as_ref(), o),
+        ))
+    } else {
+        None
+    };
+    let compared = Compared {
+        survey: &survey,
+        every: &every,
+        data: &data,
+        census: census.as_ref(),
+        opts: &opts,
+    };
+    let differences = match &a.compare {
+        Some(spec) => Some(compared.differences(spec)?),
+        None => None,
+    };
+    let printed = Printed {
+        survey: &survey,
+        report: &report,
+        wave: &wave,
+        collection: &collection,
+        differences: differences.as_deref(),
+        models: models.as_deref(),
+        lang,
+    };
+    printed.write(&a.format, &mut std::io::stdout().lock())
+}
+
+/// The responses file, kept to the collection modes asked for (`--mode`).
+fn read_responses(a: &StatsArgs, survey: &Survey, file: &str) -> Result<stats::Dataset> {
     let f = std::fs::File::open(&a.responses).with_context(|| format!("opening {file}"))?;
-    let mut all = minyi::dataset::read_csv(&survey, &file, std::io::BufReader::new(f))?;
+    let mut all = minyi::dataset::read_csv(survey, file, std::io::BufReader::new(f))?;
     if !a.mode.is_empty() {
         for m in &a.mode {
             if Channel::parse(m).is_none() {
@@ -234,37 +299,34 @@ pub fn stats(a: StatsArgs) -> Result<()> {
             );
         }
     }
-    let every = if a.include_flagged {
-        all.clone()
-    } else {
-        all.without_flagged().0
-    };
-    let (chosen, wave) = choose_wave(all, a.wave.as_deref(), &file)?;
-    let collection =
-        minyi::figures::collection_text(minyi::figures::modes_of(&chosen).as_deref(), lang);
-    let (data, excluded) = if a.include_flagged {
-        (chosen, stats::Exclusions::default())
-    } else {
-        chosen.without_flagged()
-    };
-    let census = match &a.census {
+    Ok(all)
+}
+
+/// The census the design is calibrated to: `--census FILE`, else the definition's.
+fn census(a: &StatsArgs, survey: &Survey) -> Result<Option<stats::Census>> {
+    Ok(match &a.census {
         Some(p) => {
             let text =
                 std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
             Some(minyi::dataset::read_census(
-                &survey,
+                survey,
                 &p.display().to_string(),
                 &text,
             )?)
         }
-        None => stats::Census::from_survey(&survey),
-    };
+        None => stats::Census::from_survey(survey),
+    })
+}
+
+/// What to compute, from the command line; every `--by` must name a domain the data
+/// have.
+fn options(a: &StatsArgs, survey: &Survey, data: &stats::Dataset) -> Result<Options> {
     for b in &a.by {
-        if stats::domain_var(&survey, &data, b).is_none() {
+        if stats::domain_var(survey, data, b).is_none() {
             bail!("--by {b}: not `district`, `community`, a choice question id or a column of the responses file");
         }
     }
-    let opts = Options {
+    Ok(Options {
         by: a.by.clone(),
         rake: stats::RakeControl {
             max_iterations: a.rake_max_iterations,
@@ -277,114 +339,110 @@ pub fn stats(a: StatsArgs) -> Result<()> {
         },
         scores: ScorePreset::parse(&a.scores).context("unknown scores")?,
         ..a.design.options()?
-    };
-    let mut report = stats::analyse(&survey, &data, census.as_ref(), &opts)?;
-    report.excluded = excluded;
-    let models = if a.sae {
-        if !opts.by.iter().any(|b| b == "community") {
-            bail!("--sae models the communities: add --by community");
-        }
-        // The district rates the model is benchmarked to, and the previous wave for
-        // the `prior` covariate.
-        let with = |by: &[&str]| Options {
-            by: by.iter().map(|b| b.to_string()).collect(),
-            ..opts.clone()
-        };
-        let districts = stats::analyse(&survey, &data, census.as_ref(), &with(&["district"]))?;
-        Some(stats::communities::community_model(
-            &survey,
-            &mut report,
-            &districts,
-            &opts,
-            &every.waves(),
-            &wave.wave,
-            &|w, o| stats::analyse(&survey, &every.of_wave(w), census.as_ref(), o),
-        ))
-    } else {
-        None
-    };
-    let differences = match &a.compare {
-        Some(spec) => {
-            let (col, groups) = spec
-                .split_once('=')
-                .context("--compare: write COLUMN=A,B, e.g. wave=1,2")?;
-            let (ga, gb) = groups
-                .split_once(',')
-                .context("--compare: write COLUMN=A,B, e.g. wave=1,2")?;
-            if col == "wave" {
-                // Waves are independent samples, each weighted on its own: the same
-                // comparison the pack and the dashboard make.
-                let waves = every.waves();
-                for w in [ga, gb] {
-                    if !waves.iter().any(|x| x == w) {
-                        bail!(
-                            "--compare: `wave` has no group `{w}`; it has {}",
-                            waves.join(", ")
-                        );
-                    }
+    })
+}
+
+/// What `--compare` compares.
+struct Compared<'a> {
+    survey: &'a Survey,
+    every: &'a stats::Dataset,
+    data: &'a stats::Dataset,
+    census: Option<&'a stats::Census>,
+    opts: &'a Options,
+}
+
+impl Compared<'_> {
+    /// `--compare COLUMN=A,B`: waves as independent samples, other groups in one design.
+    fn differences(&self, spec: &str) -> Result<Vec<stats::Difference>> {
+        let (survey, every, data, census, opts) =
+            (self.survey, self.every, self.data, self.census, self.opts);
+        let (col, groups) = spec
+            .split_once('=')
+            .context("--compare: write COLUMN=A,B, e.g. wave=1,2")?;
+        let (ga, gb) = groups
+            .split_once(',')
+            .context("--compare: write COLUMN=A,B, e.g. wave=1,2")?;
+        if col == "wave" {
+            // Waves are independent samples, each weighted on its own: the same
+            // comparison the pack and the dashboard make.
+            let waves = every.waves();
+            for w in [ga, gb] {
+                if !waves.iter().any(|x| x == w) {
+                    bail!(
+                        "--compare: `wave` has no group `{w}`; it has {}",
+                        waves.join(", ")
+                    );
                 }
-                Some(stats::compare_waves(
-                    &survey,
-                    &every,
-                    census.as_ref(),
-                    &opts,
-                    ga,
-                    gb,
-                )?)
-            } else {
-                let dv = stats::domain_var(&survey, &data, col).with_context(|| {
+            }
+            Ok(stats::compare_waves(survey, every, census, opts, ga, gb)?)
+        } else {
+            let dv = stats::domain_var(survey, data, col).with_context(|| {
+                format!(
+                    "--compare: `{col}` is not district, community, a choice question or a column"
+                )
+            })?;
+            let find = |g: &str| {
+                dv.labels.iter().position(|l| l == g).with_context(|| {
                     format!(
-                        "--compare: `{col}` is not district, community, a choice question or a column"
+                        "--compare: `{col}` has no group `{g}`; it has {}",
+                        dv.labels.join(", ")
                     )
-                })?;
-                let find = |g: &str| {
-                    dv.labels.iter().position(|l| l == g).with_context(|| {
-                        format!(
-                            "--compare: `{col}` has no group `{g}`; it has {}",
-                            dv.labels.join(", ")
-                        )
-                    })
-                };
-                Some(stats::compare(
-                    &survey,
-                    &data,
-                    census.as_ref(),
-                    &opts,
-                    &dv,
-                    find(ga)?,
-                    find(gb)?,
-                )?)
-            }
-        }
-        None => None,
-    };
-    let out = std::io::stdout();
-    let mut out = out.lock();
-    match a.format.as_str() {
-        "json" => {
-            let mut v = serde_json::to_value(&report)?;
-            v["collection"] = collection.clone().into();
-            v["wave"] = serde_json::to_value(&wave)?;
-            if let Some(d) = &differences {
-                v["differences"] = serde_json::to_value(d)?;
-            }
-            if let Some(m) = &models {
-                v["models"] = serde_json::to_value(m)?;
-            }
-            serde_json::to_writer_pretty(&mut out, &v)?;
-            writeln!(out)?;
-        }
-        "csv" => write_csv(&report, &wave, &mut out)?,
-        _ => {
-            writeln!(out, "{collection}")?;
-            writeln!(out, "{}", wave.describe(lang))?;
-            write_table(&survey, &report, differences.as_deref(), lang, &mut out)?;
-            if let Some(m) = &models {
-                write_models(m, lang, &mut out)?;
-            }
+                })
+            };
+            Ok(stats::compare(
+                survey,
+                data,
+                census,
+                opts,
+                &dv,
+                find(ga)?,
+                find(gb)?,
+            )?)
         }
     }
-    Ok(())
+}
+
+/// What `minyi stats` prints.
+struct Printed<'a> {
+    survey: &'a Survey,
+    report: &'a Report,
+    wave: &'a WaveChoice,
+    collection: &'a str,
+    differences: Option<&'a [stats::Difference]>,
+    models: Option<&'a [stats::communities::ModelFit]>,
+    lang: Lang,
+}
+
+impl Printed<'_> {
+    /// In the format asked: json, csv, or the table (default).
+    fn write(&self, format: &str, out: &mut impl Write) -> Result<()> {
+        let (report, wave, lang) = (self.report, self.wave, self.lang);
+        match format {
+            "json" => {
+                let mut v = serde_json::to_value(report)?;
+                v["collection"] = self.collection.into();
+                v["wave"] = serde_json::to_value(wave)?;
+                if let Some(d) = self.differences {
+                    v["differences"] = serde_json::to_value(d)?;
+                }
+                if let Some(m) = self.models {
+                    v["models"] = serde_json::to_value(m)?;
+                }
+                serde_json::to_writer_pretty(&mut *out, &v)?;
+                writeln!(out)?;
+            }
+            "csv" => write_csv(report, wave, &mut *out)?,
+            _ => {
+                writeln!(out, "{}", self.collection)?;
+                writeln!(out, "{}", wave.describe(lang))?;
+                write_table(self.survey, report, self.differences, lang, out)?;
+                if let Some(m) = self.models {
+                    write_models(m, lang, out)?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Prints the respondents needed per district.
@@ -564,6 +622,76 @@ fn write_table<W: Write>(
     lang: Lang,
     out: &mut W,
 ) -> Result<()> {
+    write_basis(s, r, lang, out)?;
+    let mut last = String::new();
+    for e in &r.estimates {
+        let title = format!(
+            "{}{}",
+            e.indicator,
+            match e.kind {
+                EstimateKind::Proportion => "",
+                EstimateKind::Mean => lang.pick(" (均值)", " (mean)"),
+                EstimateKind::Index => lang.pick(" (指数 0–100)", " (index 0–100)"),
+            }
+        );
+        if title != last {
+            let q = s.question(e.indicator.split('.').next().unwrap_or(""));
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{title}  {}",
+                q.map(|q| q.text.get(lang)).unwrap_or("")
+            )?;
+            writeln!(
+                out,
+                "  {} {:>6} {:>8} {:>19} {:>6} {:>7}  {}",
+                pad(lang.pick("范围", "group"), 14),
+                "n",
+                lang.pick("估计", "estimate"),
+                lang.pick("置信区间", "interval"),
+                "deff",
+                "n_eff",
+                lang.pick("标记", "flag")
+            )?;
+            last = title;
+        }
+        let fmt = |x: f64| {
+            if e.kind == EstimateKind::Proportion {
+                pct(x)
+            } else {
+                format!("{x:.2}")
+            }
+        };
+        let ci = match (e.ci_low, e.ci_high) {
+            (Some(l), Some(h)) => format!("{}–{}", fmt(l), fmt(h)),
+            _ => lang.pick("无", "n/a").to_string(),
+        };
+        let flag = flag_text(e, lang);
+        let direct = if e.estimate.is_finite() {
+            fmt(e.estimate)
+        } else {
+            "—".into()
+        };
+        writeln!(
+            out,
+            "  {} {:>6} {:>8} {:>19} {:>6.2} {:>7.0}  {}",
+            pad(&domain_group_name(s, &e.domain, &e.group, lang), 14),
+            e.n,
+            direct,
+            ci,
+            e.deff,
+            e.n_eff,
+            flag
+        )?;
+    }
+    if let Some(ds) = diffs {
+        write_differences(ds, r.level, out)?;
+    }
+    Ok(())
+}
+
+/// The lines above the table: the design, the raking, what was left out.
+fn write_basis<W: Write>(s: &Survey, r: &Report, lang: Lang, out: &mut W) -> Result<()> {
     writeln!(
         out,
         "{} — {} {}; {} {}; {} {} {:.0}%",
@@ -627,112 +755,60 @@ fn write_table<W: Write>(
             r.districts_without_respondents.join(", ")
         )?;
     }
-    let mut last = String::new();
-    for e in &r.estimates {
-        let title = format!(
-            "{}{}",
-            e.indicator,
-            match e.kind {
-                EstimateKind::Proportion => "",
-                EstimateKind::Mean => lang.pick(" (均值)", " (mean)"),
-                EstimateKind::Index => lang.pick(" (指数 0–100)", " (index 0–100)"),
-            }
-        );
-        if title != last {
-            let q = s.question(e.indicator.split('.').next().unwrap_or(""));
-            writeln!(out)?;
-            writeln!(
-                out,
-                "{title}  {}",
-                q.map(|q| q.text.get(lang)).unwrap_or("")
-            )?;
-            writeln!(
-                out,
-                "  {} {:>6} {:>8} {:>19} {:>6} {:>7}  {}",
-                pad(lang.pick("范围", "group"), 14),
-                "n",
-                lang.pick("估计", "estimate"),
-                lang.pick("置信区间", "interval"),
-                "deff",
-                "n_eff",
-                lang.pick("标记", "flag")
-            )?;
-            last = title;
+    Ok(())
+}
+
+/// An estimate's flag column: publication, target, and the model estimate beside it.
+fn flag_text(e: &stats::Estimate, lang: Lang) -> String {
+    let mut flag = publication_flag(e.flag, lang).to_string();
+    if let Some(t) = e.target_status.filter(|_| e.flag != stats::Flag::Suppress) {
+        if !flag.is_empty() {
+            flag.push_str(lang.pick("，", ", "));
         }
-        let fmt = |x: f64| {
-            if e.kind == EstimateKind::Proportion {
-                pct(x)
+        flag.push_str(minyi::labels::target_state(t.state, lang));
+    }
+    if let Some(m) = &e.model {
+        flag.push_str(&format!(
+            "{}{} {} ({}–{}){}",
+            if flag.is_empty() {
+                ""
             } else {
-                format!("{x:.2}")
+                lang.pick("；", "; ")
+            },
+            lang.pick("模型估计", "model"),
+            pct(m.estimate),
+            pct(m.ci_low),
+            pct(m.ci_high),
+            if m.gamma.is_none() {
+                lang.pick("，无样本，回归合成", ", no respondents: synthetic")
+            } else {
+                ""
             }
-        };
-        let ci = match (e.ci_low, e.ci_high) {
-            (Some(l), Some(h)) => format!("{}–{}", fmt(l), fmt(h)),
-            _ => lang.pick("无", "n/a").to_string(),
-        };
-        let mut flag = publication_flag(e.flag, lang).to_string();
-        if let Some(t) = e.target_status.filter(|_| e.flag != stats::Flag::Suppress) {
-            if !flag.is_empty() {
-                flag.push_str(lang.pick("，", ", "));
-            }
-            flag.push_str(minyi::labels::target_state(t.state, lang));
-        }
-        if let Some(m) = &e.model {
-            flag.push_str(&format!(
-                "{}{} {} ({}–{}){}",
-                if flag.is_empty() {
-                    ""
-                } else {
-                    lang.pick("；", "; ")
-                },
-                lang.pick("模型估计", "model"),
-                pct(m.estimate),
-                pct(m.ci_low),
-                pct(m.ci_high),
-                if m.gamma.is_none() {
-                    lang.pick("，无样本，回归合成", ", no respondents: synthetic")
-                } else {
-                    ""
-                }
-            ));
-        }
-        let direct = if e.estimate.is_finite() {
-            fmt(e.estimate)
-        } else {
-            "—".into()
-        };
+        ));
+    }
+    flag
+}
+
+/// The `--compare` differences, one line each.
+fn write_differences<W: Write>(ds: &[stats::Difference], level: f64, out: &mut W) -> Result<()> {
+    writeln!(out)?;
+    for d in ds {
         writeln!(
             out,
-            "  {} {:>6} {:>8} {:>19} {:>6.2} {:>7.0}  {}",
-            pad(&domain_group_name(s, &e.domain, &e.group, lang), 14),
-            e.n,
-            direct,
-            ci,
-            e.deff,
-            e.n_eff,
-            flag
+            "{} {}: {}={} → {}={}: {:+.4} (SE {:.4}, {:.0}% CI {:+.4}…{:+.4}, p = {:.4})",
+            d.indicator,
+            kind_name(d.kind),
+            d.domain,
+            d.a,
+            d.domain,
+            d.b,
+            d.difference,
+            d.se,
+            level * 100.0,
+            d.ci_low,
+            d.ci_high,
+            d.p_value
         )?;
-    }
-    if let Some(ds) = diffs {
-        writeln!(out)?;
-        for d in ds {
-            writeln!(
-                out,
-                "{} {}: {}={} → {}={}: {:+.4} (SE {:.4}, {:.0}% CI {:+.4}…{:+.4}, p = {:.4})",
-                d.indicator,
-                kind_name(d.kind),
-                d.domain,
-                d.a,
-                d.domain,
-                d.b,
-                d.difference,
-                d.se,
-                r.level * 100.0,
-                d.ci_low,
-                d.ci_high,
-                d.p_value
-            )?;
-        }
     }
     Ok(())
 }

@@ -445,275 +445,30 @@ fn questions(
 ) -> Vec<Question> {
     let mut out: Vec<Question> = Vec::new();
     let mut ids: BTreeMap<String, usize> = BTreeMap::new();
-    let mut headlines: BTreeMap<&'static str, String> = BTreeMap::new();
-    let mut district_q = 0;
-    let mut community_q = 0;
+    let mut seen = Seen::default();
     for q in raw {
         let qspan = q.span();
-        let q = q.into_inner();
+        let mut q = q.into_inner();
         let id = q.id.get_ref().trim().to_string();
         let kind = *q.kind.get_ref();
-        if !valid_code(&id) {
-            cx.err(
-                q.id.span().start,
-                format!("question id `{id}` is not a valid id"),
-                CODE_HELP,
-            );
-        } else if ids.contains_key(&id) {
-            cx.err(
-                q.id.span().start,
-                format!("question id `{id}` is used twice"),
-                "question ids are stable keys in stored answers; give each question its own",
-            );
-        }
-        let dimension = match (&q.dimension, kind) {
-            (Some(d), _) => *d.get_ref(),
-            (None, Kind::District | Kind::Community) => Dimension::Demographic,
-            (None, _) => {
-                cx.err(
-                    qspan.start,
-                    format!("question `{id}` has no `dimension`"),
-                    "add dimension = \"awareness\" | \"participation\" | \"support\" | \"knowledge\" | \"satisfaction\" | \"demographic\" | \"screening\" | \"other\"",
-                );
-                Dimension::Other
-            }
-        };
-
+        check_id(cx, &q, &id, &ids);
+        let dimension = dimension_of(cx, &q, kind, &id, qspan.start);
         let options = options(
             cx,
             &id,
             kind,
-            q.options,
+            std::mem::take(&mut q.options),
             q.dont_know,
             districts,
             qspan.start,
         );
-        let codes: HashSet<&str> = options.iter().map(|o| o.code.as_str()).collect();
-        let check_codes = |cx: &mut Ctx<'_>, list: &[Spanned<String>], what: &str| {
-            for c in list {
-                let v = c.get_ref();
-                if v == DONT_KNOW {
-                    cx.err(
-                        c.span().start,
-                        format!("`{what}` of question `{id}` lists the don't-know option `dk`"),
-                        "don't-know answers are excluded from rates; remove `dk` from this list",
-                    );
-                } else if !codes.contains(v.as_str()) {
-                    cx.err(
-                        c.span().start,
-                        format!("`{what}` of question `{id}` names option `{v}`, which the question does not have"),
-                        format!("use one of: {}", list_codes(&options)),
-                    );
-                }
-            }
-        };
-
-        if kind == Kind::District {
-            district_q += 1;
-            if district_q > 1 {
-                cx.err(
-                    q.kind.span().start,
-                    "only one question may have kind = \"district\"",
-                    "keep one question for the resident's district",
-                );
-            }
-        }
-        if kind == Kind::Community {
-            community_q += 1;
-            if community_q > 1 {
-                cx.err(
-                    q.kind.span().start,
-                    "only one question may have kind = \"community\"",
-                    "keep one question for the resident's community",
-                );
-            }
-            if district_q == 0 {
-                cx.err(
-                    q.kind.span().start,
-                    format!("community question `{id}` comes before any district question"),
-                    "ask the resident's district (kind = \"district\") first; the community must lie in it",
-                );
-            }
-            if districts.iter().all(|d| d.communities.is_empty()) {
-                cx.err(
-                    q.kind.span().start,
-                    format!("community question `{id}` has no communities to offer"),
-                    "add [[district.community]] tables or a [places] file",
-                );
-            }
-            let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-            for d in districts {
-                for c in &d.communities {
-                    if let Some(other) = seen.insert(&c.code, &d.code) {
-                        cx.err(
-                            q.kind.span().start,
-                            format!(
-                                "community code `{}` is used in districts `{other}` and `{}`",
-                                c.code, d.code
-                            ),
-                            "a community question needs community codes unique across the city",
-                        );
-                    }
-                }
-            }
-        }
-
-        let mut positive: Vec<String> = Vec::new();
-        match (&q.correct, kind) {
-            (Some(c), Kind::Quiz) => {
-                check_codes(cx, c.get_ref(), "correct");
-                if c.get_ref().is_empty() {
-                    cx.err(
-                        c.span().start,
-                        format!("quiz `{id}` has an empty `correct` list"),
-                        "list the correct option code(s)",
-                    );
-                }
-                positive = c.get_ref().iter().map(|s| s.get_ref().clone()).collect();
-            }
-            (None, Kind::Quiz) => cx.err(
-                qspan.start,
-                format!("quiz `{id}` has no `correct` option"),
-                "add correct = [\"code\"]; it is used for scoring and never shown to residents",
-            ),
-            (Some(c), _) => cx.err(
-                c.span().start,
-                format!("`correct` is only for quiz questions, and `{id}` is a {} question", kind.name()),
-                "use `positive` for the options that count towards the rate, or set kind = \"quiz\"",
-            ),
-            (None, _) => {}
-        }
-        if let Some(p) = &q.positive {
-            if kind == Kind::Quiz {
-                cx.err(
-                    p.span().start,
-                    format!("quiz `{id}` takes `correct`, not `positive`"),
-                    "rename `positive` to `correct`",
-                );
-            } else if !kind.has_options() || kind.is_place() {
-                cx.err(
-                    p.span().start,
-                    format!(
-                        "a {} question has no options to count as positive",
-                        kind.name()
-                    ),
-                    "remove `positive`",
-                );
-            } else {
-                check_codes(cx, p.get_ref(), "positive");
-                positive = p.get_ref().iter().map(|s| s.get_ref().clone()).collect();
-            }
-        } else if kind != Kind::Quiz {
-            positive = default_positive(kind);
-        }
-        if dimension.is_rated() && positive.is_empty() && kind.has_options() && kind != Kind::Quiz {
-            cx.err(
-                qspan.start,
-                format!(
-                    "question `{id}` is in dimension `{}` but no answer counts as positive",
-                    dimension.name()
-                ),
-                "add positive = [\"code\", …] listing the answers that count for the rate",
-            );
-        }
-        check_codes(cx, &q.screen_out, "screen_out");
-
-        let show_if = q.show_if.map(|c| {
-            let at = c.span().start;
-            let c = c.into_inner();
-            let target = c.question.get_ref().clone();
-            match ids.get(&target).map(|i| &out[*i]) {
-                None => {
-                    let later = target == id;
-                    cx.err(
-                        c.question.span().start,
-                        format!("`show_if` of `{id}` refers to `{target}`, which is {}", if later { "this same question" } else { "not an earlier question" }),
-                        "a condition can only depend on a question asked before this one; move it below that question or fix the id",
-                    );
-                }
-                Some(prev) if prev.multi_answer() || !prev.kind.has_options() => cx.err(
-                    c.question.span().start,
-                    format!("`show_if` of `{id}` refers to `{target}`, a {} question", prev.kind.name()),
-                    "conditions can only depend on single-answer choice questions",
-                ),
-                Some(prev) => {
-                    for v in &c.any_of {
-                        if prev.option(v.get_ref()).is_none() {
-                            cx.err(
-                                v.span().start,
-                                format!("`show_if` of `{id}` names option `{}` of `{target}`, which does not exist", v.get_ref()),
-                                format!("use one of: {}", list_codes(&prev.options)),
-                            );
-                        }
-                    }
-                    if c.any_of.is_empty() {
-                        cx.err(at, "`show_if.any_of` is empty", "list the answers that make this question appear");
-                    }
-                }
-            }
-            Condition {
-                question: target,
-                any_of: c.any_of.into_iter().map(|s| s.into_inner()).collect(),
-            }
-        });
-
-        if let (Some(lo), Some(hi)) = (q.min, q.max) {
-            if lo > hi {
-                cx.err(
-                    qspan.start,
-                    format!("question `{id}` has min {lo} greater than max {hi}"),
-                    "swap min and max",
-                );
-            }
-        }
-        if (q.min.is_some() || q.max.is_some()) && kind != Kind::Number {
-            cx.err(
-                qspan.start,
-                format!(
-                    "`min`/`max` apply to number questions, and `{id}` is {}",
-                    kind.name()
-                ),
-                "remove them or set kind = \"number\"",
-            );
-        }
-        let target = q.target.map(|t| {
-            let v = *t.get_ref();
-            if !(0.0..=1.0).contains(&v) || v == 0.0 {
-                cx.err(
-                    t.span().start,
-                    format!("target {v} is not a rate"),
-                    "write targets as a fraction, e.g. 0.90 for 90%",
-                );
-            }
-            v
-        });
-
-        let headline = match q.headline {
-            Some(h) if *h.get_ref() => {
-                let at = h.span().start;
-                if !dimension.is_rated() || positive.is_empty() {
-                    cx.err(
-                        at,
-                        format!("question `{id}` is marked headline but has no rate"),
-                        "a headline is a rate question of awareness, participation, support, knowledge or satisfaction",
-                    );
-                } else if let Some(other) = headlines.get(dimension.name()) {
-                    cx.err(
-                        at,
-                        format!(
-                            "dimension {} already has headline question `{other}`",
-                            dimension.name()
-                        ),
-                        "mark one question per dimension with headline = true",
-                    );
-                } else {
-                    headlines.insert(dimension.name(), id.clone());
-                }
-                true
-            }
-            _ => false,
-        };
-
+        place_question(cx, &q, kind, &id, districts, &mut seen);
+        let positive = positive_answers(cx, &q, kind, &id, dimension, &options, qspan.start);
+        check_codes(cx, &id, &options, &q.screen_out, "screen_out");
+        let show_if = condition(cx, q.show_if.take(), &id, &ids, &out);
+        check_bounds(cx, &q, kind, &id, qspan.start);
+        let target = target_of(cx, &q);
+        let headline = headline_of(cx, &q, dimension, &positive, &id, &mut seen);
         ids.insert(id.clone(), out.len());
         out.push(Question {
             id,
@@ -736,6 +491,333 @@ fn questions(
         });
     }
     out
+}
+
+/// What the questions before this one already claimed: the district and community
+/// questions, and each dimension's headline.
+#[derive(Default)]
+struct Seen {
+    district_questions: usize,
+    community_questions: usize,
+    headlines: BTreeMap<&'static str, String>,
+}
+
+/// A question id is a valid code, and used once.
+fn check_id(cx: &mut Ctx<'_>, q: &RawQuestion, id: &str, ids: &BTreeMap<String, usize>) {
+    if !valid_code(id) {
+        cx.err(
+            q.id.span().start,
+            format!("question id `{id}` is not a valid id"),
+            CODE_HELP,
+        );
+    } else if ids.contains_key(id) {
+        cx.err(
+            q.id.span().start,
+            format!("question id `{id}` is used twice"),
+            "question ids are stable keys in stored answers; give each question its own",
+        );
+    }
+}
+
+/// The question's dimension; place questions are demographic unless they say.
+fn dimension_of(cx: &mut Ctx<'_>, q: &RawQuestion, kind: Kind, id: &str, at: usize) -> Dimension {
+    match (&q.dimension, kind) {
+        (Some(d), _) => *d.get_ref(),
+        (None, Kind::District | Kind::Community) => Dimension::Demographic,
+        (None, _) => {
+            cx.err(
+                at,
+                format!("question `{id}` has no `dimension`"),
+                "add dimension = \"awareness\" | \"participation\" | \"support\" | \"knowledge\" | \"satisfaction\" | \"demographic\" | \"screening\" | \"other\"",
+            );
+            Dimension::Other
+        }
+    }
+}
+
+/// Codes a list names are options of the question, and not "don't know".
+fn check_codes(
+    cx: &mut Ctx<'_>,
+    id: &str,
+    options: &[Choice],
+    list: &[Spanned<String>],
+    what: &str,
+) {
+    let codes: HashSet<&str> = options.iter().map(|o| o.code.as_str()).collect();
+    for c in list {
+        let v = c.get_ref();
+        if v == DONT_KNOW {
+            cx.err(
+                c.span().start,
+                format!("`{what}` of question `{id}` lists the don't-know option `dk`"),
+                "don't-know answers are excluded from rates; remove `dk` from this list",
+            );
+        } else if !codes.contains(v.as_str()) {
+            cx.err(
+                c.span().start,
+                format!("`{what}` of question `{id}` names option `{v}`, which the question does not have"),
+                format!("use one of: {}", list_codes(options)),
+            );
+        }
+    }
+}
+
+/// One district question and one community question at most, the community after the
+/// district, with communities to offer and their codes unique across the city.
+fn place_question(
+    cx: &mut Ctx<'_>,
+    q: &RawQuestion,
+    kind: Kind,
+    id: &str,
+    districts: &[District],
+    seen: &mut Seen,
+) {
+    if kind == Kind::District {
+        seen.district_questions += 1;
+        if seen.district_questions > 1 {
+            cx.err(
+                q.kind.span().start,
+                "only one question may have kind = \"district\"",
+                "keep one question for the resident's district",
+            );
+        }
+    }
+    if kind == Kind::Community {
+        seen.community_questions += 1;
+        if seen.community_questions > 1 {
+            cx.err(
+                q.kind.span().start,
+                "only one question may have kind = \"community\"",
+                "keep one question for the resident's community",
+            );
+        }
+        if seen.district_questions == 0 {
+            cx.err(
+                q.kind.span().start,
+                format!("community question `{id}` comes before any district question"),
+                "ask the resident's district (kind = \"district\") first; the community must lie in it",
+            );
+        }
+        if districts.iter().all(|d| d.communities.is_empty()) {
+            cx.err(
+                q.kind.span().start,
+                format!("community question `{id}` has no communities to offer"),
+                "add [[district.community]] tables or a [places] file",
+            );
+        }
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for d in districts {
+            for c in &d.communities {
+                if let Some(other) = seen.insert(&c.code, &d.code) {
+                    cx.err(
+                        q.kind.span().start,
+                        format!(
+                            "community code `{}` is used in districts `{other}` and `{}`",
+                            c.code, d.code
+                        ),
+                        "a community question needs community codes unique across the city",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The answers that count towards the rate: a quiz's `correct`, else `positive`, else
+/// the kind's default; a rated dimension needs some.
+fn positive_answers(
+    cx: &mut Ctx<'_>,
+    q: &RawQuestion,
+    kind: Kind,
+    id: &str,
+    dimension: Dimension,
+    options: &[Choice],
+    at: usize,
+) -> Vec<String> {
+    let mut positive: Vec<String> = Vec::new();
+    match (&q.correct, kind) {
+        (Some(c), Kind::Quiz) => {
+            check_codes(cx, id, options, c.get_ref(), "correct");
+            if c.get_ref().is_empty() {
+                cx.err(
+                    c.span().start,
+                    format!("quiz `{id}` has an empty `correct` list"),
+                    "list the correct option code(s)",
+                );
+            }
+            positive = c.get_ref().iter().map(|s| s.get_ref().clone()).collect();
+        }
+        (None, Kind::Quiz) => cx.err(
+            at,
+            format!("quiz `{id}` has no `correct` option"),
+            "add correct = [\"code\"]; it is used for scoring and never shown to residents",
+        ),
+        (Some(c), _) => cx.err(
+            c.span().start,
+            format!(
+                "`correct` is only for quiz questions, and `{id}` is a {} question",
+                kind.name()
+            ),
+            "use `positive` for the options that count towards the rate, or set kind = \"quiz\"",
+        ),
+        (None, _) => {}
+    }
+    if let Some(p) = &q.positive {
+        if kind == Kind::Quiz {
+            cx.err(
+                p.span().start,
+                format!("quiz `{id}` takes `correct`, not `positive`"),
+                "rename `positive` to `correct`",
+            );
+        } else if !kind.has_options() || kind.is_place() {
+            cx.err(
+                p.span().start,
+                format!(
+                    "a {} question has no options to count as positive",
+                    kind.name()
+                ),
+                "remove `positive`",
+            );
+        } else {
+            check_codes(cx, id, options, p.get_ref(), "positive");
+            positive = p.get_ref().iter().map(|s| s.get_ref().clone()).collect();
+        }
+    } else if kind != Kind::Quiz {
+        positive = default_positive(kind);
+    }
+    if dimension.is_rated() && positive.is_empty() && kind.has_options() && kind != Kind::Quiz {
+        cx.err(
+            at,
+            format!(
+                "question `{id}` is in dimension `{}` but no answer counts as positive",
+                dimension.name()
+            ),
+            "add positive = [\"code\", …] listing the answers that count for the rate",
+        );
+    }
+    positive
+}
+
+/// `show_if`: an earlier single-answer question and options it has.
+fn condition(
+    cx: &mut Ctx<'_>,
+    show_if: Option<Spanned<raw::RawCondition>>,
+    id: &str,
+    ids: &BTreeMap<String, usize>,
+    out: &[Question],
+) -> Option<Condition> {
+    show_if.map(|c| {
+        let at = c.span().start;
+        let c = c.into_inner();
+        let target = c.question.get_ref().clone();
+        match ids.get(&target).map(|i| &out[*i]) {
+            None => {
+                let later = target == id;
+                cx.err(
+                    c.question.span().start,
+                    format!("`show_if` of `{id}` refers to `{target}`, which is {}", if later { "this same question" } else { "not an earlier question" }),
+                    "a condition can only depend on a question asked before this one; move it below that question or fix the id",
+                );
+            }
+            Some(prev) if prev.multi_answer() || !prev.kind.has_options() => cx.err(
+                c.question.span().start,
+                format!("`show_if` of `{id}` refers to `{target}`, a {} question", prev.kind.name()),
+                "conditions can only depend on single-answer choice questions",
+            ),
+            Some(prev) => {
+                for v in &c.any_of {
+                    if prev.option(v.get_ref()).is_none() {
+                        cx.err(
+                            v.span().start,
+                            format!("`show_if` of `{id}` names option `{}` of `{target}`, which does not exist", v.get_ref()),
+                            format!("use one of: {}", list_codes(&prev.options)),
+                        );
+                    }
+                }
+                if c.any_of.is_empty() {
+                    cx.err(at, "`show_if.any_of` is empty", "list the answers that make this question appear");
+                }
+            }
+        }
+        Condition {
+            question: target,
+            any_of: c.any_of.into_iter().map(|s| s.into_inner()).collect(),
+        }
+    })
+}
+
+/// `min` and `max` belong to number questions, in order.
+fn check_bounds(cx: &mut Ctx<'_>, q: &RawQuestion, kind: Kind, id: &str, at: usize) {
+    if let (Some(lo), Some(hi)) = (q.min, q.max) {
+        if lo > hi {
+            cx.err(
+                at,
+                format!("question `{id}` has min {lo} greater than max {hi}"),
+                "swap min and max",
+            );
+        }
+    }
+    if (q.min.is_some() || q.max.is_some()) && kind != Kind::Number {
+        cx.err(
+            at,
+            format!(
+                "`min`/`max` apply to number questions, and `{id}` is {}",
+                kind.name()
+            ),
+            "remove them or set kind = \"number\"",
+        );
+    }
+}
+
+/// The question's own target, a rate.
+fn target_of(cx: &mut Ctx<'_>, q: &RawQuestion) -> Option<f64> {
+    q.target.as_ref().map(|t| {
+        let v = *t.get_ref();
+        if !(0.0..=1.0).contains(&v) || v == 0.0 {
+            cx.err(
+                t.span().start,
+                format!("target {v} is not a rate"),
+                "write targets as a fraction, e.g. 0.90 for 90%",
+            );
+        }
+        v
+    })
+}
+
+/// Whether the question is its dimension's headline (one per dimension, a rate).
+fn headline_of(
+    cx: &mut Ctx<'_>,
+    q: &RawQuestion,
+    dimension: Dimension,
+    positive: &[String],
+    id: &str,
+    seen: &mut Seen,
+) -> bool {
+    match &q.headline {
+        Some(h) if *h.get_ref() => {
+            let at = h.span().start;
+            if !dimension.is_rated() || positive.is_empty() {
+                cx.err(
+                    at,
+                    format!("question `{id}` is marked headline but has no rate"),
+                    "a headline is a rate question of awareness, participation, support, knowledge or satisfaction",
+                );
+            } else if let Some(other) = seen.headlines.get(dimension.name()) {
+                cx.err(
+                    at,
+                    format!(
+                        "dimension {} already has headline question `{other}`",
+                        dimension.name()
+                    ),
+                    "mark one question per dimension with headline = true",
+                );
+            } else {
+                seen.headlines.insert(dimension.name(), id.to_string());
+            }
+            true
+        }
+        _ => false,
+    }
 }
 
 fn list_codes(options: &[Choice]) -> String {

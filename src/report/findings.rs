@@ -90,128 +90,170 @@ fn published(e: &&Estimate) -> bool {
 
 /// The findings of a pack, in the order of the rules, at most five.
 pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
-    let r = &pack.report;
-    let level = r.level;
-    let label = |id: &str| s.question(id).map_or(id.to_string(), |q| q.label(l).into());
-    let city: Vec<&Estimate> = r
-        .estimates
-        .iter()
-        .filter(|e| is_rate(e) && e.group == "ALL")
-        .filter(published)
-        .collect();
-    let change_of = |id: &str| {
-        pack.changes
-            .iter()
-            .find(|c| c.indicator == id && c.group == "ALL")
-    };
-    let significant = |c: &Change| c.p_value < 1.0 - level;
-    let mut out = Vec::new();
+    let c = Context::new(s, pack, l);
+    let rules: [fn(&Context<'_>) -> Option<Finding>; 5] =
+        [headline, below_target, weak_districts, changes, uncertain];
+    let mut out: Vec<Finding> = rules.iter().filter_map(|rule| rule(&c)).collect();
+    out.truncate(5);
+    out
+}
 
-    // 1. The headline satisfaction.
-    let headline = crate::figures::headline_questions(s)
-        .into_iter()
-        .find(|(d, _)| *d == Dimension::Satisfaction)
-        .and_then(|(_, q)| city.iter().find(|e| e.indicator == q.id));
-    if let Some(e) = headline {
-        let mut text = match l {
-            Lang::Zh => format!("全市{}为{}", label(&e.indicator), figure(e, l)),
-            Lang::En => format!("City-wide {} is {}", label(&e.indicator), figure(e, l)),
-        };
-        if let Some(c) = change_of(&e.indicator) {
-            let pts = (c.difference * 100.0).abs();
-            let ci = change_interval(c, l);
-            text.push_str(&match (l, significant(c)) {
-                (Lang::Zh, true) => format!(
-                    "，较上一轮{}{:.1}个百分点，差异显著（{}）",
-                    if c.difference >= 0.0 {
-                        "提高"
-                    } else {
-                        "下降"
-                    },
-                    pts,
-                    ci
-                ),
-                (Lang::Zh, false) => {
-                    format!("，与上一轮相比变化{:.1}个百分点，差异不显著（{}）", pts, ci)
-                }
-                (Lang::En, true) => format!(
-                    ", {} {:.1} points since the last wave, a significant change ({})",
-                    if c.difference >= 0.0 { "up" } else { "down" },
-                    pts,
-                    ci
-                ),
-                (Lang::En, false) => format!(
-                    ", {:.1} points from the last wave, not a significant change ({})",
-                    pts, ci
-                ),
-            });
-        }
-        if let Some(t) = e
-            .target_status
-            .filter(|t| t.state != TargetState::CannotTell)
-        {
-            text.push_str(&match l {
-                Lang::Zh => format!("；目标{}，{}", pct(t.target), target_state(t.state, l)),
-                Lang::En => format!("; target {}, {}", pct(t.target), target_state(t.state, l)),
-            });
-        }
-        text.push_str(l.pick("。", "."));
-        out.push(Finding {
-            rule: Rule::Headline,
-            text,
-        });
+/// What every rule reads: the pack, and its published city-wide rates.
+struct Context<'a> {
+    s: &'a Survey,
+    pack: &'a Pack,
+    l: Lang,
+    city: Vec<&'a Estimate>,
+}
+
+impl<'a> Context<'a> {
+    fn new(s: &'a Survey, pack: &'a Pack, l: Lang) -> Context<'a> {
+        let city = pack
+            .report
+            .estimates
+            .iter()
+            .filter(|e| is_rate(e) && e.group == "ALL")
+            .filter(published)
+            .collect();
+        Context { s, pack, l, city }
     }
 
-    // 2. The indicators furthest below their target.
-    let mut below: Vec<&&Estimate> = city
+    fn label(&self, id: &str) -> String {
+        self.s
+            .question(id)
+            .map_or(id.to_string(), |q| q.label(self.l).into())
+    }
+
+    fn change_of(&self, id: &str) -> Option<&'a Change> {
+        self.pack
+            .changes
+            .iter()
+            .find(|c| c.indicator == id && c.group == "ALL")
+    }
+
+    fn significant(&self, c: &Change) -> bool {
+        c.p_value < 1.0 - self.pack.report.level
+    }
+
+    /// The headline satisfaction rate, city-wide, when published.
+    fn headline(&self) -> Option<&'a Estimate> {
+        crate::figures::headline_questions(self.s)
+            .into_iter()
+            .find(|(d, _)| *d == Dimension::Satisfaction)
+            .and_then(|(_, q)| self.city.iter().copied().find(|e| e.indicator == q.id))
+    }
+}
+
+/// 1. The headline satisfaction, its change and where it stands.
+fn headline(c: &Context<'_>) -> Option<Finding> {
+    let l = c.l;
+    let e = c.headline()?;
+    let mut text = match l {
+        Lang::Zh => format!("全市{}为{}", c.label(&e.indicator), figure(e, l)),
+        Lang::En => format!("City-wide {} is {}", c.label(&e.indicator), figure(e, l)),
+    };
+    if let Some(ch) = c.change_of(&e.indicator) {
+        let pts = (ch.difference * 100.0).abs();
+        let ci = change_interval(ch, l);
+        text.push_str(&match (l, c.significant(ch)) {
+            (Lang::Zh, true) => format!(
+                "，较上一轮{}{:.1}个百分点，差异显著（{}）",
+                if ch.difference >= 0.0 {
+                    "提高"
+                } else {
+                    "下降"
+                },
+                pts,
+                ci
+            ),
+            (Lang::Zh, false) => {
+                format!("，与上一轮相比变化{:.1}个百分点，差异不显著（{}）", pts, ci)
+            }
+            (Lang::En, true) => format!(
+                ", {} {:.1} points since the last wave, a significant change ({})",
+                if ch.difference >= 0.0 { "up" } else { "down" },
+                pts,
+                ci
+            ),
+            (Lang::En, false) => format!(
+                ", {:.1} points from the last wave, not a significant change ({})",
+                pts, ci
+            ),
+        });
+    }
+    if let Some(t) = e
+        .target_status
+        .filter(|t| t.state != TargetState::CannotTell)
+    {
+        text.push_str(&match l {
+            Lang::Zh => format!("；目标{}，{}", pct(t.target), target_state(t.state, l)),
+            Lang::En => format!("; target {}, {}", pct(t.target), target_state(t.state, l)),
+        });
+    }
+    text.push_str(l.pick("。", "."));
+    Some(Finding {
+        rule: Rule::Headline,
+        text,
+    })
+}
+
+/// 2. The indicators furthest below their target.
+fn below_target(c: &Context<'_>) -> Option<Finding> {
+    let l = c.l;
+    let mut below: Vec<&&Estimate> = c
+        .city
         .iter()
         .filter(|e| e.target_status.is_some_and(|t| t.state.is_below()))
         .collect();
     below.sort_by(|a, b| gap(a).total_cmp(&gap(b)));
-    if let Some(first) = below.first() {
-        let t = first.target_status.expect("filtered on a status");
-        let others: Vec<String> = below
-            .iter()
-            .skip(1)
-            .take(NAMED - 1)
-            .map(|e| match l {
-                Lang::Zh => format!("{}（{}）", label(&e.indicator), pct(e.estimate)),
-                Lang::En => format!("{} ({})", label(&e.indicator), pct(e.estimate)),
-            })
-            .collect();
-        let mut text = match l {
-            Lang::Zh => format!(
-                "全市{}项指标低于目标，差距最大的是{}{}",
-                below.len(),
-                label(&first.indicator),
-                figure_and(
-                    first,
-                    l,
-                    &format!("，目标{}，{}", pct(t.target), target_state(t.state, l))
-                ),
+    let first = below.first()?;
+    let t = first.target_status.expect("filtered on a status");
+    let others: Vec<String> = below
+        .iter()
+        .skip(1)
+        .take(NAMED - 1)
+        .map(|e| match l {
+            Lang::Zh => format!("{}（{}）", c.label(&e.indicator), pct(e.estimate)),
+            Lang::En => format!("{} ({})", c.label(&e.indicator), pct(e.estimate)),
+        })
+        .collect();
+    let mut text = match l {
+        Lang::Zh => format!(
+            "全市{}项指标低于目标，差距最大的是{}{}",
+            below.len(),
+            c.label(&first.indicator),
+            figure_and(
+                first,
+                l,
+                &format!("，目标{}，{}", pct(t.target), target_state(t.state, l))
             ),
-            Lang::En => format!(
-                "{} indicators are below target city-wide, furthest {} at {}",
-                below.len(),
-                label(&first.indicator),
-                figure_and(
-                    first,
-                    l,
-                    &format!(", target {}, {}", pct(t.target), target_state(t.state, l))
-                ),
+        ),
+        Lang::En => format!(
+            "{} indicators are below target city-wide, furthest {} at {}",
+            below.len(),
+            c.label(&first.indicator),
+            figure_and(
+                first,
+                l,
+                &format!(", target {}, {}", pct(t.target), target_state(t.state, l))
             ),
-        };
-        then(&mut text, &others, l);
-        out.push(Finding {
-            rule: Rule::BelowTarget,
-            text,
-        });
-    }
+        ),
+    };
+    then(&mut text, &others, l);
+    Some(Finding {
+        rule: Rule::BelowTarget,
+        text,
+    })
+}
 
-    // 3. Districts significantly below target on most of their judged indicators.
+/// 3. Districts significantly below target on most of their judged indicators.
+fn weak_districts(c: &Context<'_>) -> Option<Finding> {
+    let l = c.l;
     let mut weak: Vec<(String, usize, usize, &Estimate)> = Vec::new();
-    for d in &s.districts {
-        let judged: Vec<&Estimate> = r
+    for d in &c.s.districts {
+        let judged: Vec<&Estimate> = c
+            .pack
+            .report
             .estimates
             .iter()
             .filter(|e| is_rate(e) && e.domain == "district" && e.group == d.code)
@@ -243,83 +285,94 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
             .total_cmp(&(a.1 as f64 / a.2 as f64))
             .then(gap(a.3).total_cmp(&gap(b.3)))
     });
-    if let Some((d, k, n, worst)) = weak.first() {
-        let names: Vec<String> = weak.iter().map(|w| district_name(s, &w.0, l)).collect();
-        out.push(Finding {
-            rule: Rule::WeakDistricts,
-            text: match l {
-                Lang::Zh => format!(
-                    "{}{}多数指标显著低于目标；{}在{}项有判断的指标中{}项显著低于目标，最低为{}{}。",
-                    names.join("、"),
-                    if names.len() > 1 { format!("共{}个区", names.len()) } else { String::new() },
-                    district_name(s, d, l),
-                    n,
-                    k,
-                    label(&worst.indicator),
-                    figure(worst, l)
-                ),
-                Lang::En => format!(
-                    "Significantly below target on most indicators: {}; {} on {} of {} judged indicators, lowest {} at {}.",
-                    names.join(", "),
-                    district_name(s, d, l),
-                    k,
-                    n,
-                    label(&worst.indicator),
-                    figure(worst, l)
-                ),
-            },
-        });
-    }
-
-    // 4. The largest significant changes (the headline's is already said).
-    let mut moved: Vec<&Change> = pack
-        .changes
-        .iter()
-        .filter(|c| c.group == "ALL" && significant(c))
-        .filter(|c| headline.is_none_or(|h| h.indicator != c.indicator))
-        .collect();
-    moved.sort_by(|a, b| b.difference.abs().total_cmp(&a.difference.abs()));
-    if let Some(c) = moved.first() {
-        let others: Vec<String> = moved
-            .iter()
-            .skip(1)
-            .take(NAMED - 1)
-            .map(|c| match l {
-                Lang::Zh => format!("{}（{:+.1}）", label(&c.indicator), c.difference * 100.0),
-                Lang::En => format!("{} ({:+.1})", label(&c.indicator), c.difference * 100.0),
-            })
-            .collect();
-        let mut text = match l {
+    let (d, k, n, worst) = weak.first()?;
+    let names: Vec<String> = weak.iter().map(|w| district_name(c.s, &w.0, l)).collect();
+    Some(Finding {
+        rule: Rule::WeakDistricts,
+        text: match l {
             Lang::Zh => format!(
-                "{}项指标较上一轮变化显著，最大的是{}{}{:.1}个百分点（{}→{}，{}）",
-                moved.len(),
-                label(&c.indicator),
-                if c.difference >= 0.0 { "提高" } else { "下降" },
-                (c.difference * 100.0).abs(),
-                pct(c.previous),
-                pct(c.current),
-                change_interval(c, l)
+                "{}{}多数指标显著低于目标；{}在{}项有判断的指标中{}项显著低于目标，最低为{}{}。",
+                names.join("、"),
+                if names.len() > 1 { format!("共{}个区", names.len()) } else { String::new() },
+                district_name(c.s, d, l),
+                n,
+                k,
+                c.label(&worst.indicator),
+                figure(worst, l)
             ),
             Lang::En => format!(
-                "{} indicators changed significantly since the last wave, most {} ({} {:.1} points, {} → {}, {})",
-                moved.len(),
-                label(&c.indicator),
-                if c.difference >= 0.0 { "up" } else { "down" },
-                (c.difference * 100.0).abs(),
-                pct(c.previous),
-                pct(c.current),
-                change_interval(c, l)
+                "Significantly below target on most indicators: {}; {} on {} of {} judged indicators, lowest {} at {}.",
+                names.join(", "),
+                district_name(c.s, d, l),
+                k,
+                n,
+                c.label(&worst.indicator),
+                figure(worst, l)
             ),
-        };
-        then(&mut text, &others, l);
-        out.push(Finding {
-            rule: Rule::Changes,
-            text,
-        });
-    }
+        },
+    })
+}
 
-    // 5. What is too uncertain to say.
-    let across: Vec<&&Estimate> = city
+/// 4. The largest significant changes (the headline's is already said).
+fn changes(c: &Context<'_>) -> Option<Finding> {
+    let l = c.l;
+    let headline = c.headline();
+    let mut moved: Vec<&Change> = c
+        .pack
+        .changes
+        .iter()
+        .filter(|ch| ch.group == "ALL" && c.significant(ch))
+        .filter(|ch| headline.is_none_or(|h| h.indicator != ch.indicator))
+        .collect();
+    moved.sort_by(|a, b| b.difference.abs().total_cmp(&a.difference.abs()));
+    let first = moved.first()?;
+    let others: Vec<String> = moved
+        .iter()
+        .skip(1)
+        .take(NAMED - 1)
+        .map(|ch| match l {
+            Lang::Zh => format!(
+                "{}（{:+.1}）",
+                c.label(&ch.indicator),
+                ch.difference * 100.0
+            ),
+            Lang::En => format!("{} ({:+.1})", c.label(&ch.indicator), ch.difference * 100.0),
+        })
+        .collect();
+    let mut text = match l {
+        Lang::Zh => format!(
+            "{}项指标较上一轮变化显著，最大的是{}{}{:.1}个百分点（{}→{}，{}）",
+            moved.len(),
+            c.label(&first.indicator),
+            if first.difference >= 0.0 { "提高" } else { "下降" },
+            (first.difference * 100.0).abs(),
+            pct(first.previous),
+            pct(first.current),
+            change_interval(first, l)
+        ),
+        Lang::En => format!(
+            "{} indicators changed significantly since the last wave, most {} ({} {:.1} points, {} → {}, {})",
+            moved.len(),
+            c.label(&first.indicator),
+            if first.difference >= 0.0 { "up" } else { "down" },
+            (first.difference * 100.0).abs(),
+            pct(first.previous),
+            pct(first.current),
+            change_interval(first, l)
+        ),
+    };
+    then(&mut text, &others, l);
+    Some(Finding {
+        rule: Rule::Changes,
+        text,
+    })
+}
+
+/// 5. What is too uncertain to say.
+fn uncertain(c: &Context<'_>) -> Option<Finding> {
+    let l = c.l;
+    let across: Vec<&&Estimate> = c
+        .city
         .iter()
         .filter(|e| {
             e.target_status.is_some_and(|t| {
@@ -328,7 +381,9 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
             })
         })
         .collect();
-    let districts: Vec<&Estimate> = r
+    let districts: Vec<&Estimate> = c
+        .pack
+        .report
         .estimates
         .iter()
         .filter(|e| is_rate(e) && e.domain == "district")
@@ -341,57 +396,56 @@ pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
         .iter()
         .filter(|e| e.flag == Flag::Directional)
         .count();
-    if !across.is_empty() || withheld > 0 || directional > 0 {
-        let mut parts = Vec::new();
-        if !across.is_empty() {
-            let names: Vec<String> = across
-                .iter()
-                .take(NAMED)
-                .map(|e| format!("{}{}", label(&e.indicator), figure(e, l)))
-                .collect();
-            parts.push(match l {
-                Lang::Zh => format!(
-                    "全市{}项指标的置信区间跨过目标，尚不能判断是否达标（{}{}）",
-                    across.len(),
-                    names.join("；"),
-                    if across.len() > NAMED { "等" } else { "" }
-                ),
-                Lang::En => format!(
-                    "{} city-wide indicators have intervals across their target, so whether they meet it cannot be said yet ({}{})",
-                    across.len(),
-                    names.join("; "),
-                    if across.len() > NAMED { "; …" } else { "" }
-                ),
-            });
-        }
-        if withheld + directional > 0 {
-            parts.push(match l {
-                Lang::Zh => format!(
-                    "各区{}个指标中{}个样本不足未发布、{}个仅供参考",
-                    districts.len(),
-                    withheld,
-                    directional
-                ),
-                Lang::En => format!(
-                    "of {} district figures, {} are withheld for too few respondents and {} are directional only",
-                    districts.len(),
-                    withheld,
-                    directional
-                ),
-            });
-        }
-        let mut text = parts.join(l.pick("；", "; "));
-        text.push_str(l.pick("。", "."));
-        if l == Lang::En {
-            text = capitalise(&text);
-        }
-        out.push(Finding {
-            rule: Rule::Uncertain,
-            text,
+    if across.is_empty() && withheld == 0 && directional == 0 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if !across.is_empty() {
+        let names: Vec<String> = across
+            .iter()
+            .take(NAMED)
+            .map(|e| format!("{}{}", c.label(&e.indicator), figure(e, l)))
+            .collect();
+        parts.push(match l {
+            Lang::Zh => format!(
+                "全市{}项指标的置信区间跨过目标，尚不能判断是否达标（{}{}）",
+                across.len(),
+                names.join("；"),
+                if across.len() > NAMED { "等" } else { "" }
+            ),
+            Lang::En => format!(
+                "{} city-wide indicators have intervals across their target, so whether they meet it cannot be said yet ({}{})",
+                across.len(),
+                names.join("; "),
+                if across.len() > NAMED { "; …" } else { "" }
+            ),
         });
     }
-    out.truncate(5);
-    out
+    if withheld + directional > 0 {
+        parts.push(match l {
+            Lang::Zh => format!(
+                "各区{}个指标中{}个样本不足未发布、{}个仅供参考",
+                districts.len(),
+                withheld,
+                directional
+            ),
+            Lang::En => format!(
+                "of {} district figures, {} are withheld for too few respondents and {} are directional only",
+                districts.len(),
+                withheld,
+                directional
+            ),
+        });
+    }
+    let mut text = parts.join(l.pick("；", "; "));
+    text.push_str(l.pick("。", "."));
+    if l == Lang::En {
+        text = capitalise(&text);
+    }
+    Some(Finding {
+        rule: Rule::Uncertain,
+        text,
+    })
 }
 
 /// Ends a sentence naming what follows its first item ("，其次为A、B。").
