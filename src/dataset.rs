@@ -237,18 +237,7 @@ fn push_cell(column: &mut Column, q: &Question, v: &str) -> Result<(), String> {
     }
 }
 
-/// The columns besides answers that a dataset made from stored rows carries, as
-/// `minyi export` writes them (so both paths give the same dataset).
-pub const ROW_COLUMNS: [&str; 8] = [
-    "response_id",
-    "wave",
-    "channel",
-    "interviewer",
-    "intake",
-    "submitted_at",
-    "collection_district",
-    "quality_flags",
-];
+pub use crate::export::ROW_COLUMNS;
 
 /// Stored responses → the dataset `stats` reads, directly (no CSV in between): the
 /// same dataset as [`read_csv`] of `minyi export`'s file. Complete responses only;
@@ -303,21 +292,7 @@ pub fn from_rows(
                 ));
             }
         }
-        let flags = if superseded.contains(&r.id) {
-            crate::quality::with_superseded(&r.quality_flags)
-        } else {
-            r.quality_flags.clone()
-        };
-        let values = [
-            r.id.to_string(),
-            r.wave.to_string(),
-            r.channel.clone(),
-            r.interviewer.clone().unwrap_or_default(),
-            r.intake.clone().unwrap_or_default(),
-            r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            r.collection_district.clone(),
-            flags,
-        ];
+        let values = crate::export::row_values(r, superseded.contains(&r.id));
         for (col, v) in extra.iter_mut().zip(values) {
             col.push(v);
         }

@@ -15,17 +15,12 @@ use crate::stats::{self, Options};
 fn chart_frame(s: &Survey, fig: &Figures, l: Lang, title: String) -> crate::charts::Frame {
     crate::charts::Frame {
         title,
-        subtitle: format!(
-            "{} · {}{}{} · {}{} · {}",
-            s.title.get(l),
-            l.pick("第", "wave "),
-            fig.wave,
-            l.pick("轮", ""),
-            l.pick("加权：", "weighting: "),
-            fig.report
-                .as_ref()
-                .map_or("—", |r| crate::labels::weighting_name(r.weighting, l)),
-            Local::now().format("%Y-%m-%d %H:%M"),
+        subtitle: figures::chart_subtitle(
+            s,
+            &fig.wave,
+            fig.report.as_ref(),
+            &Local::now().format("%Y-%m-%d %H:%M").to_string(),
+            l,
         ),
         source: fig.collection.clone(),
         notes: vec![],

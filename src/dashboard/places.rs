@@ -67,6 +67,52 @@ struct Counted {
     grid_today: HashMap<u32, usize>,
 }
 
+impl Counted {
+    /// (today, total, flagged) of a community by its index ([`NONE`]: not recorded).
+    fn of_community(&self, i: u32) -> (usize, usize, usize) {
+        let (total, flagged) = self.community.get(&i).copied().unwrap_or_default();
+        let today = self.community_today.get(&i).copied().unwrap_or(0);
+        (today, total, flagged)
+    }
+
+    /// (today, total, flagged) of a grid by its index.
+    fn of_grid(&self, i: u32) -> (usize, usize, usize) {
+        let (total, flagged) = self.grid.get(&i).copied().unwrap_or_default();
+        (
+            self.grid_today.get(&i).copied().unwrap_or(0),
+            total,
+            flagged,
+        )
+    }
+}
+
+impl PlaceRow {
+    /// A place's row with its counts; no plan, nothing below it.
+    fn counted(
+        level: Level,
+        district: &str,
+        code: &str,
+        name: String,
+        (today, total, flagged): (usize, usize, usize),
+    ) -> PlaceRow {
+        PlaceRow {
+            level,
+            code: code.to_string(),
+            group: if code.is_empty() {
+                String::new()
+            } else {
+                format!("{district}/{code}")
+            },
+            name,
+            today,
+            total,
+            flagged,
+            planned: None,
+            has_children: false,
+        }
+    }
+}
+
 fn counted(fig: &Figures, di: usize) -> Counted {
     let keep = |k: &Key| k.district as usize == di && fig.selection.keeps(k);
     let mut c = Counted {
@@ -155,12 +201,7 @@ pub fn communities(
     street: Option<&str>,
     l: Lang,
 ) -> Vec<PlaceRow> {
-    let Some((di, d)) = s
-        .districts
-        .iter()
-        .enumerate()
-        .find(|(_, d)| d.code == district)
-    else {
+    let Some((di, d)) = s.district_at(district) else {
         return vec![];
     };
     let counts = counted(fig, di);
@@ -174,34 +215,29 @@ pub fn communities(
                 .get(&(d.code.as_str(), c.code.as_str()))
                 .copied()
                 .unwrap_or(NONE);
-            let (total, flagged) = counts.community.get(&i).copied().unwrap_or_default();
             PlaceRow {
-                level: Level::Community,
-                code: c.code.clone(),
-                group: format!("{}/{}", d.code, c.code),
-                name: c.name.get(l).to_string(),
-                today: counts.community_today.get(&i).copied().unwrap_or(0),
-                total,
-                flagged,
                 planned: Some(planned_for(s, d, c)),
                 has_children: !c.grids.is_empty(),
+                ..PlaceRow::counted(
+                    Level::Community,
+                    &d.code,
+                    &c.code,
+                    c.name.get(l).to_string(),
+                    counts.of_community(i),
+                )
             }
         })
         .collect();
     if street.is_none() {
-        let (total, flagged) = counts.community.get(&NONE).copied().unwrap_or_default();
-        if total > 0 {
-            rows.push(PlaceRow {
-                level: Level::Community,
-                code: String::new(),
-                group: String::new(),
-                name: l.pick("未记录社区", "community not recorded").into(),
-                today: counts.community_today.get(&NONE).copied().unwrap_or(0),
-                total,
-                flagged,
-                planned: None,
-                has_children: false,
-            });
+        let unrecorded = counts.of_community(NONE);
+        if unrecorded.1 > 0 {
+            rows.push(PlaceRow::counted(
+                Level::Community,
+                &d.code,
+                "",
+                l.pick("未记录社区", "community not recorded").into(),
+                unrecorded,
+            ));
         }
     }
     rows
@@ -210,12 +246,7 @@ pub fn communities(
 /// A community's grids. A resident's grid is known only through a residential poster
 /// of that grid, so the grids' responses are a part of the community's.
 pub fn grids(s: &Survey, fig: &Figures, district: &str, community: &str, l: Lang) -> Vec<PlaceRow> {
-    let Some((di, d)) = s
-        .districts
-        .iter()
-        .enumerate()
-        .find(|(_, d)| d.code == district)
-    else {
+    let Some((di, d)) = s.district_at(district) else {
         return vec![];
     };
     let Some(c) = d.community(community) else {
@@ -231,22 +262,20 @@ pub fn grids(s: &Survey, fig: &Figures, district: &str, community: &str, l: Lang
                 .get(&(d.code.as_str(), g.code.as_str()))
                 .copied()
                 .unwrap_or(NONE);
-            let (total, flagged) = counts.grid.get(&i).copied().unwrap_or_default();
             PlaceRow {
-                level: Level::Grid,
-                code: g.code.clone(),
-                group: format!("{}/{}", d.code, g.code),
-                name: g.name.get(l).to_string(),
-                today: counts.grid_today.get(&i).copied().unwrap_or(0),
-                total,
-                flagged,
                 planned: match (g.adults, c.adults) {
                     (Some(ga), Some(ca)) if ca > 0 => {
                         Some((plan as f64 * ga as f64 / ca as f64).ceil() as u32)
                     }
                     _ => None,
                 },
-                has_children: false,
+                ..PlaceRow::counted(
+                    Level::Grid,
+                    &d.code,
+                    &g.code,
+                    g.name.get(l).to_string(),
+                    counts.of_grid(i),
+                )
             }
         })
         .collect()

@@ -555,6 +555,13 @@ impl Survey {
     pub fn district(&self, code: &str) -> Option<&District> {
         self.districts.iter().find(|d| d.code == code)
     }
+    /// A district by its code, with its index (the tally's and the dataset's).
+    pub fn district_at(&self, code: &str) -> Option<(usize, &District)> {
+        self.districts
+            .iter()
+            .enumerate()
+            .find(|(_, d)| d.code == code)
+    }
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.id == id)
     }

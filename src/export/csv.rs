@@ -61,24 +61,49 @@ fn needs_district_column(survey: &Survey) -> bool {
         .is_none_or(|q| q.id != "district")
 }
 
-/// The CSV header for a survey.
-pub fn header(survey: &Survey) -> Vec<String> {
-    let mut h: Vec<String> = [
-        "response_id",
-        "wave",
-        "channel",
-        "interviewer",
-        "intake",
-        "submitted_at",
-        "collection_district",
-        "collection_point",
-        "community",
-        "grid",
-        "quality_flags",
+/// The columns besides answers and places that every response has, as the export
+/// writes them and the dataset made from stored rows carries them (so both paths give
+/// the same dataset).
+pub const ROW_COLUMNS: [&str; 8] = [
+    "response_id",
+    "wave",
+    "channel",
+    "interviewer",
+    "intake",
+    "submitted_at",
+    "collection_district",
+    "quality_flags",
+];
+
+/// A stored response's [`ROW_COLUMNS`] as text (`superseded`: the office withdrew it,
+/// which its flags say).
+pub fn row_values(r: &StoredResponse, superseded: bool) -> [String; 8] {
+    [
+        r.id.to_string(),
+        r.wave.to_string(),
+        r.channel.clone(),
+        r.interviewer.clone().unwrap_or_default(),
+        r.intake.clone().unwrap_or_default(),
+        r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        r.collection_district.clone(),
+        if superseded {
+            crate::quality::with_superseded(&r.quality_flags)
+        } else {
+            r.quality_flags.clone()
+        },
     ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+}
+
+/// The CSV header for a survey: the row columns with the places before the flags,
+/// then the questions.
+pub fn header(survey: &Survey) -> Vec<String> {
+    let (before, flags) = ROW_COLUMNS.split_at(ROW_COLUMNS.len() - 1);
+    let mut h: Vec<String> = before
+        .iter()
+        .chain(&["collection_point", "community", "grid"])
+        .chain(flags)
+        .map(|s| s.to_string())
+        .collect();
     if needs_district_column(survey) {
         h.push("district".into());
     }
@@ -170,23 +195,14 @@ impl<'a, W: std::io::Write> CsvExport<'a, W> {
                     id: r.id,
                     reason: e.to_string(),
                 })?;
-            let mut rec = vec![
-                r.id.to_string(),
-                r.wave.to_string(),
-                r.channel.clone(),
-                r.interviewer.clone().unwrap_or_default(),
-                r.intake.clone().unwrap_or_default(),
-                r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-                r.collection_district.clone(),
+            let [head @ .., flags] = row_values(r, self.superseded.contains(&r.id));
+            let mut rec: Vec<String> = head.into();
+            rec.extend([
                 r.collection_community.clone().unwrap_or_default(),
                 r.residence_community.clone().unwrap_or_default(),
                 r.residence_grid.clone().unwrap_or_default(),
-                if self.superseded.contains(&r.id) {
-                    crate::quality::with_superseded(&r.quality_flags)
-                } else {
-                    r.quality_flags.clone()
-                },
-            ];
+                flags,
+            ]);
             if self.own_district_col {
                 rec.push(r.district.clone());
             }

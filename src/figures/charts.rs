@@ -41,16 +41,50 @@ pub fn rate_chart(
         .estimates
         .iter()
         .filter(|e| e.indicator == q.id && stats::is_rate(e) && e.domain == domain)
-        .map(|e| charts::RateBar {
-            label: group_name(s, &e.group, l),
-            estimate: e.estimate,
-            low: e.ci_low,
-            high: e.ci_high,
-            n: e.n,
-            flag: e.flag,
-        })
+        .map(|e| bar(group_name(s, &e.group, l), e))
         .collect();
     (!bars.is_empty()).then(|| charts::RateChart::new(frame, bars, s.target_for(q), l))
+}
+
+/// The line under every chart's title: the survey, the wave, the weighting and
+/// interval method of the figures, and when they were made.
+pub fn chart_subtitle(
+    s: &Survey,
+    wave: &str,
+    report: Option<&Report>,
+    when: &str,
+    l: Lang,
+) -> String {
+    let basis = match report {
+        Some(r) => format!(
+            "{}{} · {} {:.0}% ({})",
+            l.pick("加权：", "weighting: "),
+            crate::labels::weighting_name(r.weighting, l),
+            l.pick("置信区间", "interval"),
+            r.level * 100.0,
+            r.method.name(),
+        ),
+        None => format!("{}—", l.pick("加权：", "weighting: ")),
+    };
+    format!(
+        "{} · {}{}{} · {basis} · {when}",
+        s.title.get(l),
+        l.pick("第", "wave "),
+        wave,
+        l.pick("轮", ""),
+    )
+}
+
+/// One estimate as a bar with its interval and flag.
+fn bar(label: String, e: &Estimate) -> charts::RateBar {
+    charts::RateBar {
+        label,
+        estimate: e.estimate,
+        low: e.ci_low,
+        high: e.ci_high,
+        n: e.n,
+        flag: e.flag,
+    }
 }
 
 /// The city-wide reach of each option of a multiple-choice question: (option label,
@@ -83,14 +117,7 @@ pub fn reach_chart(
 ) -> Option<charts::RateChart> {
     let bars: Vec<charts::RateBar> = reach(report, q, l)
         .into_iter()
-        .map(|(label, e)| charts::RateBar {
-            label,
-            estimate: e.estimate,
-            low: e.ci_low,
-            high: e.ci_high,
-            n: e.n,
-            flag: e.flag,
-        })
+        .map(|(label, e)| bar(label, e))
         .collect();
     if bars.is_empty() {
         return None;

@@ -13,9 +13,11 @@ mod voices;
 
 pub use basis::{collection_text, modes_of};
 pub use charts::{
-    headline_questions, heat_chart, likert_chart, likert_rows, map_chart, pace_chart,
-    progress_chart, rate_chart, reach, reach_chart, MapLevel,
+    chart_subtitle, headline_questions, heat_chart, likert_chart, likert_rows, map_chart,
+    pace_chart, progress_chart, rate_chart, reach, reach_chart, MapLevel,
 };
 pub use error::FigureError;
-pub use tables::{cell_text, needed_for, place_table, table_workbook, write_table, Cell, Table};
+pub use tables::{
+    cell_text, dimension_rates, needed_for, place_table, table_workbook, write_table, Cell, Table,
+};
 pub use voices::{voices_table, Voices};

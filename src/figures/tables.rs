@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::definition::{Lang, Survey};
+use crate::definition::{Dimension, Lang, Question, Survey};
 use crate::labels::group_name;
 use crate::stats::{self, Estimate, Flag, Report};
 
@@ -256,4 +256,23 @@ pub fn write_table(
         }
     }
     Ok(())
+}
+
+/// The rates of a dimension's indicators, question by question in the definition's
+/// order, each question's groups in the report's order: what every table of a
+/// dimension lists.
+pub fn dimension_rates<'a>(
+    s: &'a Survey,
+    r: &'a Report,
+    dim: Dimension,
+) -> impl Iterator<Item = (&'a Question, &'a Estimate)> + 'a {
+    s.questions
+        .iter()
+        .filter(move |q| q.dimension == dim && q.is_indicator())
+        .flat_map(move |q| {
+            r.estimates
+                .iter()
+                .filter(move |e| e.indicator == q.id && stats::is_rate(e))
+                .map(move |e| (q, e))
+        })
 }

@@ -8,8 +8,7 @@ use super::model::{Pack, PackInput};
 use crate::charts::Chart;
 use crate::definition::{Dimension, Lang, Survey};
 use crate::labels::{district_name, pct, publication_flag};
-use crate::stats::is_rate;
-use crate::stats::{EstimateKind, Flag};
+use crate::stats::Flag;
 
 pub struct Brief {
     pub lang: Lang,
@@ -242,20 +241,10 @@ pub fn build(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, 
 /// One row per district (and the city) per rate indicator of a dimension; suppressed
 /// figures keep their row, without a number.
 fn dimension_rows(s: &Survey, pack: &Pack, dim: Dimension, l: Lang) -> Vec<Vec<String>> {
-    let r = &pack.report;
-    let mut rows = Vec::new();
-    for q in s
-        .questions
-        .iter()
-        .filter(|q| q.dimension == dim && q.is_indicator())
-    {
-        for e in r
-            .estimates
-            .iter()
-            .filter(|e| e.indicator == q.id && is_rate(e) && e.kind == EstimateKind::Proportion)
-        {
+    crate::figures::dimension_rates(s, &pack.report, dim)
+        .map(|(q, e)| {
             let shown = e.flag != Flag::Suppress && e.estimate.is_finite();
-            rows.push(vec![
+            vec![
                 q.label(l).to_string(),
                 district_name(s, &e.group, l),
                 if shown {
@@ -270,8 +259,7 @@ fn dimension_rows(s: &Survey, pack: &Pack, dim: Dimension, l: Lang) -> Vec<Vec<S
                 format!("{:.0}", e.n),
                 publication_flag(e.flag, l).to_string(),
                 status_words(e, l),
-            ]);
-        }
-    }
-    rows
+            ]
+        })
+        .collect()
 }

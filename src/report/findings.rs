@@ -217,7 +217,7 @@ fn below_target(c: &Context<'_>) -> Option<Finding> {
             Lang::En => format!("{} ({})", c.label(&e.indicator), pct(e.estimate)),
         })
         .collect();
-    let mut text = match l {
+    let text = match l {
         Lang::Zh => format!(
             "全市{}项指标低于目标，差距最大的是{}{}",
             below.len(),
@@ -239,11 +239,7 @@ fn below_target(c: &Context<'_>) -> Option<Finding> {
             ),
         ),
     };
-    then(&mut text, &others, l);
-    Some(Finding {
-        rule: Rule::BelowTarget,
-        text,
-    })
+    Some(then(text, &others, Rule::BelowTarget, l))
 }
 
 /// 3. Districts significantly below target on most of their judged indicators.
@@ -339,7 +335,7 @@ fn changes(c: &Context<'_>) -> Option<Finding> {
             Lang::En => format!("{} ({:+.1})", c.label(&ch.indicator), ch.difference * 100.0),
         })
         .collect();
-    let mut text = match l {
+    let text = match l {
         Lang::Zh => format!(
             "{}项指标较上一轮变化显著，最大的是{}{}{:.1}个百分点（{}→{}，{}）",
             moved.len(),
@@ -361,11 +357,7 @@ fn changes(c: &Context<'_>) -> Option<Finding> {
             change_interval(first, l)
         ),
     };
-    then(&mut text, &others, l);
-    Some(Finding {
-        rule: Rule::Changes,
-        text,
-    })
+    Some(then(text, &others, Rule::Changes, l))
 }
 
 /// 5. What is too uncertain to say.
@@ -448,8 +440,8 @@ fn uncertain(c: &Context<'_>) -> Option<Finding> {
     })
 }
 
-/// Ends a sentence naming what follows its first item ("，其次为A、B。").
-fn then(text: &mut String, others: &[String], l: Lang) {
+/// Ends a finding's sentence naming what follows its first item ("，其次为A、B。").
+fn then(mut text: String, others: &[String], rule: Rule, l: Lang) -> Finding {
     if !others.is_empty() {
         text.push_str(&match l {
             Lang::Zh => format!("，其次为{}", others.join("、")),
@@ -457,6 +449,7 @@ fn then(text: &mut String, others: &[String], l: Lang) {
         });
     }
     text.push_str(l.pick("。", "."));
+    Finding { rule, text }
 }
 
 /// How far an estimate is from its target (negative below), for ordering.

@@ -42,19 +42,10 @@ pub fn table_header(l: Lang) -> Vec<String> {
 
 /// Table rows of one dimension's rates (as text, for CSV and HTML).
 pub fn table_rows(s: &Survey, r: &Report, dim: Dimension, l: Lang) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    for q in s
-        .questions
-        .iter()
-        .filter(|q| q.dimension == dim && q.is_indicator())
-    {
-        for e in r
-            .estimates
-            .iter()
-            .filter(|e| e.indicator == q.id && is_rate(e))
-        {
+    crate::figures::dimension_rates(s, r, dim)
+        .map(|(q, e)| {
             let suppressed = e.flag == Flag::Suppress;
-            rows.push(vec![
+            vec![
                 q.label(l).to_string(),
                 district_name(s, &e.group, l),
                 e.n.to_string(),
@@ -76,10 +67,9 @@ pub fn table_rows(s: &Survey, r: &Report, dim: Dimension, l: Lang) -> Vec<Vec<St
                 s.target_for(q).map(pct).unwrap_or_default(),
                 publication_flag(e.flag, l).to_string(),
                 status_words(e, l),
-            ]);
-        }
-    }
-    rows
+            ]
+        })
+        .collect()
 }
 
 /// The target status of a published figure ("" when suppressed or without a target).

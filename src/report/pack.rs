@@ -14,7 +14,6 @@ use super::xlsx;
 use crate::charts::{self, Chart, Frame};
 use crate::definition::{Dimension, Kind, Survey};
 use crate::figures::{self, MapLevel};
-use crate::labels::weighting_name;
 use crate::stats::tally::{Key, Tally};
 use crate::stats::{self, is_rate, Estimate, Flag, Options, Report};
 
@@ -298,19 +297,7 @@ fn charts(
 ) -> Result<(Vec<(String, Chart)>, Vec<charts::LikertRow>), ReportError> {
     let s = input.survey;
     let l = input.lang;
-    let subtitle = format!(
-        "{} · {}{}{} · {}{} · {} {:.0}% ({}) · {}",
-        s.title.get(l),
-        l.pick("第", "wave "),
-        waves.wave,
-        l.pick("轮", ""),
-        l.pick("加权：", "weighting: "),
-        weighting_name(report.weighting, l),
-        l.pick("置信区间", "interval"),
-        report.level * 100.0,
-        report.method.name(),
-        input.date
-    );
+    let subtitle = figures::chart_subtitle(s, &waves.wave, Some(report), &input.date, l);
     let frame = |title: String| Frame {
         title,
         subtitle: subtitle.clone(),

@@ -39,28 +39,49 @@ pub struct Difference {
 /// designs' degrees of freedom. `a` and `b` are the two waves' estimates of the same
 /// indicator and group.
 pub fn independent_difference(a: &Estimate, b: &Estimate, level: f64) -> Difference {
-    let diff = b.estimate - a.estimate;
     let se = (a.se * a.se + b.se * b.se).sqrt();
-    let df = a.df.min(b.df);
-    let (lo, hi) = interval::t_interval(diff, se, df, level);
-    Difference {
-        indicator: a.indicator.clone(),
-        kind: a.kind,
-        domain: a.domain.clone(),
-        a: a.group.clone(),
-        b: b.group.clone(),
-        estimate_a: a.estimate,
-        estimate_b: b.estimate,
-        difference: diff,
+    Difference::of(
+        (&a.indicator, a.kind, &a.domain),
+        (&a.group, a.estimate),
+        (&b.group, b.estimate),
         se,
-        ci_low: lo,
-        ci_high: hi,
-        df,
-        p_value: if se > 0.0 {
-            interval::p_two_sided(diff / se, df)
-        } else {
-            f64::NAN
-        },
+        a.df.min(b.df),
+        level,
+    )
+}
+
+impl Difference {
+    /// b − a with its standard error, a t interval and two-sided p on `df` degrees of
+    /// freedom (no p without a standard error).
+    fn of(
+        (indicator, kind, domain): (&str, EstimateKind, &str),
+        (a, estimate_a): (&str, f64),
+        (b, estimate_b): (&str, f64),
+        se: f64,
+        df: f64,
+        level: f64,
+    ) -> Difference {
+        let diff = estimate_b - estimate_a;
+        let (lo, hi) = interval::t_interval(diff, se, df, level);
+        Difference {
+            indicator: indicator.to_string(),
+            kind,
+            domain: domain.to_string(),
+            a: a.to_string(),
+            b: b.to_string(),
+            estimate_a,
+            estimate_b,
+            difference: diff,
+            se,
+            ci_low: lo,
+            ci_high: hi,
+            df,
+            p_value: if se > 0.0 {
+                interval::p_two_sided(diff / se, df)
+            } else {
+                f64::NAN
+            },
+        }
     }
 }
 
@@ -133,27 +154,16 @@ pub fn compare(
         let Some((diff, var, df)) = estimate::difference(&design, &sums, a, b) else {
             continue;
         };
-        let se = var.sqrt();
-        let (lo, hi) = interval::t_interval(diff, se, df, opts.level);
-        out.push(Difference {
-            indicator: ind.name.clone(),
-            kind: ind.kind,
-            domain: dv.name.clone(),
-            a: dv.labels[a].clone(),
-            b: dv.labels[b].clone(),
-            estimate_a: ea.estimate,
-            estimate_b: eb.estimate,
-            difference: diff,
-            se,
-            ci_low: lo,
-            ci_high: hi,
+        // The joint design's variance (`diff` is b − a of the same estimates).
+        debug_assert!((diff - (eb.estimate - ea.estimate)).abs() < 1e-12);
+        out.push(Difference::of(
+            (&ind.name, ind.kind, &dv.name),
+            (&dv.labels[a], ea.estimate),
+            (&dv.labels[b], eb.estimate),
+            var.sqrt(),
             df,
-            p_value: if se > 0.0 {
-                interval::p_two_sided(diff / se, df)
-            } else {
-                f64::NAN
-            },
-        });
+            opts.level,
+        ));
     }
     Ok(out)
 }

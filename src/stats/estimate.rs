@@ -81,18 +81,7 @@ impl CellSums {
         n_cells: usize,
         y: &[f64],
     ) -> CellSums {
-        let k = n_cells * n_groups;
-        let mut s = CellSums {
-            n_groups,
-            n_cells,
-            answered: vec![0.0; k],
-            sum: vec![0.0; k],
-            sum_sq: vec![0.0; k],
-            rows: vec![0.0; k],
-            psu_cells: 0,
-            psu_answered: vec![],
-            psu_sum: vec![],
-        };
+        let mut s = CellSums::empty(n_groups, n_cells);
         for i in 0..cell.len() {
             let g = group.map_or(0, |g| g[i] as usize);
             if g >= n_groups {

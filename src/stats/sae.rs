@@ -360,14 +360,7 @@ pub fn benchmark(
     target: &[Option<f64>],
 ) -> Vec<f64> {
     let n_groups = target.len();
-    let mut num = vec![0.0; n_groups];
-    let mut den = vec![0.0; n_groups];
-    for ((e, &g), &w) in estimates.iter().zip(group).zip(weight) {
-        if g < n_groups && w.is_finite() && w > 0.0 {
-            num[g] += w * e;
-            den[g] += w;
-        }
-    }
+    let (num, den) = weighted_sums(estimates, group, weight, n_groups);
     let factor: Vec<f64> = (0..n_groups)
         .map(|g| match target[g] {
             Some(t) if den[g] > 0.0 && num[g] > 0.0 => t / (num[g] / den[g]),
@@ -382,6 +375,24 @@ pub fn benchmark(
     factor
 }
 
+/// Per group, Σ weight × estimate and Σ weight over the estimates with a usable weight.
+fn weighted_sums(
+    estimates: &[f64],
+    group: &[usize],
+    weight: &[f64],
+    n_groups: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut num = vec![0.0; n_groups];
+    let mut den = vec![0.0; n_groups];
+    for ((e, &g), &w) in estimates.iter().zip(group).zip(weight) {
+        if g < n_groups && w.is_finite() && w > 0.0 {
+            num[g] += w * e;
+            den[g] += w;
+        }
+    }
+    (num, den)
+}
+
 /// Ratio benchmarking for rates: where the district's rate is above the weighted mean
 /// of its communities' estimates, their complements (1 − θ) are scaled instead of the
 /// rates, so that no estimate is pushed past 100% (a plain ratio factor above 1 would);
@@ -394,14 +405,7 @@ pub fn benchmark_rates(
     target: &[Option<f64>],
 ) -> Vec<(f64, bool)> {
     let n_groups = target.len();
-    let mut num = vec![0.0; n_groups];
-    let mut den = vec![0.0; n_groups];
-    for ((e, &g), &w) in estimates.iter().zip(group).zip(weight) {
-        if g < n_groups && w.is_finite() && w > 0.0 {
-            num[g] += w * e;
-            den[g] += w;
-        }
-    }
+    let (num, den) = weighted_sums(estimates, group, weight, n_groups);
     let how: Vec<(f64, bool)> = (0..n_groups)
         .map(|g| match target[g] {
             Some(t) if den[g] > 0.0 => {

@@ -351,40 +351,33 @@ fn interleaved(c: &AnyConn) -> bool {
 }
 
 /// The columns the history needs of a stored row.
-type WindowRow = (
-    i64,
-    String,
-    Option<NaiveDateTime>,
-    NaiveDateTime,
-    String,
-    String,
-    String,
-    Option<String>,
-);
-
-fn arrival(row: &WindowRow) -> Arrival<'_> {
-    let (_, status, started, submitted, source, pattern, district, community) = row;
-    Arrival {
-        submitted_at: *submitted,
-        started_at: *started,
-        complete: status == STATUS_COMPLETE,
-        source_hash: source,
-        pattern_hash: pattern,
-        collection_district: district,
-        collection_community: community.as_deref(),
-    }
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = responses)]
+struct WindowRow {
+    id: i64,
+    status: String,
+    started_at: Option<NaiveDateTime>,
+    submitted_at: NaiveDateTime,
+    source_hash: String,
+    pattern_hash: String,
+    collection_district: String,
+    collection_community: Option<String>,
 }
 
-fn arrival_of(r: &NewResponse) -> Arrival<'_> {
-    Arrival {
-        submitted_at: r.submitted_at,
-        started_at: r.started_at,
-        complete: r.status == STATUS_COMPLETE,
-        source_hash: &r.source_hash,
-        pattern_hash: &r.pattern_hash,
-        collection_district: &r.collection_district,
-        collection_community: r.collection_community.as_deref(),
-    }
+/// What the history rules know of a row: a stored one ([`WindowRow`]) or a new one
+/// ([`NewResponse`]), which name their columns alike.
+macro_rules! arrival {
+    ($r:expr) => {
+        Arrival {
+            submitted_at: $r.submitted_at,
+            started_at: $r.started_at,
+            complete: $r.status == STATUS_COMPLETE,
+            source_hash: &$r.source_hash,
+            pattern_hash: &$r.pattern_hash,
+            collection_district: &$r.collection_district,
+            collection_community: $r.collection_community.as_deref(),
+        }
+    };
 }
 
 /// The window columns of a survey's rows after id `after`, oldest first, at most
@@ -400,29 +393,9 @@ fn rows_after(
         .filter(responses::id.gt(after))
         .order(responses::id.asc())
         .limit(limit)
-        .select(WINDOW_COLUMNS)
+        .select(WindowRow::as_select())
         .load(c)
 }
-
-const WINDOW_COLUMNS: (
-    responses::id,
-    responses::status,
-    responses::started_at,
-    responses::submitted_at,
-    responses::source_hash,
-    responses::pattern_hash,
-    responses::collection_district,
-    responses::collection_community,
-) = (
-    responses::id,
-    responses::status,
-    responses::started_at,
-    responses::submitted_at,
-    responses::source_hash,
-    responses::pattern_hash,
-    responses::collection_district,
-    responses::collection_community,
-);
 
 /// The newest rows submitted since `since`, oldest first, at most a window's cap: read
 /// backwards by id a page at a time until a page reaches back before `since` (ids
@@ -440,12 +413,12 @@ fn rows_since(
             .filter(responses::id.lt(below))
             .order(responses::id.desc())
             .limit(5_000)
-            .select(WINDOW_COLUMNS)
+            .select(WindowRow::as_select())
             .load(c)?;
         let Some(last) = page.last() else { break };
-        below = last.0;
-        let older = page.iter().any(|r| r.3 < since);
-        out.extend(page.into_iter().filter(|r| r.3 >= since));
+        below = last.id;
+        let older = page.iter().any(|r| r.submitted_at < since);
+        out.extend(page.into_iter().filter(|r| r.submitted_at >= since));
         if older || out.len() >= quality::WINDOW_CAP {
             break;
         }
@@ -467,9 +440,9 @@ impl Windows {
             Some(w) => {
                 let own = std::mem::take(&mut w.own);
                 for row in rows_after(c, survey, w.last_id, quality::WINDOW_CAP as i64)? {
-                    w.last_id = w.last_id.max(row.0);
-                    if !own.contains(&row.0) {
-                        w.history.note(&arrival(&row));
+                    w.last_id = w.last_id.max(row.id);
+                    if !own.contains(&row.id) {
+                        w.history.note(&arrival!(row));
                     }
                 }
             }
@@ -479,7 +452,7 @@ impl Windows {
                 // by time); completion times come from their own read below.
                 let since = History::horizon(chrono::Utc::now().naive_utc());
                 for row in rows_since(c, survey, since)? {
-                    history.note_place(&arrival(&row));
+                    history.note_place(&arrival!(row));
                 }
                 for d in durations(c, survey)? {
                     history.note_duration(d);
@@ -504,7 +477,7 @@ impl Windows {
     /// Counts a new response that takes no history flags (an interview, say).
     fn note(&mut self, r: &NewResponse) {
         if let Some(w) = self.surveys.get_mut(&r.survey_id) {
-            w.history.note(&arrival_of(r));
+            w.history.note(&arrival!(r));
         }
     }
 
@@ -512,7 +485,7 @@ impl Windows {
     /// so the rest of the batch sees it.
     fn flags(&mut self, r: &NewResponse, check: HistoryCheck) -> String {
         match self.surveys.get_mut(&r.survey_id) {
-            Some(w) => w.history.flags(&arrival_of(r), check, &r.quality_flags),
+            Some(w) => w.history.flags(&arrival!(r), check, &r.quality_flags),
             None => r.quality_flags.clone(),
         }
     }

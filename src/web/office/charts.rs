@@ -21,20 +21,7 @@ pub async fn city_chart(
     v: View<'_>,
 ) -> Result<(ContentType, Vec<u8>), WebError> {
     let s = access::scoped(app, &session, id, None)?;
-    let fig = access::figures(
-        app,
-        &s,
-        &View {
-            community: None,
-            ..v.clone()
-        },
-    )
-    .await?;
-    let (name, l) = (name.to_string(), v.lang());
-    let chart = app
-        .blocking(move |_| dashboard::chart(&s, &fig, Scope::City, &name, l))
-        .await?;
-    Ok(typed(chart))
+    chart(app, s, None, name, &v).await
 }
 
 /// District charts: `rate_{question}.svg` across the district's collection points,
@@ -49,18 +36,26 @@ pub async fn district_chart(
     v: View<'_>,
 ) -> Result<(ContentType, Vec<u8>), WebError> {
     let s = access::scoped(app, &session, id, Some(district))?;
-    let fig = access::figures(
-        app,
-        &s,
-        &View {
-            community: None,
-            ..v.clone()
-        },
-    )
-    .await?;
-    let (name, d, l) = (name.to_string(), district.to_string(), v.lang());
+    chart(app, s, Some(district), name, &v).await
+}
+
+/// A chart of a scope, drawn from the view's figures (charts ignore the collection
+/// point filter: they compare the places themselves).
+async fn chart(
+    app: &App,
+    s: std::sync::Arc<crate::definition::Survey>,
+    district: Option<&str>,
+    name: &str,
+    v: &View<'_>,
+) -> Result<(ContentType, Vec<u8>), WebError> {
+    let all_points = View {
+        community: None,
+        ..v.clone()
+    };
+    let fig = access::figures(app, &s, &all_points).await?;
+    let (name, d, l) = (name.to_string(), district.map(str::to_string), v.lang());
     let chart = app
-        .blocking(move |_| dashboard::chart(&s, &fig, Scope::District(&d), &name, l))
+        .blocking(move |_| dashboard::chart(&s, &fig, Scope::of(d.as_deref()), &name, l))
         .await?;
     Ok(typed(chart))
 }
