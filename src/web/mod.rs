@@ -1,11 +1,12 @@
 //! The only module that knows about HTTP (with `main` and `config`, which read
 //! Rocket's settings). This file only assembles: the routes of each room, the
-//! catchers, the security headers. Each room's handlers are thin — a guard, one access
-//! question, one library call, a response — and reach the store only through
-//! [`App::blocking`].
+//! catchers, the security headers, the background jobs' start and stop. Each room's
+//! handlers are thin — a guard, one access question, one library call, a response —
+//! and reach the store only through [`App`] (`blocking`, `submit`, `stream`).
 //!
 //! Rooms and their doors: `questionnaire` (the resident's form), `intake` (JSON for
-//! kiosks), `login` (signing in and out), `office` (the dashboard, by concern). Shared
+//! kiosks), `login` (signing in and out), `office` (the dashboard, by concern),
+//! `health` (load balancers' probes). Shared
 //! below them: `state` (the [`App`]), `session` (guard, CSRF), `client` (who sent a
 //! request), `form` (bodies), `error` (the one [`WebError`] and the catchers),
 //! `limits` (rate limits), `html` (every template).
@@ -13,6 +14,7 @@
 mod client;
 mod error;
 mod form;
+mod health;
 mod html;
 mod intake;
 mod limits;
@@ -27,8 +29,8 @@ pub use state::{App, DEFAULT_PER_SOURCE};
 
 use rocket::fairing::{AdHoc, Fairing};
 use rocket::figment::Figment;
-use rocket::http::{Header, Status};
-use rocket::{catchers, get, routes, Build, Rocket, State};
+use rocket::http::Header;
+use rocket::{catchers, routes, Build, Rocket};
 
 /// The Rocket application over a figment (Rocket.toml + environment) and state.
 pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
@@ -47,8 +49,8 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
                 login::login_page,
                 login::login,
                 login::logout,
-                health,
-                health_post,
+                health::health,
+                health::health_post,
             ],
         )
         .mount("/", office::routes())
@@ -97,25 +99,4 @@ fn security_headers() -> impl Fairing {
             res.set_header(Header::new("X-Frame-Options", "DENY"));
         })
     })
-}
-
-/// For load balancers' probes: whether the database answers (one cheap query). The
-/// deep check of every page is `minyi db check` and the admins' page `/office/db`.
-#[get("/healthz")]
-async fn health(app: &State<App>) -> (Status, &'static str) {
-    match app.blocking(|s| s.ping()).await {
-        Ok(_) => (Status::Ok, "ok"),
-        // A load balancer takes this server out until the database answers again.
-        Err(_) => (Status::ServiceUnavailable, "database unavailable"),
-    }
-}
-
-/// Accepts and discards a small form: a cheap POST for load balancers' checks and the
-/// baseline of the load benchmark (`scripts/load.sh`).
-#[rocket::post("/healthz", data = "<data>")]
-async fn health_post(data: rocket::data::Data<'_>) -> (Status, &'static str) {
-    match form::read_body(data, 8).await {
-        Ok(_) => (Status::Ok, "ok"),
-        Err(_) => (Status::PayloadTooLarge, "too large"),
-    }
 }

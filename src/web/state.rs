@@ -1,6 +1,9 @@
-//! The state of a running server ([`App`]) and the one way handlers reach the store:
-//! [`App::blocking`], which runs database work (and image rendering) on Rocket's
-//! blocking pool, never on the async workers.
+//! The state of a running server ([`App`]), and the only ways handlers reach the
+//! store: [`App::blocking`] (database work and image rendering on Rocket's blocking
+//! pool, never on the async workers), [`App::submit`] (a submission handed to the
+//! writer, awaited without a thread) and [`App::stream`] (a download written while it
+//! is sent). The background jobs that use the store (the view flusher, the
+//! dashboard's warm-up) start here too.
 
 use rocket::http::Status;
 use std::collections::BTreeMap;
@@ -17,7 +20,7 @@ use crate::storage::{StorageError, Store};
 pub struct App {
     pub surveys: BTreeMap<String, Arc<Survey>>,
     salts: BTreeMap<String, String>,
-    pub store: Store,
+    store: Store,
     pub base_url: String,
     limits: Limits,
     /// Reverse proxies whose forwarding headers are believed (see `client`).
