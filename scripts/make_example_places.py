@@ -174,9 +174,15 @@ for community, code, zh, en, share in GRIDS:
 for code, parent, zh, en in POINTS:
     rows.append([code, parent, "point", zh, en, "", "public", "", ""])
 
+# Households of each community (2.6 adults a household, as a census table would give
+# them), for the household sample's random walk; no random draw, so the rest is as
+# before.
+for r in rows:
+    r.append(round(r[5] / 2.6) if r[2] == "community" else "")
+
 with open(ROOT / "surveys/civility-2026.places.csv", "w", newline="", encoding="utf-8") as f:
     w = csv.writer(f, lineterminator="\n")
-    w.writerow(["code", "parent", "level", "name_zh", "name_en", "adults", "poster", "adults[age_band=a60]", "adults[sex=f]"])
+    w.writerow(["code", "parent", "level", "name_zh", "name_en", "adults", "poster", "adults[age_band=a60]", "adults[sex=f]", "households"])
     w.writerows(rows)
 
 # Outlines: a jittered grid of vertices over the city.

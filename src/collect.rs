@@ -99,6 +99,26 @@ pub struct Submission<'a> {
     pub interviewer: Option<String>,
     /// The label of the intake token that posted it (JSON intake).
     pub intake: Option<String>,
+    /// A household interview's drawn household.
+    pub household: Option<HouseholdLink>,
+}
+
+/// A household interview's tie to its drawn household: the resident lives there (its
+/// district and community are the residence, whatever the form's place questions
+/// say), the roster's count, the chosen adult's chance, when and where the phone
+/// ended it.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdLink {
+    pub id: i64,
+    pub district: String,
+    pub community: String,
+    pub adults: u32,
+    pub selection_probability: f64,
+    pub ended_at: Option<NaiveDateTime>,
+    /// inside, outside or unknown.
+    pub location: String,
+    /// fine, coarse or poor (with a location).
+    pub location_accuracy: Option<String>,
 }
 
 fn invite_error(zh: &str, en: &str) -> FieldError {
@@ -201,8 +221,13 @@ pub fn prepare(
         .and_then(|v| v.as_str())
         .filter(|c| survey.find_community(c).is_some())
         .map(str::to_string);
+    // A household interview: the resident lives in the drawn household.
+    let (district, residence_community) = match &sub.household {
+        Some(h) => (h.district.clone(), Some(h.community.clone())),
+        None => (district, residence_community),
+    };
     // The grid is known only when the resident confirmed the grid poster's community.
-    let residence_grid = grid.filter(|_| residence_community.is_some());
+    let residence_grid = grid.filter(|_| residence_community.is_some() && sub.household.is_none());
     let invite = sub
         .invite_code
         .as_deref()
@@ -256,6 +281,15 @@ pub fn prepare(
         intake: sub.intake,
         residence_community,
         residence_grid,
+        household_id: sub.household.as_ref().map(|h| h.id),
+        household_adults: sub.household.as_ref().map(|h| h.adults as i32),
+        selection_probability: sub.household.as_ref().map(|h| h.selection_probability),
+        ended_at: sub.household.as_ref().and_then(|h| h.ended_at),
+        location: sub.household.as_ref().map(|h| h.location.clone()),
+        location_accuracy: sub
+            .household
+            .as_ref()
+            .and_then(|h| h.location_accuracy.clone()),
     };
     let checks = (status == STATUS_COMPLETE).then_some(quality::HistoryCheck {
         min_seconds: survey.min_seconds,

@@ -8,5 +8,15 @@ mod cli;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    // A command piped into `head` stops quietly when the reader has had enough, as
+    // Unix tools do (Rust ignores SIGPIPE, and println! would panic instead). Not the
+    // server, whose log may go to a pipe that closes.
+    #[cfg(unix)]
+    if std::env::args().nth(1).as_deref() != Some("serve") {
+        // SAFETY: at start, before any thread exists; restores the default action.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     cli::run()
 }

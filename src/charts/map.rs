@@ -314,3 +314,73 @@ impl MapChart {
         Ok(())
     }
 }
+
+/// A plain map of outlines, the marked ones filled (the drawn communities of a household
+/// sample): an SVG for a page, each place with its name as a tooltip.
+pub fn outlines_svg(
+    areas: &[(String, &[Ring], bool)],
+    title: &str,
+    legend: (&str, &str),
+) -> String {
+    let chart = MapChart {
+        frame: Frame {
+            title: String::new(),
+            subtitle: String::new(),
+            source: String::new(),
+            notes: vec![],
+        },
+        areas: areas
+            .iter()
+            .map(|(name, rings, _)| MapArea {
+                code: String::new(),
+                name: name.clone(),
+                rings: rings.to_vec(),
+                cell: None,
+            })
+            .collect(),
+        lang: Lang::Zh,
+    };
+    let to = chart.projection();
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {}\" role=\"img\" aria-label=\"{}\"><title>{}</title>",
+        TOP + PLOT_H + 70.0,
+        esc(title),
+        esc(title)
+    );
+    for (name, rings, marked) in areas {
+        let fill = if *marked { "#0072B2" } else { "#F2F2F2" };
+        let mut d = String::new();
+        for ring in rings.iter() {
+            for (i, p) in ring.iter().enumerate() {
+                let (x, y) = to(*p);
+                d.push_str(&format!("{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" }));
+            }
+            d.push('Z');
+        }
+        out.push_str(&format!(
+            "<path d=\"{d}\" fill=\"{fill}\" stroke=\"#555\" stroke-width=\"0.8\"><title>{}</title></path>",
+            esc(name)
+        ));
+    }
+    let y = TOP + PLOT_H + 45.0;
+    out.push_str(&format!(
+        "<rect x=\"{LEFT}\" y=\"{}\" width=\"16\" height=\"16\" fill=\"#0072B2\"/><text x=\"{}\" y=\"{}\" font-size=\"15\" fill=\"#1A1A1A\">{}</text>\
+<rect x=\"{}\" y=\"{}\" width=\"16\" height=\"16\" fill=\"#F2F2F2\" stroke=\"#555\"/><text x=\"{}\" y=\"{}\" font-size=\"15\" fill=\"#1A1A1A\">{}</text></svg>",
+        y - 13.0,
+        LEFT + 22.0,
+        y,
+        esc(legend.0),
+        LEFT + 220.0,
+        y - 13.0,
+        LEFT + 242.0,
+        y,
+        esc(legend.1)
+    ));
+    out
+}

@@ -12,4 +12,4 @@ pub mod palette;
 
 pub use draw::{render, Align, Chart, ChartError, Draw, Frame, Painter};
 pub use kinds::*;
-pub use map::{MapArea, MapChart};
+pub use map::{outlines_svg, MapArea, MapChart};

@@ -231,6 +231,13 @@ pub fn demo(a: DemoArgs) -> Result<()> {
         d.flagged,
         minyi::storage::describe_url(&cfg.database_url)
     );
+    let f = &d.fieldwork;
+    if f.households > 0 {
+        println!(
+            "household sample: {} households drawn and assigned, {} visits recorded, {} household interviews, {} call-backs drawn",
+            f.households, f.visits, f.interviews, f.callbacks
+        );
+    }
     println!("demo accounts (passwords shown only now):");
     for l in &d.logins {
         println!(

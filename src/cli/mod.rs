@@ -5,6 +5,7 @@
 mod accounts;
 mod report;
 mod sae;
+mod sample;
 mod serve;
 mod setup;
 mod stats;
@@ -75,6 +76,12 @@ enum Command {
     /// Mark a stored response as superseded, with the reason (it stays stored and leaves
     /// every estimate). Responses are never edited or deleted.
     Supersede(survey::SupersedeArgs),
+    /// The household sample: draw it, load address lists, assign, print sheets, draw
+    /// call-backs, see where it stands.
+    ///
+    /// First: minyi sample draw --survey civility-2026
+    #[command(subcommand)]
+    Sample(sample::SampleCommand),
     /// Weighted rates, means and satisfaction indices with confidence intervals.
     ///
     /// Example: minyi stats --survey surveys/civility-2026.toml --responses export.csv
@@ -133,6 +140,7 @@ pub fn run() -> ExitCode {
         Command::Export(a) => survey::export(a),
         Command::Invites(a) => survey::invites(a),
         Command::Supersede(a) => survey::supersede(a),
+        Command::Sample(c) => sample::sample(c),
         Command::Stats(a) => stats::stats(*a),
         Command::Plan(a) => stats::plan(a),
         Command::Sae(a) => sae::sae(a),

@@ -18,6 +18,8 @@ pub enum DashboardError {
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
     #[error(transparent)]
+    Household(#[from] crate::households::HouseholdError),
+    #[error(transparent)]
     Qr(#[from] crate::qr::QrError),
     #[error("this survey has no complete responses yet; the briefing pack needs some")]
     NoResponses,

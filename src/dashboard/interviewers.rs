@@ -11,6 +11,7 @@ use chrono::TimeZone;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use super::error::DashboardError;
 use crate::definition::{Dimension, Survey, DONT_KNOW};
 use crate::stats::aapor::{self, Dispositions, Rates};
 use crate::stats::groups::{self, Higher, Obs};
@@ -90,6 +91,17 @@ pub struct Check {
     pub threshold: f64,
     /// Self-completed responses compared against, in all.
     pub self_completed: usize,
+    /// The household sample's checks, when the survey has one and it is drawn.
+    pub field: Option<FieldChecks>,
+}
+
+/// What the household sample adds: call-backs per interviewer and the share of each
+/// interviewer's interviews the phone placed inside the sampled community.
+#[derive(Debug, Clone)]
+pub struct FieldChecks {
+    pub callbacks: Vec<crate::households::CallbackCheck>,
+    /// Per interviewer: (name, interviews with a location check, inside).
+    pub located: Vec<(String, usize, usize)>,
 }
 
 /// A respondent's share of top answers over the satisfaction scales they answered.
@@ -135,7 +147,7 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 
 /// The check over every complete response of the survey's current wave, read a page
 /// at a time.
-pub fn check(store: &Store, s: &Survey) -> Result<Check, crate::storage::StorageError> {
+pub fn check(store: &Store, s: &Survey) -> Result<Check, DashboardError> {
     struct Interviewed {
         obs: Vec<Obs>,
         seconds: Vec<f64>,
@@ -390,5 +402,20 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, crate::storage::Storage
         points,
         points_tested: tested,
         point_threshold,
+        field: field_checks(store, s)?,
     })
+}
+
+fn field_checks(store: &Store, s: &Survey) -> Result<Option<FieldChecks>, DashboardError> {
+    let Some(st) = crate::households::sample_status(store, s)? else {
+        return Ok(None);
+    };
+    Ok(Some(FieldChecks {
+        callbacks: crate::households::callback_checks(store, s)?,
+        located: st
+            .by_interviewer
+            .iter()
+            .map(|p| (p.key.clone(), p.located, p.inside))
+            .collect(),
+    }))
 }

@@ -164,6 +164,8 @@ pub struct Survey {
     /// The small-area model of community estimates (`[small_area]`; intercept only and
     /// REML when the definition says nothing).
     pub small_area: SmallArea,
+    /// `[household_sample]`: the design of a probability sample of households.
+    pub household_sample: Option<HouseholdSample>,
     /// Problems that do not stop the survey (a place without a boundary, …).
     #[serde(skip)]
     pub warnings: Vec<super::diagnostic::Diagnostic>,
@@ -233,6 +235,8 @@ pub struct Community {
     /// Adults by weighting category, where the office has them: (variable, category,
     /// adults).
     pub by_category: Vec<(String, String, u64)>,
+    /// Households, where the office has the figure (a random walk's probability).
+    pub households: Option<u64>,
     /// What kind of place the community's own poster is (its office: public).
     pub poster: Poster,
     /// 网格 within the community.
@@ -747,6 +751,53 @@ pub struct SmallArea {
     pub method: String,
     /// `city`: one model over every community (default); `district`: one per district.
     pub scope: String,
+}
+
+/// `[household_sample]`: communities drawn with probability proportional to their
+/// adults within each district (systematic, a random start from a recorded seed),
+/// households at random within them (systematic from the address list, or a random
+/// walk), one adult per household.
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdSample {
+    /// Communities drawn per district code (a district not listed draws none).
+    pub communities: std::collections::BTreeMap<String, u32>,
+    /// Households drawn per community.
+    pub households: u32,
+    pub respondent: Respondent,
+    /// Visits before a household that was never reached counts as non-contact.
+    pub visits: u32,
+    /// Share of each interviewer's completes drawn for a call-back.
+    pub callback_share: f64,
+    /// The seed of the random starts, unless the draw is given one.
+    pub seed: u64,
+    pub random_walk: Option<RandomWalk>,
+}
+
+/// How the one adult of a household is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Respondent {
+    /// Kish's selection tables, by the household's serial and its adults.
+    Kish,
+    /// The adult whose birthday comes next.
+    NextBirthday,
+}
+
+impl Respondent {
+    pub fn name(self) -> &'static str {
+        match self {
+            Respondent::Kish => "kish",
+            Respondent::NextBirthday => "next_birthday",
+        }
+    }
+}
+
+/// Where no address list exists: a walk from a start point, visiting every
+/// `interval`-th household.
+#[derive(Debug, Clone, Serialize)]
+pub struct RandomWalk {
+    pub start: Text,
+    pub interval: u32,
 }
 
 /// A covariate of the community model, known for every community.

@@ -25,6 +25,7 @@ struct Row {
     level: String,
     name: Text,
     adults: Option<u64>,
+    households: Option<u64>,
     poster: Option<Poster>,
     by_category: Vec<(String, String, u64)>,
 }
@@ -189,6 +190,7 @@ pub fn read(
                         street_code: street.map(|s| s.code),
                         adults: r.adults,
                         by_category: r.by_category.clone(),
+                        households: r.households,
                         poster: r.poster.unwrap_or(Poster::Public),
                         grids: Vec::new(),
                     });
@@ -307,6 +309,7 @@ fn parse(diags: &mut Vec<Diagnostic>, path: &Path, text: &str) -> Option<Vec<Row
         return None;
     };
     let (ei, ai, poi) = (col("name_en"), col("adults"), col("poster"));
+    let hi = col("households");
     // adults[variable=category] columns.
     let cats: Vec<(usize, String, String)> = header
         .iter()
@@ -366,6 +369,7 @@ fn parse(diags: &mut Vec<Diagnostic>, path: &Path, text: &str) -> Option<Vec<Row
             }
         };
         let adults = ai.and_then(|i| number(i, "adults", diags));
+        let households = hi.and_then(|i| number(i, "households", diags));
         let poster = match poi.map(get).filter(|p| !p.is_empty()) {
             None => None,
             Some(p) => match Poster::parse(&p) {
@@ -399,6 +403,7 @@ fn parse(diags: &mut Vec<Diagnostic>, path: &Path, text: &str) -> Option<Vec<Row
             level: get(li),
             name: Text::new(name_zh, ei.map(get).unwrap_or_default()),
             adults,
+            households,
             poster,
             by_category,
         });

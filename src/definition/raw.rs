@@ -26,6 +26,46 @@ pub struct RawFile {
     /// areas and "other").
     #[serde(default, rename = "theme")]
     pub themes: Vec<Spanned<RawTheme>>,
+    pub household_sample: Option<Spanned<RawHouseholdSample>>,
+}
+
+/// `[household_sample]`: a probability sample of households, drawn as the evaluators
+/// draw theirs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHouseholdSample {
+    /// Communities drawn per district: one number, or a table by district code.
+    pub communities: Spanned<RawCount>,
+    /// Households drawn per community.
+    pub households: Spanned<i64>,
+    /// `kish` (default) or `next_birthday`.
+    pub respondent: Option<Spanned<String>>,
+    /// Visits before a household counts as non-contact (default 3).
+    pub visits: Option<Spanned<i64>>,
+    /// Share of each interviewer's completes drawn for a call-back (default 0.1).
+    pub callback_share: Option<Spanned<f64>>,
+    /// The random start's seed, unless `minyi sample draw --seed` gives one.
+    pub seed: Option<Spanned<i64>>,
+    /// For communities without an address list.
+    pub random_walk: Option<Spanned<RawRandomWalk>>,
+}
+
+/// One number for every district, or a number per district code.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawCount {
+    Same(i64),
+    PerDistrict(BTreeMap<String, i64>),
+}
+
+/// The random walk an interviewer follows where no address list exists.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRandomWalk {
+    /// Where the walk starts (printed on the sheet).
+    pub start: RawText,
+    /// Every how many households one is visited.
+    pub interval: Spanned<i64>,
 }
 
 /// `[[theme]]`: one theme of the open answers, with the words that propose it.
@@ -136,6 +176,9 @@ pub struct RawCommunity {
     pub street: Option<RawText>,
     /// Adult residents.
     pub adults: Option<Spanned<i64>>,
+    /// Households (a household sample's random walk approximates its probability by
+    /// them).
+    pub households: Option<Spanned<i64>>,
     /// `residential` or `public` (the default for a community's poster).
     pub poster: Option<Spanned<String>>,
 }

@@ -142,6 +142,7 @@ pub(super) fn validate(
         );
     }
     let small_area = small_area(&mut cx, raw.small_area, &districts);
+    let household_sample = household_sample(&mut cx, raw.household_sample, &districts);
     let themes = themes(&mut cx, raw.themes);
     let boundaries = boundaries_file.and_then(|f| {
         let text = read_beside(&mut cx, &f, read, hasher, &mut archive, "boundaries")?;
@@ -185,6 +186,7 @@ pub(super) fn validate(
         planned_per_community: s.planned_per_community,
         boundaries,
         small_area,
+        household_sample,
         warnings,
         invitation_only: s.invitation_only,
         districts,
@@ -392,6 +394,17 @@ fn districts(cx: &mut Ctx<'_>, raw: Vec<Spanned<raw::RawDistrict>>) -> Vec<Distr
                 street_code,
                 adults,
                 by_category: Vec::new(),
+                households: c.households.and_then(|h| {
+                    let v = *h.get_ref();
+                    if v < 0 {
+                        cx.err(
+                            h.span().start,
+                            format!("community `{}` has {v} households", c.code.get_ref()),
+                            "write the number of households, e.g. 3200",
+                        );
+                    }
+                    u64::try_from(v).ok()
+                }),
                 poster,
                 grids: Vec::new(),
             });
@@ -966,6 +979,166 @@ fn options(
         }
     }
     out
+}
+
+/// `[household_sample]`: counts within what each district has, adults for every
+/// community a district draws from (the draw is proportional to them), one of the two
+/// respondent rules, at least one visit, a share for call-backs.
+fn household_sample(
+    cx: &mut Ctx<'_>,
+    raw: Option<Spanned<raw::RawHouseholdSample>>,
+    districts: &[District],
+) -> Option<HouseholdSample> {
+    let raw = raw?;
+    let at = raw.span().start;
+    let raw = raw.into_inner();
+    let cspan = raw.communities.span().start;
+    let mut communities = std::collections::BTreeMap::new();
+    match raw.communities.into_inner() {
+        raw::RawCount::Same(n) => {
+            if n < 1 {
+                cx.err(
+                    cspan,
+                    format!("`communities = {n}` draws no community"),
+                    "draw at least one community per district, or give a table of counts by district code",
+                );
+            }
+            for d in districts {
+                communities.insert(d.code.clone(), n.max(0) as u32);
+            }
+        }
+        raw::RawCount::PerDistrict(per) => {
+            for (code, n) in per {
+                if !districts.iter().any(|d| d.code == code) {
+                    cx.err(
+                        cspan,
+                        format!(
+                            "`communities` names district `{code}`, which the survey does not have"
+                        ),
+                        format!(
+                            "use the district codes: {}",
+                            districts
+                                .iter()
+                                .map(|d| d.code.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                } else if n < 0 {
+                    cx.err(
+                        cspan,
+                        format!("district `{code}` draws {n} communities"),
+                        "write 0 or more",
+                    );
+                } else {
+                    communities.insert(code, n as u32);
+                }
+            }
+        }
+    }
+    for d in districts {
+        let n = communities.get(&d.code).copied().unwrap_or(0);
+        if n == 0 {
+            continue;
+        }
+        if n as usize > d.communities.len() {
+            cx.err(
+                cspan,
+                format!(
+                    "district `{}` is to draw {n} communities but has {}",
+                    d.code,
+                    d.communities.len()
+                ),
+                "draw at most as many communities as the district has (give its communities in the places file)",
+            );
+        }
+        let missing: Vec<String> = d
+            .communities
+            .iter()
+            .filter(|c| c.adults.is_none_or(|a| a == 0))
+            .map(|c| c.code.clone())
+            .collect();
+        if !missing.is_empty() {
+            cx.err(
+                cspan,
+                format!(
+                    "district `{}` draws communities in proportion to their adults, but {} of them have none: {}",
+                    d.code,
+                    missing.len(),
+                    missing.join(", ")
+                ),
+                "give every community of the district its adults (the places file's adults column)",
+            );
+        }
+    }
+    let households = *raw.households.get_ref();
+    if households < 1 {
+        cx.err(
+            raw.households.span().start,
+            format!("`households = {households}` draws no household"),
+            "draw at least one household per community, e.g. households = 20",
+        );
+    }
+    let respondent = match raw.respondent.as_ref().map(|r| r.get_ref().as_str()) {
+        None | Some("kish") => Respondent::Kish,
+        Some("next_birthday") => Respondent::NextBirthday,
+        Some(other) => {
+            cx.err(
+                raw.respondent.as_ref().map_or(at, |r| r.span().start),
+                format!("unknown respondent rule `{other}`"),
+                "use kish (Kish's selection tables, the default) or next_birthday",
+            );
+            Respondent::Kish
+        }
+    };
+    let visits = raw.visits.as_ref().map_or(3, |v| *v.get_ref());
+    if visits < 1 {
+        cx.err(
+            raw.visits.as_ref().map_or(at, |v| v.span().start),
+            format!("`visits = {visits}`: a household needs at least one visit"),
+            "write the visits before a household counts as non-contact, e.g. visits = 3",
+        );
+    }
+    let callback_share = raw.callback_share.as_ref().map_or(0.1, |c| *c.get_ref());
+    if !(0.0..=1.0).contains(&callback_share) {
+        cx.err(
+            raw.callback_share.as_ref().map_or(at, |c| c.span().start),
+            format!("`callback_share = {callback_share}` is not a share"),
+            "write the share of each interviewer's completes to re-check, from 0 to 1, e.g. 0.1",
+        );
+    }
+    let seed = raw.seed.as_ref().map_or(1, |s| *s.get_ref());
+    if seed < 0 {
+        cx.err(
+            raw.seed.as_ref().map_or(at, |s| s.span().start),
+            "the seed is negative",
+            "write a whole number of 0 or more, e.g. the date: seed = 20261201",
+        );
+    }
+    let random_walk = raw.random_walk.map(|w| {
+        let w = w.into_inner();
+        let interval = *w.interval.get_ref();
+        if interval < 1 {
+            cx.err(
+                w.interval.span().start,
+                format!("`interval = {interval}` walks past no household"),
+                "visit every k-th household, k of 1 or more, e.g. interval = 5",
+            );
+        }
+        RandomWalk {
+            start: text(w.start),
+            interval: interval.max(1) as u32,
+        }
+    });
+    Some(HouseholdSample {
+        communities,
+        households: households.max(0) as u32,
+        respondent,
+        visits: visits.max(0) as u32,
+        callback_share,
+        seed: seed.max(0) as u64,
+        random_walk,
+    })
 }
 
 fn small_area(

@@ -11,6 +11,10 @@ pub enum DemoError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Account(#[from] AccountError),
+    #[error(transparent)]
+    Household(#[from] crate::households::HouseholdError),
+    #[error("the demo drew a household sample but could not read it back")]
+    NoSample,
     #[error("the demo data are stored, but the dashboard could not read them back: {0}")]
     Dashboard(#[from] crate::dashboard::DashboardError),
 }

@@ -5,9 +5,11 @@
 
 mod crowd;
 mod error;
+mod households;
 mod responses;
 mod run;
 
 pub use error::DemoError;
+pub use households::Fieldwork;
 pub use responses::COACH;
 pub use run::{run, Demo, Login};

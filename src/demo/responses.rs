@@ -214,6 +214,7 @@ impl<'a> Rows<'a> {
                 .grids
                 .get(self.data.grid[i] as usize)
                 .map(|g| g.to_string()),
+            ..Default::default()
         };
         // Every interview of the current wave took several attempts: the outcomes of
         // those that ended without one, for the response rates.
@@ -290,5 +291,6 @@ const SUGGESTIONS: [&str; 16] = [
     "总体还不错，继续保持",
 ];
 
-/// The demo's coaching interviewer (no account: the name is what interviews record).
+/// The demo's coaching interviewer (an account too: the household sample is shared
+/// between the two).
 pub const COACH: &str = "demo-interviewer-2";

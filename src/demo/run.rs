@@ -26,6 +26,8 @@ pub struct Demo {
     pub weak: Vec<String>,
     /// Responses of the crowd at one poster within an hour (besides `responses`).
     pub rally: usize,
+    /// The household sample's fieldwork (its interviews besides `responses`).
+    pub fieldwork: super::households::Fieldwork,
 }
 
 /// Responses per transaction.
@@ -43,7 +45,8 @@ fn password() -> String {
 
 /// Stores `per_wave` synthetic responses for the definition's wave (the last five
 /// days) and, when there was one, the wave before (a month earlier), and creates the
-/// demo accounts (`demo-admin`, `demo-viewer`, `demo-district`, `demo-interviewer`;
+/// demo accounts (`demo-admin`, `demo-viewer`, `demo-district`, `demo-interviewer`,
+/// `demo-interviewer-2`;
 /// existing ones get a new password). Residents mostly answer at their own
 /// community's posters, some elsewhere; a few communities answer markedly worse
 /// (`Demo::weak`), which a weak-spots list should find.
@@ -77,10 +80,11 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
     for a in &made.attempts {
         store.add_attempt(a)?;
     }
+    let logins = logins(store, survey)?;
+    let fieldwork = super::households::fieldwork(store, survey, &salt, seed, &mut rng)?;
     // The dashboard's aggregates, saved: a server started next reads them instead of
     // every row.
     crate::dashboard::save_snapshot_now(store, survey)?;
-    let logins = logins(store, survey)?;
     Ok(Demo {
         waves: ((current - waves as i32 + 1)..=current).collect(),
         responses: synth.data.len(),
@@ -88,6 +92,7 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
         logins,
         weak: synth.weak,
         rally: rallied,
+        fieldwork,
     })
 }
 
@@ -100,6 +105,7 @@ fn logins(store: &Store, survey: &Survey) -> Result<Vec<Login>, DemoError> {
         ("demo-viewer", "viewer", None),
         ("demo-district", "district", first_district.clone()),
         ("demo-interviewer", "interviewer", None),
+        (super::responses::COACH, "interviewer", None),
     ] {
         let pw = password();
         match accounts::add_user(store, &[survey], user, &pw, role, district.as_deref()) {

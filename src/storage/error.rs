@@ -25,6 +25,8 @@ pub enum StorageError {
     Duplicate,
     #[error("response {0} does not exist in survey `{1}`")]
     NoSuchResponse(i64, String),
+    #[error("there is no call-back {0} in survey `{1}`")]
+    NoSuchCallback(i64, String),
     #[error("response {0} was already superseded")]
     AlreadySuperseded(i64),
     #[error("this invitation code is not valid for this survey")]

@@ -7,7 +7,9 @@
 //! `responses` (append and read), `writer` (the one writer thread and its quality
 //! windows), `fieldwork` (invitations, interview attempts, views, confirmed themes),
 //! `accounts` (users, sessions, tokens, the audit log, closures), `snapshots` (the
-//! dashboard's saved aggregates), `maintenance` (deep check, backup, restore).
+//! dashboard's saved aggregates), `sample` (the household sample: address lists,
+//! draws, assignments, visits, call-backs), `maintenance` (deep check, backup,
+//! restore).
 
 mod accounts;
 mod conn;
@@ -16,6 +18,7 @@ mod fieldwork;
 mod maintenance;
 mod responses;
 mod rows;
+mod sample;
 pub mod schema;
 mod snapshots;
 mod store;
@@ -27,5 +30,9 @@ pub use error::{Result, StorageError};
 pub use fieldwork::{Counted, NewAttempt, ViewKey};
 pub use maintenance::{restore, Restored};
 pub use rows::{FunnelCount, NewResponse, StoredResponse, STATUS_COMPLETE, STATUS_SCREENED};
+pub use sample::{
+    CallbackRow, CommunityRow, DrawRow, HouseholdInterview, HouseholdRow, NewDraw, NewVisit,
+    VisitRow,
+};
 pub use snapshots::Snapshot;
 pub use store::{describe_url, Store, StoreOptions, Synchronous, DEFAULT_WAIT};

@@ -20,7 +20,7 @@ macro_rules! response_types {
         /// A response to append. NULLs are bound, never written as DEFAULT, so the
         /// statement's text never changes and the prepared statement is reused (it
         /// showed up as parsing and planning in the load profile).
-        #[derive(Debug, Clone, Insertable)]
+        #[derive(Debug, Clone, Default, Insertable)]
         #[diesel(table_name = responses, treat_none_as_default_value = false)]
         pub struct NewResponse {
             $($(#[$doc])* pub $field: $ty,)*
@@ -53,6 +53,20 @@ response_types! {
     residence_community: Option<String>,
     /// The resident's grid, known only through a residential grid poster.
     residence_grid: Option<String>,
+    /// A household interview's drawn household (`sample_households`).
+    household_id: Option<i64>,
+    /// The adults living in that household, as the roster counted them.
+    household_adults: Option<i32>,
+    /// The chance the interviewed adult had of being chosen among them (Kish's tables,
+    /// or 1 / adults for the next birthday).
+    selection_probability: Option<f64>,
+    /// When the phone ended the interview (it may reach the server hours later).
+    ended_at: Option<NaiveDateTime>,
+    /// Whether the phone stood inside the sampled community: inside, outside or unknown
+    /// (never a position).
+    location: Option<String>,
+    /// How exact the phone's position was: fine, coarse or poor.
+    location_accuracy: Option<String>,
 }
 
 /// Response status: a complete questionnaire, or one that screening ended.

@@ -42,6 +42,12 @@ diesel::table! {
         intake -> Nullable<Text>,
         residence_community -> Nullable<Text>,
         residence_grid -> Nullable<Text>,
+        household_id -> Nullable<BigInt>,
+        household_adults -> Nullable<Integer>,
+        selection_probability -> Nullable<Double>,
+        ended_at -> Nullable<Timestamp>,
+        location -> Nullable<Text>,
+        location_accuracy -> Nullable<Text>,
     }
 }
 
@@ -176,9 +182,124 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sample_frames (id) {
+        id -> BigInt,
+        survey_id -> Text,
+        wave -> Integer,
+        district -> Text,
+        community -> Text,
+        position -> Integer,
+        household_code -> Text,
+        address -> Text,
+        fingerprint -> Text,
+        loaded_at -> Timestamp,
+        loaded_by -> Text,
+    }
+}
+
+diesel::table! {
+    sample_draws (id) {
+        id -> BigInt,
+        survey_id -> Text,
+        wave -> Integer,
+        seed -> BigInt,
+        fingerprint -> Text,
+        drawn_at -> Timestamp,
+        drawn_by -> Text,
+    }
+}
+
+diesel::table! {
+    sample_communities (id) {
+        id -> BigInt,
+        draw_id -> BigInt,
+        district -> Text,
+        community -> Text,
+        adults -> BigInt,
+        probability -> Double,
+        certain -> Integer,
+        households -> Integer,
+    }
+}
+
+diesel::table! {
+    sample_households (id) {
+        id -> BigInt,
+        draw_id -> BigInt,
+        survey_id -> Text,
+        wave -> Integer,
+        district -> Text,
+        community -> Text,
+        serial -> Integer,
+        household_code -> Text,
+        address -> Text,
+        method -> Text,
+        probability -> Double,
+        approximate -> Integer,
+        kish_table -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sample_assignments (id) {
+        id -> BigInt,
+        survey_id -> Text,
+        household_id -> BigInt,
+        interviewer -> Text,
+        assigned_by -> Text,
+        assigned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    household_visits (id) {
+        id -> BigInt,
+        survey_id -> Text,
+        household_id -> BigInt,
+        interviewer -> Text,
+        visited_at -> Timestamp,
+        recorded_at -> Timestamp,
+        outcome -> Text,
+        appointment_at -> Nullable<Timestamp>,
+        note -> Text,
+        submission_key -> Text,
+    }
+}
+
+diesel::table! {
+    callbacks (id) {
+        id -> BigInt,
+        survey_id -> Text,
+        wave -> Integer,
+        response_id -> BigInt,
+        interviewer -> Text,
+        seed -> BigInt,
+        drawn_at -> Timestamp,
+        drawn_by -> Text,
+    }
+}
+
+diesel::table! {
+    callback_outcomes (id) {
+        id -> BigInt,
+        callback_id -> BigInt,
+        outcome -> Text,
+        note -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(supersessions -> responses (response_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(sample_households -> sample_draws (draw_id));
+diesel::joinable!(sample_communities -> sample_draws (draw_id));
+diesel::joinable!(household_visits -> sample_households (household_id));
+diesel::joinable!(sample_assignments -> sample_households (household_id));
+diesel::joinable!(callbacks -> responses (response_id));
+diesel::joinable!(callback_outcomes -> callbacks (callback_id));
 diesel::allow_tables_to_appear_in_same_query!(
     definitions,
     survey_salts,
@@ -196,4 +317,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     questionnaire_views,
     voice_themes,
     server_secrets,
+    sample_frames,
+    sample_draws,
+    sample_communities,
+    sample_households,
+    sample_assignments,
+    household_visits,
+    callbacks,
+    callback_outcomes,
 );

@@ -297,11 +297,44 @@ impl From<CollectError> for WebError {
     }
 }
 
+impl From<crate::households::HouseholdError> for WebError {
+    fn from(e: crate::households::HouseholdError) -> Self {
+        use crate::households::HouseholdError as E;
+        match e {
+            E::Storage(s) => s.into(),
+            E::Collect(c) => c.into(),
+            // Another interviewer's household is not revealed: as if it did not exist.
+            E::NoSuchHousehold(..)
+            | E::NoSuchCallback(..)
+            | E::NoAssignments(_)
+            | E::NotAssigned(..)
+            | E::OldDraw(_)
+            | E::NoDesign(_)
+            | E::NoDraw(..) => WebError::not_found(e.to_string()),
+            E::NotInterviewer(_) => WebError::forbidden(),
+            E::Frozen { .. } => WebError::plain(
+                Status::Conflict,
+                "抽样已开始走访",
+                "The sample is in the field",
+                e.to_string(),
+            ),
+            E::Sheet(_) => WebError::unavailable(&e),
+            other => WebError::plain(
+                Status::UnprocessableEntity,
+                "无法完成",
+                "Cannot do that",
+                other.to_string(),
+            ),
+        }
+    }
+}
+
 impl From<crate::dashboard::DashboardError> for WebError {
     fn from(e: crate::dashboard::DashboardError) -> Self {
         use crate::dashboard::DashboardError as E;
         match e {
             E::Storage(s) => s.into(),
+            E::Household(h) => h.into(),
             E::Chart(_) | E::Qr(_) | E::Export(_) => WebError::unavailable(&e),
             E::NoChart(_) | E::NoFile(_) => WebError::not_found(e.to_string()),
             other => WebError::bad_request(other.to_string()),

@@ -63,6 +63,7 @@ impl ApiSubmission {
             invite_code: self.invite_code.clone(),
             interviewer: None,
             intake: Some(intake),
+            household: None,
         }
     }
 

@@ -11,6 +11,7 @@
 //! request), `form` (bodies), `error` (the one [`WebError`] and the catchers),
 //! `limits` (rate limits), `html` (every template).
 
+mod assets;
 mod client;
 mod error;
 mod form;
@@ -51,6 +52,8 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
                 login::logout,
                 health::health,
                 health::health_post,
+                assets::asset,
+                assets::service_worker,
             ],
         )
         .mount("/", office::routes())
@@ -92,7 +95,7 @@ fn security_headers() -> impl Fairing {
         Box::pin(async move {
             res.set_header(Header::new(
                 "Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                "default-src 'none'; style-src 'unsafe-inline'; script-src 'self' 'unsafe-inline'; worker-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             ));
             res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
             res.set_header(Header::new("Referrer-Policy", "no-referrer"));

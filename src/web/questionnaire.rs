@@ -106,6 +106,7 @@ fn form_page(
         invite,
         csrf: None,
         notice: None,
+        field: None,
     };
     pages::questionnaire(s, &st)
 }
@@ -268,6 +269,7 @@ async fn submit(
         invite_code: meta.invite.clone(),
         interviewer: None,
         intake: None,
+        household: None,
     })
     .await
 }

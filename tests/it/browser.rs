@@ -143,6 +143,7 @@ fn seed(store: &minyi::storage::Store, survey: &minyi::definition::Survey, n: us
                     intake: None,
                     residence_community: None,
                     residence_grid: None,
+                    ..Default::default()
                 },
                 None,
                 None,
@@ -151,8 +152,8 @@ fn seed(store: &minyi::storage::Store, survey: &minyi::definition::Survey, n: us
     }
 }
 
-#[test]
-fn resident_answers_on_a_phone_and_the_open_dashboard_updates() {
+/// Chromium and chromedriver, or `None` (and a note) where they are not installed.
+fn tools(test: &str) -> Option<(PathBuf, PathBuf)> {
     let (Some(chromium), Some(chromedriver)) = (
         which(&["chromium", "chromium-browser", "google-chrome"]),
         which(&["chromedriver"]),
@@ -161,10 +162,120 @@ fn resident_answers_on_a_phone_and_the_open_dashboard_updates() {
             std::env::var_os("MINYI_REQUIRE_BROWSER").is_none(),
             "MINYI_REQUIRE_BROWSER is set but chromium/chromedriver are not installed (apt-get install chromium chromium-driver)"
         );
-        return skipped(
-            "browser",
+        skipped(
+            test,
             "install chromium and chromium-driver (Debian) to run the browser test",
         );
+        return None;
+    };
+    Some((chromium, chromedriver))
+}
+
+/// `minyi serve` on `port` over `db`, with the surveys in `surveys`.
+fn serve(dir: &Path, surveys: &Path, db: &str, port: u16) -> Killed {
+    Killed(
+        Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .arg("serve")
+            .current_dir(dir)
+            .env("ROCKET_PORT", port.to_string())
+            .env("ROCKET_ADDRESS", "127.0.0.1")
+            .env("ROCKET_SURVEYS_DIR", surveys)
+            .env("DATABASE_URL", db)
+            .env("ROCKET_SECRET_KEY", "4c".repeat(32))
+            .env("ROCKET_LOG_LEVEL", "critical")
+            .env("ROCKET_CLI_COLORS", "false")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join(format!("server-{port}.log"))).unwrap())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// Waits (up to 90 s) until the server answers its health check; if it stops or
+/// never answers, the panic carries what it wrote to its log.
+fn ready(server: &mut Killed, dir: &Path, port: u16, what: &str) {
+    let start = Instant::now();
+    let log =
+        || std::fs::read_to_string(dir.join(format!("server-{port}.log"))).unwrap_or_default();
+    loop {
+        if crate::process::request(port, "GET", "/healthz", "") == Some(200) {
+            return;
+        }
+        if let Ok(Some(status)) = server.0.try_wait() {
+            panic!(
+                "{what} stopped ({status}) before answering on port {port}:\n{}",
+                log()
+            );
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "{what} did not answer on port {port} within 90 s:\n{}",
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn driver(chromedriver: &Path) -> (Killed, u16) {
+    let port = free_port();
+    let k = Killed(
+        Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_port(port, "chromedriver");
+    (k, port)
+}
+
+async fn sign_in(c: &Client, base: &str, user: &str, password: &str, next: &str) {
+    c.goto(&format!("{base}/login?next={next}")).await.unwrap();
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[action='/login'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until(c, "the sign-in", |c| async move {
+        !c.current_url().await.unwrap().path().starts_with("/login")
+    })
+    .await;
+}
+
+/// Waits (up to 20 s) for `cond`, polling.
+async fn until<F, Fut>(c: &Client, what: &str, cond: F)
+where
+    F: Fn(Client) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !cond(c.clone()).await {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "waited 20 s for {what}"
+        );
+        rocket::tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+#[test]
+fn resident_answers_on_a_phone_and_the_open_dashboard_updates() {
+    let Some((chromium, chromedriver)) = tools("browser") else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap();
     let surveys = surveys_dir(dir.path(), &[&format!("{SURVEYS}/civility-2026.toml")]);
@@ -190,32 +301,9 @@ fn resident_answers_on_a_phone_and_the_open_dashboard_updates() {
         .unwrap();
     }
     let port = free_port();
-    let _server = Killed(
-        Command::new(env!("CARGO_BIN_EXE_minyi"))
-            .arg("serve")
-            .current_dir(dir.path())
-            .env("ROCKET_PORT", port.to_string())
-            .env("ROCKET_ADDRESS", "127.0.0.1")
-            .env("ROCKET_SURVEYS_DIR", &surveys)
-            .env("DATABASE_URL", &db)
-            .env("ROCKET_SECRET_KEY", "4c".repeat(32))
-            .env("ROCKET_LOG_LEVEL", "off")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let driver_port = free_port();
-    let _driver = Killed(
-        Command::new(chromedriver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_port(port, "minyi");
-    wait_port(driver_port, "chromedriver");
+    let mut server = serve(dir.path(), &surveys, &db, port);
+    let (_driver, driver_port) = driver(&chromedriver);
+    ready(&mut server, dir.path(), port, "minyi");
     let base = format!("http://127.0.0.1:{port}");
 
     let rt = rocket::tokio::runtime::Runtime::new().unwrap();
@@ -402,4 +490,242 @@ async fn visible_numbers(c: &fantoccini::Client) -> Vec<usize> {
                 .unwrap_or_else(|_| panic!("`{t}` is no number"))
         })
         .collect()
+}
+
+/// Switches the phone's network off or on as DevTools' "Offline" does (chromedriver's
+/// network conditions): every request of the page and its service worker fails as in
+/// a stairwell without signal, and `online`/`offline` events fire.
+fn network(driver: u16, session: &str, online: bool) {
+    let url = format!("http://127.0.0.1:{driver}/session/{session}/chromium/network_conditions");
+    let r = if online {
+        ureq::delete(&url).call()
+    } else {
+        ureq::post(&url).header("Content-Type", "application/json").send(
+            r#"{"network_conditions":{"offline":true,"latency":0,"download_throughput":-1,"upload_throughput":-1}}"#,
+        )
+    };
+    r.unwrap_or_else(|e| panic!("chromedriver's network switch ({online}): {e}"));
+}
+
+/// Household interviews stored so far (rows with a drawn household).
+fn household_rows(db: &str, survey: &str) -> Vec<minyi::storage::StoredResponse> {
+    let store = minyi::storage::Store::open(db).unwrap();
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.responses_page(survey, after, 1000).unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        out.extend(page.into_iter().filter(|r| r.household_id.is_some()));
+    }
+    out
+}
+
+/// How many items the open field page says wait on the phone.
+async fn queued(c: &Client) -> usize {
+    c.execute(
+        "return +(document.documentElement.dataset.queued || -1)",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .as_i64()
+    .unwrap_or(-1)
+    .max(-1) as usize
+}
+
+/// Answers the household questionnaire open on the phone and sends it (to the queue).
+async fn answer_household(phone: &Client, adults: &str) {
+    phone
+        .find(Locator::Css("input[name='f.adults']"))
+        .await
+        .unwrap()
+        .send_keys(adults)
+        .await
+        .unwrap();
+    // The phone names the adult the household's Kish table selects.
+    let chosen = text_of(phone, "p.chosen").await;
+    assert!(
+        chosen.starts_with("访问第") && chosen.ends_with("位成年人"),
+        "the chosen adult: {chosen:?}"
+    );
+    for pair in CIVILITY_OK.split('&') {
+        let (k, v) = pair.split_once('=').unwrap();
+        if v.is_empty() || k == "district" {
+            continue;
+        }
+        phone
+            .find(Locator::Css(&format!("input[name='{k}'][value='{v}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no option {k}={v}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+    phone
+        .find(Locator::Css("form[data-field] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// An interviewer in a stairwell: the field pages are kept on the phone, three
+/// households are interviewed with the phone's network switched off, and once it is
+/// back the page sends them by itself and the server holds each exactly once. Then the session ends while a fourth household's
+/// visit waits on the phone; it is sent after signing in again.
+#[test]
+fn household_interviews_answered_offline_arrive_once_each() {
+    let Some((chromium, chromedriver)) = tools("browser offline") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = surveys_dir(dir.path(), &[&format!("{SURVEYS}/civility-2026.toml")]);
+    let survey = minyi::definition::load_file(&surveys.join("civility-2026.toml")).unwrap();
+    let (db, pg) = test_database(dir.path());
+    let _schema = DropSchema(pg);
+    let households: Vec<i64> = {
+        let store = minyi::storage::Store::open(&db).unwrap();
+        store.register_definition(&survey).unwrap();
+        minyi::accounts::add_user(
+            &store,
+            &[&survey],
+            "field-1",
+            "field password 1",
+            "interviewer",
+            None,
+        )
+        .unwrap();
+        minyi::households::draw(&store, &survey, None, "test").unwrap();
+        let st = minyi::households::sample_status(&store, &survey)
+            .unwrap()
+            .unwrap();
+        let community = st.communities[0].community.clone();
+        minyi::households::assign(
+            &store,
+            &survey,
+            minyi::households::Target::Community(&community),
+            "field-1",
+            "test",
+        )
+        .unwrap();
+        st.households
+            .iter()
+            .filter(|h| h.row.community == community)
+            .map(|h| h.row.id)
+            .collect()
+    };
+    let port = free_port();
+    let mut server = serve(dir.path(), &surveys, &db, port);
+    let (_driver, driver_port) = driver(&chromedriver);
+    ready(&mut server, dir.path(), port, "minyi");
+    let base = format!("http://127.0.0.1:{port}");
+    let rt = rocket::tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let phone = browser(driver_port, &chromium, true).await;
+        sign_in(&phone, &base, "field-1", "field password 1", "/office/field").await;
+        assert_eq!(phone.current_url().await.unwrap().path(), "/office/field");
+        shot(&phone, "field-1-my-households").await;
+        // The service worker keeps My households, each household's page and form.
+        let want = 1 + 2 * households.len() + 1;
+        until(&phone, "the pages kept on the phone", |c| async move {
+            let n = c
+                .execute_async(
+                    "var done = arguments[arguments.length - 1];
+                     caches.open('minyi-field-v1').then(function (c) { return c.keys(); })
+                       .then(function (k) { done(k.length); }, function () { done(0); });",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            n.as_u64().unwrap_or(0) as usize >= want
+        })
+        .await;
+
+        // No signal: Chrome's network is switched off (the server keeps running).
+        let session = phone.session_id().await.unwrap().unwrap();
+        network(driver_port, &session, false);
+        for (k, h) in households.iter().take(3).enumerate() {
+            phone
+                .goto(&format!("{base}/office/field/{S}/h/{h}/interview?lang=zh"))
+                .await
+                .unwrap();
+            if k == 0 {
+                shot(&phone, "field-2-offline-form").await;
+            }
+            answer_household(&phone, &(k + 1).to_string()).await;
+            until(&phone, "the queued interview", |c| async move {
+                c.current_url().await.unwrap().path() == "/office/field" && queued(&c).await == k + 1
+            })
+            .await;
+        }
+        shot(&phone, "field-3-three-waiting").await;
+        assert_eq!(text_of(&phone, "#field-queue [data-count]").await, "3");
+        // The kept list is older than the interviews: it marks the three as waiting.
+        let marked = phone
+            .execute(
+                "return Array.from(document.querySelectorAll('p[data-household]')).filter(function (p) { return !p.querySelector('[data-waiting]').hidden; }).map(function (p) { return +p.dataset.household; })",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let mut marked: Vec<i64> = marked.as_array().unwrap().iter().filter_map(|v| v.as_i64()).collect();
+        marked.sort_unstable();
+        let mut first3 = households[..3].to_vec();
+        first3.sort_unstable();
+        assert_eq!(marked, first3);
+        assert!(household_rows(&db, S).is_empty(), "nothing reached the server");
+
+        // The signal returns: the page sends the queue by itself, and the server holds
+        // each interview once.
+        network(driver_port, &session, true);
+        until(&phone, "the queue sent", |c| async move { queued(&c).await == 0 }).await;
+        // The page flushes again as it loads: nothing is sent twice.
+        phone.refresh().await.unwrap();
+        until(&phone, "the page's own flush", |c| async move { queued(&c).await == 0 }).await;
+        let rows = household_rows(&db, S);
+        assert_eq!(rows.len(), 3, "exactly three household interviews: {:?}", rows.iter().map(|r| r.household_id).collect::<Vec<_>>());
+        let mut got: Vec<i64> = rows.iter().filter_map(|r| r.household_id).collect();
+        got.sort_unstable();
+        let mut want: Vec<i64> = households[..3].to_vec();
+        want.sort_unstable();
+        assert_eq!(got, want);
+        for r in &rows {
+            let ended = r.ended_at.expect("the phone's end time");
+            assert!(ended <= r.submitted_at, "ended on the phone before the server got it");
+            assert_eq!(r.interviewer.as_deref(), Some("field-1"));
+            assert!((r.selection_probability.unwrap() - 1.0 / r.household_adults.unwrap() as f64).abs() < 1e-9);
+        }
+        shot(&phone, "field-4-sent").await;
+
+        // Offline again, a refusal at the fourth door; meanwhile the session ends.
+        network(driver_port, &session, false);
+        phone.goto(&format!("{base}/office/field/{S}/h/{}?lang=zh", households[3])).await.unwrap();
+        phone.find(Locator::Css("input[name='f.outcome'][value='refusal']")).await.unwrap().click().await.unwrap();
+        phone.find(Locator::Css("form[data-field='visit'] button[type=submit]")).await.unwrap().click().await.unwrap();
+        until(&phone, "the queued visit", |c| async move { queued(&c).await == 1 }).await;
+        minyi::storage::Store::open(&db).unwrap().end_sessions_of("field-1").unwrap();
+        network(driver_port, &session, true);
+        phone.find(Locator::Css("#field-queue [data-send]")).await.unwrap().click().await.unwrap();
+        until(&phone, "the sign-in prompt", |c| async move {
+            c.execute("return !document.querySelector('#field-queue [data-signin]').hidden", vec![])
+                .await
+                .unwrap()
+                .as_bool()
+                .unwrap_or(false)
+        })
+        .await;
+        shot(&phone, "field-5-session-ended").await;
+        assert_eq!(queued(&phone).await, 1, "the visit stays on the phone");
+        let store = minyi::storage::Store::open(&db).unwrap();
+        assert!(store.visits_of(S, households[3]).unwrap().is_empty());
+        sign_in(&phone, &base, "field-1", "field password 1", "/office/field").await;
+        until(&phone, "the visit sent after signing in", |c| async move { queued(&c).await == 0 }).await;
+        let visits = store.visits_of(S, households[3]).unwrap();
+        assert_eq!(visits.iter().map(|v| v.outcome.as_str()).collect::<Vec<_>>(), ["refusal"]);
+        assert_eq!(household_rows(&db, S).len(), 3);
+        phone.close().await.unwrap();
+    });
+    drop(server);
 }

@@ -413,3 +413,53 @@ fn check_command_reports_and_fails() {
         String::from_utf8_lossy(&ok.stderr)
     );
 }
+
+/// The mini survey with a household sample: `sample` is the body of
+/// `[household_sample]`; with `adults`, its one community has adults and households.
+fn sampled(sample: &str, adults: bool) -> String {
+    let mut text = mini();
+    if adults {
+        text = text.replace(
+            "name = { zh = \"一社区\", en = \"Community One\" }",
+            "name = { zh = \"一社区\", en = \"Community One\" }\nadults = 600\nhouseholds = 250",
+        );
+    }
+    format!("{text}\n[household_sample]\n{sample}\n")
+}
+
+#[test]
+fn a_household_sample_is_checked_where_it_is_written() {
+    let ok = sampled("communities = { N = 1 }\nhouseholds = 10", true);
+    assert!(diags(&ok, CENSUS).is_empty(), "{:#?}", diags(&ok, CENSUS));
+    for (sample, adults, needle, msg) in [
+        ("communities = { N = 2 }\nhouseholds = 10", true, "communities =", "district `N` is to draw 2 communities but has 1"),
+        ("communities = { N = 1 }\nhouseholds = 10", false, "communities =", "1 of them have none: n1"),
+        ("communities = { X = 1 }\nhouseholds = 10", true, "communities =", "names district `X`"),
+        ("communities = 0\nhouseholds = 10", true, "communities =", "draws no community"),
+        ("communities = { N = 1 }\nhouseholds = 0", true, "households = 0", "draws no household"),
+        ("communities = { N = 1 }\nhouseholds = 10\nvisits = 0", true, "visits = 0", "at least one visit"),
+        ("communities = { N = 1 }\nhouseholds = 10\ncallback_share = 1.5", true, "callback_share", "is not a share"),
+        ("communities = { N = 1 }\nhouseholds = 10\nrespondent = \"oldest\"", true, "respondent", "unknown respondent rule `oldest`"),
+        ("communities = { N = 1 }\nhouseholds = 10\nseed = -4", true, "seed = -4", "the seed is negative"),
+        (
+            "communities = { N = 1 }\nhouseholds = 10\nrandom_walk = { start = { zh = \"门口\", en = \"the door\" }, interval = 0 }",
+            true,
+            "random_walk",
+            "walks past no household",
+        ),
+    ] {
+        let text = sampled(sample, adults);
+        check(&text, CENSUS, line_of(&text, needle), msg);
+    }
+    // A key the section does not know is named, on its line.
+    let text = sampled(
+        "communities = { N = 1 }\nhouseholds = 10\nhousehold = 3",
+        true,
+    );
+    let d = diags(&text, CENSUS);
+    assert!(
+        d.iter()
+            .any(|d| d.message.contains("household") && d.line == line_of(&text, "household = 3")),
+        "{d:#?}"
+    );
+}

@@ -517,6 +517,7 @@ fn a_backup_during_intake_is_consistent() {
                         invite_code: None,
                         interviewer: None,
                         intake: None,
+                        household: None,
                     },
                     now,
                     now.date_naive(),
@@ -586,6 +587,7 @@ fn from_source(survey: &Survey, source: &str, n: usize) -> minyi::storage::NewRe
         intake: None,
         residence_community: None,
         residence_grid: None,
+        ..Default::default()
     }
 }
 

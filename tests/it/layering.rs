@@ -269,3 +269,49 @@ fn stats_is_pure() {
         }
     }
 }
+
+/// The household sample's draws are reproducible: `sampling` reads only definitions,
+/// and its random numbers come from the seed alone — no entropy, clock or files.
+#[test]
+fn sampling_is_pure_and_seeded() {
+    let banned = [
+        "rocket",
+        "diesel",
+        "std::fs",
+        "std::net",
+        "thread_rng",
+        "from_entropy",
+        "OsRng",
+        "getrandom",
+        "chrono::Local",
+        "Local::now",
+        "Utc::now",
+        "SystemTime",
+        "Instant::now",
+        "std::env",
+    ];
+    let mods = modules();
+    let sampling: Vec<_> = mods
+        .iter()
+        .filter(|(m, _)| m.starts_with("crate::sampling"))
+        .collect();
+    assert!(sampling.len() >= 5, "the sampling files are found");
+    for (m, src) in sampling {
+        let code = code_only(src);
+        for b in banned {
+            assert!(
+                !code.contains(b),
+                "{m} uses `{b}`; a draw must depend on its seed alone"
+            );
+        }
+    }
+    let g = graph();
+    for (m, deps) in g.iter().filter(|(m, _)| m.starts_with("crate::sampling")) {
+        for d in deps {
+            assert!(
+                d.starts_with("crate::sampling") || d == "crate::definition",
+                "{m} depends on {d}; sampling reads only definitions"
+            );
+        }
+    }
+}

@@ -41,6 +41,9 @@ mod questionnaire;
 /// The briefing pack: files, workbook read back, summary.
 mod report;
 mod sae;
+/// The household sample: the draw's probabilities, the phone's items, the office's
+/// pages by role, call-backs.
+mod sampling;
 /// `minyi stats` and `minyi plan` from the command line.
 mod stats_cli;
 /// Properties of weights, intervals and estimates on random data (proptest).

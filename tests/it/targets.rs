@@ -56,6 +56,7 @@ fn app_with_edges() -> TestApp {
                     invite_code: None,
                     interviewer: None,
                     intake: None,
+                    household: None,
                 },
                 now,
                 now.date_naive(),

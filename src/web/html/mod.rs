@@ -3,10 +3,12 @@
 //! plain values (no request, no store), so they can be rendered by any handler.
 
 pub mod admin;
+pub mod field;
 pub mod office;
 pub mod places;
 pub mod posters;
 pub mod resident;
+pub mod sample;
 pub mod voices;
 
 use crate::accounts::User;

@@ -36,6 +36,7 @@ th{background:#eef2f7}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .ok{color:#0b6e3a}.below{color:#b00020}.dir{font-style:italic;color:#6b4e00}.sup{color:#777}\
 .bar{display:inline-block;height:.6rem;background:#0a4f9e;vertical-align:middle;margin-right:.3rem}\
 form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;background:#fff;padding:.6rem;border-radius:.4rem}\
+form.inline{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center;margin:0}\
 label{display:flex;flex-direction:column;font-size:.9rem}\
 select,input{font:inherit;padding:.3rem;border:1px solid #888;border-radius:.3rem}\
 button{font:inherit;padding:.35rem .9rem;border:0;border-radius:.3rem;background:#0a4f9e;color:#fff;cursor:pointer}\
@@ -65,6 +66,19 @@ pub fn layout(
     live: Option<(String, u32)>,
     body: Markup,
 ) -> Markup {
+    layout_with(l, title, session, live, &[], body)
+}
+
+/// [`layout`] with scripts of its own (files under `/assets/`, deferred) and, with
+/// them, the session's CSRF token in a meta tag for what the scripts send.
+pub fn layout_with(
+    l: Lang,
+    title: &str,
+    session: Option<&Who<'_>>,
+    live: Option<(String, u32)>,
+    scripts: &[&str],
+    body: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(l.pick("zh-CN", "en")) {
@@ -78,6 +92,10 @@ pub fn layout(
                     noscript { meta http-equiv="refresh" content="60"; }
                 }
                 style { (PreEscaped(CSS)) }
+                @if !scripts.is_empty() {
+                    @if let Some(s) = session { meta name="csrf-token" content=(s.csrf); }
+                    @for src in scripts { script src=(src) defer {} }
+                }
             }
             body {
                 header.top {
@@ -85,6 +103,7 @@ pub fn layout(
                     @if let Some(s) = session {
                         a href={ "/office?lang=" (l.code()) } { (l.pick("调查列表", "Surveys")) }
                         @if s.user.interviews() {
+                            a href={ "/office/field?lang=" (l.code()) } { (l.pick("我的住户", "My households")) }
                             a href={ "/office/interview?lang=" (l.code()) } { (l.pick("录入访问问卷", "Enter interviews")) }
                         }
                         @if s.user.is_admin() {
@@ -542,7 +561,8 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
                 " " a href={ "/office/" (s.id) "/quality?lang=" (l.code()) } { (l.pick("查看数据质量", "Data quality")) }
                 " " a href={ "/office/" (s.id) "/voices?lang=" (l.code()) } { (l.pick("居民心声（开放题回答）", "Residents' voices (open answers)")) }
                 " " a href={ "/office/" (s.id) "/funnel?lang=" (l.code()) } { (l.pick("应答漏斗", "Response funnel")) }
-                @if session.user.sees_city() { " " a href={ "/office/" (s.id) "/interviewers?lang=" (l.code()) } { (l.pick("访员核查", "Interviewer checks")) } } }
+                @if session.user.sees_city() { " " a href={ "/office/" (s.id) "/interviewers?lang=" (l.code()) } { (l.pick("访员核查", "Interviewer checks")) } }
+                @if s.household_sample.is_some() { " " a href={ "/office/" (s.id) "/sample?lang=" (l.code()) } { (l.pick("入户抽样", "Household sample")) } } }
             @if let Some(p) = fig.pace(s) { (pace_section(l, s, &p, None)) }
             @if let Some(r) = &fig.report { (reach_section(l, s, r)) }
             h2 { (l.pick("下载与海报", "Downloads and posters")) }

@@ -271,6 +271,7 @@ pub fn district(v: &View<'_>, code: &str, below: &DistrictView) -> Markup {
                 a href={ "/office/" (s.id) "/quality?district=" (code) "&lang=" (l.code()) } { (l.pick("本区数据质量", "District data quality")) }
                 a href={ "/office/" (s.id) "/voices?district=" (code) "&lang=" (l.code()) } { (l.pick("本区居民心声", "District residents' voices")) }
                 a href={ "/office/" (s.id) "/funnel?district=" (code) "&lang=" (l.code()) } { (l.pick("本区应答漏斗", "District response funnel")) }
+                @if s.household_sample.is_some() { a href={ "/office/" (s.id) "/sample?district=" (code) "&lang=" (l.code()) } { (l.pick("本区入户抽样", "District household sample")) } }
             }
             h2 { (l.pick("图表", "Charts")) }
             div.charts { @for qq in rates.iter().take(6) {

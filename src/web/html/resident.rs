@@ -26,6 +26,7 @@ input[type=number],input[type=text],textarea,select{font:inherit;width:100%;padd
 .help,.cond{font-size:1rem;color:#444;margin:.2rem 0}\
 .err{border-left:.4rem solid #b00020}\
 .em{color:#b00020;font-weight:600;margin:.3rem 0}\
+.chosen{color:#0b4ea2;font-weight:700;font-size:1.25rem;margin:.3rem 0}\
 .notice{background:#eef4fb;border:2px solid #0a4f9e;border-radius:.5rem;padding:.6rem 1rem;margin-bottom:1rem}\
 .sum{background:#fdecee;border:2px solid #b00020;border-radius:.5rem;padding:.6rem 1rem;margin-bottom:1rem}\
 button{font:inherit;font-weight:600;width:100%;min-height:3.2rem;border:0;border-radius:.5rem;background:#0a4f9e;color:#fff;margin:.5rem 0 1.5rem}\
@@ -52,6 +53,8 @@ pub struct Page<'a> {
     pub lang: Lang,
     /// Link to the same page in the other language.
     pub switch: Option<String>,
+    /// Scripts of its own (files under `/assets/`) and the CSRF token they send.
+    pub scripts: Option<(&'a [&'a str], &'a str)>,
 }
 
 pub fn layout(p: &Page<'_>, body: Markup) -> Markup {
@@ -64,6 +67,10 @@ pub fn layout(p: &Page<'_>, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width,initial-scale=1";
                 title { (p.title) }
                 style { (PreEscaped(CSS)) }
+                @if let Some((scripts, csrf)) = p.scripts {
+                    meta name="csrf-token" content=(csrf);
+                    @for src in scripts { script src=(*src) defer {} }
+                }
             }
             body {
                 header {
@@ -89,6 +96,7 @@ pub fn message(lang: Lang, title: &str, lines: &[&str], switch: Option<String>) 
             title,
             lang,
             switch,
+            scripts: None,
         },
         html! {
             h1 { (title) }
@@ -116,6 +124,23 @@ pub struct FormState<'a> {
     pub csrf: Option<String>,
     /// A line over the form (the interview mode and interviewer).
     pub notice: Option<Markup>,
+    /// A household interview's form: what its script keeps on the phone, and the
+    /// roster fields at the top of the form.
+    pub field: Option<FieldForm>,
+}
+
+/// The household interview's parts of the questionnaire form.
+pub struct FieldForm {
+    pub survey: String,
+    pub household: i64,
+    /// Where the phone goes once the interview is kept (My households).
+    pub back: String,
+    /// How the queue names the interview ("幸福里 H017").
+    pub label: String,
+    /// Inside the form, before the questions: the roster and the location consent.
+    pub roster: Markup,
+    /// The sampled community's outline, `[[[lon, lat], …], …]`, for the location check.
+    pub outline: String,
 }
 
 pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
@@ -128,13 +153,19 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
         }
     });
     let title = s.title.get(l);
+    let scripts: &[&str] = &["/assets/field.js"];
     layout(
         &Page {
             title,
             lang: l,
             switch: Some(st.switch.clone()),
+            scripts: st
+                .field
+                .as_ref()
+                .map(|_| (scripts, st.csrf.as_deref().unwrap_or(""))),
         },
         html! {
+            @if let Some(f) = &st.field { (super::field::queue_banner(l)) script #community-outline type="application/json" { (PreEscaped(&f.outline)) } }
             h1 { (title) }
             @if let Some(p) = place { p.help { (l.pick("调查点：", "Collection point: ")) (p) } }
             @if let Some(n) = &st.notice { div.notice role="status" { (n) } }
@@ -151,7 +182,13 @@ pub fn questionnaire(s: &Survey, st: &FormState<'_>) -> Markup {
                     } }
                 }
             }
-            form method="post" action=(st.action) novalidate {
+            form method="post" action=(st.action) novalidate
+                data-field=[st.field.as_ref().map(|_| "interview")]
+                data-survey=[st.field.as_ref().map(|f| &f.survey)]
+                data-household=[st.field.as_ref().map(|f| f.household)]
+                data-back=[st.field.as_ref().map(|f| &f.back)]
+                data-label=[st.field.as_ref().map(|f| &f.label)] {
+                @if let Some(f) = &st.field { (f.roster) }
                 input type="hidden" name="m.key" value=(st.key);
                 input type="hidden" name="m.t" value=(st.start);
                 input type="hidden" name="m.lang" value=(l.code());
@@ -371,6 +408,7 @@ pub fn index(l: Lang, surveys: &[&Survey]) -> Markup {
             title: l.pick("民意调查", "Public opinion surveys"),
             lang: l,
             switch: Some(format!("/?lang={}", l.pick("en", "zh"))),
+            scripts: None,
         },
         body,
     )

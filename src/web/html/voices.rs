@@ -263,6 +263,7 @@ pub fn interviewers(
                 } }
             }
             (rates_section(l, s, c))
+            @if let Some(f) = &c.field { (field_section(l, s, f, session.user.is_admin())) }
         },
     )
 }
@@ -397,4 +398,41 @@ pub fn funnel(
             }
         },
     )
+}
+
+/// The household sample's checks: call-backs and where the phone stood.
+fn field_section(
+    l: Lang,
+    s: &Survey,
+    f: &crate::dashboard::interviewers::FieldChecks,
+    admin: bool,
+) -> Markup {
+    let pct = crate::labels::pct;
+    html! {
+        h2 { (l.pick("入户调查：回访与位置", "Household interviews: call-backs and location")) }
+        p.meta { (l.pick("回访：随机抽取每位访员已完成的入户问卷，由他人回访核实。有任何一份被受访者否认接受过访问，即标记为疑似编造。位置：访员同意后，手机只判断访问时是否在抽中社区边界内，不保存坐标。",
+            "Call-backs: a random share of each interviewer's completed household interviews is revisited by someone else; any interview the resident denies flags the interviewer (fabrication). Location: with the interviewer's consent the phone only tells whether it stood inside the sampled community's outline; no coordinates are kept.")) }
+        div.scroll tabindex="0" role="region" aria-label=(l.pick("回访与位置", "Call-backs and location")) { table {
+            thead { tr {
+                th scope="col" { (l.pick("访员", "Interviewer")) } th scope="col" { (l.pick("完成入户问卷", "Completes")) }
+                th scope="col" { (l.pick("抽中回访", "Call-backs drawn")) } th scope="col" { (l.pick("已核实", "Verified")) }
+                th scope="col" { (l.pick("未曾受访", "Not interviewed")) } th scope="col" { (l.pick("回答不符", "Answers differ")) }
+                th scope="col" { (l.pick("位置在社区内", "Inside the community")) } th scope="col" { (l.pick("判断", "Verdict")) }
+            } }
+            tbody { @for c in &f.callbacks {
+                @let loc = f.located.iter().find(|x| x.0 == c.interviewer);
+                tr {
+                    td { (c.interviewer) }
+                    td.n { (c.completes) } td.n { (c.drawn) }
+                    td.n { (c.checked) @if c.completes > 0 { " (" (pct(c.verified_share())) ")" } }
+                    td.n { (c.not_interviewed) } td.n { (c.answers_differ) }
+                    td.n { @match loc { Some((_, n, inside)) if *n > 0 => { (inside) "/" (n) " (" (pct(*inside as f64 / *n as f64)) ")" } _ => "—" } }
+                    td { @if c.flagged { strong.flag { (l.pick("回访发现未曾受访：疑似编造", "a resident denies the interview: suspected fabrication")) } }
+                         @else if c.checked > 0 { (l.pick("回访未见异常", "call-backs confirm")) }
+                         @else { (l.pick("尚未回访", "not called back yet")) } }
+                }
+            } }
+        } }
+        @if admin { p { a href={ "/office/" (s.id) "/callbacks?lang=" (l.code()) } { (l.pick("回访核查 →", "Call-backs →")) } } }
+    }
 }

@@ -23,6 +23,17 @@ pub struct Download {
     body: Sent,
 }
 
+impl Download {
+    /// A file built in memory.
+    pub(super) fn bytes(name: String, kind: FileKind, bytes: Vec<u8>) -> Download {
+        Download {
+            name,
+            kind,
+            body: Sent::Bytes(bytes),
+        }
+    }
+}
+
 enum Sent {
     Bytes(Vec<u8>),
     Disk(std::fs::File),

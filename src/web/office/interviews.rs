@@ -107,6 +107,7 @@ impl Interview<'_> {
                 ),
                 self.session.csrf(),
             )),
+            field: None,
         };
         resident::questionnaire(s, &st)
     }
@@ -146,6 +147,7 @@ impl Interview<'_> {
             invite_code: None,
             interviewer: Some(interviewer),
             intake: None,
+            household: None,
         })
         .await
     }

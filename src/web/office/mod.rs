@@ -7,8 +7,10 @@ mod admin;
 mod api;
 mod charts;
 mod downloads;
+mod field;
 mod interviews;
 mod pages;
+mod sample;
 
 /// Every dashboard, admin, interview and read-API route.
 pub fn routes() -> Vec<rocket::Route> {
@@ -40,6 +42,20 @@ pub fn routes() -> Vec<rocket::Route> {
         admin::db_check,
         admin::password_page,
         admin::change_password,
+        field::my_households,
+        field::household_page,
+        field::visit,
+        field::interview_page,
+        field::interview_submit,
+        field::field_item,
+        field::field_csrf,
+        sample::sample_page,
+        sample::draw,
+        sample::assign,
+        sample::sheet,
+        sample::callbacks_page,
+        sample::draw_callbacks,
+        sample::callback_outcome,
         interviews::interview_start,
         interviews::interview_choose,
         interviews::interview_page,

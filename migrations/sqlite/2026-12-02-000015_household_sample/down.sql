@@ -1,0 +1,14 @@
+ALTER TABLE responses DROP COLUMN location_accuracy;
+ALTER TABLE responses DROP COLUMN location;
+ALTER TABLE responses DROP COLUMN ended_at;
+ALTER TABLE responses DROP COLUMN selection_probability;
+ALTER TABLE responses DROP COLUMN household_adults;
+ALTER TABLE responses DROP COLUMN household_id;
+DROP TABLE callback_outcomes;
+DROP TABLE callbacks;
+DROP TABLE household_visits;
+DROP TABLE sample_assignments;
+DROP TABLE sample_households;
+DROP TABLE sample_communities;
+DROP TABLE sample_draws;
+DROP TABLE sample_frames;

@@ -1,0 +1,31 @@
+//! The household sample's fieldwork, from the draw to the call-back: drawing it from
+//! the definition and the office's address lists (`draw`, `frame`), the households'
+//! states from their visits (`status`), what the interviewer's phone sends (`field`),
+//! the sheets a team leader prints (`sheets`) and the re-checks of completed
+//! interviews (`callbacks`). No HTTP; the numbers come from `sampling` and
+//! `stats::aapor`, the rows from `storage`.
+
+mod assign;
+mod callbacks;
+mod draw;
+mod error;
+mod field;
+mod frame;
+mod sheets;
+mod status;
+
+pub use assign::{assign, Target};
+pub use callbacks::{
+    callback_checks, callback_tasks, draw_callbacks, record_callback, CallbackCheck, CallbackTask,
+    CALLBACK_OUTCOMES,
+};
+pub use draw::{draw, Drawn};
+pub use error::HouseholdError;
+pub use field::{apply, selection_probability, FieldItem, FieldResult, VISIT_OUTCOMES};
+pub use crate::sampling::FrameEntry;
+pub use frame::{load_frame, read_frame};
+pub use sheets::{chooser, kish_row, sheet_pdf, sheet_workbook};
+pub use status::{
+    address_of, household_view, sample_map, sample_status, Household, HouseholdState, Progress,
+    SampleStatus,
+};
