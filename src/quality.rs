@@ -119,12 +119,19 @@ pub struct Arrival<'a> {
     pub pattern_hash: &'a str,
     pub collection_district: &'a str,
     pub collection_community: Option<&'a str>,
+    /// Entered by a signed-in interviewer (a telephone or household interview).
+    pub interview: bool,
+    /// When the interviewer's phone ended the interview (it may be sent hours later).
+    pub ended_at: Option<NaiveDateTime>,
 }
 
 impl Arrival<'_> {
+    /// How long the questionnaire took: to the phone's end when it recorded one
+    /// (an interview kept on the phone arrives later than it ended), else to its arrival.
     fn seconds(&self) -> Option<f64> {
+        let end = self.ended_at.unwrap_or(self.submitted_at);
         self.started_at
-            .map(|s| (self.submitted_at - s).num_milliseconds() as f64 / 1000.0)
+            .map(|s| (end - s).num_milliseconds() as f64 / 1000.0)
     }
     fn source(&self) -> u64 {
         key(&[self.source_hash])
@@ -262,7 +269,11 @@ impl History {
         }
         let now = a.submitted_at;
         let (source, pattern) = (a.source(), a.pattern());
-        if self.sources.count(now, source) as i64 >= BURST_LIMIT {
+        // A burst is many anonymous submissions from one device or network. An
+        // interviewer's are theirs by name (checked by the interviewer check and
+        // call-backs), and arrive together by design: a phone's queue sent once the
+        // signal returns, paper questionnaires keyed in after a day in the field.
+        if self.sources.count(now, source) as i64 >= BURST_LIMIT && !a.interview {
             flags.push(SOURCE_BURST);
         }
         if self.patterns.count(now, pattern) as i64 >= PATTERN_LIMIT {

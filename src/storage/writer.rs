@@ -362,6 +362,8 @@ struct WindowRow {
     pattern_hash: String,
     collection_district: String,
     collection_community: Option<String>,
+    interviewer: Option<String>,
+    ended_at: Option<NaiveDateTime>,
 }
 
 /// What the history rules know of a row: a stored one ([`WindowRow`]) or a new one
@@ -376,6 +378,8 @@ macro_rules! arrival {
             pattern_hash: &$r.pattern_hash,
             collection_district: &$r.collection_district,
             collection_community: $r.collection_community.as_deref(),
+            interview: $r.interviewer.is_some(),
+            ended_at: $r.ended_at,
         }
     };
 }

@@ -939,3 +939,31 @@ fn the_sample_and_its_fieldwork_cannot_be_altered() {
     }
     assert_eq!(t.status().households.len(), 360);
 }
+
+/// A phone's queue arrives at once: a day's interviews from one interviewer are no
+/// "burst from one source" (a rule for anonymous submissions; interviewers answer for
+/// theirs by name and through call-backs), so none is left out of the figures.
+#[test]
+fn a_queue_sent_at_once_is_no_burst() {
+    let t = drawn();
+    let (c, _, ids) = t.interviewer("iv-q");
+    let csrf = csrf_of(&c, "/office/field");
+    for (k, h) in ids.iter().take(12).enumerate() {
+        // Twelve residents, twelve different sets of answers.
+        let mut item = interview(*h, &format!("queued-{k}"), 2);
+        let (overall, values) = (["1", "2", "3"][k % 3], ["1", "2", "3", "4"][k / 3]);
+        item["answers"]["sat_overall"] = json!([overall]);
+        item["answers"]["aware_values"] = json!([values]);
+        let (st, body) = post_item(&c, &csrf, &item);
+        assert_eq!(st, Status::Created, "{body}");
+    }
+    let flags: Vec<String> = t
+        .app
+        .rows(S)
+        .into_iter()
+        .filter(|r| r.household_id.is_some())
+        .map(|r| r.quality_flags)
+        .collect();
+    assert_eq!(flags.len(), 12);
+    assert!(flags.iter().all(String::is_empty), "{flags:?}");
+}
