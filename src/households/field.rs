@@ -103,11 +103,8 @@ fn visitable(
     if h.draw_id != current.id {
         return Err(HouseholdError::OldDraw(id));
     }
-    if !user.is_admin() {
-        let assigned = store.assignments(&survey.id)?;
-        if assigned.get(&id) != Some(&user.username) {
-            return Err(HouseholdError::NotAssigned(id, user.username.clone()));
-        }
+    if !user.is_admin() && store.assignee(&survey.id, id)?.as_ref() != Some(&user.username) {
+        return Err(HouseholdError::NotAssigned(id, user.username.clone()));
     }
     Ok(h)
 }

@@ -288,15 +288,15 @@ pub fn household_view(
     if current.is_none_or(|d| d.id != row.draw_id) {
         return Err(HouseholdError::OldDraw(id));
     }
-    let interviewer = store.assignments(&survey.id)?.remove(&id);
+    let interviewer = store.assignee(&survey.id, id)?;
     if !user.is_admin() && interviewer.as_deref() != Some(user.username.as_str()) {
         return Err(HouseholdError::NotAssigned(id, user.username.clone()));
     }
     let visits = store.visits_of(&survey.id, id)?;
     let interview = store
-        .household_interviews(&survey.id, survey.wave as i32)?
+        .household_interviews_of(&survey.id, survey.wave as i32, id)?
         .into_iter()
-        .find(|i| i.household_id == id);
+        .next();
     let complete = interview
         .as_ref()
         .is_some_and(|i| i.status == STATUS_COMPLETE);

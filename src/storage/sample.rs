@@ -364,6 +364,19 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
+    /// The interviewer one household is assigned to now (by its index: a phone's
+    /// every item asks this).
+    pub fn assignee(&self, survey_id: &str, household: i64) -> Result<Option<String>> {
+        let mut c = self.conn()?;
+        Ok(sample_assignments::table
+            .filter(sample_assignments::survey_id.eq(survey_id))
+            .filter(sample_assignments::household_id.eq(household))
+            .order(sample_assignments::id.desc())
+            .select(sample_assignments::interviewer)
+            .first(&mut c)
+            .optional()?)
+    }
+
     /// Records a visit; a key already stored is [`StorageError::Duplicate`] (the phone
     /// sent it before).
     pub fn add_visit(&self, v: &NewVisit) -> Result<i64> {
@@ -411,6 +424,25 @@ impl Store {
         survey_id: &str,
         wave: i32,
     ) -> Result<Vec<HouseholdInterview>> {
+        self.interviews_of(survey_id, wave, None)
+    }
+
+    /// The interviews of one household of a survey's wave (by the partial index).
+    pub fn household_interviews_of(
+        &self,
+        survey_id: &str,
+        wave: i32,
+        household: i64,
+    ) -> Result<Vec<HouseholdInterview>> {
+        self.interviews_of(survey_id, wave, Some(household))
+    }
+
+    fn interviews_of(
+        &self,
+        survey_id: &str,
+        wave: i32,
+        household: Option<i64>,
+    ) -> Result<Vec<HouseholdInterview>> {
         let mut c = self.conn()?;
         #[derive(Queryable)]
         struct Row {
@@ -422,11 +454,17 @@ impl Store {
             submitted_at: NaiveDateTime,
             ended_at: Option<NaiveDateTime>,
         }
-        let rows: Vec<Row> = responses::table
+        let mut q = responses::table
             .filter(responses::survey_id.eq(survey_id))
             .filter(responses::wave.eq(wave))
             .filter(responses::household_id.is_not_null())
-            .order(responses::id.asc())
+            .into_boxed();
+        if let Some(h) = household {
+            q = q.filter(responses::household_id.eq(h));
+        }
+        // Sorted below: ORDER BY id would walk the survey's every response by id
+        // instead of the partial index of household interviews.
+        let mut rows: Vec<Row> = q
             .select((
                 responses::id,
                 responses::household_id,
@@ -437,6 +475,7 @@ impl Store {
                 responses::ended_at,
             ))
             .load(&mut c)?;
+        rows.sort_unstable_by_key(|r| r.id);
         Ok(rows
             .into_iter()
             .filter_map(|r| {
