@@ -512,6 +512,10 @@ pub struct Weighting {
     /// Primary sampling units within the district strata (`[weighting] cluster`): a
     /// place level or a column of the responses; `None`: respondents are independent.
     pub cluster: Option<String>,
+    /// A column of the responses holding each respondent's design weight (the inverse
+    /// of their probability of selection; `[weighting] design_weight`); `None`: the
+    /// district base weights.
+    pub design_weight: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -156,6 +156,8 @@ pub struct RawWeighting {
     /// Primary sampling units within the district strata: a place level
     /// (`collection_community`, `community`, `grid`) or a column of the responses CSV.
     pub cluster: Option<Spanned<String>>,
+    /// A column of the responses CSV with each respondent's design weight.
+    pub design_weight: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

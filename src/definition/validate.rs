@@ -1331,10 +1331,23 @@ fn weighting(
         }
         name
     });
+    let design_weight = raw.design_weight.map(|c| {
+        let name = c.get_ref().trim().to_string();
+        let reserved = ["district", "community", "grid", "wave", "channel"];
+        if name.is_empty() || reserved.contains(&name.as_str()) || questions.iter().any(|q| q.id == name) {
+            cx.err(
+                c.span().start,
+                format!("design_weight `{name}` is not a column of its own"),
+                "name the responses CSV's column that holds each respondent's design weight (the inverse of their chance of selection), e.g. design_weight = \"design_weight\"",
+            );
+        }
+        name
+    });
     Some(Weighting {
         variables: vars,
         census: cells,
         cluster,
+        design_weight,
     })
 }
 

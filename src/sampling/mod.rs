@@ -1,8 +1,9 @@
 //! Drawing a household sample as the evaluators draw theirs: communities with
 //! probability proportional to their adults within each district (`pps`), households
 //! at random within each drawn community (`systematic`, or a random walk where there is
-//! no address list), one adult per household (`kish`, or the next birthday), and a
-//! share of each interviewer's completes drawn again for a call-back (`callbacks`).
+//! no address list), one adult per household (`kish`, or the next birthday), a
+//! share of each interviewer's completes drawn again for a call-back (`callbacks`), and
+//! the respondents' design weights with their nonresponse adjustment (`weights`).
 //! Every random number comes from a named stream of one recorded seed (`stream`), so
 //! the same seed and frame always draw the same sample. Pure: no database, no clock.
 
@@ -12,6 +13,7 @@ pub mod kish;
 mod pps;
 mod stream;
 mod systematic;
+pub mod weights;
 
 pub use callbacks::draw_callbacks;
 pub use draw::{

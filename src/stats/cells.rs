@@ -33,10 +33,10 @@ impl Census {
                 (qid.clone(), cats)
             })
             .collect();
-        let layout = design::CellLayout {
-            n_districts: survey.districts.len(),
-            levels: variables.iter().map(|v| v.1.len()).collect(),
-        };
+        let layout = design::CellLayout::new(
+            survey.districts.len(),
+            variables.iter().map(|v| v.1.len()).collect(),
+        );
         let mut population = vec![0.0; layout.n_cells()];
         for cell in &w.census {
             let d = survey
@@ -84,10 +84,7 @@ impl CellFrame {
             }),
             // Base weights need only the district populations.
             (false, _) => Ok(CellFrame {
-                layout: design::CellLayout {
-                    n_districts: survey.districts.len(),
-                    levels: vec![],
-                },
+                layout: design::CellLayout::new(survey.districts.len(), vec![]),
                 population: survey.districts.iter().map(|d| d.adults as f64).collect(),
                 variables: vec![],
             }),
@@ -115,11 +112,36 @@ impl CellFrame {
             .collect()
     }
 
+    /// Splits every census cell into `classes` weight classes (the census cell's
+    /// people stay in its first).
+    fn with_classes(mut self, classes: usize) -> CellFrame {
+        let k = classes.max(1);
+        self.population = self
+            .population
+            .iter()
+            .flat_map(|&p| std::iter::once(p).chain(std::iter::repeat_n(0.0, k - 1)))
+            .collect();
+        self.layout.classes = k;
+        self
+    }
+
     /// The design from respondents per cell, trimmed if asked.
     pub fn design(
         &self,
         survey: &Survey,
         count: Vec<f64>,
+        opts: &Options,
+    ) -> Result<Design, StatsError> {
+        self.design_weighted(survey, count, None, opts)
+    }
+
+    /// As [`CellFrame::design`], with each cell's design weight where respondents
+    /// bring their own.
+    pub fn design_weighted(
+        &self,
+        survey: &Survey,
+        count: Vec<f64>,
+        design_weights: Option<&[f64]>,
         opts: &Options,
     ) -> Result<Design, StatsError> {
         let districts: Vec<String> = survey.districts.iter().map(|d| d.code.clone()).collect();
@@ -137,6 +159,7 @@ impl CellFrame {
             &self.population,
             opts.rake,
             &names,
+            design_weights,
         )?;
         if let Some((lo, hi)) = opts.trim {
             if !(lo > 0.0 && lo < 1.0 && hi > 1.0 && hi.is_finite()) {
@@ -182,19 +205,47 @@ pub fn build_design(
         }
         cats_per_var.push(v);
     }
-    let layout = &frame.layout;
     let mut cells = Vec::with_capacity(data.len());
-    let mut count = vec![0.0; layout.n_cells()];
     let mut cats = vec![0usize; cats_per_var.len()];
     for i in 0..data.len() {
         for (k, v) in cats_per_var.iter().enumerate() {
             cats[k] = v[i] as usize;
         }
-        let c = layout.cell(data.district[i] as usize, &cats);
-        count[c] += 1.0;
-        cells.push(c as u32);
+        cells.push(frame.layout.cell(data.district[i] as usize, &cats) as u32);
     }
-    let mut design = frame.design(survey, count, opts)?;
+    // Respondents with design weights of their own: each census cell split into
+    // classes of equal design weight.
+    let (frame, class_weights) = match design_weights(survey, data, opts)? {
+        None => (frame, None),
+        Some(w) => {
+            let mut class_of: std::collections::HashMap<(u32, u64), u32> =
+                std::collections::HashMap::new();
+            let mut classes_in = vec![0u32; frame.layout.n_census_cells()];
+            let class: Vec<u32> = cells
+                .iter()
+                .zip(&w)
+                .map(|(&c, &wi)| {
+                    *class_of.entry((c, wi.to_bits())).or_insert_with(|| {
+                        classes_in[c as usize] += 1;
+                        classes_in[c as usize] - 1
+                    })
+                })
+                .collect();
+            let k = classes_in.iter().copied().max().unwrap_or(1).max(1) as usize;
+            let frame = frame.with_classes(k);
+            let mut per_cell = vec![0.0; frame.layout.n_cells()];
+            for ((c, &cl), &wi) in cells.iter_mut().zip(&class).zip(&w) {
+                *c = *c * k as u32 + cl;
+                per_cell[*c as usize] = wi;
+            }
+            (frame, Some(per_cell))
+        }
+    };
+    let mut count = vec![0.0; frame.layout.n_cells()];
+    for &c in &cells {
+        count[c as usize] += 1.0;
+    }
+    let mut design = frame.design_weighted(survey, count, class_weights.as_deref(), opts)?;
     if let Some(psu) = psu_rows(survey, data, opts)? {
         design.psus = Some(design::Psus::new(&psu, &cells, &design.layout));
     }
@@ -211,7 +262,11 @@ pub fn psu_rows(
     data: &Dataset,
     opts: &Options,
 ) -> Result<Option<Vec<u32>>, StatsError> {
-    let Some(name) = survey.weighting.as_ref().and_then(|w| w.cluster.as_deref()) else {
+    let Some(name) = opts
+        .cluster
+        .as_deref()
+        .or_else(|| survey.weighting.as_ref().and_then(|w| w.cluster.as_deref()))
+    else {
         return Ok(None);
     };
     if opts.weighting == Weighting::None {
@@ -256,6 +311,58 @@ pub fn psu_rows(
             }
         };
         out.push(id);
+    }
+    Ok(Some(out))
+}
+
+/// Each row's design weight, when the respondents bring their own (`[weighting]
+/// design_weight`, or the options' column): `None` when no column is named or the
+/// named column is empty on every row (then the district base weights apply). A
+/// column filled on some rows only, or a weight that is not a positive number, is
+/// refused: a design is either weighted by the sample's own probabilities or not.
+pub fn design_weights(
+    survey: &Survey,
+    data: &Dataset,
+    opts: &Options,
+) -> Result<Option<Vec<f64>>, StatsError> {
+    let Some(name) = opts.design_weight.as_deref().or_else(|| {
+        survey
+            .weighting
+            .as_ref()
+            .and_then(|w| w.design_weight.as_deref())
+    }) else {
+        return Ok(None);
+    };
+    let Some(col) = data.extra.get(name) else {
+        return Err(StatsError::NoDesignWeightColumn(name.to_string()));
+    };
+    if col.iter().all(|v| v.trim().is_empty()) {
+        return Ok(None);
+    }
+    let mut out = Vec::with_capacity(col.len());
+    let (mut empty, mut bad) = (0, None);
+    for v in col {
+        match v.trim().parse::<f64>() {
+            Ok(w) if w > 0.0 && w.is_finite() => out.push(w),
+            _ if v.trim().is_empty() => {
+                empty += 1;
+                out.push(f64::NAN);
+            }
+            _ => {
+                bad.get_or_insert_with(|| v.clone());
+                out.push(f64::NAN);
+            }
+        }
+    }
+    if let Some(v) = bad {
+        return Err(StatsError::BadDesignWeight(name.to_string(), v));
+    }
+    if empty > 0 {
+        return Err(StatsError::PartialDesignWeights {
+            column: name.to_string(),
+            empty,
+            rows: col.len(),
+        });
     }
     Ok(Some(out))
 }

@@ -122,6 +122,30 @@ pub fn compare_waves(
         .collect())
 }
 
+/// The convenience sample's estimates minus the household probability sample's, for
+/// every estimate both have (same indicator, domain and group), as independent samples
+/// ([`independent_difference`]): how far the cheap figures are from those the evaluation
+/// will see. `a` is the household sample, `b` the convenience sample. Estimates without
+/// a standard error on either side (a single unit) have no difference.
+pub fn sample_gap(household: &[Estimate], convenience: &[Estimate], level: f64) -> Vec<Difference> {
+    household
+        .iter()
+        .filter_map(|h| {
+            let c = convenience.iter().find(|c| {
+                c.indicator == h.indicator
+                    && c.kind == h.kind
+                    && c.domain == h.domain
+                    && c.group == h.group
+            })?;
+            if !(h.se.is_finite() && c.se.is_finite()) || h.df < 1.0 || c.df < 1.0 {
+                return None;
+            }
+            // `a` and `b` name the group (the same on both sides).
+            Some(independent_difference(h, c, level))
+        })
+        .collect()
+}
+
 /// Differences b − a of every indicator between two groups of a domain variable,
 /// estimated jointly in one design (so calibration and shared strata are accounted for).
 /// Not for waves: those are independent samples ([`compare_waves`]).

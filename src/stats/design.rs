@@ -74,28 +74,56 @@ pub struct RakeReport {
     pub max_margin_error: f64,
 }
 
-/// The layout of the census cells: districts × categories of each weighting variable.
+/// The layout of the cells: districts × categories of each weighting variable (the
+/// census cells), each split into `classes` weight classes when respondents bring
+/// design weights of their own. Every respondent of a cell has the same weight: with
+/// design weights, a class holds the respondents of one census cell whose design
+/// weights are equal (a household sample has few distinct ones per cell: the drawn
+/// communities times the household sizes).
 #[derive(Debug, Clone)]
 pub struct CellLayout {
     pub n_districts: usize,
     /// Number of categories of each weighting variable (empty: cells are districts).
     pub levels: Vec<usize>,
+    /// Weight classes per census cell (1 without design weights).
+    pub classes: usize,
 }
 
 impl CellLayout {
+    /// Census cells only (one class each).
+    pub fn new(n_districts: usize, levels: Vec<usize>) -> CellLayout {
+        CellLayout {
+            n_districts,
+            levels,
+            classes: 1,
+        }
+    }
     pub fn n_cells(&self) -> usize {
+        self.n_census_cells() * self.classes
+    }
+    pub fn n_census_cells(&self) -> usize {
         self.n_districts * self.levels.iter().product::<usize>()
     }
-    /// Cell index of a district and its categories (row-major, district first).
+    /// Cells per district.
+    pub fn per_district(&self) -> usize {
+        self.levels.iter().product::<usize>() * self.classes
+    }
+    /// Cell index of a district and its categories (row-major, district first), in
+    /// the first weight class.
     pub fn cell(&self, district: usize, cats: &[usize]) -> usize {
         let mut c = district;
         for (k, &l) in self.levels.iter().enumerate() {
             c = c * l + cats[k];
         }
-        c
+        c * self.classes
+    }
+    /// The census cell a cell belongs to.
+    pub fn census_of(&self, cell: usize) -> usize {
+        cell / self.classes
     }
     /// The district and categories of a cell.
-    pub fn decode(&self, mut cell: usize) -> (usize, Vec<usize>) {
+    pub fn decode(&self, cell: usize) -> (usize, Vec<usize>) {
+        let mut cell = self.census_of(cell);
         let mut cats = vec![0; self.levels.len()];
         for k in (0..self.levels.len()).rev() {
             cats[k] = cell % self.levels[k];
@@ -104,7 +132,7 @@ impl CellLayout {
         (cell, cats)
     }
     pub fn district_of(&self, cell: usize) -> usize {
-        cell / self.levels.iter().product::<usize>()
+        cell / self.per_district()
     }
 }
 
@@ -169,7 +197,7 @@ impl Psus {
 
     /// As [`Psus::new`], each entry standing for `rows` respondents (aggregates).
     pub fn weighted(psu: &[u32], cells: &[u32], rows: &[f64], layout: &CellLayout) -> Psus {
-        let per = layout.levels.iter().product::<usize>().max(1);
+        let per = layout.per_district().max(1);
         let n = psu.iter().map(|&p| p as usize + 1).max().unwrap_or(0);
         let mut stratum = vec![0; n];
         let mut count = vec![0.0; n * per];
@@ -221,7 +249,10 @@ impl CellNames<'_> {
 }
 
 impl Design {
-    /// Builds the design from respondent counts per cell and census populations per cell.
+    /// Builds the design from respondent counts per cell and census populations per
+    /// cell (a census cell's people in its first weight class). `base`: each cell's
+    /// design weight, where respondents bring their own; without, a respondent's base
+    /// weight is the district's adults over its respondents.
     pub fn build(
         weighting: Weighting,
         layout: CellLayout,
@@ -229,6 +260,7 @@ impl Design {
         population: &[f64],
         control: RakeControl,
         names: &CellNames<'_>,
+        design_weights: Option<&[f64]>,
     ) -> Result<Design, StatsError> {
         let nc = layout.n_cells();
         assert_eq!(count.len(), nc);
@@ -239,23 +271,27 @@ impl Design {
             stratum_n[layout.district_of(c)] += count[c];
             stratum_pop[layout.district_of(c)] += population[c];
         }
+        let calibrated = matches!(weighting, Weighting::Poststrat | Weighting::Rake);
         for (d, &pop) in stratum_pop.iter().enumerate() {
-            if pop <= 0.0 && weighting != Weighting::None {
+            // Design weights need the population only to calibrate to it.
+            let needed = calibrated || (weighting == Weighting::Base && design_weights.is_none());
+            if pop <= 0.0 && needed {
                 return Err(StatsError::ZeroPopulation {
                     cell: format!("district {}", names.districts[d]),
                 });
             }
             // Calibration needs every district; base weights can leave one out (the city
             // figure then covers the districts that answered, and the report says so).
-            if stratum_n[d] == 0.0 && matches!(weighting, Weighting::Poststrat | Weighting::Rake) {
+            if stratum_n[d] == 0.0 && calibrated {
                 return Err(StatsError::EmptyDistrict(names.districts[d].clone()));
             }
         }
         let base: Vec<f64> = (0..nc)
             .map(|c| {
                 let d = layout.district_of(c);
-                match weighting {
-                    Weighting::None => 1.0,
+                match (weighting, design_weights) {
+                    (Weighting::None, _) => 1.0,
+                    (_, Some(w)) => w[c],
                     _ if stratum_n[d] == 0.0 => 0.0,
                     _ => stratum_pop[d] / stratum_n[d],
                 }
@@ -275,11 +311,13 @@ impl Design {
         match weighting {
             Weighting::None | Weighting::Base => {}
             Weighting::Poststrat => {
-                let group: Vec<usize> = (0..nc).collect();
-                let after = post_stratify(&design, &group, nc, population, names)?;
+                // The post-strata are the census cells, whatever their weight classes.
+                let n_groups = design.layout.n_census_cells();
+                let group: Vec<usize> = (0..nc).map(|c| design.layout.census_of(c)).collect();
+                let after = post_stratify(&design, &group, n_groups, population, names)?;
                 design.steps.push(CalStep::PostStrat {
                     group,
-                    n_groups: nc,
+                    n_groups,
                     before: design.weight.clone(),
                     after: after.clone(),
                 });
@@ -327,7 +365,15 @@ impl Design {
             control.epsilon
         };
         self.check_margins(&margins, &margin_pop, population, names)?;
-        let table = |w: &[f64]| -> Vec<f64> { (0..nc).map(|c| w[c] * self.count[c]).collect() };
+        // Convergence is judged on the census cells' weighted totals (R's table of the
+        // calibration variables), whatever weight classes they hold.
+        let table = |w: &[f64]| -> Vec<f64> {
+            let mut t = vec![0.0; self.layout.n_census_cells()];
+            for c in 0..nc {
+                t[self.layout.census_of(c)] += w[c] * self.count[c];
+            }
+            t
+        };
         let mut old = table(&self.weight);
         let mut w = self.weight.clone();
         let mut psw: Vec<Vec<f64>> = vec![Vec::new(); margins.len()];
@@ -512,7 +558,7 @@ impl Design {
         // Every step calibrates within districts (post-strata are cells, raking margins
         // are district × variable), so a district whose cells sum to zero stays zero and
         // is skipped: a community's estimate touches one district's cells, not all.
-        let per = self.layout.levels.iter().product::<usize>().max(1);
+        let per = self.layout.per_district().max(1);
         let active: Vec<usize> = (0..nc)
             .step_by(per)
             .filter(|&start| sum[start..(start + per).min(nc)].iter().any(|v| *v != 0.0))
@@ -599,7 +645,8 @@ fn post_stratify(
         pop[group[c]] += population[c];
     }
     let mut empty = Vec::new();
-    for c in 0..nc {
+    // One line per empty census cell (its first weight class stands for it).
+    for c in (0..nc).step_by(d.layout.classes) {
         let g = group[c];
         if sample[g] == 0.0 && pop[g] > 0.0 {
             let dist = d.layout.district_of(c);

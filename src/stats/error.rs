@@ -4,6 +4,16 @@
 pub enum StatsError {
     #[error("the design is clustered by `{0}` ([weighting] cluster), but the responses have no such column; use collection_community, community, grid or a column of the responses CSV")]
     NoClusterColumn(String),
+    #[error("the design weights are read from column `{0}` ([weighting] design_weight), but the responses have no such column; name the column that holds each respondent's design weight")]
+    NoDesignWeightColumn(String),
+    #[error("design weight `{1}` in column `{0}` is not a positive number; every respondent of a probability sample needs a weight above 0 (the inverse of their chance of selection)")]
+    BadDesignWeight(String, String),
+    #[error("{empty} of {rows} rows have no design weight in column `{column}`; a probability sample's rows all have one: estimate the rows with weights apart (minyi stats --sample household) or fill the column")]
+    PartialDesignWeights {
+        column: String,
+        empty: usize,
+        rows: usize,
+    },
     #[error("no respondents in {} census cell(s) where the census counts people:\n{}\n{fix}", .cells.len(), list_empty(.cells))]
     EmptyCells {
         /// Every empty cell, grouped by district (as R's `postStratify` lists them).

@@ -31,7 +31,7 @@ pub mod target;
 
 pub use analyse::{analyse, interval_input};
 pub use cells::{build_design, psu_rows, CellFrame, Census};
-pub use compare::{compare, compare_waves, independent_difference, Difference};
+pub use compare::{compare, compare_waves, independent_difference, sample_gap, Difference};
 pub use data::{sort_waves, Column, Dataset, Exclusions, MISSING, NONE};
 pub use design::{Design, RakeControl, RakeReport, Weighting};
 pub use domains::{domain_var, street_groups, DomainVar, PLACE_DOMAINS};

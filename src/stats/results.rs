@@ -23,6 +23,11 @@ pub struct Options {
     pub rake: RakeControl,
     pub flags: FlagRules,
     pub scores: ScorePreset,
+    /// The column of each respondent's design weight (`None`: the definition's
+    /// `[weighting] design_weight`, if any).
+    pub design_weight: Option<String>,
+    /// The primary sampling units (`None`: the definition's `[weighting] cluster`).
+    pub cluster: Option<String>,
 }
 
 impl Default for Options {
@@ -36,6 +41,8 @@ impl Default for Options {
             rake: RakeControl::default(),
             flags: FlagRules::default(),
             scores: ScorePreset::Linear,
+            design_weight: None,
+            cluster: None,
         }
     }
 }

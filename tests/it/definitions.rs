@@ -463,3 +463,26 @@ fn a_household_sample_is_checked_where_it_is_written() {
         "{d:#?}"
     );
 }
+
+/// `[weighting] design_weight` names a column of its own: not a question, not a place
+/// column minyi already reads.
+#[test]
+fn a_design_weight_column_is_a_column_of_its_own() {
+    for name in ["age", "district", ""] {
+        let t = mini().replace(
+            r#"census = "mini.census.csv""#,
+            &format!("census = \"mini.census.csv\"\ndesign_weight = \"{name}\""),
+        );
+        check(
+            &t,
+            CENSUS,
+            line_of(&t, "design_weight"),
+            &format!("design_weight `{name}` is not a column of its own"),
+        );
+    }
+    let t = mini().replace(
+        r#"census = "mini.census.csv""#,
+        "census = \"mini.census.csv\"\ndesign_weight = \"w\"",
+    );
+    assert!(diags(&t, CENSUS).is_empty());
+}

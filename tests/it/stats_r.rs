@@ -426,6 +426,88 @@ fn r_clustered_design_with_a_lonely_psu() {
     assert!(n > 5000, "{n}");
 }
 
+/// A household probability sample (communities PPS within districts, households at
+/// random, one adult each, a quarter not responding), each respondent with a design
+/// weight: every design and interval method as R's `svydesign(ids = ~psu, strata =
+/// ~district, weights = ~design_weight)`, post-stratified, raked and trimmed on top.
+#[test]
+fn r_household_sample_with_design_weights() {
+    let s = minyi::definition::load_file(Path::new(&format!("{FIXTURES}/public_household.toml")))
+        .unwrap();
+    let dir = format!("{FIXTURES}/r");
+    let n = check_dataset_with(
+        s,
+        &format!("{dir}/r_household.csv"),
+        &format!("{dir}/expected_r_household.json"),
+        Some(&format!("{dir}/weights_r_household.csv")),
+    );
+    assert!(n > 5000, "{n}");
+}
+
+/// The household sample's design weights as minyi computes them from every drawn
+/// household's outcome (π of the community and of the household, the adults, the
+/// nonresponse adjustment within each community with e estimated per wave) equal
+/// those the R script computed, respondent by respondent.
+#[test]
+fn household_design_weights_equal_r_row_by_row() {
+    use minyi::sampling::weights::{design_weights, Case, Outcome};
+    let dir = format!("{FIXTURES}/r");
+    let mut want = std::collections::HashMap::new();
+    for r in csv::Reader::from_path(format!("{dir}/r_household.csv"))
+        .unwrap()
+        .deserialize::<std::collections::HashMap<String, String>>()
+    {
+        let r = r.unwrap();
+        want.insert(r["id"].clone(), r["design_weight"].parse::<f64>().unwrap());
+    }
+    let mut compared = 0;
+    for wave in ["1", "2"] {
+        let rows: Vec<std::collections::HashMap<String, String>> =
+            csv::Reader::from_path(format!("{dir}/r_household_cases.csv"))
+                .unwrap()
+                .deserialize()
+                .map(Result::unwrap)
+                .filter(|r: &std::collections::HashMap<String, String>| r["wave"] == wave)
+                .collect();
+        let num = |r: &std::collections::HashMap<String, String>, k: &str| -> f64 {
+            r[k].parse().unwrap()
+        };
+        let cases: Vec<Case> = rows
+            .iter()
+            .map(|r| Case {
+                district: r["district"].clone(),
+                community: r["psu"].clone(),
+                household_weight: 1.0 / (num(r, "pi_c") * num(r, "pi_h")),
+                outcome: match r["outcome"].as_str() {
+                    "R" => Outcome::Respondent,
+                    "E" => Outcome::EligibleNonrespondent,
+                    "U" => Outcome::Unknown,
+                    _ => Outcome::NotEligible,
+                },
+                selection: if r["outcome"] == "R" {
+                    1.0 / num(r, "adults")
+                } else {
+                    1.0
+                },
+            })
+            .collect();
+        let w = design_weights(&cases, None);
+        assert!(w.pooled.is_empty());
+        for (r, got) in rows.iter().zip(&w.weights) {
+            if let Some(got) = got {
+                close(
+                    &format!("design weight of respondent {}", r["id"]),
+                    *got,
+                    want[&r["id"]],
+                    1e-12,
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, want.len());
+}
+
 #[test]
 fn r_small_districts() {
     assert!(check_r("r_small_districts") > 5000);

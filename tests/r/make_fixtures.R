@@ -60,9 +60,12 @@ margins <- function() {
   list(m1, m2)
 }
 
-designs <- function(d, ids = ~1) {
+# `weights`: each respondent's design weight (a probability sample); without, the
+# district base weight N_d / n_d.
+designs <- function(d, ids = ~1, weights = NULL) {
   d$w0 <- as.numeric(N_d[d$district] / table(d$district)[d$district])
-  base <- svydesign(ids = ids, strata = ~district, weights = ~w0, data = d)
+  if (is.null(weights)) weights <- ~w0
+  base <- svydesign(ids = ids, strata = ~district, weights = weights, data = d)
   pop <- census; names(pop)[names(pop) == "population"] <- "Freq"
   out <- list(base = base)
   errors <- list()
@@ -117,10 +120,10 @@ unweighted <- function(d, var, group) {
        clopper_pearson = as.numeric(binom.test(x, n)$conf.int))
 }
 
-make <- function(name, d, ids = ~1) {
+make <- function(name, d, ids = ~1, weights = NULL) {
   write.csv(d, file.path(out, paste0(name, ".csv")), row.names = FALSE, na = "")
   d$satisfied <- as.numeric(d$satisfaction >= 4)
-  made <- designs(d, ids)
+  made <- designs(d, ids, weights)
   props <- c("aware_campaign", "aware_values", "participated", "quiz_correct", "satisfied")
   groups <- c("ALL", districts)
   res <- list(dataset = name, r_version = R.version.string,
@@ -156,7 +159,7 @@ make <- function(name, d, ids = ~1) {
   per_wave <- lapply(1:2, function(w) {
     dw <- d[d$wave == w, ]
     # (postStratify prints the cells a wave alone leaves empty; only the raked design is used)
-    invisible(capture.output(rw <- designs(dw, ids)$designs$raked))
+    invisible(capture.output(rw <- designs(dw, ids, weights)$designs$raked))
     rw$variables$satisfied <- dw$satisfied
     nw <- subset(rw, !is.na(satisfied))
     m <- svymean(~satisfied, nw, na.rm = TRUE)
@@ -282,3 +285,84 @@ clustered <- function(seed) {
         "participated", "satisfaction", "quiz_correct")]
 }
 make("r_clustered", clustered(4242), ids = ~psu)
+
+# A household probability sample as the evaluators draw theirs (and minyi's
+# [household_sample]): in each district communities by systematic PPS on their adults,
+# 20 households at random in each, one adult per household (1 / adults), a quarter of
+# the households not responding (refusals, non-contacts), some not eligible, some of
+# unknown eligibility; two waves, each its own draw. The design weight is
+# 1 / (pi_community * pi_household) * adults, adjusted for nonresponse within each drawn
+# community: responding households stand for the eligible households drawn, those of
+# unknown eligibility counted with AAPOR's e (the eligible share of the known cases,
+# over the whole wave's sample). The cases (every drawn household with its outcome)
+# are written too, so minyi's weights are checked against these, row by row.
+household <- function(seed) {
+  set.seed(seed)
+  k <- c(D1 = 5, D2 = 4, D3 = 4, D4 = 3, D5 = 3, D6 = 2)
+  rows <- list(); cases <- list(); id <- 0
+  for (wave in 1:2) {
+    sampled <- list()
+    for (dist in districts) {
+      # The district's 24 communities and their adults (summing to the census).
+      size <- rlnorm(24, 0, 0.5); size <- round(size / sum(size) * N_d[[dist]])
+      interval <- sum(size) / k[[dist]]
+      stopifnot(all(size < interval))  # no community is certain here
+      start <- runif(1, 0, interval)
+      points <- start + (0:(k[[dist]] - 1)) * interval
+      picked <- findInterval(points, c(0, cumsum(size)), left.open = TRUE)
+      for (ci in picked) {
+        psu <- sprintf("%s-C%02d", dist, ci)
+        pi_c <- k[[dist]] * size[ci] / sum(size)
+        households <- round(size[ci] / 2.4)
+        pi_h <- 20 / households
+        effect <- rnorm(1, 0, 0.5)
+        for (h in 1:20) {
+          u <- runif(1)
+          outcome <- if (u < 0.05) "NE" else if (u < 0.10) "U" else if (u < 0.28) "E" else "R"
+          case <- data.frame(wave = wave, district = dist, psu = psu, pi_c = pi_c,
+                             pi_h = pi_h, outcome = outcome, adults = NA, id = NA)
+          if (outcome == "R") {
+            id <- id + 1
+            adults <- sample(1:5, 1, prob = c(0.18, 0.38, 0.2, 0.16, 0.08))
+            case$adults <- adults; case$id <- id
+            age <- sample(ages, 1, prob = c(0.8, 1, 1.1, 1.3) + c(0, 0, 0, 0.3 * (adults == 1)))
+            older <- age %in% c("45-59", "60+")
+            lin <- 1.2 + effect + 0.3 * older + 0.15 * (adults >= 3) + 0.2 * (wave == 2)
+            rows[[length(rows) + 1]] <- data.frame(
+              id = id, district = dist, psu = psu, wave = wave,
+              age_band = age, sex = if (runif(1) < 0.53) "F" else "M",
+              aware_campaign = rbinom(1, 1, plogis(lin)),
+              aware_values = if (runif(1) < 0.04) NA else rbinom(1, 1, plogis(lin - 0.6)),
+              participated = if (runif(1) < 0.04) NA else rbinom(1, 1, plogis(-1 + 0.5 * older + effect / 2)),
+              satisfaction = if (runif(1) < 0.07) NA else
+                sample(1:5, 1, prob = c(0.05, 0.1, 0.2, 0.35, 0.3) * c(1, 1, 1, exp(effect / 2), exp(effect))),
+              quiz_correct = if (runif(1) < 0.03) NA else rbinom(1, 1, plogis(0.5 + effect / 2)),
+              stringsAsFactors = FALSE)
+          }
+          cases[[length(cases) + 1]] <- case
+        }
+      }
+    }
+  }
+  d <- do.call(rbind, rows); cases <- do.call(rbind, cases)
+  # Nonresponse adjustment within each drawn community, e per wave.
+  cases$d <- 1 / (cases$pi_c * cases$pi_h)
+  d$design_weight <- NA
+  for (w in 1:2) {
+    cw <- cases[cases$wave == w, ]
+    eligible <- sum(cw$outcome %in% c("R", "E")); known <- eligible + sum(cw$outcome == "NE")
+    e <- eligible / known
+    for (p in unique(cw$psu)) {
+      cp <- cw[cw$psu == p, ]
+      adj <- (sum(cp$d[cp$outcome %in% c("R", "E")]) + e * sum(cp$d[cp$outcome == "U"])) /
+        sum(cp$d[cp$outcome == "R"])
+      r <- cp[cp$outcome == "R", ]
+      d$design_weight[match(r$id, d$id)] <- r$d * adj * r$adults
+    }
+  }
+  write.csv(cases[, c("wave", "district", "psu", "pi_c", "pi_h", "outcome", "adults", "id")],
+            file.path(out, "r_household_cases.csv"), row.names = FALSE, na = "")
+  d[, c("id", "district", "psu", "design_weight", "age_band", "sex", "wave", "aware_campaign",
+        "aware_values", "participated", "satisfaction", "quiz_correct")]
+}
+suppressWarnings(make("r_household", household(2024), ids = ~psu, weights = ~design_weight))
