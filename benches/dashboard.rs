@@ -10,6 +10,11 @@
 //! dashboard's district estimates against `minyi stats` on the downloaded CSV. The baseline, measured in the
 //! same run against the same server: `GET /healthz`, the HTTP floor.
 //!
+//! Every size carries a household probability sample beside the QR responses, one
+//! household interview for 50 responses (20,000 at a million; the example survey's
+//! `[household_sample]` with enough households per community), estimated apart on the
+//! survey and district pages and in the summary API.
+//!
 //! Targets at 1,000,000: first page < 1 s after start, every view < 100 ms, VmHWM
 //! < 300 MB and within 20% of the 100,000-response figure.
 
@@ -46,14 +51,36 @@ impl Server {
     }
 }
 
+/// The run's definitions: the example survey, its household sample drawing enough
+/// households per community for the size's household interviews.
+fn surveys(dir: &Path, interviews: usize) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys");
+    let to = dir.join("surveys");
+    std::fs::create_dir_all(&to).expect("a surveys directory");
+    for f in std::fs::read_dir(&from).expect("the surveys") {
+        let f = f.expect("a survey file").path();
+        let name = f.file_name().expect("a file name");
+        std::fs::copy(&f, to.join(name)).expect("copied");
+    }
+    // 18 drawn communities (3 per district); about 60% of the demo's households give
+    // an interview.
+    let per = (interviews as f64 / (18.0 * 0.6)).ceil().max(20.0) as u32;
+    let def = to.join("civility-2026.toml");
+    let text = std::fs::read_to_string(&def).expect("the example survey");
+    let text = text.replacen(
+        "households = 20          # per community",
+        &format!("households = {per}"),
+        1,
+    );
+    std::fs::write(&def, text).expect("written");
+    to
+}
+
 fn minyi(dir: &Path, db: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_minyi"));
     c.current_dir(dir)
         .env("DATABASE_URL", db)
-        .env(
-            "ROCKET_SURVEYS_DIR",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys"),
-        )
+        .env("ROCKET_SURVEYS_DIR", dir.join("surveys"))
         .env("ROCKET_SECRET_KEY", "4c".repeat(32))
         .env("ROCKET_LOG_LEVEL", "off")
         .env("ROCKET_ADDRESS", "127.0.0.1");
@@ -207,6 +234,8 @@ fn spoil_snapshot(db: &str) {
 
 struct Row {
     size: usize,
+    /// Household-sample interviews beside the responses.
+    households: usize,
     /// (estimates compared, largest relative difference) dashboard vs `minyi stats`.
     agreement: (usize, f64),
     demo: f64,
@@ -250,7 +279,7 @@ fn agreement(server: &Server, cookie: &str, dir: &Path, db: &str, csv: &Path) ->
         &mut body,
     );
     let api: serde_json::Value = serde_json::from_slice(&body).expect("estimates JSON");
-    let def = Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys/civility-2026.toml");
+    let def = dir.join("surveys/civility-2026.toml");
     let out = minyi(dir, db)
         .arg("stats")
         .arg("--survey")
@@ -309,6 +338,7 @@ fn agreement(server: &Server, cookie: &str, dir: &Path, db: &str, csv: &Path) ->
 fn run(size: usize, work: &Path) -> Row {
     let dir: PathBuf = work.join(format!("n{size}"));
     std::fs::create_dir_all(&dir).expect("a work directory");
+    surveys(&dir, size / 50);
     let db = format!("sqlite://{}", dir.join("minyi.sqlite3").display());
     eprintln!("{size} responses: minyi demo …");
     let t = Instant::now();
@@ -323,6 +353,13 @@ fn run(size: usize, work: &Path) -> Row {
         "minyi demo: {stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let households = stdout
+        .lines()
+        .find(|l| l.starts_with("household sample:"))
+        .and_then(|l| l.split(" visits recorded, ").nth(1))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     let password = stdout
         .lines()
         .find(|l| l.trim_start().starts_with("demo-admin"))
@@ -369,6 +406,7 @@ fn run(size: usize, work: &Path) -> Row {
     let _ = std::fs::remove_dir_all(&dir);
     Row {
         size,
+        households,
         agreement,
         demo,
         start,
@@ -408,6 +446,9 @@ fn main() {
             rows.iter().map(f).collect::<Vec<_>>().join(" | ")
         );
     };
+    line("household-sample interviews beside them", &|r| {
+        r.households.to_string()
+    });
     line("`minyi demo` (insert + snapshot)", &|r| {
         format!("{:.1} s", r.demo)
     });

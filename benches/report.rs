@@ -112,6 +112,7 @@ fn main() {
         collection: minyi::figures::collection_text(Some(&tally.modes(&|_| true)), Lang::Zh),
         include_flagged: false,
         voices: None,
+        household: None,
     };
     let mut files = 0;
     let stages = std::cell::RefCell::new(Vec::<(String, Instant)>::new());

@@ -62,6 +62,17 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
         .filter(|&i| survey.question(&header[i]).is_none())
         .collect();
     let places = PlaceIndex::new(survey);
+    // Design weights are checked as they are read: minyi's own column, and the one the
+    // definition names.
+    let named = survey
+        .weighting
+        .as_ref()
+        .and_then(|w| w.design_weight.as_deref());
+    let weight_cols: Vec<usize> = extra_cols
+        .iter()
+        .copied()
+        .filter(|&i| header[i] == "design_weight" || Some(header[i].as_str()) == named)
+        .collect();
 
     let mut data = Dataset::default();
     let mut cols: Vec<Column> = questions.iter().map(|(_, q)| empty_column(q)).collect();
@@ -124,7 +135,14 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
             }
         }
         for (k, &i) in extra_cols.iter().enumerate() {
-            extra[k].push(crate::export::unprotect(record.get(i).unwrap_or("")).to_string());
+            let v = crate::export::unprotect(record.get(i).unwrap_or(""));
+            if weight_cols.contains(&i)
+                && !v.is_empty()
+                && !v.parse::<f64>().is_ok_and(|w| w > 0.0 && w.is_finite())
+            {
+                err(line, &header[i], format!("`{v}` is not a positive number; a design weight is the inverse of the respondent's chance of selection (leave it empty outside the probability sample)"));
+            }
+            extra[k].push(v.to_string());
         }
     }
     if n_errors > 0 {
@@ -247,6 +265,17 @@ pub fn from_rows(
     rows: &[StoredResponse],
     superseded: &[i64],
 ) -> Result<Dataset, DatasetError> {
+    from_rows_weighted(survey, rows, superseded, &Default::default())
+}
+
+/// As [`from_rows`], with the household sample's design weights by response id (the
+/// `design_weight` column, as the export writes it).
+pub fn from_rows_weighted(
+    survey: &Survey,
+    rows: &[StoredResponse],
+    superseded: &[i64],
+    weights: &std::collections::HashMap<i64, f64>,
+) -> Result<Dataset, DatasetError> {
     let questions: Vec<&Question> = survey
         .questions
         .iter()
@@ -292,7 +321,8 @@ pub fn from_rows(
                 ));
             }
         }
-        let values = crate::export::row_values(r, superseded.contains(&r.id));
+        let values =
+            crate::export::row_values(r, superseded.contains(&r.id), weights.get(&r.id).copied());
         for (col, v) in extra.iter_mut().zip(values) {
             col.push(v);
         }

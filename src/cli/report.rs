@@ -52,7 +52,8 @@ pub fn report(a: ReportArgs) -> Result<()> {
     // The open answers come from the database only (a responses CSV has them masked
     // but not their confirmed themes).
     let mut voices = None;
-    let tally = match &a.responses {
+    // The household sample's interviews are estimated apart, never in the tally.
+    let (tally, household) = match &a.responses {
         Some(p) => {
             let f = std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?;
             let data = minyi::dataset::read_csv(
@@ -61,14 +62,18 @@ pub fn report(a: ReportArgs) -> Result<()> {
                 std::io::BufReader::new(f),
             )?;
             let mut t = minyi::stats::tally::Tally::new(&survey);
-            t.add(&survey, &data);
-            t
+            t.add(&survey, &minyi::figures::convenience_rows(&data));
+            (t, minyi::figures::household_rows(&data))
         }
         // Straight from the stored rows, page by page, as the dashboard reads them.
         None => {
             let store = open_store(&cfg)?;
             voices = Some(minyi::dashboard::voices::for_pack(&store, &survey)?);
-            std::sync::Arc::unwrap_or_clone(minyi::dashboard::load(&store, &survey)?.tally)
+            let household = minyi::dashboard::household_data(&store, &survey)?.map(|(d, _)| d);
+            (
+                std::sync::Arc::unwrap_or_clone(minyi::dashboard::load(&store, &survey)?.tally),
+                household,
+            )
         }
     };
     if tally.rows() == 0 {
@@ -91,6 +96,7 @@ pub fn report(a: ReportArgs) -> Result<()> {
         collection: minyi::figures::collection_text(Some(&tally.modes(&|_| true)), lang),
         include_flagged: a.include_flagged,
         voices,
+        household: household.as_ref(),
     };
     let bar = indicatif::ProgressBar::new(6);
     bar.set_style(

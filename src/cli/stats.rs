@@ -61,6 +61,12 @@ pub struct StatsArgs {
     /// column: qr, link, api, phone, household). Split by mode with `--by channel`.
     #[arg(long, value_delimiter = ',')]
     mode: Vec<String>,
+    /// Which sample to estimate when the file holds both (minyi export's `sample`
+    /// column): `convenience` (QR codes, links, kiosks, interviews outside the drawn
+    /// sample; the default) or `household` (the drawn households' probability sample,
+    /// weighted by its `design_weight` and clustered by its `psu`). Never pooled.
+    #[arg(long, value_parser = ["convenience", "household"])]
+    sample: Option<String>,
     /// Language of names in the table.
     #[arg(long, default_value = "zh", value_parser = ["zh", "en"])]
     lang: String,
@@ -207,6 +213,27 @@ pub struct PlanArgs {
     /// A survey definition: also prints the need per district with its population.
     #[arg(long)]
     survey: Option<PathBuf>,
+    /// Plan the household sample instead: communities to draw per district, each with
+    /// `--households` households (the definition's by default) of which
+    /// `--response-rate` answer, their answers correlated within a community
+    /// (`--icc`). `--deff` is then the weights' own effect (Kish's 1 + CV²).
+    #[arg(long)]
+    household: bool,
+    /// Households drawn per community (default: the definition's [household_sample]).
+    #[arg(long)]
+    households: Option<u32>,
+    /// Share of drawn households expected to give an interview.
+    #[arg(long, default_value_t = 0.75)]
+    response_rate: f64,
+    /// Intra-class correlation of answers within a community. Default: from the
+    /// household sample in `--responses` (its latest wave's clustered design effects),
+    /// else 0.05.
+    #[arg(long)]
+    icc: Option<f64>,
+    /// A responses CSV (minyi export) whose household sample gives the default ICC and
+    /// the weights' effect.
+    #[arg(long)]
+    responses: Option<PathBuf>,
 }
 
 /// Estimates from a responses CSV, printed as JSON, CSV or a table.
@@ -214,22 +241,25 @@ pub fn stats(a: StatsArgs) -> Result<()> {
     let lang = Lang::from_code(Some(&a.lang));
     let survey = definition::load_file(&a.survey)?;
     let file = a.responses.display().to_string();
-    let all = read_responses(&a, &survey, &file)?;
+    let (all, sample) = read_responses(&a, &survey, &file)?;
     let every = if a.include_flagged {
         all.clone()
     } else {
         all.without_flagged().0
     };
     let (chosen, wave) = choose_wave(all, a.wave.as_deref(), &file)?;
-    let collection =
-        minyi::figures::collection_text(minyi::figures::modes_of(&chosen).as_deref(), lang);
+    let collection = format!(
+        "{}{}",
+        sample.describe(lang),
+        minyi::figures::collection_text(minyi::figures::modes_of(&chosen).as_deref(), lang)
+    );
     let (data, excluded) = if a.include_flagged {
         (chosen, stats::Exclusions::default())
     } else {
         chosen.without_flagged()
     };
     let census = census(&a, &survey)?;
-    let opts = options(&a, &survey, &data)?;
+    let opts = sample.options(options(&a, &survey, &data)?);
     let mut report = stats::analyse(&survey, &data, census.as_ref(), &opts)?;
     report.excluded = excluded;
     let models = if a.sae {
@@ -277,10 +307,87 @@ pub fn stats(a: StatsArgs) -> Result<()> {
     printed.write(&a.format, &mut std::io::stdout().lock())
 }
 
-/// The responses file, kept to the collection modes asked for (`--mode`).
-fn read_responses(a: &StatsArgs, survey: &Survey, file: &str) -> Result<stats::Dataset> {
+/// The sample the estimates are of, when the file says (minyi export's `sample`).
+struct SampleChoice {
+    /// `household`, `convenience`, or empty when the file has no `sample` column.
+    sample: String,
+    /// Rows of the other sample left out.
+    left_out: usize,
+}
+
+impl SampleChoice {
+    /// "入户概率样本（设计权重）；" and the like, before the collection modes.
+    fn describe(&self, l: Lang) -> String {
+        let other = |zh: &str, en: &str| match (self.left_out, l) {
+            (0, _) => String::new(),
+            (n, Lang::Zh) => format!("，另有{n}份{zh}未计入"),
+            (n, Lang::En) => format!(", {n} {en} responses left out"),
+        };
+        match (self.sample.as_str(), l) {
+            ("household", Lang::Zh) => format!("样本：入户概率样本（设计权重，按抽中社区聚类）{}；", other("便利样本", "")),
+            ("household", Lang::En) => format!("Sample: the household probability sample (design weights, clustered by drawn community){}; ", other("", "convenience-sample")),
+            ("convenience", Lang::Zh) => format!("样本：便利样本（自愿扫码、链接等，非概率抽样）{}；", other("入户样本", "")),
+            ("convenience", Lang::En) => format!("Sample: the convenience sample (residents who chose to answer; not a probability sample){}; ", other("", "household-sample")),
+            _ => String::new(),
+        }
+    }
+
+    /// The household sample is weighted by its design weights and clustered by its
+    /// drawn communities, whatever the definition says of the convenience sample.
+    fn options(&self, opts: Options) -> Options {
+        if self.sample == minyi::export::HOUSEHOLD_SAMPLE {
+            Options {
+                design_weight: Some("design_weight".into()),
+                cluster: Some("psu".into()),
+                ..opts
+            }
+        } else {
+            opts
+        }
+    }
+}
+
+/// The responses file, kept to one sample (`--sample`) and to the collection modes
+/// asked for (`--mode`).
+fn read_responses(
+    a: &StatsArgs,
+    survey: &Survey,
+    file: &str,
+) -> Result<(stats::Dataset, SampleChoice)> {
     let f = std::fs::File::open(&a.responses).with_context(|| format!("opening {file}"))?;
     let mut all = minyi::dataset::read_csv(survey, file, std::io::BufReader::new(f))?;
+    let mut choice = SampleChoice {
+        sample: String::new(),
+        left_out: 0,
+    };
+    match (all.extra.get("sample"), &a.sample) {
+        (None, Some(s)) => {
+            bail!("--sample {s} needs a `sample` column in {file} (minyi export writes one)")
+        }
+        (None, None) => {}
+        (Some(col), asked) => {
+            let has = |s: &str| col.iter().any(|v| v == s);
+            let pick = match asked {
+                Some(s) => s.clone(),
+                None if has(minyi::export::CONVENIENCE_SAMPLE)
+                    || !has(minyi::export::HOUSEHOLD_SAMPLE) =>
+                {
+                    minyi::export::CONVENIENCE_SAMPLE.to_string()
+                }
+                None => minyi::export::HOUSEHOLD_SAMPLE.to_string(),
+            };
+            let keep: Vec<bool> = col.iter().map(|v| *v == pick).collect();
+            let kept = keep.iter().filter(|k| **k).count();
+            if kept == 0 {
+                bail!("no responses in {file} belong to the {pick} sample (the `sample` column)");
+            }
+            choice = SampleChoice {
+                left_out: keep.len() - kept,
+                sample: pick,
+            };
+            all = all.filter(&keep);
+        }
+    }
     if !a.mode.is_empty() {
         for m in &a.mode {
             if Channel::parse(m).is_none() {
@@ -299,7 +406,7 @@ fn read_responses(a: &StatsArgs, survey: &Survey, file: &str) -> Result<stats::D
             );
         }
     }
-    Ok(all)
+    Ok((all, choice))
 }
 
 /// The census the design is calibrated to: `--census FILE`, else the definition's.
@@ -448,6 +555,9 @@ impl Printed<'_> {
 /// Prints the respondents needed per district.
 pub fn plan(a: PlanArgs) -> Result<()> {
     use minyi::stats::plan::sample_size;
+    if a.household {
+        return plan_household(&a);
+    }
     let (rate, moe, deff, level) = (a.rate, a.moe, a.deff, a.level);
     let Some(n) = sample_size(rate, moe, deff, level, None) else {
         bail!("need 0 < rate < 1, 0 < moe < 1, deff >= 1 and 0.5 < level < 1");
@@ -472,6 +582,148 @@ pub fn plan(a: PlanArgs) -> Result<()> {
         println!("  total {total}");
     }
     Ok(())
+}
+
+/// `minyi plan --household`: communities to draw per district.
+fn plan_household(a: &PlanArgs) -> Result<()> {
+    use minyi::stats::plan::clusters_needed;
+    let Some(path) = &a.survey else {
+        bail!("--household plans the household sample of a definition: add --survey FILE");
+    };
+    let s = definition::load_file(path)?;
+    let drawn = a
+        .households
+        .or(s.household_sample.as_ref().map(|h| h.households))
+        .unwrap_or(20);
+    if !(a.response_rate > 0.0 && a.response_rate <= 1.0) {
+        bail!(
+            "--response-rate {}: write the share of households expected to answer, e.g. 0.75",
+            a.response_rate
+        );
+    }
+    let m = f64::from(drawn) * a.response_rate;
+    let (icc, deff_w, from) = match (a.icc, &a.responses) {
+        (Some(icc), _) => (icc, a.deff, "given".to_string()),
+        (None, Some(file)) => {
+            let (icc, deff_w, note) = icc_from_responses(&s, file, a.level)?;
+            (icc, deff_w, note)
+        }
+        (None, None) => (
+            0.05,
+            a.deff,
+            "a typical value; give --icc or --responses".into(),
+        ),
+    };
+    let Some(need) = clusters_needed(a.rate, a.moe, a.level, m, icc, deff_w, None) else {
+        bail!("need 0 < rate < 1, 0 < moe < 1, 0 <= icc < 1, deff >= 1, 0.5 < level < 1 and at least one interview per community");
+    };
+    println!(
+        "household sample: expected rate {:.0}%, margin ±{:.1} points at {:.0}% confidence; {drawn} households per community, {:.0}% answering = {m:.1} interviews each; ICC {icc:.3} ({from}); weights' effect {deff_w:.2}; design effect {:.2}",
+        a.rate * 100.0,
+        a.moe * 100.0,
+        a.level * 100.0,
+        a.response_rate * 100.0,
+        need.deff
+    );
+    let (mut communities, mut interviews) = (0.0, 0.0);
+    for d in &s.districts {
+        let nd = clusters_needed(
+            a.rate,
+            a.moe,
+            a.level,
+            m,
+            icc,
+            deff_w,
+            Some(d.adults as f64),
+        )
+        .unwrap_or(need);
+        let has = d.communities.len();
+        communities += nd.communities;
+        interviews += nd.interviews;
+        println!(
+            "  {:<6} {:<12} draw {:>4} communities ({} households) for {:>5} interviews{}",
+            d.code,
+            d.name.zh,
+            nd.communities,
+            nd.communities * f64::from(drawn),
+            nd.interviews,
+            if nd.communities > has as f64 {
+                match minyi::stats::plan::per_community_needed(a.rate, a.moe, a.level, has as f64, icc, deff_w) {
+                    Some(per) => format!(
+                        "; it has only {has}: with all of them, about {:.0} households each ({per} interviews)",
+                        (per / a.response_rate).ceil()
+                    ),
+                    None => format!("; it has only {has}, too few for this margin at this ICC whatever the households per community"),
+                }
+            } else {
+                String::new()
+            }
+        );
+    }
+    println!("  total {communities} communities, {interviews} interviews");
+    Ok(())
+}
+
+/// The intra-class correlation the latest wave of a household sample shows: per
+/// headline rate of the city, its clustered design effect with the weights' effect
+/// taken out, over the interviews per community; the median of the headlines.
+fn icc_from_responses(
+    s: &Survey,
+    file: &std::path::Path,
+    level: f64,
+) -> Result<(f64, f64, String)> {
+    use minyi::stats::plan::{icc_from, weighting_effect};
+    let name = file.display().to_string();
+    let f = std::fs::File::open(file).with_context(|| format!("opening {name}"))?;
+    let all = minyi::dataset::read_csv(s, &name, std::io::BufReader::new(f))?;
+    let Some(household) = minyi::figures::household_rows(&all) else {
+        bail!("{name} has no household-sample rows (the `sample` column); give --icc instead");
+    };
+    let wave = household.waves().last().cloned().unwrap_or_default();
+    let data = household.of_wave(&wave).without_flagged().0;
+    let weights: Vec<f64> = data
+        .extra
+        .get("design_weight")
+        .map(|c| c.iter().filter_map(|v| v.parse().ok()).collect())
+        .unwrap_or_default();
+    let psus: std::collections::HashSet<(u32, &String)> = data
+        .extra
+        .get("psu")
+        .map(|c| data.district.iter().copied().zip(c.iter()).collect())
+        .unwrap_or_default();
+    let m = data.len() as f64 / psus.len().max(1) as f64;
+    let deff_w = weighting_effect(&weights);
+    let census = stats::Census::from_survey(s);
+    let opts = Options {
+        weighting: Weighting::Base,
+        level,
+        ..Options::default()
+    };
+    let (report, _) = minyi::figures::household_report(s, &data, census.as_ref(), &opts)?;
+    let heads: Vec<String> = minyi::figures::headline_questions(s)
+        .into_iter()
+        .map(|(_, q)| q.id.clone())
+        .collect();
+    let mut iccs: Vec<f64> = report
+        .estimates
+        .iter()
+        .filter(|e| e.group == "ALL" && stats::is_rate(e) && heads.contains(&e.indicator))
+        .filter_map(|e| icc_from(e.deff, deff_w, m))
+        .collect();
+    if iccs.is_empty() {
+        bail!("{name}: the household sample of wave {wave} gives no design effect to learn from; give --icc");
+    }
+    iccs.sort_by(f64::total_cmp);
+    let icc = iccs[iccs.len() / 2];
+    Ok((
+        icc,
+        deff_w,
+        format!(
+            "from wave {wave} of {name}: median over {} headline rates, {:.1} interviews per community",
+            iccs.len(),
+            m
+        ),
+    ))
 }
 
 fn write_csv<W: Write>(r: &Report, wave: &WaveChoice, out: W) -> Result<()> {

@@ -2,14 +2,23 @@
 //! one domain for other office systems.
 
 use super::error::DashboardError;
+use super::household::HouseholdFigures;
 use super::scope::{in_district, Scope};
 use super::view::{Counts, Figures, PLACE_DOMAINS};
 use crate::definition::Survey;
+use crate::export::{CONVENIENCE_SAMPLE, HOUSEHOLD_SAMPLE};
 use crate::stats;
 
 /// Live figures for an open page: per-district counts and the headline rates of the
-/// scope (a district's own figures and its communities'; or the city's and districts').
-pub fn summary(survey: &Survey, fig: &Figures, scope: Scope<'_>) -> serde_json::Value {
+/// scope (a district's own figures and its communities'; or the city's and districts'),
+/// of the convenience sample; beside them, where there is one, the household sample's
+/// figures and the gap between the two (`household`), never pooled.
+pub fn summary(
+    survey: &Survey,
+    fig: &Figures,
+    household: Option<&HouseholdFigures>,
+    scope: Scope<'_>,
+) -> serde_json::Value {
     let counts: Vec<&Counts> = fig
         .counts
         .iter()
@@ -35,11 +44,44 @@ pub fn summary(survey: &Survey, fig: &Figures, scope: Scope<'_>) -> serde_json::
         "survey": survey.id,
         "wave": fig.wave,
         "updated_at": chrono::Utc::now().to_rfc3339(),
+        "sample": CONVENIENCE_SAMPLE,
         "counts": counts,
         "estimates": estimates,
         "excluded": fig.excluded,
         "collection": fig.collection,
         "pace": pace,
+        "household": household.map(|h| household_json(h, fig, scope)),
+    })
+}
+
+/// The household sample's figures of a scope, with the gap to the convenience sample.
+fn household_json(h: &HouseholdFigures, fig: &Figures, scope: Scope<'_>) -> serde_json::Value {
+    let covers = |group: &str| match scope {
+        Scope::City => true,
+        Scope::District(d) => group == d,
+    };
+    let estimates: Vec<&stats::Estimate> = h
+        .report
+        .iter()
+        .flat_map(|r| r.estimates.iter())
+        .filter(|e| covers(&e.group))
+        .collect();
+    let gap: Vec<stats::Difference> = h
+        .gap(fig.report.as_ref())
+        .into_iter()
+        .filter(|d| covers(&d.a))
+        .collect();
+    serde_json::json!({
+        "sample": HOUSEHOLD_SAMPLE,
+        "wave": h.wave,
+        "weighting": h.report.as_ref().map(|r| r.weighting),
+        "note": h.weighting_note,
+        "e": h.weights.e,
+        "approximate_probabilities": h.weights.approximate,
+        "interviews": h.interviews.iter().filter(|(d, _)| scope.covers(d)).collect::<std::collections::BTreeMap<_, _>>(),
+        "estimates": estimates,
+        "gap": gap,
+        "gap_is": "convenience minus household, each sample estimated on its own",
     })
 }
 
@@ -65,7 +107,7 @@ pub fn estimates(
     }
     let Some(report) = &fig.report else {
         return Ok(serde_json::json!({
-            "survey": survey.id, "wave": fig.wave, "estimates": [], "note": fig.weighting_note,
+            "survey": survey.id, "wave": fig.wave, "sample": CONVENIENCE_SAMPLE, "estimates": [], "note": fig.weighting_note,
             "excluded": fig.excluded, "collection": fig.collection,
         }));
     };
@@ -76,6 +118,7 @@ pub fn estimates(
     Ok(serde_json::json!({
         "survey": survey.id,
         "wave": fig.wave,
+        "sample": CONVENIENCE_SAMPLE,
         "weighting": report.weighting,
         "method": report.method,
         "level": report.level,
@@ -83,6 +126,38 @@ pub fn estimates(
         "note": fig.weighting_note,
         "excluded": fig.excluded,
         "collection": fig.collection,
+        "estimates": rows,
+    }))
+}
+
+/// The household sample's estimates of the city or its districts (`sample=household`).
+pub fn household_estimates(
+    survey: &Survey,
+    wave: &str,
+    h: Option<&HouseholdFigures>,
+    by: &str,
+    district: Option<&str>,
+) -> Result<serde_json::Value, DashboardError> {
+    if by != "city" && by != "district" {
+        return Err(DashboardError::HouseholdDomain);
+    }
+    let report = h.and_then(|h| h.report.as_ref());
+    let rows: Vec<&stats::Estimate> = report
+        .iter()
+        .flat_map(|r| r.estimates.iter())
+        .filter(|e| e.domain == by && district.is_none_or(|d| e.group == d))
+        .collect();
+    Ok(serde_json::json!({
+        "survey": survey.id,
+        "wave": wave,
+        "sample": HOUSEHOLD_SAMPLE,
+        "weighting": report.map(|r| r.weighting),
+        "method": report.map(|r| r.method),
+        "level": report.map(|r| r.level),
+        "respondents": report.map(|r| r.respondents),
+        "note": h.and_then(|h| h.weighting_note.clone()),
+        "excluded": h.map(|h| &h.excluded),
+        "collection": "household interviews of the drawn sample (design weights, clustered by drawn community)",
         "estimates": rows,
     }))
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::error::DashboardError;
+use super::household::{household_figures, HouseholdFigures};
 use super::view::{figures, Figures, Filter, Loaded};
 use crate::definition::{Lang, Survey};
 use crate::stats::tally::Tally;
@@ -42,11 +43,20 @@ struct State {
     from_snapshot: bool,
 }
 
+/// The household sample's figures of one survey, wave and language (`None`: the wave
+/// has none), with what they were computed from.
+type HouseholdMemo =
+    HashMap<(String, String, &'static str), (HouseholdKey, Option<Arc<HouseholdFigures>>)>;
+
+/// What the household figures depend on: the definition and the sample's rows.
+type HouseholdKey = (String, [i64; 6]);
+
 /// Surveys as the dashboard last read them, each behind its own lock.
 pub struct Cache {
     surveys: Mutex<HashMap<String, Arc<Mutex<Option<State>>>>>,
     versions: std::sync::atomic::AtomicU64,
     snapshot_every: u64,
+    households: Mutex<HouseholdMemo>,
 }
 
 impl Default for Cache {
@@ -55,6 +65,7 @@ impl Default for Cache {
             surveys: Mutex::default(),
             versions: Default::default(),
             snapshot_every: SNAPSHOT_EVERY,
+            households: Mutex::default(),
         }
     }
 }
@@ -106,7 +117,8 @@ fn catch_up(store: &Store, survey: &Survey, st: &mut State) -> Result<u64, Dashb
         .filter(|id| !st.applied.contains(id) && *id <= st.max_id)
         .collect();
     if !newly.is_empty() {
-        let rows = store.responses_by_ids(&survey.id, &newly)?;
+        let mut rows = store.responses_by_ids(&survey.id, &newly)?;
+        rows.retain(|r| r.household_id.is_none());
         // Copies the aggregates only when figures still hold them, and only when
         // something changed.
         let tally = Arc::make_mut(&mut st.tally);
@@ -115,11 +127,13 @@ fn catch_up(store: &Store, survey: &Survey, st: &mut State) -> Result<u64, Dashb
         folded += rows.len() as u64;
     }
     loop {
-        let rows = store.responses_page(&survey.id, st.max_id, PAGE)?;
+        let mut rows = store.responses_page(&survey.id, st.max_id, PAGE)?;
         let Some(last) = rows.last() else { break };
         st.max_id = last.id;
         st.rows_seen += rows.len() as i64;
         folded += rows.len() as u64;
+        // The household sample is estimated apart (`household`): never in the tally.
+        rows.retain(|r| r.household_id.is_none());
         let data = crate::dataset::from_rows(survey, &rows, &ids_now)?;
         Arc::make_mut(&mut st.tally).add(survey, &data);
     }
@@ -244,6 +258,43 @@ impl Cache {
             }
         }
         Ok(st.loaded.clone().expect("set above"))
+    }
+
+    /// The household sample's figures of a wave ([`household_figures`]), computed once
+    /// per state of its interviews, visits and draws (one cheap count asks).
+    pub fn household(
+        &self,
+        store: &Store,
+        survey: &Survey,
+        wave: &str,
+        lang: Lang,
+    ) -> Result<Option<Arc<HouseholdFigures>>, DashboardError> {
+        if survey.household_sample.is_none() {
+            return Ok(None);
+        }
+        let key: HouseholdKey = (
+            survey.version.clone(),
+            store.household_sample_version(&survey.id)?,
+        );
+        let at = (survey.id.clone(), wave.to_string(), lang.code());
+        let memo = || {
+            self.households
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((k, f)) = memo().get(&at) {
+            if *k == key {
+                return Ok(f.clone());
+            }
+        }
+        // A wave without household interviews is remembered too: its views stay cheap.
+        let f = household_figures(store, survey, wave, lang)?.map(Arc::new);
+        let mut m = memo();
+        if m.len() >= FIGURES_KEPT {
+            m.clear();
+        }
+        m.insert(at, (key, f.clone()));
+        Ok(f)
     }
 
     /// [`figures`] for `loaded`, computed once per state of the data.

@@ -198,6 +198,7 @@ fn pack_file(
     let census = stats::Census::from_survey(survey);
     let all = |_: &Key| true;
     let modes = tally.modes(&all);
+    let household = super::household::household_data(store, survey)?;
     let make = |weighting| {
         let input = crate::report::PackInput {
             survey,
@@ -213,6 +214,7 @@ fn pack_file(
             collection: crate::figures::collection_text(Some(&modes), lang),
             include_flagged: false,
             voices: Some(voices.clone()),
+            household: household.as_ref().map(|(d, _)| d),
         };
         match d {
             Download::Pack => crate::report::build_zip(&input),

@@ -29,6 +29,10 @@ pub enum DashboardError {
     NoFile(String),
     #[error("by=`{0}` is not supported; use city, district, street, community, grid or collection_community")]
     UnknownDomain(String),
+    #[error("sample=`{0}` is not a sample; use convenience (the default: residents who chose to answer) or household (the drawn households' probability sample)")]
+    UnknownSample(String),
+    #[error("the household sample is estimated for the city and its districts; use by=city or by=district with sample=household")]
+    HouseholdDomain,
     #[error("wave `{0}` has no responses; this survey has waves {1}")]
     NoWave(String, String),
     #[error("`{0}` is not a collection point of this survey")]

@@ -12,8 +12,9 @@
 //! Rooms: `cache` (each survey's aggregates between requests), `view` (the figures
 //! of one filter), `api` (them as JSON), `charts`, `district` (a district page below
 //! its own figures), `flagged` (the quality panel), `places` (streets, communities,
-//! grids, weak spots), `downloads` (the one table of files), and the pages that read
-//! rows: `funnel`, `interviewers`, `voices`.
+//! grids, weak spots), `downloads` (the one table of files), `household` (the
+//! household probability sample's figures, from its rows, never pooled with the
+//! tally's), and the pages that read rows: `funnel`, `interviewers`, `voices`.
 
 mod api;
 mod cache;
@@ -24,13 +25,14 @@ mod error;
 mod file;
 mod flagged;
 pub mod funnel;
+mod household;
 pub mod interviewers;
 pub mod places;
 mod scope;
 mod view;
 pub mod voices;
 
-pub use api::{estimates, summary, ESTIMATE_DOMAINS};
+pub use api::{estimates, household_estimates, summary, ESTIMATE_DOMAINS};
 pub use cache::{load, save_snapshot_now, Cache};
 pub use charts::{chart, ChartFile};
 pub use district::{distributions, district_view, Distribution, DistrictView};
@@ -40,6 +42,7 @@ pub use downloads::{
 pub use error::DashboardError;
 pub use file::{Body, File, FileKind};
 pub use flagged::{flagged, FlaggedRow, FLAGGED_LISTED};
+pub use household::{household_data, household_figures, HouseholdFigures};
 pub use scope::{in_district, Scope};
 pub use view::{
     figures, preferred_weighting, Counts, Figures, Filter, Loaded, Selection, PLACE_DOMAINS,

@@ -328,7 +328,7 @@ fn counts(survey: &Survey, tally: &Tally, keep: &dyn Fn(&Key) -> bool) -> Vec<Co
 }
 
 /// Why raking failed, in the office's words (the CLI's messages name command flags).
-fn why_not_raked(survey: &Survey, e: &stats::StatsError, l: Lang) -> String {
+pub(super) fn why_not_raked(survey: &Survey, e: &stats::StatsError, l: Lang) -> String {
     let name = |code: &str| {
         survey
             .district(code)

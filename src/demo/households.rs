@@ -3,7 +3,9 @@
 //! households answer at the first knock, some after call-backs, some refuse or are
 //! never found in), interviews entered on the phone (a few sent hours later, after a
 //! spell without signal), and call-backs, one of which finds that the coaching
-//! interviewer never met the resident.
+//! interviewer never met the resident. The residents knocked on at random are a little
+//! less satisfied and less aware than those who chose to scan (self-selection), so the
+//! survey page has a gap between the two samples to show.
 
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -65,6 +67,27 @@ fn answers(
             && q.dimension == Dimension::Satisfaction
             && q.kind.is_scale()
             && rng.uniform() < 0.6;
+        // Residents knocked on at random are less keen than those who chose to scan a
+        // poster: a step lower on a satisfaction scale now and then, and fewer aware.
+        let u = rng.uniform();
+        let codes = match codes.as_slice() {
+            [c] if !top
+                && u < 0.2
+                && q.dimension == Dimension::Satisfaction
+                && q.kind.is_scale() =>
+            {
+                match c.parse::<u32>() {
+                    Ok(n) if n > 1 => vec![(n - 1).to_string()],
+                    _ => codes,
+                }
+            }
+            [c] if u < 0.06 && q.positive.contains(c) && q.dimension == Dimension::Awareness => q
+                .options
+                .iter()
+                .find(|o| !q.positive.contains(&o.code) && o.code != crate::definition::DONT_KNOW)
+                .map_or(codes.clone(), |o| vec![o.code.clone()]),
+            _ => codes,
+        };
         out.insert(
             qid.clone(),
             if top {
@@ -117,7 +140,12 @@ pub(super) fn fieldwork(
     let listed: Vec<&str> = st
         .communities
         .iter()
-        .filter(|c| survey.districts.first().is_some_and(|d| d.code == c.district))
+        .filter(|c| {
+            survey
+                .districts
+                .first()
+                .is_some_and(|d| d.code == c.district)
+        })
         .map(|c| c.community.as_str())
         .collect();
     for c in &listed {

@@ -27,6 +27,8 @@ pub enum ExportError {
     Xlsx(String),
     #[error("cannot write the ZIP archive: {0}")]
     Zip(String),
+    #[error("cannot work out the household sample's design weights: {0}")]
+    Weights(String),
     #[error("cannot write a temporary file: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -64,7 +66,11 @@ fn needs_district_column(survey: &Survey) -> bool {
 /// The columns besides answers and places that every response has, as the export
 /// writes them and the dataset made from stored rows carries them (so both paths give
 /// the same dataset).
-pub const ROW_COLUMNS: [&str; 8] = [
+/// `sample` says which sample a response belongs to: `household` (the probability
+/// sample of drawn households, with its `psu`, the drawn community, and its
+/// `design_weight`) or `convenience` (everyone who chose to answer: QR codes, links,
+/// kiosks, interviews outside the drawn sample). The two are never pooled.
+pub const ROW_COLUMNS: [&str; 11] = [
     "response_id",
     "wave",
     "channel",
@@ -72,12 +78,22 @@ pub const ROW_COLUMNS: [&str; 8] = [
     "intake",
     "submitted_at",
     "collection_district",
+    "sample",
+    "psu",
+    "design_weight",
     "quality_flags",
 ];
 
+/// The `sample` of a household-sample interview.
+pub const HOUSEHOLD_SAMPLE: &str = "household";
+/// The `sample` of every other response.
+pub const CONVENIENCE_SAMPLE: &str = "convenience";
+
 /// A stored response's [`ROW_COLUMNS`] as text (`superseded`: the office withdrew it,
-/// which its flags say).
-pub fn row_values(r: &StoredResponse, superseded: bool) -> [String; 8] {
+/// which its flags say; `weight`: its design weight, for an interview of the household
+/// sample that counts).
+pub fn row_values(r: &StoredResponse, superseded: bool, weight: Option<f64>) -> [String; 11] {
+    let household = r.household_id.is_some();
     [
         r.id.to_string(),
         r.wave.to_string(),
@@ -86,6 +102,19 @@ pub fn row_values(r: &StoredResponse, superseded: bool) -> [String; 8] {
         r.intake.clone().unwrap_or_default(),
         r.submitted_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         r.collection_district.clone(),
+        if household {
+            HOUSEHOLD_SAMPLE
+        } else {
+            CONVENIENCE_SAMPLE
+        }
+        .to_string(),
+        if household {
+            r.residence_community.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
+        // Shortest text that reads back as the same number.
+        weight.map_or(String::new(), |w| w.to_string()),
         if superseded {
             crate::quality::with_superseded(&r.quality_flags)
         } else {
@@ -128,7 +157,7 @@ pub fn write_csv_with<W: std::io::Write>(
     superseded: &[i64],
     out: W,
 ) -> Result<usize, ExportError> {
-    let mut w = CsvExport::new(survey, superseded, out)?;
+    let mut w = CsvExport::new(survey, superseded, Default::default(), out)?;
     w.rows(rows)?;
     w.finish()
 }
@@ -150,7 +179,12 @@ pub fn write_from_store<W: std::io::Write>(
         .into_iter()
         .map(|s| s.0)
         .collect();
-    let mut w = CsvExport::new(survey, &superseded, out)?;
+    // The household sample's design weights (its interviews are few; read apart).
+    let household = store.household_responses(&survey.id)?;
+    let weights = crate::households::design_weights(store, survey, &household, &superseded)
+        .map_err(|e| ExportError::Weights(e.to_string()))?
+        .by_response;
+    let mut w = CsvExport::new(survey, &superseded, weights, out)?;
     let mut after = 0;
     loop {
         let mut rows = store.responses_page(&survey.id, after, PAGE)?;
@@ -170,11 +204,18 @@ pub struct CsvExport<'a, W: std::io::Write> {
     w: csv::Writer<W>,
     own_district_col: bool,
     superseded: std::collections::HashSet<i64>,
+    /// The household sample's design weights by response id.
+    weights: std::collections::HashMap<i64, f64>,
     written: usize,
 }
 
 impl<'a, W: std::io::Write> CsvExport<'a, W> {
-    pub fn new(survey: &'a Survey, superseded: &[i64], out: W) -> Result<Self, ExportError> {
+    pub fn new(
+        survey: &'a Survey,
+        superseded: &[i64],
+        weights: std::collections::HashMap<i64, f64>,
+        out: W,
+    ) -> Result<Self, ExportError> {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(header(survey))?;
         Ok(CsvExport {
@@ -182,6 +223,7 @@ impl<'a, W: std::io::Write> CsvExport<'a, W> {
             w,
             own_district_col: needs_district_column(survey),
             superseded: superseded.iter().copied().collect(),
+            weights,
             written: 0,
         })
     }
@@ -195,7 +237,11 @@ impl<'a, W: std::io::Write> CsvExport<'a, W> {
                     id: r.id,
                     reason: e.to_string(),
                 })?;
-            let [head @ .., flags] = row_values(r, self.superseded.contains(&r.id));
+            let [head @ .., flags] = row_values(
+                r,
+                self.superseded.contains(&r.id),
+                self.weights.get(&r.id).copied(),
+            );
             let mut rec: Vec<String> = head.into();
             rec.extend([
                 r.collection_community.clone().unwrap_or_default(),

@@ -136,21 +136,65 @@ pub fn build(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, 
                 Lang::Zh => format!("表{} {}", t, dim.label().get(l)),
                 Lang::En => format!("Table {}. {}", t, dim.label().get(l)),
             },
-            header: [
-                ("指标", "indicator"),
-                ("范围", "area"),
-                ("估计", "rate"),
-                ("置信区间", "interval"),
-                ("样本量", "n"),
-                ("标记", "flag"),
-                ("与目标相比", "against the target"),
-            ]
-            .iter()
-            .map(|(zh, en)| l.pick(zh, en).to_string())
-            .collect(),
+            header: rate_header(l),
             rows,
             widths: vec![3.0, 1.6, 1.3, 2.2, 1.2, 1.3, 2.2],
             numeric: vec![false, false, true, true, true, false, false],
+        }));
+    }
+    if let Some(h) = &pack.household {
+        let heads: Vec<String> = crate::figures::headline_questions(s)
+            .into_iter()
+            .map(|(_, q)| q.id.clone())
+            .collect();
+        let rows: Vec<Vec<String>> = Dimension::ALL
+            .iter()
+            .filter(|d| d.is_rated())
+            .flat_map(|d| crate::figures::dimension_rates(s, &h.report, *d))
+            .filter(|(q, _)| heads.contains(&q.id))
+            .map(|(q, e)| rate_row(s, q, e, l))
+            .collect();
+        t += 1;
+        blocks.push(Block::Table(Table {
+            caption: match l {
+                Lang::Zh => format!("表{t} 入户概率样本的主要指标（正式口径）"),
+                Lang::En => format!("Table {t}. The household probability sample's headline rates"),
+            },
+            header: rate_header(l),
+            rows,
+            widths: vec![3.0, 1.6, 1.3, 2.2, 1.2, 1.3, 2.2],
+            numeric: vec![false, false, true, true, true, false, false],
+        }));
+        let (header, cells) = crate::figures::gap_table(s, &h.gap, l);
+        let keep: Vec<bool> = h.gap.iter().map(|d| heads.contains(&d.indicator)).collect();
+        let rows: Vec<Vec<String>> = cells
+            .iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(r, _)| {
+                r.iter()
+                    .enumerate()
+                    .map(|(i, c)| match c {
+                        crate::figures::Cell::Pct(v) if i == 4 || i == 5 || i == 6 => {
+                            format!("{:+.1}", v * 100.0)
+                        }
+                        crate::figures::Cell::Pct(v) => pct(*v),
+                        crate::figures::Cell::Num(v) => format!("{v:.3}"),
+                        other => crate::figures::cell_text(other),
+                    })
+                    .collect()
+            })
+            .collect();
+        t += 1;
+        blocks.push(Block::Table(Table {
+            caption: match l {
+                Lang::Zh => format!("表{t} 扫码样本与入户样本之差（百分点）"),
+                Lang::En => format!("Table {t}. Convenience minus household sample (points)"),
+            },
+            header,
+            rows,
+            widths: vec![2.6, 1.4, 1.2, 1.2, 1.4, 1.1, 1.1, 1.0, 2.0],
+            numeric: vec![false, false, true, true, true, true, true, true, false],
         }));
     }
     blocks.push(Block::Note(
@@ -238,28 +282,52 @@ pub fn build(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, 
     }
 }
 
+/// The columns of a table of rates.
+fn rate_header(l: Lang) -> Vec<String> {
+    [
+        ("指标", "indicator"),
+        ("范围", "area"),
+        ("估计", "rate"),
+        ("置信区间", "interval"),
+        ("样本量", "n"),
+        ("标记", "flag"),
+        ("与目标相比", "against the target"),
+    ]
+    .iter()
+    .map(|(zh, en)| l.pick(zh, en).to_string())
+    .collect()
+}
+
 /// One row per district (and the city) per rate indicator of a dimension; suppressed
 /// figures keep their row, without a number.
 fn dimension_rows(s: &Survey, pack: &Pack, dim: Dimension, l: Lang) -> Vec<Vec<String>> {
     crate::figures::dimension_rates(s, &pack.report, dim)
-        .map(|(q, e)| {
-            let shown = e.flag != Flag::Suppress && e.estimate.is_finite();
-            vec![
-                q.label(l).to_string(),
-                district_name(s, &e.group, l),
-                if shown {
-                    pct(e.estimate)
-                } else {
-                    String::new()
-                },
-                match (shown, e.ci_low, e.ci_high) {
-                    (true, Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)),
-                    _ => String::new(),
-                },
-                format!("{:.0}", e.n),
-                publication_flag(e.flag, l).to_string(),
-                status_words(e, l),
-            ]
-        })
+        .map(|(q, e)| rate_row(s, q, e, l))
         .collect()
+}
+
+/// One rate as a row of the tables above.
+fn rate_row(
+    s: &Survey,
+    q: &crate::definition::Question,
+    e: &crate::stats::Estimate,
+    l: Lang,
+) -> Vec<String> {
+    let shown = e.flag != Flag::Suppress && e.estimate.is_finite();
+    vec![
+        q.label(l).to_string(),
+        district_name(s, &e.group, l),
+        if shown {
+            pct(e.estimate)
+        } else {
+            String::new()
+        },
+        match (shown, e.ci_low, e.ci_high) {
+            (true, Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)),
+            _ => String::new(),
+        },
+        format!("{:.0}", e.n),
+        publication_flag(e.flag, l).to_string(),
+        status_words(e, l),
+    ]
 }

@@ -2,10 +2,12 @@
 //! chosen by rule rather than by reading every indicator:
 //!
 //! 1. the headline satisfaction and its change since the last wave (with significance);
-//! 2. the indicators furthest below their target (city-wide);
-//! 3. the districts significantly below target on most indicators;
-//! 4. the largest significant changes since the last wave;
-//! 5. what is too uncertain to say (intervals across the target, figures withheld).
+//! 2. where the wave has a household probability sample: how far the convenience
+//!    sample's figures are from it (the largest significant gap, else the headline's);
+//! 3. the indicators furthest below their target (city-wide);
+//! 4. the districts significantly below target on most indicators;
+//! 5. the largest significant changes since the last wave;
+//! 6. what is too uncertain to say (intervals across the target, figures withheld).
 //!
 //! A rule that finds nothing adds no sentence; suppressed figures never appear, and
 //! directional ones say so. The full per-indicator text stays in the body.
@@ -20,6 +22,7 @@ use crate::stats::{Estimate, Flag, TargetState};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
     Headline,
+    SampleGap,
     BelowTarget,
     WeakDistricts,
     Changes,
@@ -91,8 +94,14 @@ fn published(e: &&Estimate) -> bool {
 /// The findings of a pack, in the order of the rules, at most five.
 pub fn findings(s: &Survey, pack: &Pack, l: Lang) -> Vec<Finding> {
     let c = Context::new(s, pack, l);
-    let rules: [fn(&Context<'_>) -> Option<Finding>; 5] =
-        [headline, below_target, weak_districts, changes, uncertain];
+    let rules: [fn(&Context<'_>) -> Option<Finding>; 6] = [
+        headline,
+        sample_gap,
+        below_target,
+        weak_districts,
+        changes,
+        uncertain,
+    ];
     let mut out: Vec<Finding> = rules.iter().filter_map(|rule| rule(&c)).collect();
     out.truncate(5);
     out
@@ -197,7 +206,74 @@ fn headline(c: &Context<'_>) -> Option<Finding> {
     })
 }
 
-/// 2. The indicators furthest below their target.
+/// 2. The convenience sample against the household probability sample, city-wide (the
+///    largest significant gap of a rate, else the headline satisfaction's gap).
+fn sample_gap(c: &Context<'_>) -> Option<Finding> {
+    let l = c.l;
+    let h = c.pack.household.as_ref()?;
+    let city: Vec<&crate::stats::Difference> = h
+        .gap
+        .iter()
+        .filter(|d| d.a == "ALL" && !d.indicator.contains('.'))
+        .filter(|d| d.kind == crate::stats::EstimateKind::Proportion)
+        .collect();
+    let significant = |d: &&&crate::stats::Difference| d.ci_low > 0.0 || d.ci_high < 0.0;
+    let pick = city
+        .iter()
+        .filter(significant)
+        .max_by(|a, b| a.difference.abs().total_cmp(&b.difference.abs()))
+        .or_else(|| {
+            let headline = c.headline()?;
+            city.iter().find(|d| d.indicator == headline.indicator)
+        })?;
+    let household = h
+        .report
+        .estimates
+        .iter()
+        .find(|e| e.indicator == pick.indicator && e.group == "ALL" && is_rate(e))?;
+    let pts = |v: f64| format!("{:+.1}", v * 100.0);
+    let label = c.label(&pick.indicator);
+    let text = match (l, significant(&pick), pick.difference > 0.0) {
+        (Lang::Zh, true, up) => format!(
+            "扫码样本的{label}比入户概率样本{}{:.1}个百分点（差值区间{}至{}），扫码数字可能{}；入户样本为{}。",
+            if up { "高" } else { "低" },
+            pick.difference.abs() * 100.0,
+            pts(pick.ci_low),
+            pts(pick.ci_high),
+            if up { "偏高" } else { "偏低" },
+            figure(household, l)
+        ),
+        (Lang::En, true, up) => format!(
+            "The convenience sample's {label} is {:.1} points {} than the household probability sample's (difference {} to {}): the QR figures probably {} it; the household sample gives {}.",
+            pick.difference.abs() * 100.0,
+            if up { "higher" } else { "lower" },
+            pts(pick.ci_low),
+            pts(pick.ci_high),
+            if up { "overstate" } else { "understate" },
+            figure(household, l)
+        ),
+        (Lang::Zh, false, _) => format!(
+            "入户概率样本的{label}为{}，与扫码样本相差{}个百分点（差值区间{}至{}），差异不显著。",
+            figure(household, l),
+            pts(pick.difference),
+            pts(pick.ci_low),
+            pts(pick.ci_high)
+        ),
+        (Lang::En, false, _) => format!(
+            "The household probability sample gives {label} {}, {} points from the convenience sample (difference {} to {}), not a significant gap.",
+            figure(household, l),
+            pts(pick.difference),
+            pts(pick.ci_low),
+            pts(pick.ci_high)
+        ),
+    };
+    Some(Finding {
+        rule: Rule::SampleGap,
+        text,
+    })
+}
+
+/// 3. The indicators furthest below their target.
 fn below_target(c: &Context<'_>) -> Option<Finding> {
     let l = c.l;
     let mut below: Vec<&&Estimate> = c
@@ -242,7 +318,7 @@ fn below_target(c: &Context<'_>) -> Option<Finding> {
     Some(then(text, &others, Rule::BelowTarget, l))
 }
 
-/// 3. Districts significantly below target on most of their judged indicators.
+/// 4. Districts significantly below target on most of their judged indicators.
 fn weak_districts(c: &Context<'_>) -> Option<Finding> {
     let l = c.l;
     let mut weak: Vec<(String, usize, usize, &Estimate)> = Vec::new();
@@ -309,7 +385,7 @@ fn weak_districts(c: &Context<'_>) -> Option<Finding> {
     })
 }
 
-/// 4. The largest significant changes (the headline's is already said).
+/// 5. The largest significant changes (the headline's is already said).
 fn changes(c: &Context<'_>) -> Option<Finding> {
     let l = c.l;
     let headline = c.headline();
@@ -360,7 +436,7 @@ fn changes(c: &Context<'_>) -> Option<Finding> {
     Some(then(text, &others, Rule::Changes, l))
 }
 
-/// 5. What is too uncertain to say.
+/// 6. What is too uncertain to say.
 fn uncertain(c: &Context<'_>) -> Option<Finding> {
     let l = c.l;
     let across: Vec<&&Estimate> = c

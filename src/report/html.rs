@@ -264,6 +264,7 @@ pub fn page(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, C
                 @for (_, c) in charts.iter().filter(|(n, _)| !s.districts.iter().any(|d| n.starts_with("map_") && n.ends_with(&format!("_{}", d.code)))) {
                     figure { (PreEscaped(svg_body(&c.svg))) }
                 }
+                @if let Some(h) = &pack.household { (household_section(s, h, l)) }
                 @if let Some(p) = &pack.places { (places_section(s, p, l)) }
                 @if let Some(v) = input.voices.as_ref().filter(|v| v.rows.iter().any(|r| r.1 > 0)) {
                     @let (header, rows) = crate::figures::voices_table(s, v, l);
@@ -317,6 +318,13 @@ pub fn methods(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Vec<String> {
             Lang::En => format!("Weighting: {}. Districts are strata; adult populations come from the census table.", weighting_name(r.weighting, l)),
         },
     ];
+    if let Some(h) = &pack.household {
+        let n = h.report.respondents;
+        out.push(match l {
+            Lang::Zh => format!("以上样本为便利样本（居民自愿扫码、点链接等填答，非概率抽样）。另有入户概率样本{n}份：社区在各区内按成年人口系统PPS抽取，户在社区内按住户名单等距抽取（无名单时按随机行走，入样概率为近似值），户内按Kish表或最近生日法选1位成年人，入户面访。设计权重 = 1 ÷（社区入样概率 × 户入样概率）× 户内成年人数，在每个抽中社区内按无应答调整（资格未知户按AAPOR的e计），{}；标准误按抽中社区聚类、各区分层计算。两种样本分别估计，从不合并；两者之差按独立样本计算。", if h.fallback.is_some() { "未能按普查校准，只用设计权重".to_string() } else { format!("再{}", weighting_name(h.report.weighting, l)) }),
+            Lang::En => format!("The sample above is a convenience sample (residents who chose to scan a code or open a link; not a probability sample). Beside it, {n} interviews of the household probability sample: communities drawn by systematic PPS on their adults within each district, households systematically from the address list (by a random walk where there is none, with approximate chances), one adult per household by Kish's tables or the next birthday, interviewed at home. Design weight = 1 ÷ (community's × household's chance) × adults in the household, adjusted for nonresponse within each drawn community (households of unknown eligibility at AAPOR's e), {}; standard errors clustered by drawn community within the district strata. The samples are estimated apart and never pooled; their difference is that of independent samples.", if h.fallback.is_some() { "not calibrated to the census (design weights alone)".to_string() } else { format!("then {}", weighting_name(h.report.weighting, l)) }),
+        });
+    }
     if let Some(rk) = &r.raking {
         out.push(match l {
             Lang::Zh => format!(
@@ -387,6 +395,30 @@ pub fn methods(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Vec<String> {
         "This report reflects residents' own answers; the questionnaire never shows respondents any expected answer.",
     ).into());
     out
+}
+
+/// The household probability sample: its rates, and the convenience sample's gap
+/// to them.
+fn household_section(s: &Survey, h: &super::model::HouseholdPack, l: Lang) -> Markup {
+    let rows: Vec<Vec<String>> = Dimension::ALL
+        .iter()
+        .filter(|d| d.is_rated())
+        .flat_map(|d| table_rows(s, &h.report, *d, l))
+        .collect();
+    let (gh, gr) = crate::figures::gap_table(s, &h.gap, l);
+    html! {
+        h2 { (l.pick("入户概率样本（正式口径）", "The household probability sample (figures of record)")) }
+        @if let Some(f) = &h.fallback { p.flag { (l.pick("未能按人口普查数据校准，只用设计权重：", "Not calibrated to the census, design weights alone: ")) (f) } }
+        table {
+            thead { tr { @for c in table_header(l) { th { (c) } } } }
+            tbody { @for row in rows { tr { @for c in row { td { (c) } } } } }
+        }
+        h2 { (l.pick("扫码样本与入户样本之差", "Convenience against household sample")) }
+        table {
+            thead { tr { @for c in &gh { th { (c) } } } }
+            tbody { @for row in &gr { tr { @for c in row { td { (crate::figures::cell_text(c)) } } } } }
+        }
+    }
 }
 
 /// What the pack says of the places below the district: how many community figures

@@ -24,6 +24,20 @@ pub struct PackInput<'a> {
     pub include_flagged: bool,
     /// Residents' open answers, when the pack is made from the database.
     pub voices: Option<crate::figures::Voices>,
+    /// The household probability sample's interviews (every wave, each with its
+    /// `design_weight` and `psu`), estimated apart from the tally's and never pooled.
+    pub household: Option<&'a stats::Dataset>,
+}
+
+/// The household sample of the reported wave, beside the convenience sample.
+pub struct HouseholdPack {
+    /// City and district estimates (design weights, clustered by drawn community).
+    pub report: Report,
+    /// Why the design weights were not calibrated to the census, when they were not.
+    pub fallback: Option<String>,
+    /// The convenience sample minus the household sample, for every estimate both
+    /// publish (`a` and `b` name the area).
+    pub gap: Vec<stats::Difference>,
 }
 
 /// One estimate against the previous wave.
@@ -56,4 +70,6 @@ pub struct Pack {
     pub places: Option<Report>,
     /// Flagged responses of the wave counted because the caller asked (`include_flagged`).
     pub included_flagged: usize,
+    /// The household probability sample of the wave, where there is one.
+    pub household: Option<HouseholdPack>,
 }

@@ -8,7 +8,7 @@ use super::brief;
 use super::docx;
 use super::error::ReportError;
 use super::html;
-use super::model::{Change, Pack, PackInput};
+use super::model::{Change, HouseholdPack, Pack, PackInput};
 use super::pdf;
 use super::xlsx;
 use crate::charts::{self, Chart, Frame};
@@ -61,6 +61,7 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     step("estimates");
     let (by_wave, report) = estimates(input, tally, &waves)?;
     let changes = changes(&waves, &by_wave, &report);
+    let household = household(input, &waves, &report);
     let responses_by_district = responses_by_district(input.survey, tally, &waves);
     let places = places(input, tally, &waves, &report)?;
     step("charts");
@@ -89,6 +90,7 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
         files,
         places,
         included_flagged: waves.included_flagged,
+        household,
     };
     step("tables");
     tables(input, &mut pack, out)?;
@@ -196,6 +198,24 @@ fn estimates(
         .map(|(_, r)| r.clone())
         .ok_or_else(|| ReportError::NoWave(waves.wave.clone(), waves.labels.join(", ")))?;
     Ok((by_wave, report))
+}
+
+/// The household sample's estimates of the reported wave (its counted interviews, in
+/// the pack's weighting where the census allows) and their gap to the convenience
+/// sample's; `None` without household interviews in the wave.
+fn household(input: &PackInput<'_>, waves: &Waves, report: &Report) -> Option<HouseholdPack> {
+    let data = input.household?.of_wave(&waves.wave).without_flagged().0;
+    if data.is_empty() {
+        return None;
+    }
+    let (r, fallback) =
+        figures::household_report(input.survey, &data, input.census, &input.options).ok()?;
+    let gap = figures::rate_gap(&r, report);
+    Some(HouseholdPack {
+        report: r,
+        fallback: fallback.map(|e| e.to_string()),
+        gap,
+    })
 }
 
 /// Changes against the previous wave: independent samples, so the variances add.
@@ -518,6 +538,22 @@ fn tables(input: &PackInput<'_>, pack: &mut Pack, out: &Path) -> Result<(), Repo
         let (header, rows) = figures::voices_table(s, v, l);
         let bytes = csv_bytes(&header, safe(rows))?;
         write(out, "table_themes.csv", &bytes, &mut pack.files)?;
+    }
+    if let Some(h) = &pack.household {
+        let rows: Vec<Vec<String>> = Dimension::ALL
+            .iter()
+            .filter(|d| d.is_rated())
+            .flat_map(|d| html::table_rows(s, &h.report, *d, l))
+            .collect();
+        let bytes = csv_bytes(&html::table_header(l), rows)?;
+        write(out, "table_household.csv", &bytes, &mut pack.files)?;
+        let (header, rows) = figures::gap_table(s, &h.gap, l);
+        let bytes = csv_bytes(
+            &header,
+            rows.iter()
+                .map(|r| r.iter().map(figures::cell_text).collect()),
+        )?;
+        write(out, "table_gap.csv", &bytes, &mut pack.files)?;
     }
     Ok(())
 }

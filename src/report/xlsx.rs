@@ -7,7 +7,7 @@ use super::error::ReportError;
 use super::html;
 use super::model::{Pack, PackInput};
 use crate::definition::{Dimension, Survey};
-use crate::figures::{place_table, write_table};
+use crate::figures::{gap_table, place_table, write_table, Cell};
 use crate::labels::{district_name, publication_flag};
 use crate::stats::is_rate;
 use crate::stats::Flag;
@@ -83,6 +83,26 @@ pub fn workbook(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Result<Vec<u8
         let (header, rows) = place_table(s, p, &pack.report, l);
         write_table(&mut wb, l.pick("街道社区网格", "Places"), &header, &rows)?;
     }
+    if let Some(h) = &pack.household {
+        let rows: Vec<Vec<Cell>> = Dimension::ALL
+            .iter()
+            .filter(|d| d.is_rated())
+            .flat_map(|d| household_rows(s, &h.report, *d, l))
+            .collect();
+        write_table(
+            &mut wb,
+            l.pick("入户概率样本", "Household sample"),
+            &html::table_header(l),
+            &rows,
+        )?;
+        let (header, rows) = gap_table(s, &h.gap, l);
+        write_table(
+            &mut wb,
+            l.pick("扫码与入户之差", "Sample gap"),
+            &header,
+            &rows,
+        )?;
+    }
     let ws = wb.add_worksheet();
     ws.set_name(l.pick("方法说明", "Methods")).map_err(err)?;
     ws.set_column_width(0, 120).map_err(err)?;
@@ -92,4 +112,33 @@ pub fn workbook(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Result<Vec<u8
         ws.write_string(i as u32 + 2, 0, line).map_err(err)?;
     }
     wb.save_to_buffer().map_err(err)
+}
+
+/// The household sample's rates of a dimension as cells, in the columns of the
+/// dimension sheets (a suppressed figure keeps its row, not its number).
+fn household_rows(
+    s: &Survey,
+    r: &crate::stats::Report,
+    dim: Dimension,
+    l: crate::definition::Lang,
+) -> Vec<Vec<Cell>> {
+    crate::figures::dimension_rates(s, r, dim)
+        .map(|(q, e)| {
+            let shown = e.flag != Flag::Suppress;
+            let num = |v: Option<f64>| v.filter(|_| shown).map_or(Cell::Empty, Cell::Pct);
+            vec![
+                Cell::Text(q.label(l).to_string()),
+                Cell::Text(district_name(s, &e.group, l)),
+                Cell::Int(e.n),
+                num(Some(e.estimate)),
+                num(e.ci_low),
+                num(e.ci_high),
+                Cell::Num(e.deff),
+                Cell::Int(e.n_eff.round()),
+                s.target_for(q).map_or(Cell::Empty, Cell::Pct),
+                Cell::Text(publication_flag(e.flag, l).to_string()),
+                Cell::Text(html::status_words(e, l)),
+            ]
+        })
+        .collect()
 }

@@ -617,9 +617,9 @@ fn household_interviews_answered_offline_arrive_once_each() {
             .collect()
     };
     let port = free_port();
-    let mut server = serve(dir.path(), &surveys, &db, port);
+    let mut server = Some(serve(dir.path(), &surveys, &db, port));
     let (_driver, driver_port) = driver(&chromedriver);
-    ready(&mut server, dir.path(), port, "minyi");
+    ready(server.as_mut().unwrap(), dir.path(), port, "minyi");
     let base = format!("http://127.0.0.1:{port}");
     let rt = rocket::tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -643,9 +643,12 @@ fn household_interviews_answered_offline_arrive_once_each() {
         })
         .await;
 
-        // No signal: Chrome's network is switched off (the server keeps running).
+        // No signal: Chrome's network is switched off, and the server is out of reach
+        // too (a request a service worker lets through is not always held back by
+        // the emulation; nothing must get through here).
         let session = phone.session_id().await.unwrap().unwrap();
         network(driver_port, &session, false);
+        drop(server.take());
         for (k, h) in households.iter().take(3).enumerate() {
             phone
                 .goto(&format!("{base}/office/field/{S}/h/{h}/interview?lang=zh"))
@@ -679,6 +682,9 @@ fn household_interviews_answered_offline_arrive_once_each() {
 
         // The signal returns: the page sends the queue by itself, and the server holds
         // each interview once.
+        let mut back = serve(dir.path(), &surveys, &db, port);
+        ready(&mut back, dir.path(), port, "minyi again");
+        server = Some(back);
         network(driver_port, &session, true);
         until(&phone, "the queue sent", |c| async move { queued(&c).await == 0 }).await;
         // The page flushes again as it loads: nothing is sent twice.
@@ -701,11 +707,15 @@ fn household_interviews_answered_offline_arrive_once_each() {
 
         // Offline again, a refusal at the fourth door; meanwhile the session ends.
         network(driver_port, &session, false);
+        drop(server.take());
         phone.goto(&format!("{base}/office/field/{S}/h/{}?lang=zh", households[3])).await.unwrap();
         phone.find(Locator::Css("input[name='f.outcome'][value='refusal']")).await.unwrap().click().await.unwrap();
         phone.find(Locator::Css("form[data-field='visit'] button[type=submit]")).await.unwrap().click().await.unwrap();
         until(&phone, "the queued visit", |c| async move { queued(&c).await == 1 }).await;
         minyi::storage::Store::open(&db).unwrap().end_sessions_of("field-1").unwrap();
+        let mut back = serve(dir.path(), &surveys, &db, port);
+        ready(&mut back, dir.path(), port, "minyi a third time");
+        server = Some(back);
         network(driver_port, &session, true);
         phone.find(Locator::Css("#field-queue [data-send]")).await.unwrap().click().await.unwrap();
         until(&phone, "the sign-in prompt", |c| async move {

@@ -16,6 +16,8 @@ mod definitions;
 mod documents;
 /// kill -9 under load: nothing acknowledged is lost, the file stays sound.
 mod fault;
+/// The household sample's estimates: design weights, never pooled, the gap.
+mod household_estimates;
 /// The intake under pressure: forged addresses, crowds, scripts, spreadsheets,
 /// personal data, a failing writer; durability, health checks, backups.
 mod integrity;

@@ -644,7 +644,9 @@ fn dashboard_figures_are_the_stats_engine_figures() {
     let mut csv = Vec::new();
     minyi::export::write_csv(&s, &rows, &mut csv).unwrap();
     let data = minyi::dataset::read_csv(&s, "x", csv.as_slice()).unwrap();
-    let (data, excluded) = data.without_flagged();
+    // The convenience sample (`minyi stats`' default): the household sample's
+    // interviews are estimated apart.
+    let (data, excluded) = minyi::figures::convenience_rows(&data).without_flagged();
     let census = minyi::stats::Census::from_survey(&s);
     let opts = minyi::stats::Options {
         by: vec!["district".into()],
@@ -1529,8 +1531,15 @@ fn the_streamed_csv_is_the_export_of_every_stored_row() {
         .into_iter()
         .map(|x| x.0)
         .collect();
+    // The household sample's interviews carry their design weights.
+    let weights = minyi::households::design_weights(&app.store, &s, &rows, &ids)
+        .unwrap()
+        .by_response;
+    assert!(!weights.is_empty());
     let mut whole = Vec::new();
-    minyi::export::write_csv_with(&s, &rows, &ids, &mut whole).unwrap();
+    let mut w = minyi::export::CsvExport::new(&s, &ids, weights, &mut whole).unwrap();
+    w.rows(&rows).unwrap();
+    w.finish().unwrap();
     assert!(streamed.len() > 64 * 1024, "more than one chunk");
     assert_eq!(streamed, whole);
     // A district officer's file holds that district's residents only.

@@ -386,12 +386,14 @@ fn a_district_drills_down_to_its_grids_and_its_weak_spots() {
             Some(mine.iter().filter_map(|r| r.planned).sum())
         );
     }
-    // Counts are residents of the community (complete rows of wave 2), and the row
-    // for "not recorded" holds the rest of the district.
+    // Counts are residents of the community (complete rows of wave 2, the household
+    // sample's interviews apart), and the row for "not recorded" holds the rest of the
+    // district.
     let rows = app.rows("civility-2026");
     let lives = |c: Option<&str>| {
         rows.iter()
             .filter(|r| r.status == "complete" && r.wave == 2 && r.district == "XC")
+            .filter(|r| r.household_id.is_none())
             .filter(|r| r.residence_community.as_deref() == c)
             .count()
     };

@@ -313,10 +313,14 @@ fn mode_filters_and_splits_the_estimates() {
     let rows = app.rows("civility-2026");
     let csv = app.dir.path().join("export.csv");
     minyi::export::write_csv(&s, &rows, std::fs::File::create(&csv).unwrap()).unwrap();
+    // Interviews outside the drawn household sample: the convenience sample's (the
+    // household sample is estimated on its own, `--sample household`).
     let interviews = rows
         .iter()
         .filter(|r| {
-            ["phone", "household"].contains(&r.channel.as_str()) && r.quality_flags.is_empty()
+            ["phone", "household"].contains(&r.channel.as_str())
+                && r.quality_flags.is_empty()
+                && r.household_id.is_none()
         })
         .count();
     assert!(interviews > 10);
@@ -451,4 +455,70 @@ fn every_empty_census_cell_is_named_with_its_district() {
         "{err}"
     );
     assert!(err.contains("age_band 18-29"), "{err}");
+}
+
+/// A probability sample's design weights: a cell that is not a positive number is
+/// named with its line; a column filled on some rows only is refused with the count,
+/// never estimated as if the rows without weights weighed nothing.
+#[test]
+fn design_weights_are_checked_row_by_row() {
+    let def = format!("{FIXTURES}/public_household.toml");
+    let text = std::fs::read_to_string(format!("{FIXTURES}/r/r_household.csv")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p.display().to_string()
+    };
+    // Line 3 (the second respondent) with a weight of "abc", then with none.
+    let edit = |w: &str| -> String {
+        text.lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 2 {
+                    let mut cells: Vec<&str> = l.split(',').collect();
+                    cells[3] = w;
+                    cells.join(",")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let bad = write("bad.csv", edit("abc"));
+    let (ok, _, err) = minyi(&["stats", "--survey", &def, "--responses", &bad]);
+    assert!(
+        !ok && err.contains("bad.csv:3: column `design_weight`: `abc` is not a positive number"),
+        "{err}"
+    );
+    let partial = write("partial.csv", edit(""));
+    let (ok, _, err) = minyi(&[
+        "stats",
+        "--survey",
+        &def,
+        "--responses",
+        &partial,
+        "--wave",
+        "all",
+    ]);
+    assert!(
+        !ok && err.contains("1 of 605 rows have no design weight in column `design_weight`"),
+        "{err}"
+    );
+    let whole = write("whole.csv", text.clone());
+    let (ok, out, err) = minyi(&[
+        "stats",
+        "--survey",
+        &def,
+        "--responses",
+        &whole,
+        "--wave",
+        "all",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["respondents"], 605);
 }

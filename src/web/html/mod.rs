@@ -4,9 +4,11 @@
 
 pub mod admin;
 pub mod field;
+pub mod household;
 pub mod office;
 pub mod places;
 pub mod posters;
+mod rates;
 pub mod resident;
 pub mod sample;
 pub mod voices;

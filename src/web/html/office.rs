@@ -7,15 +7,15 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+pub(super) use super::rates::{headlines, rate_cell, state_class, target_note};
 use super::Who;
 use crate::collect::Channel;
 use crate::dashboard::{Counts, Figures, Filter, FlaggedRow};
-use crate::definition::{Dimension, Lang, Question, Survey};
+use crate::definition::{Lang, Question, Survey};
 use crate::labels::{flag_name, mode_name, pct, weighting_name};
-use crate::labels::{target_legend, target_state, target_state_meaning};
+use crate::labels::{target_state, target_state_meaning};
 use crate::stats::is_rate;
-use crate::stats::target::Basis;
-use crate::stats::{Estimate, Flag, TargetState};
+use crate::stats::{Estimate, TargetState};
 
 const CSS: &str = "\
 *{box-sizing:border-box}\
@@ -244,66 +244,6 @@ pub fn status(l: Lang, s: &Survey, closed: Option<&str>) -> String {
     }
 }
 
-/// The rate cell: estimate, interval, target status, flag.
-/// The CSS class of a target state (colour and the same meaning in its words).
-pub(super) fn state_class(st: TargetState) -> &'static str {
-    match st {
-        TargetState::SignificantlyAbove | TargetState::AtOrAbove => "ok",
-        TargetState::Below => "dir",
-        TargetState::SignificantlyBelow => "below",
-        TargetState::CannotTell => "",
-    }
-}
-
-/// The rate cell: estimate, interval, target status (with the exact bound where that
-/// decided), flag.
-pub(super) fn rate_cell(l: Lang, e: Option<&Estimate>) -> Markup {
-    let Some(e) = e else {
-        return html! { td.sup { "—" } };
-    };
-    if e.flag == Flag::Suppress {
-        return html! { td.sup title=(l.pick("有效样本少于30，不发布", "effective sample under 30: not published")) {
-        (l.pick("样本不足", "too few")) br; small { "n=" (e.n) } } };
-    }
-    let ci = match (e.ci_low, e.ci_high) {
-        (Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)),
-        _ => "—".into(),
-    };
-    let status = e.target_status.as_ref();
-    let exact = status
-        .filter(|t| t.basis == Basis::Exact)
-        .map(|t| match (t.low, t.high) {
-            (Some(lo), Some(hi)) => format!(
-                "{}{}–{}",
-                l.pick("精确界限 ", "exact bounds "),
-                pct(lo),
-                pct(hi)
-            ),
-            _ => String::new(),
-        });
-    let k = format!("{}@{}", e.indicator, e.group);
-    html! {
-        td class=(status.map_or("", |t| state_class(t.state))) {
-            strong data-k=(k) { (pct(e.estimate)) }
-            @if e.flag == Flag::Directional { " " span.dir title=(l.pick("有效样本不足100或变异系数大于0.3", "effective sample under 100 or CV above 0.3")) { (l.pick("（仅供参考）", "(directional)")) } }
-            br; small data-c=(k) { (ci) " · n=" (e.n) }
-            @if let Some(t) = status { br; small data-s=(k) title=(target_state_meaning(t.state, l)) { (target_state(t.state, l)) } }
-            @if let Some(x) = exact { br; small.meta { (x) } }
-        }
-    }
-}
-
-/// The legend under a table of rates: what each target state means.
-pub(super) fn target_note(l: Lang) -> Markup {
-    html! { p.meta { (l.pick("目标判断：", "Against the target: ")) (target_legend(l)) } }
-}
-
-/// Each rated dimension's headline question (`headline = true`, else its first rate
-/// question): the dashboard's columns.
-pub(super) fn headlines(s: &Survey) -> Vec<(Dimension, &Question)> {
-    crate::figures::headline_questions(s)
-}
-
 pub(super) fn find<'a>(s: &Survey, fig: &'a Figures, q: &str, group: &str) -> Option<&'a Estimate> {
     // Community columns of the district page are collection points.
     let domain = match group {
@@ -503,6 +443,8 @@ pub struct View<'a> {
     pub filter: &'a Filter,
     /// Seconds between live refreshes.
     pub every: u32,
+    /// The household probability sample's figures of the same wave, where there are.
+    pub household: Option<&'a crate::dashboard::HouseholdFigures>,
 }
 
 pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
@@ -533,6 +475,7 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
             p.meta { (status(l, s, closed.as_deref())) " · " (s.opens) " – " (s.closes) " · "
                 a href={ "?lang=" (l.pick("en", "zh")) "&wave=" (fig.wave) } { (l.pick("English", "中文")) } }
             (filters(l, &format!("/office/{}", s.id), fig, f, &communities))
+            @if let Some(h) = v.household { (super::household::section(l, s, h, fig, None)) }
             (method_lines(l, fig))
             div.scroll { table {
                 tr {

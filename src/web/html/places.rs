@@ -223,6 +223,7 @@ pub fn district(v: &View<'_>, code: &str, below: &DistrictView) -> Markup {
             h1 { (name) " · " (s.title.get(l)) }
             @if session.user.sees_city() { p.meta { a href={ "/office/" (s.id) "?" (q) } { (l.pick("← 全市", "← City")) } } }
             (filters(l, &format!("/office/{}/d/{code}", s.id), fig, f, &communities))
+            @if let Some(h) = v.household { (super::household::section(l, s, h, fig, Some(code))) }
             (method_lines(l, fig))
             @if let Some(c) = counts {
                 table { tr { th { (l.pick("今日", "Today")) } th { (l.pick("累计", "Total")) } th { (l.pick("进度/计划样本", "Progress / planned")) } th { (l.pick("标记", "Flagged")) } }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::super::error::WebError;
 use super::super::session::Session;
 use super::super::state::App;
-use crate::dashboard::{Figures, Filter, Loaded};
+use crate::dashboard::{Figures, Filter, HouseholdFigures, Loaded};
 use crate::definition::{Lang, Survey};
 
 /// The dashboard's query: `?wave=&community=&mode=&lang=&refresh=`.
@@ -126,5 +126,23 @@ pub async fn figures(app: &App, s: &Arc<Survey>, v: &View<'_>) -> Result<Arc<Fig
     let loaded = load(app, s).await?;
     let (sv, cache, filter, l) = (s.clone(), app.figures.clone(), v.filter(), v.lang());
     app.blocking(move |_| cache.figures(&sv, &loaded, &filter, l))
+        .await
+}
+
+/// The household probability sample's figures of the view's wave, shown beside the
+/// convenience sample's when the view is not filtered to a collection point or mode
+/// (the household sample has neither); `None` without a household sample.
+pub async fn household(
+    app: &App,
+    s: &Arc<Survey>,
+    v: &View<'_>,
+    wave: &str,
+) -> Result<Option<Arc<HouseholdFigures>>, WebError> {
+    let f = v.filter();
+    if s.household_sample.is_none() || f.community.is_some() || f.mode.is_some() {
+        return Ok(None);
+    }
+    let (sv, cache, w, l) = (s.clone(), app.figures.clone(), wave.to_string(), v.lang());
+    app.blocking(move |store| cache.household(store, &sv, &w, l))
         .await
 }

@@ -23,17 +23,24 @@ pub async fn summary(
 ) -> Result<Json<Value>, WebError> {
     let s = access::scoped(app, &session, id, district)?;
     let fig = access::figures(app, &s, &v).await?;
-    Ok(Json(dashboard::summary(&s, &fig, Scope::of(district))))
+    let household = access::household(app, &s, &v, &fig.wave).await?;
+    Ok(Json(dashboard::summary(
+        &s,
+        &fig,
+        household.as_deref(),
+        Scope::of(district),
+    )))
 }
 
-/// `GET /api/surveys/{id}/estimates?by=district&wave=&mode=&community=&district=`.
-#[get("/api/surveys/<id>/estimates?<by>&<district>&<v..>")]
+/// `GET /api/surveys/{id}/estimates?by=district&wave=&mode=&community=&district=&sample=`.
+#[get("/api/surveys/<id>/estimates?<by>&<district>&<sample>&<v..>")]
 pub async fn estimates(
     app: &State<App>,
     session: Session,
     id: &str,
     by: Option<&str>,
     district: Option<&str>,
+    sample: Option<&str>,
     v: View<'_>,
 ) -> Result<Json<Value>, WebError> {
     app.survey(id)?;
@@ -41,7 +48,22 @@ pub async fn estimates(
     let district = access::estimates_scope(&session, by, district)?;
     let s = access::scoped(app, &session, id, district)?;
     let fig = access::figures(app, &s, &v).await?;
-    Ok(Json(dashboard::estimates(&s, &fig, by, district)?))
+    match sample.unwrap_or(crate::export::CONVENIENCE_SAMPLE) {
+        crate::export::CONVENIENCE_SAMPLE => {
+            Ok(Json(dashboard::estimates(&s, &fig, by, district)?))
+        }
+        crate::export::HOUSEHOLD_SAMPLE => {
+            let household = access::household(app, &s, &v, &fig.wave).await?;
+            Ok(Json(dashboard::household_estimates(
+                &s,
+                &fig.wave,
+                household.as_deref(),
+                by,
+                district,
+            )?))
+        }
+        other => Err(dashboard::DashboardError::UnknownSample(other.to_string()).into()),
+    }
 }
 
 #[get("/api/openapi.json")]

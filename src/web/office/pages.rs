@@ -43,9 +43,10 @@ pub async fn survey_page(
     }
     let s = access::scoped(app, &session, id, None)?;
     let fig = access::figures(app, &s, &v).await?;
+    let household = access::household(app, &s, &v, &fig.wave).await?;
     let closed = app.closed_at(&s.id).await;
     let filter = v.filter();
-    let view = page_view(&session, &s, &fig, &filter, &v);
+    let view = page_view(&session, &s, &fig, &filter, &v, household.as_deref());
     Ok(Ok(html::survey(&view, closed)))
 }
 
@@ -59,9 +60,10 @@ pub async fn district_page(
 ) -> Result<maud::Markup, WebError> {
     let s = access::scoped(app, &session, id, Some(district))?;
     let fig = access::figures(app, &s, &v).await?;
+    let household = access::household(app, &s, &v, &fig.wave).await?;
     let (filter, l) = (v.filter(), v.lang());
     let below = dashboard::district_view(&s, &fig, district, l);
-    let view = page_view(&session, &s, &fig, &filter, &v);
+    let view = page_view(&session, &s, &fig, &filter, &v, household.as_deref());
     Ok(places_html::district(&view, district, &below))
 }
 
@@ -80,7 +82,7 @@ pub async fn street_page(
     let fig = access::figures(app, &s, &v).await?;
     let (filter, l) = (v.filter(), v.lang());
     let rows = dashboard::places::communities(&s, &fig, district, Some(street), l);
-    let view = page_view(&session, &s, &fig, &filter, &v);
+    let view = page_view(&session, &s, &fig, &filter, &v, None);
     Ok(places_html::street(&view, district, street, &rows))
 }
 
@@ -99,7 +101,7 @@ pub async fn community_page(
     let fig = access::figures(app, &s, &v).await?;
     let (filter, l) = (v.filter(), v.lang());
     let grids = dashboard::places::grids(&s, &fig, district, community, l);
-    let view = page_view(&session, &s, &fig, &filter, &v);
+    let view = page_view(&session, &s, &fig, &filter, &v, None);
     Ok(places_html::community(&view, district, community, &grids))
 }
 
@@ -298,6 +300,7 @@ fn page_view<'a>(
     fig: &'a dashboard::Figures,
     filter: &'a dashboard::Filter,
     v: &View<'_>,
+    household: Option<&'a dashboard::HouseholdFigures>,
 ) -> html::View<'a> {
     html::View {
         l: v.lang(),
@@ -306,5 +309,6 @@ fn page_view<'a>(
         fig,
         filter,
         every: v.every(),
+        household,
     }
 }
