@@ -146,6 +146,8 @@ pub fn invite_hash(salt: &str, code: &str) -> String {
 pub struct Stored {
     pub id: i64,
     pub screened_out: bool,
+    /// Personal data typed into a free-text answer was masked before it was stored.
+    pub masked: bool,
 }
 
 /// A checked response, ready for the writer.
@@ -155,6 +157,7 @@ pub struct Prepared {
     /// `Some`: the writer adds the flags that count earlier responses.
     pub checks: Option<quality::HistoryCheck>,
     pub screened_out: bool,
+    pub masked: bool,
 }
 
 /// Validates and appends a response; nothing is stored unless everything is valid. The
@@ -174,6 +177,7 @@ pub async fn submit(
     Ok(Stored {
         id,
         screened_out: p.screened_out,
+        masked: p.masked,
     })
 }
 
@@ -202,7 +206,7 @@ pub fn prepare(
     }
     let outcome = answers::check(survey, &raw).map_err(CollectError::Invalid)?;
     let mut outcome = outcome;
-    mask_personal_data(survey, &mut outcome);
+    let masked = mask_personal_data(survey, &mut outcome);
     let (answers, status) = match &outcome {
         Outcome::Complete(a) => (a, STATUS_COMPLETE),
         Outcome::ScreenedOut { answers, .. } => (answers, STATUS_SCREENED),
@@ -299,24 +303,31 @@ pub fn prepare(
         invite_hash: invite.map(|c| invite_hash(salt, c)),
         checks,
         screened_out: status == STATUS_SCREENED,
+        masked,
     })
 }
 
-/// Masks personal data typed into the free-text answers, before anything is stored.
-fn mask_personal_data(survey: &Survey, outcome: &mut Outcome) {
+/// Masks personal data typed into the free-text answers, before anything is stored;
+/// whether anything was masked (the thank-you page says so).
+fn mask_personal_data(survey: &Survey, outcome: &mut Outcome) -> bool {
     let answers = match outcome {
         Outcome::Complete(a) => a,
         Outcome::ScreenedOut { answers, .. } => answers,
     };
+    let masker = survey.masker();
+    let mut masked = false;
     for q in survey
         .questions
         .iter()
         .filter(|q| q.kind == crate::definition::Kind::Text)
     {
         if let Some(serde_json::Value::String(text)) = answers.get_mut(&q.id) {
-            *text = crate::privacy::mask(text).0;
+            let (out, kinds) = masker.mask(text);
+            masked |= !kinds.is_empty();
+            *text = out;
         }
     }
+    masked
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -359,4 +370,98 @@ pub fn new_submission_key() -> String {
     let mut b = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut b);
     hex::encode(b)
+}
+
+/// What `minyi redact` found (and changed, unless it was a dry run).
+#[derive(Debug, Clone, Default)]
+pub struct Redaction {
+    /// Stored responses read.
+    pub responses: usize,
+    /// Responses with personal data the current rules mask.
+    pub changed: usize,
+    /// Free-text answers masked.
+    pub answers: usize,
+    /// Kinds of personal data found, with counts.
+    pub kinds: std::collections::BTreeMap<&'static str, usize>,
+}
+
+/// Masks the free-text answers stored under older rules with the current ones
+/// (`minyi redact`): text only, each change recorded with `by` and the kinds found,
+/// nothing else of a response touched; with `dry_run`, only counts.
+pub fn redact(
+    store: &Store,
+    survey: &Survey,
+    by: &str,
+    dry_run: bool,
+) -> Result<Redaction, CollectError> {
+    let masker = survey.masker();
+    let texts: Vec<&str> = survey
+        .questions
+        .iter()
+        .filter(|q| q.kind == crate::definition::Kind::Text)
+        .map(|q| q.id.as_str())
+        .collect();
+    let mut found = Redaction::default();
+    let mut changes = Vec::new();
+    let mut after = 0;
+    loop {
+        let rows = store.responses_page(&survey.id, after, 5_000)?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for r in &rows {
+            found.responses += 1;
+            let Ok(mut answers) =
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&r.answers)
+            else {
+                continue;
+            };
+            let mut kinds: Vec<&'static str> = Vec::new();
+            for q in &texts {
+                if let Some(serde_json::Value::String(text)) = answers.get_mut(*q) {
+                    let (out, k) = masker.mask(text);
+                    if out != *text {
+                        *text = out;
+                        found.answers += 1;
+                        kinds.extend(k.iter().map(|k| k.name()));
+                    }
+                }
+            }
+            if kinds.is_empty() {
+                continue;
+            }
+            found.changed += 1;
+            for k in &kinds {
+                *found.kinds.entry(k).or_default() += 1;
+            }
+            let text = serde_json::to_string(&answers).unwrap_or_else(|_| r.answers.clone());
+            changes.push((r.id, text, kinds.join(",")));
+        }
+    }
+    if !dry_run && !changes.is_empty() {
+        store.redact(&changes, by)?;
+    }
+    if !dry_run {
+        let kinds: Vec<String> = found
+            .kinds
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        store.audit(
+            by,
+            "redact",
+            &format!(
+                "{}: {} of {} responses, {} answers masked with the current rules ({})",
+                survey.id,
+                found.changed,
+                found.responses,
+                found.answers,
+                if kinds.is_empty() {
+                    "nothing found".to_string()
+                } else {
+                    kinds.join(", ")
+                }
+            ),
+        )?;
+    }
+    Ok(found)
 }

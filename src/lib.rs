@@ -30,3 +30,4 @@ pub mod stats;
 pub mod storage;
 pub mod synth;
 pub mod web;
+pub mod words;

@@ -76,6 +76,10 @@ enum Command {
     /// Mark a stored response as superseded, with the reason (it stays stored and leaves
     /// every estimate). Responses are never edited or deleted.
     Supersede(survey::SupersedeArgs),
+    /// Mask personal data in stored free-text answers with the current rules (for
+    /// answers stored before a rule existed): the one change ever made to a stored
+    /// answer, text only, recorded with who ran it. `--dry-run` only counts.
+    Redact(survey::RedactArgs),
     /// The household sample: draw it, load address lists, assign, print sheets, draw
     /// call-backs, see where it stands.
     ///
@@ -140,6 +144,7 @@ pub fn run() -> ExitCode {
         Command::Export(a) => survey::export(a),
         Command::Invites(a) => survey::invites(a),
         Command::Supersede(a) => survey::supersede(a),
+        Command::Redact(a) => survey::redact(a),
         Command::Sample(c) => sample::sample(c),
         Command::Stats(a) => stats::stats(*a),
         Command::Plan(a) => stats::plan(a),

@@ -1,5 +1,5 @@
 //! Commands on a survey and its stored responses: `check`, `qr`, `export`, `invites`,
-//! `supersede`.
+//! `supersede`, `redact`.
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -68,6 +68,18 @@ pub struct SupersedeArgs {
     /// Why, in words an auditor can follow (at least 10 characters).
     #[arg(long)]
     reason: String,
+}
+
+#[derive(clap::Args)]
+pub struct RedactArgs {
+    #[arg(long)]
+    survey: String,
+    /// The admin account running it (written to the audit log and every redaction).
+    #[arg(long)]
+    by: String,
+    /// Count what the current rules would mask; change nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// Validates definitions; exit status 1 on any error.
@@ -225,5 +237,44 @@ pub fn supersede(a: SupersedeArgs) -> Result<()> {
         "response {} of `{}` is superseded: {reason}",
         a.response, s.id
     );
+    Ok(())
+}
+
+/// Masks stored free text with the current personal-data rules.
+pub fn redact(a: RedactArgs) -> Result<()> {
+    let (_, cfg) = load_config()?;
+    let s = find_survey(&cfg, &a.survey)?;
+    let store = open_store(&cfg)?;
+    let admin = store
+        .users()?
+        .into_iter()
+        .any(|u| u.username == a.by && u.role == "admin" && u.disabled == 0);
+    if !admin {
+        bail!(
+            "--by {}: name the enabled admin account running this (it goes into the audit log); add one with `minyi user add NAME --role admin`",
+            a.by
+        );
+    }
+    let r = minyi::collect::redact(&store, &s, &a.by, a.dry_run)?;
+    let kinds: Vec<String> = r.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!(
+        "{} {} of {} stored responses of `{}`: {} free-text answers{}",
+        if a.dry_run { "would mask" } else { "masked" },
+        r.changed,
+        r.responses,
+        s.id,
+        r.answers,
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        }
+    );
+    if !a.dry_run && r.changed > 0 {
+        println!(
+            "each change is recorded in the database's redactions and the audit log, by {}",
+            a.by
+        );
+    }
     Ok(())
 }

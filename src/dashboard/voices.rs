@@ -70,11 +70,6 @@ pub struct ThemeRow {
     pub top_words: Vec<(String, usize)>,
 }
 
-fn jieba() -> &'static jieba_rs::Jieba {
-    static J: std::sync::OnceLock<jieba_rs::Jieba> = std::sync::OnceLock::new();
-    J.get_or_init(jieba_rs::Jieba::new)
-}
-
 /// Words that say nothing of what residents ask for.
 const STOPWORDS: [&str; 36] = [
     "希望",
@@ -118,7 +113,7 @@ const STOPWORDS: [&str; 36] = [
 /// The words of an answer (jieba's segmentation): two characters or more, or a
 /// single character the theme keywords name, without the filler words.
 pub fn words(text: &str) -> Vec<&str> {
-    jieba()
+    crate::words::jieba()
         .cut(text, false)
         .into_iter()
         .map(|t| t.word)
@@ -175,7 +170,7 @@ fn voice(s: &Survey, question: &str, r: &StoredResponse, confirmed: &Confirmed) 
     if text.is_empty() {
         return None;
     }
-    let text = crate::privacy::mask(text).0;
+    let text = s.masker().mask(text).0;
     let ws: Vec<String> = words(&text).into_iter().map(str::to_string).collect();
     Some(Voice {
         id: r.id,

@@ -144,6 +144,9 @@ pub struct Survey {
     pub aapor_e: Option<f64>,
     /// How many masked open answers per theme the pack may quote (0: none).
     pub voices_per_theme: u32,
+    /// Public service numbers that stay unmasked in open answers (`[survey]
+    /// public_numbers`).
+    pub public_numbers: Vec<String>,
     /// The themes open answers are sorted into ([`Theme::defaults`] unless defined).
     pub themes: Vec<Theme>,
     /// Completing faster than this is implausible (used by quality flags).
@@ -542,6 +545,11 @@ impl Targets {
 }
 
 impl Survey {
+    /// The personal-data rules of this survey's open answers (its public numbers stay).
+    pub fn masker(&self) -> crate::privacy::Masker {
+        crate::privacy::Masker::new(&self.public_numbers)
+    }
+
     /// Planned complete responses of a community: `planned_per_community` when the
     /// definition sets it, else the district's plan shared by the communities' adults
     /// (equally when some community's adults are unknown).

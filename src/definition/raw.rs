@@ -140,6 +140,10 @@ pub struct RawSurvey {
     pub invitation_only: bool,
     /// How many masked open answers per theme the briefing pack may quote (default 0).
     pub voices_per_theme: Option<u32>,
+    /// Public service numbers residents may write in open answers and that stay
+    /// unmasked (the city's hotlines, a district office's line).
+    #[serde(default)]
+    pub public_numbers: Vec<Spanned<String>>,
 }
 
 fn one() -> u32 {

@@ -180,6 +180,22 @@ pub(super) fn validate(
         evaluation_date,
         aapor_e: s.aapor_e.as_ref().map(|e| *e.get_ref()),
         voices_per_theme: s.voices_per_theme.unwrap_or(0),
+        public_numbers: s
+            .public_numbers
+            .iter()
+            .filter_map(|n| {
+                let digits = n.get_ref().chars().filter(char::is_ascii_digit).count();
+                if digits < 3 {
+                    cx.err(
+                        n.span().start,
+                        format!("public number `{}` has {digits} digits", n.get_ref()),
+                        "write a service line as it is dialled, e.g. \"0571-12345678\" or \"12345\"",
+                    );
+                    return None;
+                }
+                Some(n.get_ref().clone())
+            })
+            .collect(),
         themes,
         min_seconds: s.min_seconds,
         planned_per_district: s.planned_per_district.unwrap_or(400),

@@ -176,7 +176,7 @@ impl<'a> Rows<'a> {
         if let (Some(q), true) = (&self.open_q, rng.uniform() < 0.2) {
             let k = (rng.uniform() * SUGGESTIONS.len() as f64) as usize;
             let text = SUGGESTIONS[k.min(SUGGESTIONS.len() - 1)];
-            answers.insert(q.clone(), Value::String(crate::privacy::mask(text).0));
+            answers.insert(q.clone(), Value::String(self.survey.masker().mask(text).0));
         }
         let mut flags = Vec::new();
         if fast {

@@ -206,6 +206,8 @@ pub struct CsvExport<'a, W: std::io::Write> {
     superseded: std::collections::HashSet<i64>,
     /// The household sample's design weights by response id.
     weights: std::collections::HashMap<i64, f64>,
+    /// The survey's personal-data rules, applied again on the way out.
+    masker: crate::privacy::Masker,
     written: usize,
 }
 
@@ -224,6 +226,7 @@ impl<'a, W: std::io::Write> CsvExport<'a, W> {
             own_district_col: needs_district_column(survey),
             superseded: superseded.iter().copied().collect(),
             weights,
+            masker: survey.masker(),
             written: 0,
         })
     }
@@ -255,7 +258,7 @@ impl<'a, W: std::io::Write> CsvExport<'a, W> {
             rec.extend(survey.questions.iter().map(|q| {
                 let cell = csv_cell(answers.get(&q.id));
                 if q.kind == crate::definition::Kind::Text {
-                    crate::privacy::mask(&cell).0
+                    self.masker.mask(&cell).0
                 } else {
                     cell
                 }

@@ -173,7 +173,9 @@ pub fn record_callback(
         ));
     }
     // A note about a resident is no place for their phone number: masked before stored.
-    let note: String = crate::privacy::mask(note.trim())
+    let note: String = survey
+        .masker()
+        .mask(note.trim())
         .0
         .chars()
         .take(200)

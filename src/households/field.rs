@@ -157,7 +157,9 @@ pub fn apply(
                 outcome,
                 appointment_at: appointment_at.map(|t| t.naive_utc()),
                 // Interviewers write notes like residents do ("call 138…"): masked before stored.
-                note: crate::privacy::mask(&note.unwrap_or_default())
+                note: survey
+                    .masker()
+                    .mask(&note.unwrap_or_default())
                     .0
                     .chars()
                     .take(200)

@@ -151,6 +151,38 @@ impl Store {
         ])
     }
 
+    /// Sets stored answers masked with the current rules (`minyi redact`): each
+    /// change is recorded in `redactions` first (its masked text, the kinds found, who
+    /// and when), and only then may the response's answers become exactly that text —
+    /// the database refuses any other update. The one change ever made to a stored
+    /// response; `changes` are (response id, masked answers, kinds).
+    pub fn redact(&self, changes: &[(i64, String, String)], by: &str) -> Result<usize> {
+        use super::schema::redactions;
+        use diesel::connection::Connection;
+        let mut c = self.conn()?;
+        let now = Utc::now().naive_utc();
+        for chunk in changes.chunks(500) {
+            c.transaction::<_, diesel::result::Error, _>(|c| {
+                for (id, answers, kinds) in chunk {
+                    diesel::insert_into(redactions::table)
+                        .values((
+                            redactions::response_id.eq(id),
+                            redactions::answers.eq(answers),
+                            redactions::kinds.eq(kinds),
+                            redactions::redacted_at.eq(now),
+                            redactions::redacted_by.eq(by),
+                        ))
+                        .execute(c)?;
+                    diesel::update(responses::table.filter(responses::id.eq(id)))
+                        .set(responses::answers.eq(answers))
+                        .execute(c)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(changes.len())
+    }
+
     /// The responses of a survey with these ids.
     pub fn responses_by_ids(&self, survey_id: &str, ids: &[i64]) -> Result<Vec<StoredResponse>> {
         let mut c = self.conn()?;

@@ -291,7 +291,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    redactions (id) {
+        id -> BigInt,
+        response_id -> BigInt,
+        answers -> Text,
+        kinds -> Text,
+        redacted_at -> Timestamp,
+        redacted_by -> Text,
+    }
+}
+
 diesel::joinable!(supersessions -> responses (response_id));
+diesel::joinable!(redactions -> responses (response_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sample_households -> sample_draws (draw_id));
@@ -325,4 +337,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     household_visits,
     callbacks,
     callback_outcomes,
+    redactions,
 );

@@ -238,7 +238,8 @@ async fn accept(
             } else {
                 ""
             };
-            let to = format!("/thanks/{}?lang={}{screened}", s.id, lang.code());
+            let masked = if stored.masked { "&masked=1" } else { "" };
+            let to = format!("/thanks/{}?lang={}{screened}{masked}", s.id, lang.code());
             Ok(FormPage::Redirect(to))
         }
         Err(CollectError::Invalid(errors)) => {
@@ -288,16 +289,22 @@ pub async fn post(
     accept(app, jar, client, p, lang, data).await
 }
 
-#[get("/thanks/<survey>?<lang>&<screened>")]
+#[get("/thanks/<survey>?<lang>&<screened>&<masked>")]
 pub fn thanks(
     app: &State<App>,
     survey: &str,
     lang: Option<&str>,
     screened: Option<u8>,
+    masked: Option<u8>,
 ) -> Result<maud::Markup, WebError> {
     let l = Lang::from_code(lang);
     let s = app.resident_survey(survey).map_err(|e| e.in_lang(l))?;
-    Ok(pages::thanks(l, &s.id, screened.is_some()))
+    Ok(pages::thanks(
+        l,
+        &s.id,
+        screened.is_some(),
+        masked.is_some(),
+    ))
 }
 
 #[get("/?<lang>")]

@@ -32,6 +32,8 @@ mod office;
 mod outage;
 /// Places as data: the hierarchy, its checks, residence against collection point.
 mod places;
+/// Personal data as residents type it: the corpus, generated variants, the intake.
+mod privacy;
 /// `minyi serve` as a child process and raw HTTP to it.
 mod process;
 /// QR codes decode to the right links; the CLI writes them.

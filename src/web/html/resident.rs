@@ -362,11 +362,12 @@ fn by_street(
 }
 
 /// The thank-you page after a submission (or after a screening answer ended it).
-pub fn thanks(l: Lang, survey: &str, screened: bool) -> Markup {
+pub fn thanks(l: Lang, survey: &str, screened: bool, masked: bool) -> Markup {
     let other = if l == Lang::En { "zh" } else { "en" };
     let switch = Some(format!(
-        "/thanks/{survey}?lang={other}{}",
-        if screened { "&screened=1" } else { "" }
+        "/thanks/{survey}?lang={other}{}{}",
+        if screened { "&screened=1" } else { "" },
+        if masked { "&masked=1" } else { "" }
     ));
     let lines: &[&str] = if screened {
         &[l.pick(
@@ -381,6 +382,18 @@ pub fn thanks(l: Lang, survey: &str, screened: bool) -> Markup {
                 "The results will help improve the city's services.",
             ),
         ]
+    };
+    // What a resident typed that could identify them was masked before it was stored.
+    let note = l.pick(
+        "您填写的意见中含有电话、证件号、住址或姓名等个人信息，已在保存前自动遮盖，没有保存原文。",
+        "Your comment contained personal details (a phone or ID number, an address or a name); they were masked before anything was stored.",
+    );
+    let with_note: Vec<&str>;
+    let lines = if masked {
+        with_note = lines.iter().copied().chain(std::iter::once(note)).collect();
+        &with_note[..]
+    } else {
+        lines
     };
     message(
         l,
