@@ -149,15 +149,20 @@ pub fn request(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
 
 /// A GET with a bearer token; the status and the JSON body.
 pub fn get_json(port: u16, path: &str, token: &str) -> (u16, serde_json::Value) {
+    try_get_json(port, path, token).unwrap_or_else(|| panic!("GET {path}: no answer"))
+}
+
+/// As [`get_json`]; `None` when the connection failed or no answer came.
+pub fn try_get_json(port: u16, path: &str, token: &str) -> Option<(u16, serde_json::Value)> {
     let auth = format!("Bearer {token}");
-    let r = http(port, "GET", path, &[("Authorization", &auth)], "").unwrap();
+    let r = http(port, "GET", path, &[("Authorization", &auth)], "")?;
     // Rocket may answer chunked; the JSON is the one line that starts with '{'.
     let json = r
         .body
         .lines()
         .find(|l| l.trim_start().starts_with('{'))
         .unwrap_or("null");
-    (r.status, serde_json::from_str(json).unwrap())
+    Some((r.status, serde_json::from_str(json).ok()?))
 }
 
 /// Waits until the server answers its health check; panics with its log if it does
