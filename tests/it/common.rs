@@ -150,6 +150,15 @@ impl TestApp {
         Client::untracked(minyi::web::rocket(figment(), f(app))).unwrap()
     }
 
+    /// A survey of this app's surveys directory, by id.
+    pub fn survey(&self, id: &str) -> minyi::definition::Survey {
+        minyi::definition::load_dir(&self.dir.path().join("surveys"))
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id == id)
+            .unwrap_or_else(|| panic!("no survey `{id}`"))
+    }
+
     /// Another browser (no cookies) on the same server and database.
     pub fn second_browser(&self) -> Client {
         let surveys = minyi::definition::load_dir(&self.dir.path().join("surveys")).unwrap();

@@ -16,11 +16,7 @@ const S: &str = "civility-2026";
 /// The demo's two waves and its household sample (drawn, visited, interviewed).
 fn demo() -> (TestApp, Survey) {
     let app = TestApp::new();
-    let s = minyi::definition::load_dir(&app.dir.path().join("surveys"))
-        .unwrap()
-        .into_iter()
-        .find(|s| s.id == S)
-        .unwrap();
+    let s = app.survey(S);
     minyi::demo::run(&app.store, &s, 400, 3).unwrap();
     (app, s)
 }

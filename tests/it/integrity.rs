@@ -270,11 +270,7 @@ fn the_responses_csv_runs_no_formulas() {
             "{i}"
         );
     }
-    let survey = minyi::definition::load_dir(&app.dir.path().join("surveys"))
-        .unwrap()
-        .into_iter()
-        .find(|s| s.id == "civility-2026")
-        .unwrap();
+    let survey = app.survey("civility-2026");
     let rows = app.rows("civility-2026");
     let mut csv = Vec::new();
     minyi::export::write_csv(&survey, &rows, &mut csv).unwrap();

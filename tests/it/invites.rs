@@ -191,11 +191,7 @@ fn the_invitation_sample_response_rate() {
         app.post_form("/s/invite/N", &body).status(),
         Status::SeeOther
     );
-    let s = minyi::definition::load_dir(&app.dir.path().join("surveys"))
-        .unwrap()
-        .into_iter()
-        .find(|s| s.id == "invite")
-        .unwrap();
+    let s = app.survey("invite");
     let check = minyi::dashboard::interviewers::check(&app.store, &s).unwrap();
     let n = check.invites.iter().find(|r| r.district == "N").unwrap();
     assert_eq!((n.issued, n.completes, n.not_eligible), (4, 1, 0));

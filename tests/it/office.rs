@@ -19,11 +19,7 @@ fn app_with_data() -> TestApp {
 }
 
 fn survey(app: &TestApp) -> minyi::definition::Survey {
-    minyi::definition::load_dir(&app.dir.path().join("surveys"))
-        .unwrap()
-        .into_iter()
-        .find(|s| s.id == S)
-        .unwrap()
+    app.survey(S)
 }
 
 fn signed_in(app: &TestApp, name: &str, role: &str, district: Option<&str>) -> Client {

@@ -252,11 +252,7 @@ fn the_form_asks_where_the_resident_lives() {
 
 fn demo_app() -> (TestApp, minyi::definition::Survey) {
     let app = TestApp::new();
-    let s = minyi::definition::load_dir(&app.dir.path().join("surveys"))
-        .unwrap()
-        .into_iter()
-        .find(|s| s.id == "civility-2026")
-        .unwrap();
+    let s = app.survey("civility-2026");
     minyi::demo::run(&app.store, &s, 1500, 5).unwrap();
     (app, s)
 }

@@ -221,11 +221,7 @@ struct Drawn {
 
 fn drawn() -> Drawn {
     let app = TestApp::new();
-    let s = minyi::definition::load_dir(&app.dir.path().join("surveys"))
-        .unwrap()
-        .into_iter()
-        .find(|s| s.id == S)
-        .unwrap();
+    let s = app.survey(S);
     app.store.register_definition(&s).unwrap();
     households::draw(&app.store, &s, None, "test").unwrap();
     Drawn { app, s }

@@ -304,11 +304,7 @@ fn synth_then_report_from_the_command_line() {
 #[test]
 fn mode_filters_and_splits_the_estimates() {
     let app = crate::common::TestApp::new();
-    let s = minyi::definition::load_dir(&app.dir.path().join("surveys"))
-        .unwrap()
-        .into_iter()
-        .find(|s| s.id == "civility-2026")
-        .unwrap();
+    let s = app.survey("civility-2026");
     minyi::demo::run(&app.store, &s, 400, 9).unwrap();
     let rows = app.rows("civility-2026");
     let csv = app.dir.path().join("export.csv");

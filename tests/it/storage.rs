@@ -273,11 +273,7 @@ fn superseding_keeps_the_row_and_leaves_the_estimates() {
 fn rows_read_directly_equal_the_export_read_back() {
     use minyi::stats::Column;
     let app = TestApp::new();
-    let survey = minyi::definition::load_dir(&app.dir.path().join("surveys"))
-        .unwrap()
-        .into_iter()
-        .find(|s| s.id == "civility-2026")
-        .unwrap();
+    let survey = app.survey("civility-2026");
     minyi::demo::run(&app.store, &survey, 150, 5).unwrap();
     let rows = app.rows("civility-2026");
     let superseded = [rows[3].id, rows[40].id];

@@ -96,11 +96,7 @@ fn the_reference_data_aggregated_give_the_same_figures() {
 #[test]
 fn places_waves_and_modes_aggregated_give_the_same_figures() {
     let app = TestApp::new();
-    let survey = minyi::definition::load_dir(&app.dir.path().join("surveys"))
-        .unwrap()
-        .into_iter()
-        .find(|s| s.id == "civility-2026")
-        .unwrap();
+    let survey = app.survey("civility-2026");
     minyi::demo::run(&app.store, &survey, 400, 21).unwrap();
     let rows = app.rows("civility-2026");
     let all = minyi::dataset::from_rows(&survey, &rows, &[rows[5].id]).unwrap();
@@ -164,11 +160,7 @@ fn atoms(t: &Tally) -> Vec<(minyi::stats::tally::Key, u32, Vec<u32>)> {
 }
 
 fn civility(app: &TestApp) -> minyi::definition::Survey {
-    minyi::definition::load_dir(&app.dir.path().join("surveys"))
-        .unwrap()
-        .into_iter()
-        .find(|s| s.id == "civility-2026")
-        .unwrap()
+    app.survey("civility-2026")
 }
 
 #[test]

@@ -15,11 +15,7 @@ const S: &str = "edges";
 const CASES: [(&str, usize, usize); 4] = [("A", 0, 61), ("B", 61, 61), ("C", 8, 8), ("D", 52, 61)];
 
 fn survey(app: &TestApp) -> minyi::definition::Survey {
-    minyi::definition::load_dir(&app.dir.path().join("surveys"))
-        .unwrap()
-        .into_iter()
-        .find(|s| s.id == S)
-        .unwrap()
+    app.survey(S)
 }
 
 /// The edge cases stored as residents' answers (each from its own source, unflagged).
