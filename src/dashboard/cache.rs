@@ -229,11 +229,14 @@ impl Cache {
             }
         };
         let mut folded = catch_up(store, survey, st)?;
-        // On a shared database rows can commit out of id order; the count tells.
+        // On a shared database rows can commit out of id order: one committed below the
+        // highest id read was passed over. The count up to that id tells (rows above it
+        // are simply not read yet: comparing the whole count would re-read everything
+        // every few seconds while submissions arrive).
         let recount = store.is_shared() && st.counted_at.is_none_or(|t| t.elapsed() >= RECOUNT);
         if recount {
             st.counted_at = Some(Instant::now());
-            if store.count_responses(&survey.id)? != st.rows_seen {
+            if store.count_responses_upto(&survey.id, st.max_id)? != st.rows_seen {
                 let mut again = fresh(survey);
                 folded = catch_up(store, survey, &mut again)?.max(1);
                 *st = again;

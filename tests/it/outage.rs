@@ -313,14 +313,17 @@ fn postgres_cut_away_and_back_loses_nothing_and_recovers_without_a_restart() {
     }
     let health = http(port, "GET", "/healthz", &[], "").unwrap();
     assert_eq!(health.status, 200);
-    // Reads answer again (a busy machine may take its time with the first one).
+    // Reads answer again. The first one folds in every row the load stored since the
+    // dashboard last read (tens of thousands, in a debug build on a busy machine: more
+    // than the client's 10-s patience at times); it goes on when the client gives up,
+    // so a later read finds the work done.
     let start = Instant::now();
     let (code, v) = loop {
         match try_get_json(port, "/api/surveys/mini/summary", &viewer) {
             Some(r) => break r,
             None => assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "the summary API did not answer within 20 s of the database's return"
+                start.elapsed() < Duration::from_secs(60),
+                "the summary API did not answer within 60 s of the database's return"
             ),
         }
     };

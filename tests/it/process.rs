@@ -113,21 +113,85 @@ pub fn http(
         body.len()
     );
     s.write_all(req.as_bytes()).ok()?;
+    // Read until the answer is whole (by its length, or its last chunk), not until
+    // the server closes: a server that keeps the connection would hold the read.
     let mut buf = Vec::new();
-    s.read_to_end(&mut buf).ok()?;
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let (head, body) = text.split_once("\r\n\r\n")?;
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if let Some(reply) = parse(&buf) {
+            return Some(reply);
+        }
+        match s.read(&mut chunk) {
+            Ok(0) => return parse_closed(&buf),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(_) => return None,
+        }
+    }
+}
+
+/// A whole answer in `buf` (its headers and all of its body), if there is one.
+fn parse(buf: &[u8]) -> Option<Reply> {
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&buf[..split]).to_string();
+    let raw = &buf[split + 4..];
     let mut lines = head.lines();
     let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
-    let headers = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let body = if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        dechunk(raw)?
+    } else {
+        let n: usize = header("content-length")?.parse().ok()?;
+        raw.get(..n)?.to_vec()
+    };
     Some(Reply {
         status,
         headers,
-        body: body.to_string(),
+        body: String::from_utf8_lossy(&body).to_string(),
     })
+}
+
+/// The answer of a server that closed the connection: whole, or all it sent.
+fn parse_closed(buf: &[u8]) -> Option<Reply> {
+    parse(buf).or_else(|| {
+        let split = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&buf[..split]).to_string();
+        let mut lines = head.lines();
+        let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+        Some(Reply {
+            status,
+            headers: lines
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect(),
+            body: String::from_utf8_lossy(&buf[split + 4..]).to_string(),
+        })
+    })
+}
+
+/// A chunked body put back together, byte by byte (a long answer comes in several
+/// chunks, which may split a character).
+fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let eol = rest.windows(2).position(|w| w == b"\r\n")?;
+        let size = std::str::from_utf8(&rest[..eol]).ok()?;
+        let n = usize::from_str_radix(size.split(';').next()?.trim(), 16).ok()?;
+        if n == 0 {
+            return Some(out);
+        }
+        let data = rest.get(eol + 2..eol + 2 + n)?;
+        out.extend_from_slice(data);
+        rest = rest.get(eol + 2 + n..)?.strip_prefix(b"\r\n")?;
+    }
 }
 
 /// A JSON request as the test kiosk (its intake token); the status code, or `None`
@@ -156,12 +220,8 @@ pub fn get_json(port: u16, path: &str, token: &str) -> (u16, serde_json::Value) 
 pub fn try_get_json(port: u16, path: &str, token: &str) -> Option<(u16, serde_json::Value)> {
     let auth = format!("Bearer {token}");
     let r = http(port, "GET", path, &[("Authorization", &auth)], "")?;
-    // Rocket may answer chunked; the JSON is the one line that starts with '{'.
-    let json = r
-        .body
-        .lines()
-        .find(|l| l.trim_start().starts_with('{'))
-        .unwrap_or("null");
+    let json = r.body.trim();
+    let json = if json.is_empty() { "null" } else { json };
     Some((r.status, serde_json::from_str(json).ok()?))
 }
 
