@@ -252,7 +252,7 @@ struct Row {
     rss_end: u64,
 }
 
-const VIEWS: [(&str, &str); 8] = [
+const VIEWS: [(&str, &str); 10] = [
     ("survey page", "/office/civility-2026"),
     ("another wave", "/office/civility-2026?wave=1"),
     ("a mode (phone)", "/office/civility-2026?mode=phone"),
@@ -267,6 +267,8 @@ const VIEWS: [(&str, &str); 8] = [
         "estimates API by community",
         "/api/surveys/civility-2026/estimates?by=community",
     ),
+    ("household sample page", "/office/civility-2026/sample"),
+    ("call-backs page", "/office/civility-2026/callbacks"),
 ];
 
 /// The dashboard's district estimates against `minyi stats` on the downloaded rows.

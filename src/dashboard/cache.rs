@@ -11,6 +11,7 @@ use super::error::DashboardError;
 use super::household::{household_figures, HouseholdFigures};
 use super::view::{figures, Figures, Filter, Loaded};
 use crate::definition::{Lang, Survey};
+use crate::households::SampleStatus;
 use crate::stats::tally::Tally;
 use crate::storage::{Snapshot, Store};
 
@@ -48,8 +49,12 @@ struct State {
 type HouseholdMemo =
     HashMap<(String, String, &'static str), (HouseholdKey, Option<Arc<HouseholdFigures>>)>;
 
+/// Each survey's household sample status (`None`: no sample), with what it was
+/// computed from.
+type SampleMemo = HashMap<String, (HouseholdKey, Option<Arc<SampleStatus>>)>;
+
 /// What the household figures depend on: the definition and the sample's rows.
-type HouseholdKey = (String, [i64; 6]);
+type HouseholdKey = (String, [i64; 7]);
 
 /// Surveys as the dashboard last read them, each behind its own lock.
 pub struct Cache {
@@ -57,6 +62,7 @@ pub struct Cache {
     versions: std::sync::atomic::AtomicU64,
     snapshot_every: u64,
     households: Mutex<HouseholdMemo>,
+    samples: Mutex<SampleMemo>,
 }
 
 impl Default for Cache {
@@ -66,6 +72,7 @@ impl Default for Cache {
             versions: Default::default(),
             snapshot_every: SNAPSHOT_EVERY,
             households: Mutex::default(),
+            samples: Mutex::default(),
         }
     }
 }
@@ -298,6 +305,35 @@ impl Cache {
         }
         m.insert(at, (key, f.clone()));
         Ok(f)
+    }
+
+    /// Where the household sample stands (`households::sample_status`), computed once
+    /// per state of its draws, assignments, visits and interviews.
+    pub fn sample_status(
+        &self,
+        store: &Store,
+        survey: &Survey,
+    ) -> Result<Option<Arc<SampleStatus>>, DashboardError> {
+        if survey.household_sample.is_none() {
+            return Ok(None);
+        }
+        let key: HouseholdKey = (
+            survey.version.clone(),
+            store.household_sample_version(&survey.id)?,
+        );
+        let memo = || {
+            self.samples
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((k, st)) = memo().get(&survey.id) {
+            if *k == key {
+                return Ok(st.clone());
+            }
+        }
+        let st = crate::households::sample_status(store, survey)?.map(Arc::new);
+        memo().insert(survey.id.clone(), (key, st.clone()));
+        Ok(st)
     }
 
     /// [`figures`] for `loaded`, computed once per state of the data.

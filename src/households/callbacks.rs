@@ -88,6 +88,29 @@ pub fn callback_checks(
     survey: &Survey,
 ) -> Result<Vec<CallbackCheck>, HouseholdError> {
     let wave = survey.wave as i32;
+    Ok(checks_of(
+        &store.household_interviews(&survey.id, wave)?,
+        &store.callbacks(&survey.id, wave)?,
+    ))
+}
+
+/// The call-backs page's two lists from one read of the wave's interviews and
+/// call-backs (each read is a scan of every household interview of the wave).
+pub fn callback_view(
+    store: &Store,
+    survey: &Survey,
+) -> Result<(Vec<CallbackTask>, Vec<CallbackCheck>), HouseholdError> {
+    let wave = survey.wave as i32;
+    let interviews = store.household_interviews(&survey.id, wave)?;
+    let rows = store.callbacks(&survey.id, wave)?;
+    let checks = checks_of(&interviews, &rows);
+    Ok((tasks_of(store, survey, &interviews, rows)?, checks))
+}
+
+fn checks_of(
+    interviews: &[crate::storage::HouseholdInterview],
+    callbacks: &[crate::storage::CallbackRow],
+) -> Vec<CallbackCheck> {
     let mut by: BTreeMap<String, CallbackCheck> = BTreeMap::new();
     let row = |m: &mut BTreeMap<String, CallbackCheck>, who: &str| {
         m.entry(who.to_string())
@@ -98,15 +121,15 @@ pub fn callback_checks(
             .interviewer
             .clone()
     };
-    for i in store.household_interviews(&survey.id, wave)? {
-        if let (Some(who), true) = (i.interviewer, i.status == STATUS_COMPLETE) {
-            row(&mut by, &who);
-            if let Some(c) = by.get_mut(&who) {
+    for i in interviews {
+        if let (Some(who), true) = (&i.interviewer, i.status == STATUS_COMPLETE) {
+            row(&mut by, who);
+            if let Some(c) = by.get_mut(who) {
                 c.completes += 1;
             }
         }
     }
-    for cb in store.callbacks(&survey.id, wave)? {
+    for cb in callbacks {
         let who = row(&mut by, &cb.interviewer);
         let Some(c) = by.get_mut(&who) else { continue };
         c.drawn += 1;
@@ -123,7 +146,7 @@ pub fn callback_checks(
     for c in by.values_mut() {
         c.flagged = c.not_interviewed > 0;
     }
-    Ok(by.into_values().collect())
+    by.into_values().collect()
 }
 
 /// A call-back to make: the row, and the household whose interview it checks.
@@ -136,22 +159,39 @@ pub struct CallbackTask {
 /// The current wave's call-backs, newest first, each with its household.
 pub fn callback_tasks(store: &Store, survey: &Survey) -> Result<Vec<CallbackTask>, HouseholdError> {
     let wave = survey.wave as i32;
-    let of_response: std::collections::HashMap<i64, i64> = store
-        .household_interviews(&survey.id, wave)?
-        .into_iter()
+    let interviews = store.household_interviews(&survey.id, wave)?;
+    tasks_of(
+        store,
+        survey,
+        &interviews,
+        store.callbacks(&survey.id, wave)?,
+    )
+}
+
+fn tasks_of(
+    store: &Store,
+    survey: &Survey,
+    interviews: &[crate::storage::HouseholdInterview],
+    rows: Vec<crate::storage::CallbackRow>,
+) -> Result<Vec<CallbackTask>, HouseholdError> {
+    let of_response: std::collections::HashMap<i64, i64> = interviews
+        .iter()
         .map(|i| (i.response_id, i.household_id))
         .collect();
-    let mut tasks: Vec<CallbackTask> = store
-        .callbacks(&survey.id, wave)?
+    let ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| of_response.get(&r.response_id).copied())
+        .collect();
+    let mut households = store.households_by_ids(&survey.id, &ids)?;
+    let mut tasks: Vec<CallbackTask> = rows
         .into_iter()
         .map(|row| {
             let household = of_response
                 .get(&row.response_id)
-                .and_then(|h| store.household(&survey.id, *h).transpose())
-                .transpose()?;
-            Ok(CallbackTask { row, household })
+                .and_then(|h| households.remove(h));
+            CallbackTask { row, household }
         })
-        .collect::<Result<_, HouseholdError>>()?;
+        .collect();
     tasks.sort_by_key(|t| std::cmp::Reverse(t.row.id));
     Ok(tasks)
 }

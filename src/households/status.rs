@@ -212,22 +212,18 @@ pub fn sample_status(
 impl SampleStatus {
     /// The same status over one district's communities and households only (what a
     /// district officer may see, and the admin's page filtered to a district).
-    pub fn within(self, district: &str) -> SampleStatus {
-        let SampleStatus {
-            draw,
-            communities,
-            households,
-            ..
-        } = self;
+    pub fn within(&self, district: &str) -> SampleStatus {
         summarise(
-            draw,
-            communities
-                .into_iter()
+            self.draw.clone(),
+            self.communities
+                .iter()
                 .filter(|c| c.district == district)
+                .cloned()
                 .collect(),
-            households
-                .into_iter()
+            self.households
+                .iter()
                 .filter(|h| h.row.district == district)
+                .cloned()
                 .collect(),
         )
     }

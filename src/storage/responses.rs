@@ -119,11 +119,11 @@ impl Store {
         Ok(rows)
     }
 
-    /// What the household sample's figures depend on, as a key that changes when they
-    /// may: its interviews (count, newest id), visits (count, newest id), draws (newest
-    /// id) and supersessions (count, of all surveys).
-    pub fn household_sample_version(&self, survey_id: &str) -> Result<[i64; 6]> {
-        use super::schema::{household_visits, sample_draws, supersessions};
+    /// What the household sample's figures and status depend on, as a key that changes
+    /// when they may: its interviews (count, newest id), visits (count, newest id), draws
+    /// (newest id), supersessions (count, of all surveys) and assignments (newest id).
+    pub fn household_sample_version(&self, survey_id: &str) -> Result<[i64; 7]> {
+        use super::schema::{household_visits, sample_assignments, sample_draws, supersessions};
         use diesel::dsl::{count_star, max};
         let mut c = self.conn()?;
         let (n, last): (i64, Option<i64>) = responses::table
@@ -141,6 +141,10 @@ impl Store {
             .first(&mut c)?;
         // Every survey's (few): a supersession anywhere only costs a recomputation.
         let superseded: i64 = supersessions::table.count().get_result(&mut c)?;
+        let assigned: Option<i64> = sample_assignments::table
+            .filter(sample_assignments::survey_id.eq(survey_id))
+            .select(max(sample_assignments::id))
+            .first(&mut c)?;
         Ok([
             n,
             last.unwrap_or(0),
@@ -148,6 +152,7 @@ impl Store {
             last_visit.unwrap_or(0),
             draw.unwrap_or(0),
             superseded,
+            assigned.unwrap_or(0),
         ])
     }
 

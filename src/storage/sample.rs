@@ -312,6 +312,26 @@ impl Store {
             .optional()?)
     }
 
+    /// The households of a survey with these ids, by id (one query per 500, not one
+    /// per household).
+    pub fn households_by_ids(
+        &self,
+        survey_id: &str,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, HouseholdRow>> {
+        let mut c = self.conn()?;
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let rows: Vec<HouseholdRow> = sample_households::table
+                .filter(sample_households::survey_id.eq(survey_id))
+                .filter(sample_households::id.eq_any(chunk))
+                .select(HouseholdRow::as_select())
+                .load(&mut c)?;
+            out.extend(rows.into_iter().map(|h| (h.id, h)));
+        }
+        Ok(out)
+    }
+
     /// How many visits were recorded to the households of a draw.
     pub fn visits_in_draw(&self, draw_id: i64) -> Result<i64> {
         let mut c = self.conn()?;

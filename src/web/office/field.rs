@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::collect;
 use crate::definition::{HouseholdSample, Lang, Survey};
-use crate::households::{self, FieldItem, FieldResult, Household, HouseholdError};
+use crate::households::{self, FieldItem, FieldResult, Household};
 use crate::web::error::WebError;
 use crate::web::form::{self, FORM_LIMIT_KIB};
 use crate::web::html::field as html;
@@ -59,12 +59,12 @@ pub async fn my_households(
         .filter(|s| s.household_sample.is_some())
         .cloned()
         .collect();
-    let sv = surveys.clone();
+    let (sv, cache) = (surveys.clone(), app.figures.clone());
     let statuses = app
         .blocking(move |store| {
             sv.iter()
-                .map(|s| households::sample_status(store, s))
-                .collect::<Result<Vec<_>, HouseholdError>>()
+                .map(|s| cache.sample_status(store, s))
+                .collect::<Result<Vec<_>, crate::dashboard::DashboardError>>()
         })
         .await?;
     let me = session.user.username.clone();

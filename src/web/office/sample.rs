@@ -36,14 +36,15 @@ pub async fn sample_page(
         district.map(str::to_string),
         session.user.is_admin(),
     );
+    let cache = app.figures.clone();
     let (status, visited, map, interviewers) = app
         .blocking(move |store| {
-            let st = households::sample_status(store, &sv)?;
+            let st = cache.sample_status(store, &sv)?;
             // Whether the sample is frozen is the whole sample's matter; the rest is
             // the district's when one is chosen.
             let visited = st.as_ref().map_or(0, |st| st.city.visited);
             let st = match (st, d.as_deref()) {
-                (Some(st), Some(d)) => Some(st.within(d)),
+                (Some(st), Some(d)) => Some(std::sync::Arc::new(st.within(d))),
                 (st, _) => st,
             };
             let map = st
@@ -59,7 +60,7 @@ pub async fn sample_page(
             } else {
                 Vec::new()
             };
-            Ok::<_, HouseholdError>((st, visited, map, people))
+            Ok::<_, crate::dashboard::DashboardError>((st, visited, map, people))
         })
         .await?;
     Ok(html::sample(
@@ -67,7 +68,7 @@ pub async fn sample_page(
         &session.who(),
         &html::SamplePage {
             survey: &s,
-            status: status.as_ref(),
+            status: status.as_deref(),
             visited,
             district,
             interviewers: &interviewers,
@@ -249,12 +250,7 @@ pub async fn callbacks_page(
     let l = Lang::from_code(lang);
     let sv = s.clone();
     let (tasks, checks) = app
-        .blocking(move |store| {
-            Ok::<_, HouseholdError>((
-                households::callback_tasks(store, &sv)?,
-                households::callback_checks(store, &sv)?,
-            ))
-        })
+        .blocking(move |store| households::callback_view(store, &sv))
         .await?;
     let message = flash.map(|f| f.message().to_string());
     Ok(html::callbacks(
