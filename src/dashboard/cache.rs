@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::error::DashboardError;
 use super::household::{household_figures, HouseholdFigures};
+use super::interviewers;
 use super::view::{figures, Figures, Filter, Loaded};
 use crate::definition::{Lang, Survey};
 use crate::households::SampleStatus;
@@ -31,6 +32,7 @@ const FIGURES_KEPT: usize = 16;
 /// One survey's state between requests.
 struct State {
     tally: Arc<Tally>,
+    checks: Arc<interviewers::Acc>,
     max_id: i64,
     /// Responses read (every status), to compare with the database's count.
     rows_seen: i64,
@@ -83,6 +85,7 @@ pub fn load(store: &Store, survey: &Survey) -> Result<Loaded, DashboardError> {
     catch_up(store, survey, &mut st)?;
     Ok(Loaded {
         tally: st.tally,
+        checks: st.checks,
         superseded: st.superseded,
         version: 0,
         from_snapshot: false,
@@ -92,6 +95,7 @@ pub fn load(store: &Store, survey: &Survey) -> Result<Loaded, DashboardError> {
 fn fresh(survey: &Survey) -> State {
     State {
         tally: Arc::new(Tally::new(survey)),
+        checks: Arc::new(interviewers::Acc::new(survey)),
         max_id: 0,
         rows_seen: 0,
         superseded: Vec::new(),
@@ -140,6 +144,8 @@ fn catch_up(store: &Store, survey: &Survey, st: &mut State) -> Result<u64, Dashb
         st.rows_seen += rows.len() as i64;
         folded += rows.len() as u64;
         // The household sample is estimated apart (`household`): never in the tally.
+        // The interviewer checks see every row, household interviews too.
+        Arc::make_mut(&mut st.checks).add(survey, &rows);
         rows.retain(|r| r.household_id.is_none());
         let data = crate::dataset::from_rows(survey, &rows, &ids_now)?;
         Arc::make_mut(&mut st.tally).add(survey, &data);
@@ -166,17 +172,22 @@ fn from_snapshot(store: &Store, survey: &Survey) -> Option<State> {
     if store.count_responses_upto(&survey.id, snap.max_id).ok()? != snap.row_count {
         return None;
     }
-    let mut tally: Tally = serde_json::from_str(&snap.body).ok()?;
-    if !tally.fits(survey) {
+    let Body {
+        mut tally,
+        mut checks,
+    } = serde_json::from_str::<Body<Tally, interviewers::Acc>>(&snap.body).ok()?;
+    if !tally.fits(survey) || !checks.fits(survey) {
         return None;
     }
     tally.reindex();
+    checks.reindex();
     let applied: HashSet<i64> = serde_json::from_str::<Vec<i64>>(&snap.superseded)
         .ok()?
         .into_iter()
         .collect();
     let mut st = fresh(survey);
     st.tally = Arc::new(tally);
+    st.checks = Arc::new(checks);
     st.max_id = snap.max_id;
     st.rows_seen = snap.row_count;
     st.applied = applied;
@@ -184,8 +195,19 @@ fn from_snapshot(store: &Store, survey: &Survey) -> Option<State> {
     Some(st)
 }
 
+/// What a snapshot holds besides its ids: the tally and the interviewer checks.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Body<T, C> {
+    tally: T,
+    checks: C,
+}
+
 fn save_snapshot(store: &Store, survey: &Survey, st: &State) {
-    let Ok(body) = serde_json::to_string(&*st.tally) else {
+    let body = Body {
+        tally: &*st.tally,
+        checks: &*st.checks,
+    };
+    let Ok(body) = serde_json::to_string(&body) else {
         return;
     };
     let superseded = serde_json::to_string(&st.applied.iter().collect::<Vec<_>>())
@@ -229,7 +251,7 @@ impl Cache {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let st = match guard.as_mut() {
-            Some(st) if st.tally.fits(survey) => st,
+            Some(st) if st.tally.fits(survey) && st.checks.fits(survey) => st,
             _ => {
                 *guard = Some(from_snapshot(store, survey).unwrap_or_else(|| fresh(survey)));
                 guard.as_mut().expect("just set")
@@ -257,6 +279,7 @@ impl Cache {
             st.figures.clear();
             st.loaded = Some(Arc::new(Loaded {
                 tally: st.tally.clone(),
+                checks: st.checks.clone(),
                 superseded: st.superseded.clone(),
                 version: st.version,
                 from_snapshot: st.from_snapshot,
@@ -334,6 +357,19 @@ impl Cache {
         let st = crate::households::sample_status(store, survey)?.map(Arc::new);
         memo().insert(survey.id.clone(), (key, st.clone()));
         Ok(st)
+    }
+
+    /// The interviewer checks from the sums kept with the tally (the rows are not read
+    /// again), with the household sample's checks.
+    pub fn interviewer_check(
+        &self,
+        store: &Store,
+        survey: &Survey,
+    ) -> Result<interviewers::Check, DashboardError> {
+        let loaded = self.load(store, survey)?;
+        let status = self.sample_status(store, survey)?;
+        let field = interviewers::field_checks_from(store, survey, status.as_deref())?;
+        interviewers::check_from(store, survey, &loaded.checks, field)
     }
 
     /// [`figures`] for `loaded`, computed once per state of the data.

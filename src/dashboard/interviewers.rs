@@ -8,13 +8,13 @@
 //! difference is significant after a Bonferroni correction over the interviewers.
 
 use chrono::TimeZone;
-use serde::Serialize;
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 
 use super::error::DashboardError;
 use crate::definition::{Dimension, Survey, DONT_KNOW};
 use crate::stats::aapor::{self, Dispositions, Rates};
-use crate::stats::groups::{self, Higher, Obs};
+use crate::stats::groups::{self, Higher};
 use crate::storage::{Store, StoredResponse, STATUS_COMPLETE};
 
 /// Significance of the test, before the correction over interviewers.
@@ -145,78 +145,157 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     })
 }
 
-/// The check over every complete response of the survey's current wave, read a page
-/// at a time.
-pub fn check(store: &Store, s: &Survey) -> Result<Check, DashboardError> {
-    struct Interviewed {
-        obs: Vec<Obs>,
-        seconds: Vec<f64>,
-        straight: usize,
-        n: usize,
+/// What the checks keep of the current wave's rows: per district, the counted
+/// responses and the self-completed top-answer sums; per interviewer, interviews,
+/// straight-lining, durations and top-answer sums by district; per poster and hour,
+/// the QR sums by district; interview and invitation dispositions. Every respondent of
+/// a district shares the district's base weight, so sums are sufficient
+/// ([`groups::stratified_mean_of_sums`]) and the rows are read once: the dashboard's
+/// cache keeps this beside its tally, fed the same pages, saved in the same snapshot.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Acc {
+    /// The wave the rows are of (others are passed over).
+    wave: i32,
+    counted: Vec<u64>,
+    own: Vec<groups::Stratum>,
+    own_n: u64,
+    /// Collection points as met (`at_point` refers to them by index).
+    points: Vec<String>,
+    #[serde(skip)]
+    point_ix: HashMap<String, u32>,
+    /// (point, local hour as hours since the epoch) → QR sums by district.
+    #[serde(with = "pairs")]
+    at_point: BTreeMap<Hour, BySums>,
+    by: BTreeMap<String, Interviewed>,
+    /// (district, interviewer) → (completes, screened out).
+    #[serde(with = "pairs")]
+    disp: BTreeMap<(String, String), (u64, u64)>,
+    /// Per district: invitation completes and screen-outs.
+    invited: Vec<(u64, u64)>,
+}
+
+/// A collection point (index) and a local hour (hours since the epoch).
+type Hour = (u32, i64);
+
+/// Top-answer sums by district (index).
+type BySums = Vec<(u16, groups::Stratum)>;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Interviewed {
+    n: u64,
+    straight: u64,
+    seconds: Vec<f64>,
+    /// Top-answer sums of the counted interviews, by district.
+    strata: BTreeMap<u16, groups::Stratum>,
+}
+
+/// A map with tuple keys as a list of pairs (JSON keys must be strings).
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        m: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter())
     }
-    let wave = s.wave as i32;
-    let nd = s.districts.len();
-    let district = |code: &str| s.districts.iter().position(|d| d.code == code);
-    // Counted responses per district, for the base weights; self-completed scores.
-    let mut counted = vec![0usize; nd];
-    let mut own: Vec<(usize, f64)> = Vec::new();
-    // QR responses by collection point and hour (local), for the same check per place.
-    let mut at_point: BTreeMap<(String, String), Vec<(usize, f64)>> = BTreeMap::new();
-    let mut by: BTreeMap<String, Interviewed> = BTreeMap::new();
-    let mut scores: Vec<(String, usize, f64)> = Vec::new();
-    // Interview dispositions by (district, interviewer): completes and screen-outs are
-    // stored responses, every other outcome an attempt.
-    let mut disp: BTreeMap<(String, String), Dispositions> = BTreeMap::new();
-    let mut invited: Vec<(u64, u64)> = vec![(0, 0); nd];
-    let mut after = 0;
-    loop {
-        let page = store.responses_page(&s.id, after, 5_000)?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        for r in page.iter().filter(|r| r.wave == wave) {
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+fn add_to(h: &mut groups::Stratum, y: f64) {
+    h.n += 1.0;
+    h.sum += y;
+    h.sum_sq += y * y;
+}
+
+impl Acc {
+    /// Nothing yet, for the survey's current wave.
+    pub fn new(s: &Survey) -> Acc {
+        let nd = s.districts.len();
+        Acc {
+            wave: s.wave as i32,
+            counted: vec![0; nd],
+            own: vec![groups::Stratum::default(); nd],
+            invited: vec![(0, 0); nd],
+            ..Acc::default()
+        }
+    }
+
+    /// Whether this was gathered for the survey's wave and districts as they are now.
+    pub fn fits(&self, s: &Survey) -> bool {
+        self.wave == s.wave as i32 && self.counted.len() == s.districts.len()
+    }
+
+    /// Rebuilds the lookup after deserializing.
+    pub fn reindex(&mut self) {
+        self.point_ix = self
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.clone(), i as u32))
+            .collect();
+    }
+
+    fn point(&mut self, code: &str) -> u32 {
+        if let Some(&i) = self.point_ix.get(code) {
+            return i;
+        }
+        let i = self.points.len() as u32;
+        self.points.push(code.to_string());
+        self.point_ix.insert(code.to_string(), i);
+        i
+    }
+
+    /// Folds in stored rows (any wave; in id order or not).
+    pub fn add(&mut self, s: &Survey, rows: &[StoredResponse]) {
+        let district = |code: &str| s.districts.iter().position(|d| d.code == code);
+        let wave = self.wave;
+        for r in rows.iter().filter(|r| r.wave == wave) {
             let complete = r.status == STATUS_COMPLETE;
-            if let Some(d) = district(&r.district) {
-                if s.invitation_only {
-                    if complete {
-                        invited[d].0 += 1;
-                    } else {
-                        invited[d].1 += 1;
-                    }
+            let d = district(&r.district);
+            if let (Some(d), true) = (d, s.invitation_only) {
+                if complete {
+                    self.invited[d].0 += 1;
+                } else {
+                    self.invited[d].1 += 1;
                 }
             }
             if let Some(who) = &r.interviewer {
-                let e = disp.entry((r.district.clone(), who.clone())).or_default();
+                let e = self
+                    .disp
+                    .entry((r.district.clone(), who.clone()))
+                    .or_default();
                 if complete {
-                    e.complete += 1;
+                    e.0 += 1;
                 } else {
-                    e.not_eligible += 1;
+                    e.1 += 1;
                 }
             }
-            if !complete {
-                continue;
-            }
-            let Some(d) = district(&r.district) else {
+            let (true, Some(d)) = (complete, d) else {
                 continue;
             };
-            let clean = r.quality_flags.is_empty();
             if let Some(who) = &r.interviewer {
-                let e = by.entry(who.clone()).or_insert(Interviewed {
-                    obs: vec![],
-                    seconds: vec![],
-                    straight: 0,
-                    n: 0,
-                });
+                let e = self.by.entry(who.clone()).or_default();
                 e.n += 1;
                 e.straight +=
                     r.quality_flags
                         .split(',')
-                        .any(|f| f == crate::quality::STRAIGHT_LINING) as usize;
+                        .any(|f| f == crate::quality::STRAIGHT_LINING) as u64;
                 e.seconds.extend(seconds(r));
             }
-            if !clean {
+            if !r.quality_flags.is_empty() {
                 continue;
             }
-            counted[d] += 1;
+            self.counted[d] += 1;
             let Ok(answers) = serde_json::from_str::<serde_json::Value>(&r.answers) else {
                 continue;
             };
@@ -224,117 +303,155 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, DashboardError> {
                 continue;
             };
             match (&r.interviewer, r.channel.as_str()) {
-                (Some(who), _) => scores.push((who.clone(), d, y)),
+                (Some(who), _) => {
+                    if let Some(e) = self.by.get_mut(who) {
+                        add_to(e.strata.entry(d as u16).or_default(), y);
+                    }
+                }
                 (None, "qr" | "link") => {
-                    own.push((d, y));
+                    add_to(&mut self.own[d], y);
+                    self.own_n += 1;
                     if let (Some(point), "qr") = (&r.collection_community, r.channel.as_str()) {
                         let hour = chrono::Local
                             .from_utc_datetime(&r.submitted_at)
-                            .format("%Y-%m-%d %H:00")
-                            .to_string();
-                        at_point
-                            .entry((point.clone(), hour))
-                            .or_default()
-                            .push((d, y));
+                            .naive_local()
+                            .and_utc()
+                            .timestamp()
+                            .div_euclid(3600);
+                        let p = self.point(point);
+                        let v = self.at_point.entry((p, hour)).or_default();
+                        match v.iter_mut().find(|x| x.0 == d as u16) {
+                            Some(x) => add_to(&mut x.1, y),
+                            None => {
+                                let mut h = groups::Stratum::default();
+                                add_to(&mut h, y);
+                                v.push((d as u16, h));
+                            }
+                        }
                     }
                 }
                 _ => {}
             }
         }
     }
+}
+
+/// The check from what was gathered, with the household sample's checks.
+pub fn check_from(
+    store: &Store,
+    s: &Survey,
+    acc: &Acc,
+    field: Option<FieldChecks>,
+) -> Result<Check, DashboardError> {
+    let nd = s.districts.len();
+    let wave = acc.wave;
     // District base weights: adults over the district's counted responses.
     let weights: Vec<f64> = (0..nd)
-        .map(|d| s.districts[d].adults as f64 / counted[d].max(1) as f64)
+        .map(|d| s.districts[d].adults as f64 / acc.counted[d].max(1) as f64)
         .collect();
-    let weight = |d: usize| weights[d];
-    for (who, d, y) in scores {
-        if let Some(e) = by.get_mut(&who) {
-            e.obs.push(Obs {
-                stratum: d,
-                weight: weight(d),
-                y,
-            });
-        }
-    }
-    let threshold = ALPHA / by.len().max(1) as f64;
+    let weighted = |d: usize, h: &groups::Stratum| groups::Stratum {
+        weight: weights[d],
+        ..*h
+    };
+    let threshold = ALPHA / acc.by.len().max(1) as f64;
     // The same check for QR responses gathered at one place within one hour: a crowd
     // filled in together, perhaps told what to answer.
-    type Group<'a> = (&'a (String, String), &'a Vec<(usize, f64)>);
-    let groups: Vec<Group<'_>> = at_point
+    let size = |v: &[(u16, groups::Stratum)]| v.iter().map(|x| x.1.n).sum::<f64>() as usize;
+    let tested: Vec<(&Hour, &BySums)> = acc
+        .at_point
         .iter()
-        .filter(|(_, v)| v.len() >= MIN_GROUP)
+        .filter(|(_, v)| size(v) >= MIN_GROUP)
         .collect();
-    let point_threshold = ALPHA / groups.len().max(1) as f64;
-    let obs = |v: &[(usize, f64)]| -> Vec<Obs> {
-        v.iter()
-            .map(|&(d, y)| Obs {
-                stratum: d,
-                weight: weight(d),
-                y,
-            })
-            .collect()
-    };
+    let point_threshold = ALPHA / tested.len().max(1) as f64;
     // Every QR response of each district, as sums (they share the district's weight).
     let mut qr = vec![groups::Stratum::default(); nd];
-    for v in at_point.values() {
-        for &(d, y) in v {
-            let h = &mut qr[d];
-            h.n += 1.0;
-            h.sum += y;
-            h.sum_sq += y * y;
+    for v in acc.at_point.values() {
+        for (d, h) in v {
+            let q = &mut qr[*d as usize];
+            q.n += h.n;
+            q.sum += h.sum;
+            q.sum_sq += h.sum_sq;
         }
     }
-    for (d, h) in qr.iter_mut().enumerate() {
-        h.weight = weight(d);
-    }
-    let mut points: Vec<PointRow> = groups
+    let mut compared: Vec<(&Hour, &BySums, Higher)> = tested
         .iter()
-        .filter_map(|((point, hour), v)| {
+        .filter_map(|&(at, v)| {
             // Against every QR response of the group's districts (the group's own
             // among them: with thousands around it, it barely moves the comparison).
-            let mut ds: Vec<usize> = v.iter().map(|o| o.0).collect();
-            ds.sort_unstable();
-            ds.dedup();
-            let around: Vec<groups::Stratum> = ds.iter().map(|&d| qr[d]).collect();
-            let c = groups::higher_than_sums(&obs(v), &around)?;
+            let group: Vec<groups::Stratum> =
+                v.iter().map(|(d, h)| weighted(*d as usize, h)).collect();
+            let around: Vec<groups::Stratum> = v
+                .iter()
+                .map(|(d, _)| weighted(*d as usize, &qr[*d as usize]))
+                .collect();
+            Some((at, v, groups::higher_of_sums(&group, &around)?))
+        })
+        .collect();
+    let points_tested = compared.len();
+    let code = |p: u32| acc.points.get(p as usize).map_or("", String::as_str);
+    compared.sort_by(|a, b| {
+        (a.2.p_value.total_cmp(&b.2.p_value))
+            .then_with(|| (code(a.0 .0), a.0 .1).cmp(&(code(b.0 .0), b.0 .1)))
+    });
+    compared.truncate(10);
+    let points: Vec<PointRow> = compared
+        .into_iter()
+        .filter_map(|(&(point, hour), v, c)| {
+            let at = chrono::DateTime::from_timestamp(hour * 3600, 0)?.naive_utc();
             Some(PointRow {
-                point: point.clone(),
-                district: s.districts[v[0].0].code.clone(),
-                hour: hour.clone(),
-                responses: v.len(),
+                point: code(point).to_string(),
+                district: s.districts[v.first()?.0 as usize].code.clone(),
+                hour: at.format("%Y-%m-%d %H:00").to_string(),
+                responses: size(v),
                 flagged: c.difference > 0.0 && c.p_value < point_threshold,
                 comparison: c,
             })
         })
         .collect();
-    let tested = points.len();
-    points.sort_by(|a, b| a.comparison.p_value.total_cmp(&b.comparison.p_value));
-    points.truncate(10);
-    let rows = by
-        .into_iter()
+    let rows = acc
+        .by
+        .iter()
         .map(|(who, e)| {
-            let mut ds: Vec<usize> = e.obs.iter().map(|o| o.stratum).collect();
-            ds.sort_unstable();
-            ds.dedup();
-            let alone: Vec<Obs> = own
+            let mine: Vec<groups::Stratum> = e
+                .strata
                 .iter()
-                .filter(|(d, _)| ds.contains(d))
-                .map(|&(d, y)| Obs {
-                    stratum: d,
-                    weight: weight(d),
-                    y,
-                })
+                .map(|(d, h)| weighted(*d as usize, h))
                 .collect();
-            let comparison = groups::higher(&e.obs, &alone);
+            let alone: Vec<groups::Stratum> = e
+                .strata
+                .keys()
+                .map(|d| weighted(*d as usize, &acc.own[*d as usize]))
+                .collect();
+            let comparison = groups::higher_of_sums(&mine, &alone);
             InterviewerRow {
-                interviewer: who,
-                interviews: e.n,
-                median_seconds: median(e.seconds),
+                interviewer: who.clone(),
+                interviews: e.n as usize,
+                median_seconds: median(e.seconds.clone()),
                 straight_lining: e.straight as f64 / e.n.max(1) as f64,
-                districts: ds.iter().map(|&d| s.districts[d].code.clone()).collect(),
+                districts: e
+                    .strata
+                    .keys()
+                    .map(|&d| s.districts[d as usize].code.clone())
+                    .collect(),
                 flagged: comparison.is_some_and(|c| c.difference > 0.0 && c.p_value < threshold),
                 comparison,
             }
+        })
+        .collect();
+    // Interview dispositions by (district, interviewer): completes and screen-outs are
+    // stored responses, every other outcome an attempt.
+    let mut disp: BTreeMap<(String, String), Dispositions> = acc
+        .disp
+        .iter()
+        .map(|(k, &(complete, not_eligible))| {
+            (
+                k.clone(),
+                Dispositions {
+                    complete,
+                    not_eligible,
+                    ..Dispositions::default()
+                },
+            )
         })
         .collect();
     for (d, who, code, n) in store.attempt_counts(&s.id, wave)? {
@@ -374,7 +491,7 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, DashboardError> {
                     .iter()
                     .find(|x| x.0 == d.code)
                     .map_or(0, |x| x.1.max(0) as u64);
-                let (completes, ne) = invited[i];
+                let (completes, ne) = acc.invited[i];
                 InviteRow {
                     district: d.code.clone(),
                     issued,
@@ -398,16 +515,22 @@ pub fn check(store: &Store, s: &Survey) -> Result<Check, DashboardError> {
         all,
         invites,
         threshold,
-        self_completed: own.len(),
+        self_completed: acc.own_n as usize,
         points,
-        points_tested: tested,
+        points_tested,
         point_threshold,
-        field: field_checks(store, s)?,
+        field,
     })
 }
 
-fn field_checks(store: &Store, s: &Survey) -> Result<Option<FieldChecks>, DashboardError> {
-    let Some(st) = crate::households::sample_status(store, s)? else {
+/// The household sample's checks: call-backs per interviewer and where the phone
+/// placed each interview (`status`: the sample's status, when it has one).
+pub fn field_checks_from(
+    store: &Store,
+    s: &Survey,
+    status: Option<&crate::households::SampleStatus>,
+) -> Result<Option<FieldChecks>, DashboardError> {
+    let Some(st) = status else {
         return Ok(None);
     };
     Ok(Some(FieldChecks {

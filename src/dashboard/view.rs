@@ -15,6 +15,8 @@ use crate::stats::{self, Exclusions, Options, Report, Weighting};
 /// supersessions folded in.
 pub struct Loaded {
     pub tally: Arc<Tally>,
+    /// The interviewer checks' sums, from the same rows.
+    pub checks: Arc<super::interviewers::Acc>,
     /// Supersessions: (response id, reason).
     pub superseded: Vec<(i64, String)>,
     /// Changes whenever the aggregates do (keys the figures memo).

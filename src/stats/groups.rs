@@ -53,7 +53,7 @@ pub fn stratified_mean(obs: &[Obs]) -> Option<Mean> {
 
 /// One stratum in which every respondent has the same weight, as sums: respondents,
 /// their weight, Σy and Σy².
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub struct Stratum {
     pub n: f64,
     pub weight: f64,
@@ -89,6 +89,12 @@ pub fn stratified_mean_of_sums(strata: &[Stratum]) -> Option<Mean> {
 /// Whether `a`'s weighted mean is higher than that of the strata sums `b`.
 pub fn higher_than_sums(a: &[Obs], b: &[Stratum]) -> Option<Higher> {
     let (ma, mb) = (stratified_mean(a)?, stratified_mean_of_sums(b)?);
+    Some(compare(ma, mb))
+}
+
+/// Whether the weighted mean of strata sums `a` is higher than that of `b`.
+pub fn higher_of_sums(a: &[Stratum], b: &[Stratum]) -> Option<Higher> {
+    let (ma, mb) = (stratified_mean_of_sums(a)?, stratified_mean_of_sums(b)?);
     Some(compare(ma, mb))
 }
 

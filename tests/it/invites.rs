@@ -192,7 +192,9 @@ fn the_invitation_sample_response_rate() {
         Status::SeeOther
     );
     let s = app.survey("invite");
-    let check = minyi::dashboard::interviewers::check(&app.store, &s).unwrap();
+    let check = minyi::dashboard::Cache::default()
+        .interviewer_check(&app.store, &s)
+        .unwrap();
     let n = check.invites.iter().find(|r| r.district == "N").unwrap();
     assert_eq!((n.issued, n.completes, n.not_eligible), (4, 1, 0));
     assert_eq!(n.rr1, 0.25);

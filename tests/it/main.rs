@@ -14,6 +14,8 @@ mod charts;
 mod definitions;
 /// The Word and PDF briefing, the one-page summary, the posters PDF.
 mod documents;
+/// Office pages at a million read sums and indexes: the same figures as every row.
+mod fast_paths;
 /// kill -9 under load: nothing acknowledged is lost, the file stays sound.
 mod fault;
 /// The household sample's estimates: design weights, never pooled, the gap.

@@ -1077,7 +1077,9 @@ fn interviewer_check_flags_the_coaching_interviewer_and_no_other() {
         .into_string()
         .unwrap();
     assert!(html.contains("访员核查"));
-    let check = minyi::dashboard::interviewers::check(&app.store, &s).unwrap();
+    let check = minyi::dashboard::Cache::default()
+        .interviewer_check(&app.store, &s)
+        .unwrap();
     let flagged: Vec<&str> = check
         .rows
         .iter()
@@ -1159,7 +1161,9 @@ fn interviewers_record_dispositions_for_the_response_rates() {
         post("csrf=wrong&disposition=refusal".into()),
         Status::Forbidden
     );
-    let check = minyi::dashboard::interviewers::check(&app.store, &s).unwrap();
+    let check = minyi::dashboard::Cache::default()
+        .interviewer_check(&app.store, &s)
+        .unwrap();
     let mine = check
         .by_interviewer
         .iter()

@@ -192,9 +192,9 @@ pub async fn interviewers_page(
     lang: Option<&str>,
 ) -> Result<maud::Markup, WebError> {
     let s = access::scoped(app, &session, id, None)?;
-    let sv = s.clone();
+    let (sv, cache) = (s.clone(), app.figures.clone());
     let check = app
-        .blocking(move |store| dashboard::interviewers::check(store, &sv))
+        .blocking(move |store| cache.interviewer_check(store, &sv))
         .await?;
     Ok(crate::web::html::voices::interviewers(
         Lang::from_code(lang),

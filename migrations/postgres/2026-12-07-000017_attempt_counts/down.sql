@@ -1,0 +1,1 @@
+DROP INDEX interview_attempts_counts;
