@@ -9,7 +9,9 @@ use sha2::Sha256;
 use crate::answers::{self, FieldError, Outcome, RawAnswers};
 use crate::definition::Survey;
 use crate::quality;
-use crate::storage::{NewResponse, StorageError, Store, STATUS_COMPLETE, STATUS_SCREENED};
+use crate::storage::{
+    AnswerIndex, NewResponse, StorageError, Store, StoredResponse, STATUS_COMPLETE, STATUS_SCREENED,
+};
 
 pub use crate::definition::Channel;
 
@@ -158,6 +160,8 @@ pub struct Prepared {
     pub checks: Option<quality::HistoryCheck>,
     pub screened_out: bool,
     pub masked: bool,
+    /// Its open answer, segmented, for the voices page's index.
+    pub index: Option<AnswerIndex>,
 }
 
 /// Validates and appends a response; nothing is stored unless everything is valid. The
@@ -172,7 +176,7 @@ pub async fn submit(
 ) -> Result<Stored, CollectError> {
     let p = prepare(salt, sub, now, today)?;
     let id = store
-        .insert_response_async(p.response, p.invite_hash, p.checks)
+        .insert_response_async(p.response, p.invite_hash, p.checks, p.index)
         .await?;
     Ok(Stored {
         id,
@@ -298,13 +302,75 @@ pub fn prepare(
     let checks = (status == STATUS_COMPLETE).then_some(quality::HistoryCheck {
         min_seconds: survey.min_seconds,
     });
+    let index = (status == STATUS_COMPLETE)
+        .then(|| index_answer(survey, answers))
+        .flatten();
     Ok(Prepared {
+        index,
         response: new,
         invite_hash: invite.map(|c| invite_hash(salt, c)),
         checks,
         screened_out: status == STATUS_SCREENED,
         masked,
     })
+}
+
+/// A complete response's answer to the survey's open question as the voices page's
+/// index keeps it: masked with the survey's rules (stored answers already are, unless
+/// stored before the rules were) and segmented into words, once.
+fn index_answer(
+    survey: &Survey,
+    answers: &serde_json::Map<String, serde_json::Value>,
+) -> Option<AnswerIndex> {
+    let q = survey.open_question()?;
+    let text = answers.get(&q.id)?.as_str()?.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let answer = survey.masker().mask(text).0;
+    let words = crate::words::tokens(&answer)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    Some(AnswerIndex {
+        question: q.id.clone(),
+        answer,
+        words,
+    })
+}
+
+/// [`index_answer`] of a response about to be stored (`minyi demo`) or stored before
+/// the index existed: its status and answers (JSON).
+pub fn answer_index(survey: &Survey, status: &str, answers: &str) -> Option<AnswerIndex> {
+    if status != STATUS_COMPLETE {
+        return None;
+    }
+    let answers: serde_json::Map<String, serde_json::Value> = serde_json::from_str(answers).ok()?;
+    index_answer(survey, &answers)
+}
+
+/// Indexes a survey's responses stored before the voices page's index existed (the
+/// migration noted up to which id), once; returns how many answers it indexed.
+pub fn index_backlog(store: &Store, survey: &Survey) -> Result<usize, CollectError> {
+    let Some(upto) = store.answer_backlog(&survey.id)? else {
+        return Ok(0);
+    };
+    let (mut after, mut indexed) = (0, 0);
+    loop {
+        let rows = store.responses_page(&survey.id, after, 5_000)?;
+        let done = rows.last().is_none_or(|r| r.id >= upto);
+        after = rows.last().map_or(after, |r| r.id);
+        let entries: Vec<(&StoredResponse, AnswerIndex)> = rows
+            .iter()
+            .filter(|r| r.id <= upto)
+            .filter_map(|r| Some((r, answer_index(survey, &r.status, &r.answers)?)))
+            .collect();
+        indexed += entries.len();
+        store.index_answers(&survey.id, &entries, done)?;
+        if done {
+            return Ok(indexed);
+        }
+    }
 }
 
 /// Masks personal data typed into the free-text answers, before anything is stored;
@@ -434,7 +500,8 @@ pub fn redact(
                 *found.kinds.entry(k).or_default() += 1;
             }
             let text = serde_json::to_string(&answers).unwrap_or_else(|_| r.answers.clone());
-            changes.push((r.id, text, kinds.join(",")));
+            let index = answer_index(survey, &r.status, &text);
+            changes.push((r.id, text, kinds.join(","), index));
         }
     }
     if !dry_run && !changes.is_empty() {

@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 
-use super::setup::{load_config, open_store, survey_by_id_or_file};
+use super::setup::{index_backlog, load_config, open_store, survey_by_id_or_file};
 use minyi::definition::{self, Lang};
 
 #[derive(clap::Args)]
@@ -68,6 +68,7 @@ pub fn report(a: ReportArgs) -> Result<()> {
         // Straight from the stored rows, page by page, as the dashboard reads them.
         None => {
             let store = open_store(&cfg)?;
+            index_backlog(&store, &survey)?;
             voices = Some(minyi::dashboard::voices::for_pack(&store, &survey)?);
             let household = minyi::dashboard::household_data(&store, &survey)?.map(|(d, _)| d);
             (

@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
-use super::setup::{base_url, load_config, load_surveys, open_store};
+use super::setup::{base_url, index_backlog, load_config, load_surveys, open_store};
 use minyi::config;
 
 /// Runs the web service until it is stopped.
@@ -36,6 +36,7 @@ pub fn serve() -> Result<()> {
             "minyi: survey `{}` ({}), {} – {}",
             s.id, s.title.zh, s.opens, s.closes
         );
+        index_backlog(&store, s)?;
         if let Some(d) = s.districts.first() {
             println!(
                 "        open the questionnaire at {}",

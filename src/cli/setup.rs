@@ -66,3 +66,20 @@ pub fn open_store(cfg: &AppConfig) -> Result<minyi::storage::Store> {
     let options = cfg.store_options().map_err(anyhow::Error::msg)?;
     minyi::storage::Store::open_with(&cfg.database_url, options).context("opening the database")
 }
+
+/// Indexes the open answers stored before the voices page's index existed (once,
+/// after the upgrade that added it; nothing to do after).
+pub fn index_backlog(store: &minyi::storage::Store, s: &definition::Survey) -> Result<()> {
+    if store.answer_backlog(&s.id)?.is_none() {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let n = minyi::collect::index_backlog(store, s)
+        .with_context(|| format!("indexing the open answers of `{}`", s.id))?;
+    println!(
+        "minyi: indexed {n} open answers of `{}` stored before the voices page's index ({:.1} s, once)",
+        s.id,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

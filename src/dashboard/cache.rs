@@ -11,6 +11,7 @@ use super::error::DashboardError;
 use super::household::{household_figures, HouseholdFigures};
 use super::interviewers;
 use super::view::{figures, Figures, Filter, Loaded};
+use super::voices;
 use crate::definition::{Lang, Survey};
 use crate::households::SampleStatus;
 use crate::stats::tally::Tally;
@@ -65,6 +66,8 @@ pub struct Cache {
     snapshot_every: u64,
     households: Mutex<HouseholdMemo>,
     samples: Mutex<SampleMemo>,
+    /// Each survey's open answers counted, and when they were last recounted.
+    voices: Mutex<HashMap<String, (Option<Instant>, voices::Counts)>>,
 }
 
 impl Default for Cache {
@@ -75,6 +78,7 @@ impl Default for Cache {
             snapshot_every: SNAPSHOT_EVERY,
             households: Mutex::default(),
             samples: Mutex::default(),
+            voices: Mutex::default(),
         }
     }
 }
@@ -370,6 +374,31 @@ impl Cache {
         let status = self.sample_status(store, survey)?;
         let field = interviewers::field_checks_from(store, survey, status.as_deref())?;
         interviewers::check_from(store, survey, &loaded.checks, field)
+    }
+
+    /// The open answers per theme and district ([`voices::theme_counts`]), counted as
+    /// they arrive: each request reads only the index rows added since the last.
+    pub fn voice_counts(
+        &self,
+        store: &Store,
+        survey: &Survey,
+        district: Option<&str>,
+    ) -> Result<Vec<voices::ThemeRow>, DashboardError> {
+        let memo = || {
+            self.voices
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        // Taken out while it is brought up to date: a request meanwhile counts afresh.
+        let (mut counted_at, mut counts) = memo().remove(&survey.id).unwrap_or_default();
+        let recount = store.is_shared() && counted_at.is_none_or(|t| t.elapsed() >= RECOUNT);
+        if recount {
+            counted_at = Some(Instant::now());
+        }
+        counts.catch_up(store, survey, recount)?;
+        let rows = counts.rows(store, survey, district)?;
+        memo().insert(survey.id.clone(), (counted_at, counts));
+        Ok(rows)
     }
 
     /// [`figures`] for `loaded`, computed once per state of the data.

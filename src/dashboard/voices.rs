@@ -6,8 +6,8 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::definition::{Kind, Survey, Theme};
-use crate::storage::{StorageError, Store, StoredResponse};
+use crate::definition::{Survey, Theme};
+use crate::storage::{AnswerFilter, IndexedAnswer, StorageError, Store, StoredResponse};
 
 /// Words listed per district.
 pub const TOP_WORDS: usize = 8;
@@ -113,13 +113,31 @@ const STOPWORDS: [&str; 36] = [
 /// The words of an answer (jieba's segmentation): two characters or more, or a
 /// single character the theme keywords name, without the filler words.
 pub fn words(text: &str) -> Vec<&str> {
-    crate::words::jieba()
-        .cut(text, false)
+    // Words, not numbers: what masking left of a phone number is no word either.
+    crate::words::tokens(text)
         .into_iter()
-        .map(|t| t.word)
-        // Words, not numbers: what masking left of a phone number is no word either.
-        .filter(|w| w.chars().all(|c| c.is_alphabetic()))
         .filter(|w| !STOPWORDS.contains(w))
+        .collect()
+}
+
+/// The words of an indexed answer, as [`words`] gives them (segmented when stored).
+fn indexed_words(a: &IndexedAnswer) -> Vec<&str> {
+    a.words().filter(|w| !STOPWORDS.contains(w)).collect()
+}
+
+/// An indexed answer's themes: as office staff confirmed them, else as its words
+/// propose them.
+fn themes_of(s: &Survey, a: &IndexedAnswer, confirmed: &Confirmed) -> Vec<String> {
+    match confirmed.get(&a.response_id) {
+        Some((t, _, _)) => confirmed_codes(t),
+        None => propose_among(&s.themes, &a.answer, &indexed_words(a)),
+    }
+}
+
+fn confirmed_codes(t: &str) -> Vec<String> {
+    t.split(',')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
         .collect()
 }
 
@@ -156,9 +174,9 @@ fn propose_among<W: AsRef<str>>(themes: &[Theme], text: &str, ws: &[W]) -> Vec<S
     }
 }
 
-/// The first open question of a survey.
+/// The open question the page shows (the survey's first).
 pub fn open_question(s: &Survey) -> Option<&crate::definition::Question> {
-    s.questions.iter().find(|q| q.kind == Kind::Text)
+    s.open_question()
 }
 
 /// The newest confirmation of each answer: response id → (themes, by, at).
@@ -179,11 +197,7 @@ fn voice(s: &Survey, question: &str, r: &StoredResponse, confirmed: &Confirmed) 
         community: r.residence_community.clone(),
         channel: r.channel.clone(),
         themes: match confirmed.get(&r.id) {
-            Some((t, _, _)) => t
-                .split(',')
-                .filter(|x| !x.is_empty())
-                .map(str::to_string)
-                .collect(),
+            Some((t, _, _)) => confirmed_codes(t),
             None => propose_among(&s.themes, &text, &ws),
         },
         confirmed: confirmed.get(&r.id).map(|(_, by, at)| (by.clone(), *at)),
@@ -208,7 +222,12 @@ fn matches(v: &Voice, f: &VoiceFilter) -> bool {
             .is_none_or(|t| v.themes.iter().any(|x| x == t))
 }
 
-/// One page of answers, newest first.
+/// Index rows read at a time.
+const BATCH: i64 = 1_000;
+
+/// One page of answers, newest first: the index narrows by place and text (keyset
+/// pages: ids below `before`), themes are told from the indexed words, and only the
+/// page's responses are read.
 pub fn page(store: &Store, s: &Survey, f: &VoiceFilter) -> Result<VoicesPage, StorageError> {
     let Some(q) = open_question(s) else {
         return Ok(VoicesPage {
@@ -218,14 +237,47 @@ pub fn page(store: &Store, s: &Survey, f: &VoiceFilter) -> Result<VoicesPage, St
         });
     };
     let confirmed = store.confirmed_themes(&s.id)?;
-    let mut pick = |r: &StoredResponse| voice(s, &q.id, r, &confirmed).filter(|v| matches(v, f));
-    let (voices, more) = store.answers_to(
-        &s.id,
-        &q.id,
-        f.before.unwrap_or(i64::MAX),
-        PER_PAGE,
-        &mut pick,
-    )?;
+    let search = f.search.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let filter = AnswerFilter {
+        district: f.district.as_deref(),
+        community: f.community.as_deref(),
+        search,
+    };
+    let mut ids = Vec::with_capacity(PER_PAGE);
+    let mut more = false;
+    let mut before = f.before.unwrap_or(i64::MAX);
+    'read: loop {
+        let batch = store.indexed_answers(&s.id, &q.id, filter, before, BATCH)?;
+        let Some(last) = batch.last() else { break };
+        before = last.response_id;
+        for a in &batch {
+            // Exact: SQLite's LIKE ignores the case of ASCII letters.
+            if search.is_some_and(|t| !a.answer.contains(t)) {
+                continue;
+            }
+            if let Some(t) = &f.theme {
+                if !themes_of(s, a, &confirmed).contains(t) {
+                    continue;
+                }
+            }
+            if ids.len() == PER_PAGE {
+                more = true;
+                break 'read;
+            }
+            ids.push(a.response_id);
+        }
+        if (batch.len() as i64) < BATCH {
+            break;
+        }
+    }
+    let mut voices: Vec<Voice> = store
+        .responses_by_ids(&s.id, &ids)?
+        .iter()
+        .filter(|r| r.status == crate::storage::STATUS_COMPLETE)
+        .filter_map(|r| voice(s, &q.id, r, &confirmed))
+        .filter(|v| matches(v, f))
+        .collect();
+    voices.sort_by_key(|v| std::cmp::Reverse(v.id));
     Ok(VoicesPage {
         question: Some(q.id.clone()),
         next: more.then(|| voices.last().map(|v| v.id)).flatten(),
@@ -233,90 +285,199 @@ pub fn page(store: &Store, s: &Survey, f: &VoiceFilter) -> Result<VoicesPage, St
     })
 }
 
+/// Answers per district of the survey's open question, counted from the index as its
+/// rows arrive: answers, the themes their words propose, and their words. Confirmed
+/// themes are applied on top ([`Counts::rows`]), as confirmations come and go apart.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// What the counts were made for: the definition (its themes) and the redactions
+    /// made (they change stored words).
+    key: (String, i64),
+    /// The highest response id counted, and how many rows up to it.
+    max_id: i64,
+    rows: i64,
+    by_district: std::collections::HashMap<String, DistrictCounts>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DistrictCounts {
+    answers: usize,
+    /// Per theme of the survey (in its order), the answers whose words propose it.
+    proposed: Vec<usize>,
+    words: std::collections::HashMap<String, usize>,
+}
+
+impl Counts {
+    /// Whether these counts were made for this definition and these redactions.
+    pub fn fits(&self, s: &Survey, redactions: i64) -> bool {
+        self.key.0 == s.version && self.key.1 == redactions
+    }
+
+    /// Counts every indexed answer not counted yet. On a shared database a row can
+    /// commit below the highest id read: `recount` compares the count up to it and
+    /// starts over when it differs.
+    pub fn catch_up(
+        &mut self,
+        store: &Store,
+        s: &Survey,
+        recount: bool,
+    ) -> Result<(), StorageError> {
+        let Some(q) = open_question(s) else {
+            return Ok(());
+        };
+        let redactions = store.redaction_count()?;
+        let stale = !self.fits(s, redactions)
+            || (recount && store.count_indexed_upto(&s.id, &q.id, self.max_id)? != self.rows);
+        if stale {
+            *self = Counts {
+                key: (s.version.clone(), redactions),
+                ..Counts::default()
+            };
+        }
+        loop {
+            let batch = store.indexed_answers_after(&s.id, &q.id, self.max_id, 5_000)?;
+            let Some(last) = batch.last() else { break };
+            self.max_id = last.response_id;
+            self.rows += batch.len() as i64;
+            for a in &batch {
+                let d = self.by_district.entry(a.district.clone()).or_default();
+                if d.proposed.is_empty() {
+                    d.proposed = vec![0; s.themes.len()];
+                }
+                d.answers += 1;
+                let ws = indexed_words(a);
+                for t in propose_among(&s.themes, &a.answer, &ws) {
+                    if let Some(i) = s.themes.iter().position(|x| x.code == t) {
+                        d.proposed[i] += 1;
+                    }
+                }
+                for w in ws.into_iter().filter(|w| w.chars().count() > 1) {
+                    match d.words.get_mut(w) {
+                        Some(n) => *n += 1,
+                        None => {
+                            d.words.insert(w.to_string(), 1);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The table rows (of one district, when given): the counts with the confirmed
+    /// themes in place of the proposed ones.
+    pub fn rows(
+        &self,
+        store: &Store,
+        s: &Survey,
+        district: Option<&str>,
+    ) -> Result<Vec<ThemeRow>, StorageError> {
+        let mut rows: Vec<ThemeRow> = s
+            .districts
+            .iter()
+            .filter(|d| district.is_none_or(|x| x == d.code))
+            .map(|d| {
+                let c = self.by_district.get(&d.code);
+                ThemeRow {
+                    district: d.code.clone(),
+                    answers: c.map_or(0, |c| c.answers),
+                    confirmed: 0,
+                    counts: c.map_or_else(|| vec![0; s.themes.len()], |c| c.proposed.clone()),
+                    top_words: c.map(|c| top_words(&c.words)).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let confirmed = store.confirmed_themes(&s.id)?;
+        if confirmed.is_empty() {
+            return Ok(rows);
+        }
+        let ids: Vec<i64> = confirmed
+            .keys()
+            .copied()
+            .filter(|id| *id <= self.max_id)
+            .collect();
+        let Some(q) = open_question(s) else {
+            return Ok(rows);
+        };
+        let theme = |code: &str| s.themes.iter().position(|x| x.code == code);
+        for a in store.indexed_by_ids(&s.id, &q.id, &ids)? {
+            let Some(row) = rows.iter_mut().find(|r| r.district == a.district) else {
+                continue;
+            };
+            row.confirmed += 1;
+            for t in propose_among(&s.themes, &a.answer, &indexed_words(&a)) {
+                if let Some(i) = theme(&t) {
+                    row.counts[i] = row.counts[i].saturating_sub(1);
+                }
+            }
+            for t in themes_of(s, &a, &confirmed) {
+                if let Some(i) = theme(&t) {
+                    row.counts[i] += 1;
+                }
+            }
+        }
+        Ok(rows)
+    }
+}
+
+fn top_words(counts: &std::collections::HashMap<String, usize>) -> Vec<(String, usize)> {
+    let mut top: Vec<(&String, usize)> = counts.iter().map(|(w, n)| (w, *n)).collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    top.truncate(TOP_WORDS);
+    top.into_iter().map(|(w, n)| (w.clone(), n)).collect()
+}
+
 /// Answers per theme and district (of one district, when given), every answer of the
-/// survey counted once per theme it proposes.
+/// survey counted once per theme it proposes (read from the index at once; the
+/// dashboard's cache keeps [`Counts`] up to date instead).
 pub fn theme_counts(
     store: &Store,
     s: &Survey,
     district: Option<&str>,
 ) -> Result<Vec<ThemeRow>, StorageError> {
-    Ok(scan(store, s, district, 0)?.0)
+    let mut c = Counts::default();
+    c.catch_up(store, s, false)?;
+    c.rows(store, s, district)
 }
 
 /// A theme's code and the answers quoted for it.
 type Quotes = (String, Vec<String>);
 
-/// One pass over a survey's answers, counting as they come (none is kept in memory
-/// but the newest `quotes` of each theme): the themes per district, and those quotes.
-fn scan(
-    store: &Store,
-    s: &Survey,
-    district: Option<&str>,
-    quotes: usize,
-) -> Result<(Vec<ThemeRow>, Vec<Quotes>), StorageError> {
-    let mut rows: Vec<ThemeRow> = s
-        .districts
-        .iter()
-        .filter(|d| district.is_none_or(|x| x == d.code))
-        .map(|d| ThemeRow {
-            district: d.code.clone(),
-            answers: 0,
-            confirmed: 0,
-            counts: vec![0; s.themes.len()],
-            top_words: vec![],
-        })
-        .collect();
+/// The newest `quotes` masked answers of each theme.
+fn quotes(store: &Store, s: &Survey, quotes: usize) -> Result<Vec<Quotes>, StorageError> {
     let mut examples: Vec<Quotes> = s
         .themes
         .iter()
         .map(|t| (t.code.clone(), Vec::new()))
         .collect();
-    let Some(q) = open_question(s) else {
-        return Ok((rows, vec![]));
+    let Some(q) = open_question(s).filter(|_| quotes > 0) else {
+        return Ok(vec![]);
     };
     let confirmed = store.confirmed_themes(&s.id)?;
-    let mut tallies: std::collections::HashMap<String, std::collections::HashMap<String, usize>> =
-        Default::default();
-    store.answers_to::<()>(&s.id, &q.id, i64::MAX, 0, &mut |r| {
-        if district.is_some_and(|d| r.district != d) {
-            return None;
-        }
-        let v = voice(s, &q.id, r, &confirmed)?;
-        let row = rows.iter_mut().find(|x| x.district == v.district)?;
-        row.answers += 1;
-        row.confirmed += v.confirmed.is_some() as usize;
-        let mine = tallies.entry(v.district.clone()).or_default();
-        for w in v.words.iter().filter(|w| w.chars().count() > 1) {
-            *mine.entry(w.clone()).or_default() += 1;
-        }
-        for t in &v.themes {
-            if let Some(i) = s.themes.iter().position(|x| &x.code == t) {
-                row.counts[i] += 1;
+    let masker = s.masker();
+    let mut before = i64::MAX;
+    while examples.iter().any(|(_, l)| l.len() < quotes) {
+        let batch = store.indexed_answers(&s.id, &q.id, AnswerFilter::default(), before, BATCH)?;
+        let Some(last) = batch.last() else { break };
+        before = last.response_id;
+        for a in &batch {
+            let themes = themes_of(s, a, &confirmed);
+            for (code, list) in examples.iter_mut() {
+                if list.len() < quotes && themes.contains(code) {
+                    list.push(masker.mask(&a.answer).0);
+                }
             }
-        }
-        for (code, list) in examples.iter_mut() {
-            if list.len() < quotes && v.themes.contains(code) {
-                list.push(v.text.clone());
-            }
-        }
-        None
-    })?;
-    for (d, counts) in tallies {
-        if let Some(row) = rows.iter_mut().find(|r| r.district == d) {
-            let mut top: Vec<(String, usize)> = counts.into_iter().collect();
-            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            top.truncate(TOP_WORDS);
-            row.top_words = top;
         }
     }
     examples.retain(|(_, l)| !l.is_empty());
-    Ok((rows, examples))
+    Ok(examples)
 }
 
 /// What the pack shows of the open answers: themes per district, and the newest
 /// `voices_per_theme` masked answers of each theme (none unless the definition says).
 pub fn for_pack(store: &Store, s: &Survey) -> Result<crate::figures::Voices, StorageError> {
-    let (rows, examples) = scan(store, s, None, s.voices_per_theme as usize)?;
+    let rows = theme_counts(store, s, None)?;
+    let examples = quotes(store, s, s.voices_per_theme as usize)?;
     Ok(crate::figures::Voices {
         themes: s.themes.iter().map(|t| t.code.clone()).collect(),
         rows: rows

@@ -585,6 +585,10 @@ impl Survey {
     pub fn district_question(&self) -> Option<&Question> {
         self.questions.iter().find(|q| q.kind == Kind::District)
     }
+    /// The open question whose answers the voices page shows and indexes: the first.
+    pub fn open_question(&self) -> Option<&Question> {
+        self.questions.iter().find(|q| q.kind == Kind::Text)
+    }
     /// The question that records the resident's own community, if the survey has one.
     pub fn community_question(&self) -> Option<&Question> {
         self.questions.iter().find(|q| q.kind == Kind::Community)

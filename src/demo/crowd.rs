@@ -50,6 +50,13 @@ pub(super) fn gather(
             ..template.clone()
         })
         .collect();
+    let crowd: Vec<_> = crowd
+        .into_iter()
+        .map(|r| {
+            let index = crate::collect::answer_index(survey, &r.status, &r.answers);
+            (r, index)
+        })
+        .collect();
     store.insert_batch(&crowd)?;
     Ok(crowd.len())
 }

@@ -65,7 +65,9 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
     let mut made = responses::Made::default();
     let mut batch = Vec::with_capacity(BATCH);
     for i in 0..synth.data.len() {
-        batch.push(rows.response(i, &mut rng, &mut made));
+        let r = rows.response(i, &mut rng, &mut made);
+        let index = crate::collect::answer_index(survey, &r.status, &r.answers);
+        batch.push((r, index));
         if batch.len() == BATCH {
             store.insert_batch(&batch)?;
             batch.clear();

@@ -238,7 +238,7 @@ pub fn apply(
                 now,
                 today,
             )?;
-            let stored = match store.insert_response(p.response, None, p.checks) {
+            let stored = match store.insert_response(p.response, None, p.checks, p.index) {
                 Ok(id) => FieldResult::Stored(id),
                 Err(StorageError::Duplicate) => FieldResult::Duplicate,
                 Err(e) => return Err(HouseholdError::Collect(CollectError::Storage(e))),

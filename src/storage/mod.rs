@@ -12,6 +12,7 @@
 //! restore).
 
 mod accounts;
+mod answers;
 mod conn;
 mod error;
 mod fieldwork;
@@ -25,6 +26,7 @@ mod store;
 mod writer;
 
 pub use accounts::{AuditRow, UserRow};
+pub use answers::{AnswerFilter, AnswerIndex, IndexedAnswer};
 pub use conn::AnyConn;
 pub use error::{Result, StorageError};
 pub use fieldwork::{Counted, NewAttempt, ViewKey};

@@ -8,7 +8,7 @@ use super::error::{Result, StorageError};
 use super::rows::{FunnelCount, NewResponse, StoredResponse, STATUS_COMPLETE, STATUS_SCREENED};
 use super::schema::{responses, supersessions};
 use super::store::Store;
-use super::writer::{self, WriteJob};
+use super::writer::{self, AnswerIndex, WriteJob};
 use crate::quality::HistoryCheck;
 
 impl Store {
@@ -22,8 +22,9 @@ impl Store {
         r: NewResponse,
         invite_hash: Option<&str>,
         checks: Option<HistoryCheck>,
+        index: Option<AnswerIndex>,
     ) -> Result<i64> {
-        self.enqueue(r, invite_hash, checks)?
+        self.enqueue(r, invite_hash, checks, index)?
             .blocking_recv()
             .map_err(|_| writer_gone())?
     }
@@ -35,8 +36,9 @@ impl Store {
         r: NewResponse,
         invite_hash: Option<String>,
         checks: Option<HistoryCheck>,
+        index: Option<AnswerIndex>,
     ) -> Result<i64> {
-        let rx = self.enqueue(r, invite_hash.as_deref(), checks)?;
+        let rx = self.enqueue(r, invite_hash.as_deref(), checks, index)?;
         rx.await.map_err(|_| writer_gone())?
     }
 
@@ -45,6 +47,7 @@ impl Store {
         r: NewResponse,
         invite_hash: Option<&str>,
         checks: Option<HistoryCheck>,
+        index: Option<AnswerIndex>,
     ) -> Result<tokio::sync::oneshot::Receiver<Result<i64>>> {
         let (reply, rx) = tokio::sync::oneshot::channel();
         self.writer
@@ -52,20 +55,32 @@ impl Store {
                 response: r,
                 invite_hash: invite_hash.map(str::to_string),
                 checks,
+                index,
                 reply,
             })
             .map_err(|_| writer_gone())?;
         Ok(rx)
     }
 
-    /// Appends many responses at once, outside the writer (`minyi demo`): one
-    /// transaction, multi-row INSERTs. Returns how many were stored (repeated keys are
-    /// not). Quality flags are taken as given.
-    pub fn insert_batch(&self, rows: &[NewResponse]) -> Result<usize> {
+    /// Appends many responses at once, outside the writer (`minyi demo`), each with
+    /// its open answer for the index: one transaction, multi-row INSERTs. Returns how
+    /// many were stored (repeated keys are not). Quality flags are taken as given.
+    pub fn insert_batch(&self, rows: &[(NewResponse, Option<AnswerIndex>)]) -> Result<usize> {
         use diesel::connection::Connection;
         let mut c = self.conn()?;
-        let refs: Vec<&NewResponse> = rows.iter().collect();
-        Ok(c.transaction(|c| writer::insert_many(c, &refs))?.len())
+        let refs: Vec<&NewResponse> = rows.iter().map(|r| &r.0).collect();
+        Ok(c.transaction(|c| {
+            let stored = writer::insert_many(c, &refs)?;
+            let indexed: Vec<writer::Entry<'_>> = rows
+                .iter()
+                .filter_map(|(r, a)| {
+                    let id = *stored.get(&r.submission_key)?;
+                    Some(writer::Entry::new(id, r, a.as_ref()?))
+                })
+                .collect();
+            writer::index(c, &indexed)?;
+            Ok::<_, diesel::result::Error>(stored.len())
+        })?)
     }
 
     /// All responses of a survey, oldest first.
@@ -161,14 +176,18 @@ impl Store {
     /// and when), and only then may the response's answers become exactly that text —
     /// the database refuses any other update. The one change ever made to a stored
     /// response; `changes` are (response id, masked answers, kinds).
-    pub fn redact(&self, changes: &[(i64, String, String)], by: &str) -> Result<usize> {
+    pub fn redact(
+        &self,
+        changes: &[(i64, String, String, Option<AnswerIndex>)],
+        by: &str,
+    ) -> Result<usize> {
         use super::schema::redactions;
         use diesel::connection::Connection;
         let mut c = self.conn()?;
         let now = Utc::now().naive_utc();
         for chunk in changes.chunks(500) {
             c.transaction::<_, diesel::result::Error, _>(|c| {
-                for (id, answers, kinds) in chunk {
+                for (id, answers, kinds, index) in chunk {
                     diesel::insert_into(redactions::table)
                         .values((
                             redactions::response_id.eq(id),
@@ -181,6 +200,7 @@ impl Store {
                     diesel::update(responses::table.filter(responses::id.eq(id)))
                         .set(responses::answers.eq(answers))
                         .execute(c)?;
+                    writer::reindex(c, *id, index.as_ref())?;
                 }
                 Ok(())
             })?;

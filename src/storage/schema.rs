@@ -175,6 +175,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    answer_words (response_id) {
+        response_id -> BigInt,
+        survey_id -> Text,
+        question -> Text,
+        district -> Text,
+        community -> Nullable<Text>,
+        answer -> Text,
+        words -> Text,
+    }
+}
+
+diesel::table! {
+    answer_words_backlog (survey_id) {
+        survey_id -> Text,
+        upto -> BigInt,
+    }
+}
+
+diesel::table! {
     server_secrets (name) {
         name -> Text,
         value -> Text,
@@ -304,6 +323,7 @@ diesel::table! {
 
 diesel::joinable!(supersessions -> responses (response_id));
 diesel::joinable!(redactions -> responses (response_id));
+diesel::joinable!(answer_words -> responses (response_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sample_households -> sample_draws (draw_id));
@@ -338,4 +358,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     callbacks,
     callback_outcomes,
     redactions,
+    answer_words,
+    answer_words_backlog,
 );

@@ -13,6 +13,9 @@
 //! from windows kept in memory. The database is read once per survey to fill them,
 //! then once per batch for rows other processes committed since (several `minyi
 //! serve` on one PostgreSQL, or the CLI beside the server on SQLite).
+//!
+//! Each response's open answer goes into the voices page's index (`answer_words`) in
+//! the same transaction, with the words its caller segmented.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -22,7 +25,7 @@ use std::collections::{HashMap, HashSet};
 use super::conn::{AnyConn, Manager};
 use super::error::{Result, StorageError};
 use super::rows::{NewResponse, STATUS_COMPLETE};
-use super::schema::{definitions, invites, responses};
+use super::schema::{answer_words, definitions, invites, responses};
 use crate::quality::{self, Arrival, History, HistoryCheck};
 
 /// A response for the writer and where to send its outcome (a oneshot channel an
@@ -33,6 +36,8 @@ pub(super) struct WriteJob {
     pub invite_hash: Option<String>,
     /// Whether to add the flags that count earlier responses.
     pub checks: Option<HistoryCheck>,
+    /// Its open answer for the voices page's index, written with it.
+    pub index: Option<AnswerIndex>,
     pub reply: tokio::sync::oneshot::Sender<Result<i64>>,
 }
 
@@ -230,6 +235,15 @@ fn commit(
             }
             results.push(res);
         }
+        let indexed: Vec<Entry<'_>> = batch
+            .iter()
+            .zip(&results)
+            .filter_map(|(job, res)| {
+                let id = *res.as_ref().ok()?;
+                Some(Entry::new(id, &job.response, job.index.as_ref()?))
+            })
+            .collect();
+        index(c, &indexed)?;
         // After the rows were written, so a test can prove nothing of the batch is kept.
         hooks.before_commit();
         Ok(())
@@ -525,4 +539,134 @@ fn durations(
         .rev()
         .filter_map(|(s, e)| s.map(|s| (e - s).num_milliseconds() as f64 / 1000.0))
         .collect())
+}
+
+// The voices page's index of open answers, written with the responses (reads are in
+// `answers.rs`).
+
+/// What the index keeps of a response's open answer (the caller segments it: storage
+/// knows no questions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerIndex {
+    pub question: String,
+    /// The answer as stored (masked at intake).
+    pub answer: String,
+    /// Its words, in order.
+    pub words: Vec<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = answer_words)]
+struct NewAnswerWords<'a> {
+    response_id: i64,
+    survey_id: &'a str,
+    question: &'a str,
+    district: &'a str,
+    community: Option<&'a str>,
+    answer: &'a str,
+    words: String,
+}
+
+/// A stored response's answer to index.
+pub(super) struct Entry<'a> {
+    pub id: i64,
+    pub survey_id: &'a str,
+    pub district: &'a str,
+    pub community: Option<&'a str>,
+    pub answer: &'a AnswerIndex,
+}
+
+impl<'a> Entry<'a> {
+    pub fn new(id: i64, r: &'a NewResponse, answer: &'a AnswerIndex) -> Entry<'a> {
+        Entry {
+            id,
+            survey_id: &r.survey_id,
+            district: &r.district,
+            community: r.residence_community.as_deref(),
+            answer,
+        }
+    }
+}
+
+/// Indexes stored responses: a response already indexed is left as it is.
+pub(super) fn index(
+    c: &mut AnyConn,
+    entries: &[Entry<'_>],
+) -> std::result::Result<(), diesel::result::Error> {
+    let rows: Vec<NewAnswerWords<'_>> = entries
+        .iter()
+        .map(|e| NewAnswerWords {
+            response_id: e.id,
+            survey_id: e.survey_id,
+            question: &e.answer.question,
+            district: e.district,
+            community: e.community,
+            answer: &e.answer.answer,
+            words: spaced(&e.answer.words),
+        })
+        .collect();
+    match c {
+        // One cached single-row statement per row (see `writer::insert_many`).
+        AnyConn::Sqlite(c) => {
+            for row in &rows {
+                diesel::insert_into(answer_words::table)
+                    .values(row)
+                    .on_conflict(answer_words::response_id)
+                    .do_nothing()
+                    .execute(c)?;
+            }
+        }
+        AnyConn::Postgres(c) => {
+            // 7 parameters a row: the responses' chunks are well within the bound.
+            for chunk in rows.chunks(ROWS_PER_INSERT) {
+                diesel::insert_into(answer_words::table)
+                    .values(chunk)
+                    .on_conflict(answer_words::response_id)
+                    .do_nothing()
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites the index row of a response whose answers were redacted (when it has
+/// one): the old words go in the same transaction as the old text.
+pub(super) fn reindex(
+    c: &mut AnyConn,
+    id: i64,
+    answer: Option<&AnswerIndex>,
+) -> std::result::Result<(), diesel::result::Error> {
+    let row = answer_words::table.filter(answer_words::response_id.eq(id));
+    match answer {
+        Some(a) => diesel::update(row)
+            .set((
+                answer_words::answer.eq(&a.answer),
+                answer_words::words.eq(spaced(&a.words)),
+            ))
+            .execute(c)?,
+        None => diesel::delete(row).execute(c)?,
+    };
+    Ok(())
+}
+
+fn spaced(words: &[String]) -> String {
+    let mut s = String::with_capacity(words.iter().map(|w| w.len() + 1).sum::<usize>() + 1);
+    s.push(' ');
+    for w in words {
+        // A word never holds a space (jieba's tokens of letters only); one would split.
+        s.push_str(&w.replace(' ', ""));
+        s.push(' ');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_kept_between_single_spaces() {
+        assert_eq!(spaced(&["路灯".into(), "不亮".into()]), " 路灯 不亮 ");
+    }
 }

@@ -147,6 +147,7 @@ fn seed(store: &minyi::storage::Store, survey: &minyi::definition::Survey, n: us
                 },
                 None,
                 None,
+                None,
             )
             .unwrap();
     }

@@ -2,7 +2,7 @@
 //! as rows arrive; each gives what a read of every row gives. The row paths here are
 //! written out plainly, as the specification the fast paths are held to.
 
-use minyi::dashboard::{interviewers, Cache};
+use minyi::dashboard::{interviewers, voices, Cache};
 use minyi::definition::{Dimension, Survey, DONT_KNOW};
 use minyi::stats::groups::{self, Obs};
 use minyi::storage::StoredResponse;
@@ -190,28 +190,34 @@ fn again(app: &TestApp, s: &Survey, n: usize) {
             .filter(|r| r.quality_flags.is_empty())
             .take(n)
     };
-    let copies: Vec<minyi::storage::NewResponse> = newest(false)
+    let copies: Vec<_> = newest(false)
         .chain(newest(true))
         .enumerate()
-        .map(|(i, r)| minyi::storage::NewResponse {
-            survey_id: r.survey_id.clone(),
-            definition_version: r.definition_version.clone(),
-            wave: r.wave,
-            collection_district: r.collection_district.clone(),
-            collection_community: r.collection_community.clone(),
-            district: r.district.clone(),
-            channel: r.channel.clone(),
-            status: r.status.clone(),
-            started_at: r.started_at,
-            submitted_at: r.submitted_at,
-            answers: r.answers.clone(),
-            source_hash: format!("again-{i}"),
-            submission_key: format!("{}:again-{i}", s.id),
-            quality_flags: r.quality_flags.clone(),
-            pattern_hash: r.pattern_hash.clone(),
-            interviewer: r.interviewer.clone(),
-            residence_community: r.residence_community.clone(),
-            ..Default::default()
+        .map(|(i, r)| {
+            let index = minyi::collect::answer_index(s, &r.status, &r.answers);
+            (
+                minyi::storage::NewResponse {
+                    survey_id: r.survey_id.clone(),
+                    definition_version: r.definition_version.clone(),
+                    wave: r.wave,
+                    collection_district: r.collection_district.clone(),
+                    collection_community: r.collection_community.clone(),
+                    district: r.district.clone(),
+                    channel: r.channel.clone(),
+                    status: r.status.clone(),
+                    started_at: r.started_at,
+                    submitted_at: r.submitted_at,
+                    answers: r.answers.clone(),
+                    source_hash: format!("again-{i}"),
+                    submission_key: format!("{}:again-{i}", s.id),
+                    quality_flags: r.quality_flags.clone(),
+                    pattern_hash: r.pattern_hash.clone(),
+                    interviewer: r.interviewer.clone(),
+                    residence_community: r.residence_community.clone(),
+                    ..Default::default()
+                },
+                index,
+            )
         })
         .collect();
     assert_eq!(app.store.insert_batch(&copies).unwrap(), 2 * n);
@@ -307,4 +313,230 @@ fn the_interviewer_checks_from_sums_equal_those_from_every_row() {
     );
     // And the first cache, brought up to date.
     same_check(&first.interviewer_check(&app.store, &s).unwrap(), &after);
+}
+
+/// One open answer as the voices page shows it, read from its response.
+struct Said {
+    id: i64,
+    district: String,
+    community: Option<String>,
+    text: String,
+    themes: Vec<String>,
+    words: Vec<String>,
+    confirmed: bool,
+}
+
+/// Every open answer of the survey, newest first, read and segmented row by row.
+fn said(app: &TestApp, s: &Survey) -> Vec<Said> {
+    let q = s.open_question().unwrap();
+    let confirmed = app.store.confirmed_themes(&s.id).unwrap();
+    let masker = s.masker();
+    let mut out: Vec<Said> = app
+        .rows(&s.id)
+        .into_iter()
+        .filter(|r| r.status == "complete")
+        .filter_map(|r| {
+            let answers: serde_json::Value = serde_json::from_str(&r.answers).ok()?;
+            let text = answers.get(&q.id)?.as_str()?.trim().to_string();
+            if text.is_empty() {
+                return None;
+            }
+            let text = masker.mask(&text).0;
+            let themes = match confirmed.get(&r.id) {
+                Some((t, _, _)) => t
+                    .split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                None => voices::propose(&s.themes, &text),
+            };
+            Some(Said {
+                id: r.id,
+                district: r.district.clone(),
+                community: r.residence_community.clone(),
+                words: voices::words(&text)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                themes,
+                text,
+                confirmed: confirmed.contains_key(&r.id),
+            })
+        })
+        .collect();
+    out.sort_by_key(|x| std::cmp::Reverse(x.id));
+    out
+}
+
+/// The themes table of the page, counted row by row.
+fn counted(s: &Survey, all: &[Said], district: Option<&str>) -> Vec<voices::ThemeRow> {
+    s.districts
+        .iter()
+        .filter(|d| district.is_none_or(|x| x == d.code))
+        .map(|d| {
+            let mine: Vec<&Said> = all.iter().filter(|x| x.district == d.code).collect();
+            let mut words: BTreeMap<&str, usize> = BTreeMap::new();
+            for w in mine.iter().flat_map(|x| &x.words) {
+                if w.chars().count() > 1 {
+                    *words.entry(w).or_default() += 1;
+                }
+            }
+            let mut top: Vec<(String, usize)> =
+                words.into_iter().map(|(w, n)| (w.to_string(), n)).collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            top.truncate(voices::TOP_WORDS);
+            voices::ThemeRow {
+                district: d.code.clone(),
+                answers: mine.len(),
+                confirmed: mine.iter().filter(|x| x.confirmed).count(),
+                counts: s
+                    .themes
+                    .iter()
+                    .map(|t| mine.iter().filter(|x| x.themes.contains(&t.code)).count())
+                    .collect(),
+                top_words: top,
+            }
+        })
+        .collect()
+}
+
+fn same_rows(a: &[voices::ThemeRow], b: &[voices::ThemeRow], what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}: districts");
+    for (x, y) in a.iter().zip(b) {
+        let d = &x.district;
+        assert_eq!(
+            (&x.district, x.answers, x.confirmed),
+            (&y.district, y.answers, y.confirmed),
+            "{what}: {d}"
+        );
+        assert_eq!(x.counts, y.counts, "{what}: {d} themes");
+        assert_eq!(x.top_words, y.top_words, "{what}: {d} words");
+    }
+}
+
+/// Every page of a filter, followed by its `next` links: the answers' ids in order.
+fn every_page(app: &TestApp, s: &Survey, f: &voices::VoiceFilter) -> Vec<i64> {
+    let mut f = f.clone();
+    let mut ids = Vec::new();
+    loop {
+        let page = voices::page(&app.store, s, &f).unwrap();
+        assert!(page.voices.len() <= voices::PER_PAGE);
+        ids.extend(page.voices.iter().map(|v| v.id));
+        match page.next {
+            Some(n) => f.before = Some(n),
+            None => return ids,
+        }
+    }
+}
+
+fn same_pages(app: &TestApp, s: &Survey, all: &[Said]) {
+    let community = all
+        .iter()
+        .find(|x| x.district == "XC" && x.community.is_some())
+        .and_then(|x| x.community.clone());
+    let filters = [
+        voices::VoiceFilter::default(),
+        voices::VoiceFilter {
+            district: Some("XC".into()),
+            ..Default::default()
+        },
+        voices::VoiceFilter {
+            district: Some("XC".into()),
+            community: community.clone(),
+            ..Default::default()
+        },
+        voices::VoiceFilter {
+            search: Some("垃圾".into()),
+            ..Default::default()
+        },
+        voices::VoiceFilter {
+            theme: Some("traffic".into()),
+            district: Some("XC".into()),
+            ..Default::default()
+        },
+        voices::VoiceFilter {
+            theme: Some("sanitation".into()),
+            search: Some("保洁".into()),
+            ..Default::default()
+        },
+    ];
+    for f in &filters {
+        let want: Vec<i64> = all
+            .iter()
+            .filter(|x| f.district.as_deref().is_none_or(|d| x.district == d))
+            .filter(|x| {
+                f.community
+                    .as_deref()
+                    .is_none_or(|c| x.community.as_deref() == Some(c))
+            })
+            .filter(|x| f.search.as_deref().is_none_or(|q| x.text.contains(q)))
+            .filter(|x| f.theme.as_ref().is_none_or(|t| x.themes.contains(t)))
+            .map(|x| x.id)
+            .collect();
+        assert!(!want.is_empty(), "{f:?} finds answers in the demo");
+        assert_eq!(every_page(app, s, f), want, "{f:?}");
+    }
+}
+
+/// The voices page from its index (segmented once when stored, counted as rows
+/// arrive) shows what reading and segmenting every response shows: every page of each
+/// filter, and the themes table with confirmed themes in place, before and after more
+/// answers and confirmations, and after responses stored before the index existed
+/// were indexed from the backlog.
+#[test]
+fn the_voices_page_from_its_index_equals_every_row_read() {
+    let app = TestApp::new();
+    let s = app.survey("civility-2026");
+    minyi::demo::run(&app.store, &s, 1500, 3).unwrap();
+    let all = said(&app, &s);
+    assert!(all.len() > 100);
+    let newest = all[0].id;
+    app.store
+        .confirm_themes(&s.id, newest, "traffic,security", "chief")
+        .unwrap();
+    app.store
+        .confirm_themes(&s.id, all[5].id, "", "chief")
+        .unwrap();
+    let all = said(&app, &s);
+    let cache = Cache::default();
+    for d in [None, Some("XC")] {
+        same_rows(
+            &cache.voice_counts(&app.store, &s, d).unwrap(),
+            &counted(&s, &all, d),
+            "first",
+        );
+    }
+    same_pages(&app, &s, &all);
+
+    // More answers and a changed confirmation: the same cache counts only the new.
+    again(&app, &s, 40);
+    app.store
+        .confirm_themes(&s.id, newest, "sanitation", "chief")
+        .unwrap();
+    let all = said(&app, &s);
+    same_rows(
+        &cache.voice_counts(&app.store, &s, None).unwrap(),
+        &counted(&s, &all, None),
+        "after more",
+    );
+    same_pages(&app, &s, &all);
+
+    // As if stored before the index: the backlog indexes them once.
+    app.raw_sql("DELETE FROM answer_words").unwrap();
+    app.raw_sql(&format!(
+        "INSERT INTO answer_words_backlog (survey_id, upto) VALUES ('{}', {})",
+        s.id, newest
+    ))
+    .unwrap();
+    let indexed = minyi::collect::index_backlog(&app.store, &s).unwrap();
+    assert_eq!(app.store.answer_backlog(&s.id).unwrap(), None);
+    let up_to_newest = all.iter().filter(|x| x.id <= newest).count();
+    assert_eq!(indexed, up_to_newest);
+    let all: Vec<Said> = all.into_iter().filter(|x| x.id <= newest).collect();
+    same_rows(
+        &Cache::default().voice_counts(&app.store, &s, None).unwrap(),
+        &counted(&s, &all, None),
+        "from the backlog",
+    );
+    same_pages(&app, &s, &all);
 }

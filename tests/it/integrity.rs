@@ -519,7 +519,9 @@ fn a_backup_during_intake_is_consistent() {
                     now.date_naive(),
                 )
                 .unwrap();
-                store.insert_response(p.response, None, None).unwrap();
+                store
+                    .insert_response(p.response, None, None, p.index)
+                    .unwrap();
                 acked.lock().unwrap().push(format!("mini:load-{i}"));
                 i += 1;
             }
@@ -598,7 +600,7 @@ fn a_burst_split_across_two_servers_is_still_a_burst() {
     let checks = Some(minyi::quality::HistoryCheck { min_seconds: None });
     let flags = |store: &minyi::storage::Store, n: usize| {
         let id = store
-            .insert_response(from_source(&survey, "one-address", n), None, checks)
+            .insert_response(from_source(&survey, "one-address", n), None, checks, None)
             .unwrap();
         let rows = app.store.responses("civility-2026").unwrap();
         rows.into_iter().find(|r| r.id == id).unwrap().quality_flags

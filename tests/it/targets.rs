@@ -58,7 +58,9 @@ fn app_with_edges() -> TestApp {
                 now.date_naive(),
             )
             .unwrap();
-            app.store.insert_response(p.response, None, None).unwrap();
+            app.store
+                .insert_response(p.response, None, None, p.index)
+                .unwrap();
         }
     }
     app

@@ -165,12 +165,12 @@ pub async fn voices_page(
         theme: theme.filter(|t| !t.is_empty()).map(str::to_string),
         before,
     };
-    let (sv, f) = (s.clone(), filter.clone());
+    let (sv, f, cache) = (s.clone(), filter.clone(), app.figures.clone());
     let (page, counts) = app
         .blocking(move |store| {
             let page = dashboard::voices::page(store, &sv, &f)?;
-            let counts = dashboard::voices::theme_counts(store, &sv, f.district.as_deref())?;
-            Ok::<_, crate::storage::StorageError>((page, counts))
+            let counts = cache.voice_counts(store, &sv, f.district.as_deref())?;
+            Ok::<_, dashboard::DashboardError>((page, counts))
         })
         .await?;
     Ok(crate::web::html::voices::voices(

@@ -1,0 +1,2 @@
+DROP TABLE answer_words_backlog;
+DROP TABLE answer_words;
