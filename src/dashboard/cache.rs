@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::error::DashboardError;
+use super::funnel;
 use super::household::{household_figures, HouseholdFigures};
 use super::interviewers;
 use super::view::{figures, Figures, Filter, Loaded};
@@ -34,6 +35,7 @@ const FIGURES_KEPT: usize = 16;
 struct State {
     tally: Arc<Tally>,
     checks: Arc<interviewers::Acc>,
+    funnel: Arc<funnel::Sums>,
     max_id: i64,
     /// Responses read (every status), to compare with the database's count.
     rows_seen: i64,
@@ -90,6 +92,7 @@ pub fn load(store: &Store, survey: &Survey) -> Result<Loaded, DashboardError> {
     Ok(Loaded {
         tally: st.tally,
         checks: st.checks,
+        funnel: st.funnel,
         superseded: st.superseded,
         version: 0,
         from_snapshot: false,
@@ -100,6 +103,7 @@ fn fresh(survey: &Survey) -> State {
     State {
         tally: Arc::new(Tally::new(survey)),
         checks: Arc::new(interviewers::Acc::new(survey)),
+        funnel: Arc::new(funnel::Sums::new(survey)),
         max_id: 0,
         rows_seen: 0,
         superseded: Vec::new(),
@@ -150,6 +154,7 @@ fn catch_up(store: &Store, survey: &Survey, st: &mut State) -> Result<u64, Dashb
         // The household sample is estimated apart (`household`): never in the tally.
         // The interviewer checks see every row, household interviews too.
         Arc::make_mut(&mut st.checks).add(survey, &rows);
+        Arc::make_mut(&mut st.funnel).add(survey, &rows);
         rows.retain(|r| r.household_id.is_none());
         let data = crate::dataset::from_rows(survey, &rows, &ids_now)?;
         Arc::make_mut(&mut st.tally).add(survey, &data);
@@ -179,8 +184,9 @@ fn from_snapshot(store: &Store, survey: &Survey) -> Option<State> {
     let Body {
         mut tally,
         mut checks,
-    } = serde_json::from_str::<Body<Tally, interviewers::Acc>>(&snap.body).ok()?;
-    if !tally.fits(survey) || !checks.fits(survey) {
+        funnel,
+    } = serde_json::from_str::<Body<Tally, interviewers::Acc, funnel::Sums>>(&snap.body).ok()?;
+    if !tally.fits(survey) || !checks.fits(survey) || !funnel.fits(survey) {
         return None;
     }
     tally.reindex();
@@ -192,6 +198,7 @@ fn from_snapshot(store: &Store, survey: &Survey) -> Option<State> {
     let mut st = fresh(survey);
     st.tally = Arc::new(tally);
     st.checks = Arc::new(checks);
+    st.funnel = Arc::new(funnel);
     st.max_id = snap.max_id;
     st.rows_seen = snap.row_count;
     st.applied = applied;
@@ -199,17 +206,20 @@ fn from_snapshot(store: &Store, survey: &Survey) -> Option<State> {
     Some(st)
 }
 
-/// What a snapshot holds besides its ids: the tally and the interviewer checks.
+/// What a snapshot holds besides its ids: the tally, the interviewer checks' sums and
+/// the funnel's (a snapshot without one of them is not used: the rows are read once).
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Body<T, C> {
+struct Body<T, C, F> {
     tally: T,
     checks: C,
+    funnel: F,
 }
 
 fn save_snapshot(store: &Store, survey: &Survey, st: &State) {
     let body = Body {
         tally: &*st.tally,
         checks: &*st.checks,
+        funnel: &*st.funnel,
     };
     let Ok(body) = serde_json::to_string(&body) else {
         return;
@@ -255,7 +265,11 @@ impl Cache {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let st = match guard.as_mut() {
-            Some(st) if st.tally.fits(survey) && st.checks.fits(survey) => st,
+            Some(st)
+                if st.tally.fits(survey) && st.checks.fits(survey) && st.funnel.fits(survey) =>
+            {
+                st
+            }
             _ => {
                 *guard = Some(from_snapshot(store, survey).unwrap_or_else(|| fresh(survey)));
                 guard.as_mut().expect("just set")
@@ -284,6 +298,7 @@ impl Cache {
             st.loaded = Some(Arc::new(Loaded {
                 tally: st.tally.clone(),
                 checks: st.checks.clone(),
+                funnel: st.funnel.clone(),
                 superseded: st.superseded.clone(),
                 version: st.version,
                 from_snapshot: st.from_snapshot,
@@ -374,6 +389,26 @@ impl Cache {
         let status = self.sample_status(store, survey)?;
         let field = interviewers::field_checks_from(store, survey, status.as_deref())?;
         interviewers::check_from(store, survey, &loaded.checks, field)
+    }
+
+    /// The response funnel of the current wave ([`funnel::funnel`]) from the sums kept
+    /// with the tally: the view counters and the superseded rows are read, not the wave.
+    pub fn funnel(
+        &self,
+        store: &Store,
+        survey: &Survey,
+        district: Option<&str>,
+        lang: Lang,
+    ) -> Result<funnel::Funnel, DashboardError> {
+        let loaded = self.load(store, survey)?;
+        Ok(funnel::funnel(
+            store,
+            survey,
+            &loaded.funnel,
+            &loaded.superseded,
+            district,
+            lang,
+        )?)
     }
 
     /// The open answers per theme and district ([`voices::theme_counts`]), counted as

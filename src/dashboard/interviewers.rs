@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use super::error::DashboardError;
+use super::pairs;
 use crate::definition::{Dimension, Survey, DONT_KNOW};
 use crate::stats::aapor::{self, Dispositions, Rates};
 use crate::stats::groups::{self, Higher};
@@ -187,28 +188,6 @@ struct Interviewed {
     seconds: Vec<f64>,
     /// Top-answer sums of the counted interviews, by district.
     strata: BTreeMap<u16, groups::Stratum>,
-}
-
-/// A map with tuple keys as a list of pairs (JSON keys must be strings).
-mod pairs {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::BTreeMap;
-
-    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
-        m: &BTreeMap<K, V>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_seq(m.iter())
-    }
-
-    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
-    where
-        K: Deserialize<'de> + Ord,
-        V: Deserialize<'de>,
-        D: Deserializer<'de>,
-    {
-        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
-    }
 }
 
 fn add_to(h: &mut groups::Stratum, y: f64) {

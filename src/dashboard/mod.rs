@@ -27,6 +27,7 @@ mod flagged;
 pub mod funnel;
 mod household;
 pub mod interviewers;
+mod pairs;
 pub mod places;
 mod scope;
 mod view;

@@ -17,6 +17,8 @@ pub struct Loaded {
     pub tally: Arc<Tally>,
     /// The interviewer checks' sums, from the same rows.
     pub checks: Arc<super::interviewers::Acc>,
+    /// The funnel's sums, from the same rows.
+    pub funnel: Arc<super::funnel::Sums>,
     /// Supersessions: (response id, reason).
     pub superseded: Vec<(i64, String)>,
     /// Changes whenever the aggregates do (keys the figures memo).

@@ -50,7 +50,7 @@ impl Made {
                 let v = (n as f64 * (1.4 + 0.5 * rng.uniform())).ceil() as i64;
                 // Most who begin finish; a few stop half way.
                 let started = (n as f64 * (1.05 + 0.1 * rng.uniform())).ceil() as i64;
-                (k, (v, started.min(v)))
+                (k, (v, started.min(v), 0))
             })
             .collect()
     }

@@ -14,8 +14,12 @@ use super::store::Store;
 /// collection point or "", channel, day YYYY-MM-DD).
 pub type ViewKey = (String, String, String, String, String);
 
-/// Views and starts counted under one [`ViewKey`].
-pub type Counted = (i64, i64);
+/// Views and starts counted under one [`ViewKey`], and those left out (beyond the
+/// per-source limit).
+pub type Counted = (i64, i64, i64);
+
+/// A survey's views as [`Store::views`] gives them.
+pub type ViewCount = (String, String, i64, i64, i64);
 
 /// An interview attempt to record (`disposition`: partial, refusal, non_contact,
 /// other, unknown or not_eligible).
@@ -127,7 +131,7 @@ impl Store {
         macro_rules! upsert {
             ($c:expr) => {
                 $c.transaction(|c| {
-                    for ((survey, district, point, channel, day), (n, started)) in views {
+                    for ((survey, district, point, channel, day), (n, started, left_out)) in views {
                         diesel::insert_into(questionnaire_views::table)
                             .values((
                                 questionnaire_views::survey_id.eq(survey),
@@ -137,6 +141,7 @@ impl Store {
                                 questionnaire_views::day.eq(day),
                                 questionnaire_views::views.eq(n),
                                 questionnaire_views::starts.eq(started),
+                                questionnaire_views::left_out.eq(left_out),
                             ))
                             .on_conflict((
                                 questionnaire_views::survey_id,
@@ -151,6 +156,8 @@ impl Store {
                                     + excluded(questionnaire_views::views)),
                                 questionnaire_views::starts.eq(questionnaire_views::starts
                                     + excluded(questionnaire_views::starts)),
+                                questionnaire_views::left_out.eq(questionnaire_views::left_out
+                                    + excluded(questionnaire_views::left_out)),
                             ))
                             .execute(c)?;
                     }
@@ -166,8 +173,9 @@ impl Store {
         Ok(())
     }
 
-    /// Questionnaire views of a survey: (collection district, channel, views, starts).
-    pub fn views(&self, survey_id: &str) -> Result<Vec<(String, String, i64, i64)>> {
+    /// Questionnaire views of a survey: (collection district, channel, views, starts,
+    /// views and starts left out).
+    pub fn views(&self, survey_id: &str) -> Result<Vec<ViewCount>> {
         let mut c = self.conn()?;
         Ok(questionnaire_views::table
             .filter(questionnaire_views::survey_id.eq(survey_id))
@@ -176,6 +184,7 @@ impl Store {
                 questionnaire_views::channel,
                 questionnaire_views::views,
                 questionnaire_views::starts,
+                questionnaire_views::left_out,
             ))
             .load(&mut c)?)
     }

@@ -31,7 +31,7 @@ pub use conn::AnyConn;
 pub use error::{Result, StorageError};
 pub use fieldwork::{Counted, NewAttempt, ViewKey};
 pub use maintenance::{restore, Restored};
-pub use rows::{FunnelCount, NewResponse, StoredResponse, STATUS_COMPLETE, STATUS_SCREENED};
+pub use rows::{NewResponse, StoredResponse, STATUS_COMPLETE, STATUS_SCREENED};
 pub use sample::{
     CallbackRow, CommunityRow, DrawRow, HouseholdInterview, HouseholdRow, NewDraw, NewVisit,
     VisitRow,

@@ -5,7 +5,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 
 use super::error::{Result, StorageError};
-use super::rows::{FunnelCount, NewResponse, StoredResponse, STATUS_COMPLETE, STATUS_SCREENED};
+use super::rows::{NewResponse, StoredResponse, STATUS_COMPLETE};
 use super::schema::{responses, supersessions};
 use super::store::Store;
 use super::writer::{self, AnswerIndex, WriteJob};
@@ -353,39 +353,6 @@ impl Store {
                 }
             }
         }
-    }
-
-    /// Responses of a survey's wave by (collection district, channel, status, flags).
-    pub fn funnel_counts(&self, survey_id: &str, wave: i32) -> Result<Vec<FunnelCount>> {
-        let mut c = self.conn()?;
-        Ok(responses::table
-            .filter(responses::survey_id.eq(survey_id))
-            .filter(responses::wave.eq(wave))
-            .group_by((
-                responses::collection_district,
-                responses::channel,
-                responses::status,
-                responses::quality_flags,
-            ))
-            .select((
-                responses::collection_district,
-                responses::channel,
-                responses::status,
-                responses::quality_flags,
-                diesel::dsl::count_star(),
-            ))
-            .load(&mut c)?)
-    }
-
-    /// The screened-out responses of a survey's wave (few: the questionnaire ends there).
-    pub fn screened_out(&self, survey_id: &str, wave: i32) -> Result<Vec<StoredResponse>> {
-        let mut c = self.conn()?;
-        Ok(responses::table
-            .filter(responses::survey_id.eq(survey_id))
-            .filter(responses::wave.eq(wave))
-            .filter(responses::status.eq(STATUS_SCREENED))
-            .select(StoredResponse::as_select())
-            .load(&mut c)?)
     }
 
     /// Marks a response as superseded (it stays stored, and leaves every estimate),

@@ -72,6 +72,3 @@ response_types! {
 /// Response status: a complete questionnaire, or one that screening ended.
 pub const STATUS_COMPLETE: &str = "complete";
 pub const STATUS_SCREENED: &str = "screened_out";
-
-/// Responses counted under (collection district, channel, status, quality flags).
-pub type FunnelCount = (String, String, String, String, i64);

@@ -160,6 +160,7 @@ diesel::table! {
         day -> Text,
         views -> BigInt,
         starts -> BigInt,
+        left_out -> BigInt,
     }
 }
 

@@ -13,6 +13,7 @@
 
 mod assets;
 mod client;
+mod compress;
 mod error;
 mod form;
 mod health;
@@ -72,6 +73,7 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
             ],
         )
         .attach(security_headers())
+        .attach(compress::Gzip)
         .attach(AdHoc::on_liftoff("questionnaire views", |rocket| {
             Box::pin(async move {
                 if let Some(app) = rocket.state::<App>() {

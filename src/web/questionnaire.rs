@@ -14,7 +14,7 @@ use super::client::Client;
 use super::error::WebError;
 use super::form::{self, FORM_LIMIT_KIB};
 use super::html::resident::{self as pages, FormState};
-use super::state::App;
+use super::state::{App, CountedAt};
 use crate::answers::{FieldError, RawAnswers};
 use crate::collect::{self, Channel, CollectError, Submission};
 use crate::definition::{Lang, Survey};
@@ -115,6 +115,7 @@ fn form_page(
 async fn show(
     app: &App,
     jar: &CookieJar<'_>,
+    client: &Client,
     p: Result<Point<'_>, WebError>,
     q: LinkQuery<'_>,
 ) -> Result<FormPage, WebError> {
@@ -130,7 +131,13 @@ async fn show(
         values.insert(q.id.clone(), vec![p.district.to_string()]);
     }
     let ch = Channel::from_param(q.ch);
-    app.count_view(&p.survey.id, p.district, p.community, ch.as_str());
+    let at = CountedAt {
+        survey: &p.survey.id,
+        district: p.district,
+        point: p.community,
+        channel: ch.as_str(),
+    };
+    app.count_view(at, &client.source);
     let page = form_page(
         app,
         &p,
@@ -172,30 +179,34 @@ impl<'r> rocket::request::FromSegments<'r> for PointPath {
 pub async fn questionnaire(
     app: &State<App>,
     jar: &CookieJar<'_>,
+    client: Client,
     survey: &str,
     place: PointPath,
     q: LinkQuery<'_>,
 ) -> Result<FormPage, WebError> {
     let p = open_point(app, survey, &place.district, place.community.as_deref()).await;
-    show(app, jar, p, q).await
+    show(app, jar, &client, p, q).await
 }
 
 /// The page's script says a resident gave a first answer: a counter for the funnel,
-/// nothing about who (no body, no cookie read). 204, or 404 for a place that is not.
+/// nothing about who (no body, no cookie read). 204, or 404 for a place that is not;
+/// beyond the per-source limit it is counted as left out.
 #[post("/start/<survey>/<place..>?<ch>")]
 pub async fn started(
     app: &State<App>,
+    client: Client,
     survey: &str,
     place: PointPath,
     ch: Option<&str>,
 ) -> Result<Status, WebError> {
     let p = open_point(app, survey, &place.district, place.community.as_deref()).await?;
-    app.count_start(
-        &p.survey.id,
-        p.district,
-        p.community,
-        Channel::from_param(ch).as_str(),
-    );
+    let at = CountedAt {
+        survey: &p.survey.id,
+        district: p.district,
+        point: p.community,
+        channel: Channel::from_param(ch).as_str(),
+    };
+    app.count_start(at, &client.source);
     Ok(Status::NoContent)
 }
 

@@ -23,6 +23,9 @@ pub struct App {
     store: Store,
     pub base_url: String,
     limits: Limits,
+    /// The same limit for the public view and start counters, apart from submissions
+    /// (a resident's views never use up their submission).
+    counter_limits: Limits,
     /// Reverse proxies whose forwarding headers are believed (see `client`).
     pub proxies: Vec<ipnet::IpNet>,
     pub logins: LoginThrottle,
@@ -40,6 +43,14 @@ pub struct App {
     /// Held while counted views are written, so a read after `flush_views` sees every
     /// view counted before it (the background flusher may be writing some).
     views_writing: Arc<rocket::tokio::sync::Mutex<()>>,
+}
+
+/// Where a view or start is counted: survey, collection district, point, channel.
+pub struct CountedAt<'a> {
+    pub survey: &'a str,
+    pub district: &'a str,
+    pub point: Option<&'a str>,
+    pub channel: &'a str,
 }
 
 type PendingViews = std::collections::HashMap<crate::storage::ViewKey, crate::storage::Counted>;
@@ -132,6 +143,7 @@ impl App {
             store,
             base_url,
             limits: Limits::new(DEFAULT_PER_SOURCE),
+            counter_limits: Limits::new(DEFAULT_PER_SOURCE),
             proxies: Vec::new(),
             logins: LoginThrottle::new(),
             login_salt: collect::new_submission_key(),
@@ -145,13 +157,31 @@ impl App {
 
     /// Counts one showing of the questionnaire at a place: only the place, channel and
     /// day, nothing about who. Written by the background flusher every few seconds.
-    pub fn count_view(&self, survey: &str, district: &str, point: Option<&str>, channel: &str) {
-        self.count(survey, district, point, channel, (1, 0));
+    /// Beyond the intake's per-source limit it is counted as left out instead (the
+    /// page is shown all the same).
+    pub fn count_view(&self, at: CountedAt<'_>, source: &str) {
+        let add = if self.within_counter_limit(at.survey, source) {
+            (1, 0, 0)
+        } else {
+            (0, 0, 1)
+        };
+        self.count(at.survey, at.district, at.point, at.channel, add);
     }
 
-    /// Counts a first answer given on the questionnaire (the page's script says so).
-    pub fn count_start(&self, survey: &str, district: &str, point: Option<&str>, channel: &str) {
-        self.count(survey, district, point, channel, (0, 1));
+    /// Counts a first answer given on the questionnaire (the page's script says so),
+    /// under the same limit as the views.
+    pub fn count_start(&self, at: CountedAt<'_>, source: &str) {
+        let add = if self.within_counter_limit(at.survey, source) {
+            (0, 1, 0)
+        } else {
+            (0, 0, 1)
+        };
+        self.count(at.survey, at.district, at.point, at.channel, add);
+    }
+
+    fn within_counter_limit(&self, survey: &str, source: &str) -> bool {
+        let source = collect::keyed_hash(self.salt(survey), source);
+        self.counter_limits.check(&source).is_ok()
     }
 
     fn count(
@@ -171,9 +201,10 @@ impl App {
             day,
         );
         let mut v = self.views.lock().unwrap_or_else(|e| e.into_inner());
-        let e = v.entry(key).or_insert((0, 0));
+        let e = v.entry(key).or_insert((0, 0, 0));
         e.0 += add.0;
         e.1 += add.1;
+        e.2 += add.2;
     }
 
     fn take_views(&self) -> Vec<(crate::storage::ViewKey, crate::storage::Counted)> {
@@ -202,10 +233,11 @@ impl App {
                     // Kept for the next flush: a database that is away loses no count.
                     log::warn!("questionnaire views not recorded yet: {e}");
                     let mut v = views.lock().unwrap_or_else(|e| e.into_inner());
-                    for (key, (n, started)) in pending {
-                        let c = v.entry(key).or_insert((0, 0));
+                    for (key, (n, started, left_out)) in pending {
+                        let c = v.entry(key).or_insert((0, 0, 0));
                         c.0 += n;
                         c.1 += started;
+                        c.2 += left_out;
                     }
                 }
             }
@@ -225,6 +257,7 @@ impl App {
     /// The submission limit per minute and source address.
     pub fn with_limit(mut self, per_source: u32) -> App {
         self.limits = Limits::new(per_source);
+        self.counter_limits = Limits::new(per_source);
         self
     }
 
@@ -239,6 +272,7 @@ impl App {
     #[cfg(feature = "test-hooks")]
     pub fn advance_clock(&self, by: std::time::Duration) {
         self.limits.advance(by);
+        self.counter_limits.advance(by);
     }
 
     /// Runs `f` with the store on the blocking pool and awaits it: database reads and

@@ -740,3 +740,170 @@ fn household_interviews_answered_offline_arrive_once_each() {
     });
     drop(server);
 }
+
+/// axe-core's script: `MINYI_AXE_JS` (`.ci/run` fetches the `axe-core` package from
+/// the npm registry), or `None` (and a note) where it is not there.
+fn axe_script(test: &str) -> Option<String> {
+    let path = std::env::var_os("MINYI_AXE_JS").map(PathBuf::from);
+    match path.as_deref().map(std::fs::read_to_string) {
+        Some(Ok(js)) => Some(js),
+        _ => {
+            assert!(
+                std::env::var_os("MINYI_REQUIRE_AXE").is_none(),
+                "MINYI_REQUIRE_AXE is set but MINYI_AXE_JS ({path:?}) is not axe.min.js"
+            );
+            skipped(
+                test,
+                "set MINYI_AXE_JS to axe-core 4's axe.min.js (npm pack axe-core@4) to run the accessibility check",
+            );
+            None
+        }
+    }
+}
+
+/// The violations axe-core finds on the open page (WCAG 2.1 A and AA, and best
+/// practice), one line each.
+async fn axe_violations(c: &Client, axe: &str) -> Vec<String> {
+    c.execute(&format!("{axe}\nreturn true;"), vec![])
+        .await
+        .expect("axe-core loads");
+    let run = "var done = arguments[arguments.length - 1];\
+        axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})\
+        .then(function (r) { done(r.violations.map(function (v) {\
+            return v.id + ' (' + v.impact + ', ' + v.nodes.length + '×): ' + v.help + ' — ' + v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(' | ');\
+        })); })\
+        .catch(function (e) { done(['axe did not run: ' + e]); });";
+    let v = c.execute_async(run, vec![]).await.expect("axe-core runs");
+    serde_json::from_value(v).expect("a list of violations")
+}
+
+/// Every office page (as the admin and the district officer), the interviewer's
+/// pages and the resident's, on the demo's data: axe-core 4 finds nothing to fix
+/// (WCAG 2.1 AA and best practice), at desktop width and the resident's at phone width.
+#[test]
+fn every_page_passes_axe_core() {
+    let Some((chromium, chromedriver)) = tools("axe") else {
+        return;
+    };
+    let Some(axe) = axe_script("axe") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = surveys_dir(dir.path(), &[&format!("{SURVEYS}/civility-2026.toml")]);
+    let survey = minyi::definition::load_file(&surveys.join("civility-2026.toml")).unwrap();
+    let (db, pg) = test_database(dir.path());
+    let logins = {
+        let store = minyi::storage::Store::open(&db).unwrap();
+        minyi::demo::run(&store, &survey, 400, 7).unwrap().logins
+    };
+    let password = |user: &str| {
+        logins
+            .iter()
+            .find(|l| l.username == user)
+            .unwrap()
+            .password
+            .clone()
+    };
+    let port = free_port();
+    let mut server = serve(dir.path(), &surveys, &db, port);
+    let (_driver, driver_port) = driver(&chromedriver);
+    ready(&mut server, dir.path(), port, "minyi");
+    let base = format!("http://127.0.0.1:{port}");
+    let admin_pages: &'static [&'static str] = &[
+        "/office",
+        "/office/civility-2026",
+        "/office/civility-2026?wave=1",
+        "/office/civility-2026/d/XC",
+        "/office/civility-2026/d/XC/s/xc-xinhua",
+        "/office/civility-2026/d/XC/c/xinhua-hpl",
+        "/office/civility-2026/quality",
+        "/office/civility-2026/interviewers",
+        "/office/civility-2026/voices",
+        "/office/civility-2026/funnel",
+        "/office/civility-2026/sample",
+        "/office/civility-2026/callbacks",
+        "/office/civility-2026/posters",
+        "/office/users",
+        "/office/audit",
+        "/office/db",
+        "/office/password",
+        "/office?lang=en",
+        "/office/civility-2026/d/XC?lang=en",
+    ];
+    let officer_pages: &'static [&'static str] = &[
+        "/office/civility-2026/d/XC",
+        "/office/civility-2026/voices?district=XC",
+        "/office/civility-2026/funnel?district=XC",
+        "/office/civility-2026/sample?district=XC",
+    ];
+    let interviewer_pages: &'static [&'static str] = &[
+        "/office/interview",
+        "/office/interview/civility-2026",
+        "/office/interview/civility-2026/XC",
+        "/office/field",
+    ];
+    let resident_pages: &'static [&'static str] = &[
+        "/s/civility-2026/XC/xinhua-xfl",
+        "/s/civility-2026/XC/xinhua-xfl?lang=en",
+        "/s/civility-2026/XC/nowhere",
+        "/login",
+    ];
+
+    let rt = rocket::tokio::runtime::Runtime::new().unwrap();
+    let found = rt.block_on(async {
+        let mut found: Vec<String> = Vec::new();
+        let check = |c: Client, pages: &'static [&'static str], who: &'static str| {
+            let (axe, base) = (axe.clone(), base.clone());
+            async move {
+                let mut out = Vec::new();
+                for p in pages {
+                    c.goto(&format!("{base}{p}")).await.unwrap();
+                    let name: String = format!("axe-{who}{p}")
+                        .chars()
+                        .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '-' })
+                        .collect();
+                    shot(&c, &name).await;
+                    for v in axe_violations(&c, &axe).await {
+                        out.push(format!("{who} {p}: {v}"));
+                    }
+                }
+                c.close().await.unwrap();
+                out
+            }
+        };
+        let c = browser(driver_port, &chromium, false).await;
+        sign_in(&c, &base, "demo-admin", &password("demo-admin"), "/office").await;
+        found.extend(check(c, admin_pages, "admin").await);
+        let c = browser(driver_port, &chromium, false).await;
+        sign_in(
+            &c,
+            &base,
+            "demo-district",
+            &password("demo-district"),
+            "/office",
+        )
+        .await;
+        found.extend(check(c, officer_pages, "district officer").await);
+        let c = browser(driver_port, &chromium, true).await;
+        sign_in(
+            &c,
+            &base,
+            "demo-interviewer",
+            &password("demo-interviewer"),
+            "/office/interview",
+        )
+        .await;
+        found.extend(check(c, interviewer_pages, "interviewer (phone)").await);
+        let c = browser(driver_port, &chromium, true).await;
+        found.extend(check(c, resident_pages, "resident (phone)").await);
+        found
+    });
+    if let Some((base, schema)) = pg {
+        use diesel::{Connection, RunQueryDsl};
+        let mut c = diesel::pg::PgConnection::establish(&base).unwrap();
+        diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&mut c)
+            .unwrap();
+    }
+    assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
+}

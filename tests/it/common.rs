@@ -142,6 +142,16 @@ impl TestApp {
         self.server(|a| a.with_limit(per_source))
     }
 
+    /// A browser (keeping its cookies) of a server on the same database with the given
+    /// limit per source and minute.
+    pub fn limited_browser(&self, per_source: u32) -> Client {
+        let surveys = minyi::definition::load_dir(&self.dir.path().join("surveys")).unwrap();
+        let app = App::new(surveys, self.store.clone(), "http://minyi.test".into())
+            .unwrap()
+            .with_limit(per_source);
+        Client::tracked(minyi::web::rocket(figment(), app)).unwrap()
+    }
+
     /// A client (keeping no cookies) of a server on the same database, its state set up
     /// by `f` (limits, trusted proxies).
     pub fn server(&self, f: impl FnOnce(App) -> App) -> Client {

@@ -540,3 +540,157 @@ fn the_voices_page_from_its_index_equals_every_row_read() {
     );
     same_pages(&app, &s, &all);
 }
+
+/// Screened-out copies of the newest `n` counted responses: half under 18, half with
+/// no screening answer (the reason "other").
+fn screened(app: &TestApp, s: &Survey, n: usize) {
+    let rows = app.rows(&s.id);
+    let copies: Vec<_> = rows
+        .iter()
+        .rev()
+        .filter(|r| r.wave == s.wave as i32 && r.status == "complete")
+        .take(n)
+        .enumerate()
+        .map(|(i, r)| {
+            let answers = if i % 2 == 0 {
+                r#"{"age_band":"u18"}"#
+            } else {
+                "{}"
+            };
+            let row = minyi::storage::NewResponse {
+                survey_id: r.survey_id.clone(),
+                definition_version: r.definition_version.clone(),
+                wave: r.wave,
+                collection_district: r.collection_district.clone(),
+                collection_community: r.collection_community.clone(),
+                district: r.district.clone(),
+                channel: r.channel.clone(),
+                status: "screened_out".into(),
+                started_at: r.started_at,
+                submitted_at: r.submitted_at,
+                answers: answers.into(),
+                source_hash: format!("screened-{i}"),
+                submission_key: format!("{}:screened-{i}", s.id),
+                ..Default::default()
+            };
+            (row, None)
+        })
+        .collect();
+    assert_eq!(app.store.insert_batch(&copies).unwrap(), n);
+}
+
+/// A district's (or "ALL") submissions, screen-outs, completes, flagged, superseded and
+/// counted, with the screen-outs under 18, from every row of the wave.
+type Steps = [i64; 7];
+
+fn funnel_by_rows(app: &TestApp, s: &Survey) -> BTreeMap<String, Steps> {
+    let superseded: Vec<i64> = app
+        .store
+        .superseded(&s.id)
+        .unwrap()
+        .into_iter()
+        .map(|x| x.0)
+        .collect();
+    let mut by: BTreeMap<String, Steps> = BTreeMap::new();
+    for r in app.rows(&s.id).iter().filter(|r| r.wave == s.wave as i32) {
+        for key in [r.collection_district.clone(), "ALL".to_string()] {
+            let x = by.entry(key).or_default();
+            x[0] += 1;
+            if r.status == "complete" {
+                x[2] += 1;
+                if !r.quality_flags.is_empty() {
+                    x[3] += 1;
+                } else if superseded.contains(&r.id) {
+                    x[4] += 1;
+                } else {
+                    x[5] += 1;
+                }
+            } else {
+                x[1] += 1;
+                x[6] += i64::from(r.answers.contains("u18"));
+            }
+        }
+    }
+    by
+}
+
+fn same_funnel(f: &minyi::dashboard::funnel::Funnel, rows: &BTreeMap<String, Steps>, what: &str) {
+    for (d, x) in &f.districts {
+        let under_18: i64 = f
+            .reasons
+            .iter()
+            .filter(|r| r.0.contains("18岁以下"))
+            .map(|r| r.1)
+            .sum();
+        let by_sums = [
+            x.submitted,
+            x.screened_out,
+            x.completes,
+            x.flagged,
+            x.superseded,
+            x.counted,
+            if d == "ALL" { under_18 } else { 0 },
+        ];
+        let mut by_rows = rows.get(d).copied().unwrap_or_default();
+        if d != "ALL" {
+            by_rows[6] = 0;
+        }
+        assert_eq!(by_sums, by_rows, "{what}: {d}");
+    }
+    let reasons: i64 = f.reasons.iter().map(|r| r.1).sum();
+    let (_, all) = f.districts.last().unwrap();
+    assert_eq!(
+        reasons, all.screened_out,
+        "{what}: every screen-out has a reason"
+    );
+}
+
+/// The funnel from the sums kept with the tally equals counting every row of the wave:
+/// after screen-outs and a supersession, after a restart from the snapshot, and for
+/// one district.
+#[test]
+fn the_funnel_from_sums_equals_every_row_counted() {
+    let app = TestApp::new();
+    let s = app.survey("civility-2026");
+    minyi::demo::run(&app.store, &s, 600, 3).unwrap();
+    let cache = Cache::default();
+    let zh = minyi::definition::Lang::Zh;
+    same_funnel(
+        &cache.funnel(&app.store, &s, None, zh).unwrap(),
+        &funnel_by_rows(&app, &s),
+        "the demo",
+    );
+
+    screened(&app, &s, 30);
+    let counted = app
+        .rows(&s.id)
+        .into_iter()
+        .rfind(|r| r.status == "complete" && r.quality_flags.is_empty() && r.wave == s.wave as i32)
+        .unwrap();
+    app.store.supersede(&s.id, counted.id, "test").unwrap();
+    let rows = funnel_by_rows(&app, &s);
+    assert_eq!(
+        (rows["ALL"][1], rows["ALL"][4], rows["ALL"][6]),
+        (30, 1, 15)
+    );
+    same_funnel(
+        &cache.funnel(&app.store, &s, None, zh).unwrap(),
+        &rows,
+        "after screen-outs and a supersession",
+    );
+    same_funnel(
+        &Cache::default().funnel(&app.store, &s, None, zh).unwrap(),
+        &rows,
+        "after a restart",
+    );
+    let xc = cache.funnel(&app.store, &s, Some("XC"), zh).unwrap();
+    assert_eq!(xc.districts.len(), 2, "XC and its total");
+    assert_eq!(xc.districts[0].0, "XC");
+    let steps = |x: &minyi::dashboard::funnel::Step| [x.submitted, x.screened_out, x.counted];
+    assert_eq!(steps(&xc.districts[0].1), steps(&xc.districts[1].1));
+    assert_eq!(
+        [rows["XC"][0], rows["XC"][1], rows["XC"][5]],
+        steps(&xc.districts[0].1),
+        "XC"
+    );
+}

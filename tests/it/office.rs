@@ -1219,7 +1219,8 @@ fn the_response_funnel_counts_each_step() {
         "the reason"
     );
     let s = survey(&app);
-    let f = minyi::dashboard::funnel::funnel(&app.store, &s, None, minyi::definition::Lang::Zh)
+    let f = minyi::dashboard::Cache::default()
+        .funnel(&app.store, &s, None, minyi::definition::Lang::Zh)
         .unwrap();
     let (_, xc) = f.districts.iter().find(|(d, _)| d == "XC").unwrap();
     // This server's three views, written before the page was read; the two submitting
@@ -1238,7 +1239,7 @@ fn the_response_funnel_counts_each_step() {
     assert_eq!(all.views, xc.views);
     // Nothing about the viewer is stored: the counter's key is place, channel, day.
     let views = app.store.views(S).unwrap();
-    assert!(views.iter().all(|(d, _, _, _)| d == "XC"));
+    assert!(views.iter().all(|(d, _, _, _, _)| d == "XC"));
     let d = signed_in(&app, "officer-xc", "district", Some("XC"));
     assert_eq!(
         get(&d, "/office/civility-2026/funnel?district=XC"),
@@ -1254,6 +1255,59 @@ fn the_response_funnel_counts_each_step() {
     assert_eq!(get(&d, "/office/civility-2026/funnel"), Status::Forbidden);
     let i = signed_in(&app, "caller-1", "interviewer", None);
     assert_eq!(get(&i, "/office/civility-2026/funnel"), Status::Forbidden);
+}
+
+/// A script reloading the questionnaire cannot make a district's funnel say anything:
+/// views and starts beyond the per-source limit are shown the page but not counted,
+/// and the funnel says how many were left out.
+#[test]
+fn views_beyond_the_per_source_limit_are_left_out_of_the_funnel() {
+    let app = TestApp::new();
+    let form = "/s/civility-2026/XC/xinhua-xfl";
+    // Six a minute: a burst of three from one source, then one each ten seconds.
+    let b = app.limited_browser(6);
+    for _ in 0..10 {
+        let r = b.get(form).dispatch();
+        assert_eq!(r.status(), Status::Ok, "the page is never refused");
+        assert!(r.into_string().unwrap().contains("幸福里社区"));
+    }
+    for _ in 0..2 {
+        let r = b
+            .post("/start/civility-2026/XC/xinhua-xfl?ch=qr")
+            .dispatch();
+        assert_eq!(r.status(), Status::NoContent);
+    }
+    minyi::accounts::add_user(
+        &app.store,
+        &[&survey(&app)],
+        "chief",
+        "a long password 1",
+        "admin",
+        None,
+    )
+    .unwrap();
+    let r = login_form(&b, "username=chief&password=a+long+password+1&next=/office");
+    assert_eq!(r.status(), Status::SeeOther);
+    // The page writes this server's counters before it reads them.
+    let html = b
+        .get("/office/civility-2026/funnel")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    let f = minyi::dashboard::Cache::default()
+        .funnel(
+            &app.store,
+            &survey(&app),
+            Some("XC"),
+            minyi::definition::Lang::Zh,
+        )
+        .unwrap();
+    let xc = &f.districts[0].1;
+    assert_eq!((xc.views, xc.starts, xc.left_out), (3, 0, 9));
+    assert!(
+        html.contains("<strong>9</strong> 次打开或开始作答来自同一来源"),
+        "the page says how many were left out"
+    );
 }
 
 #[test]

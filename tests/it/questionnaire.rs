@@ -1,4 +1,4 @@
-use rocket::http::Status;
+use rocket::http::{Header, Status};
 use serde_json::Value;
 
 use crate::common::*;
@@ -384,4 +384,68 @@ fn question_numbers_run_without_gaps() {
     let shown: Vec<usize> = numbers.iter().flatten().copied().collect();
     assert_eq!(numbers[follow_up], Some(follow_up + 1));
     assert_eq!(shown, (1..=s.questions.len()).collect::<Vec<_>>());
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut s = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut s)
+        .expect("a gzip stream of UTF-8");
+    s
+}
+
+/// A phone that accepts gzip gets the questionnaire compressed, the same page once
+/// unpacked; one that refuses it, or asks nothing, gets it as it is; files that are
+/// compressed already are sent as they are.
+#[test]
+fn pages_are_sent_compressed_to_clients_that_accept_it() {
+    let app = TestApp::new();
+    let form = "/s/civility-2026/XC/xinhua-xfl";
+    let ask = |encoding: Option<&str>| {
+        let mut r = app.client.get(form);
+        if let Some(e) = encoding {
+            r = r.header(Header::new("Accept-Encoding", e.to_string()));
+        }
+        let r = r.dispatch();
+        assert_eq!(r.status(), Status::Ok);
+        let coding = r.headers().get_one("Content-Encoding").map(str::to_string);
+        let vary = r.headers().get_one("Vary").map(str::to_string);
+        (coding, vary, r.into_bytes().unwrap())
+    };
+    let (coding, _, plain) = ask(None);
+    assert_eq!(coding, None);
+    let (coding, vary, packed) = ask(Some("gzip, deflate, br"));
+    assert_eq!(coding.as_deref(), Some("gzip"));
+    assert_eq!(vary.as_deref(), Some("Accept-Encoding"));
+    assert!(
+        packed.len() * 3 < plain.len(),
+        "{} of {}",
+        packed.len(),
+        plain.len()
+    );
+    // The page's submission key and signed start time differ between loads: compare
+    // the rest.
+    let without_stamps = |h: &str| {
+        ["m.key", "m.t"]
+            .iter()
+            .fold(h.to_string(), |h, n| h.replace(&hidden_value(&h, n), ""))
+    };
+    let unpacked = without_stamps(&gunzip(&packed));
+    let plain = without_stamps(&String::from_utf8(plain).unwrap());
+    assert!(
+        unpacked == plain,
+        "the unpacked page differs from the plain one"
+    );
+    assert_eq!(ask(Some("gzip;q=0, identity")).0, None);
+    assert_eq!(ask(Some("br")).0, None);
+
+    // A workbook is a zip: compressed already.
+    let office = app.signed_in("chief", "admin", None);
+    let r = office
+        .get("/office/civility-2026/download/weak_spots.xlsx")
+        .header(Header::new("Accept-Encoding", "gzip"))
+        .dispatch();
+    assert_eq!(r.status(), Status::Ok);
+    assert_eq!(r.headers().get_one("Content-Encoding"), None);
 }

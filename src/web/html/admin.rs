@@ -29,7 +29,7 @@ pub fn users(
                 @if m == "added" { p.note { (l.pick("已添加用户。", "User added.")) } } @else { p.warn role="alert" { (m) } }
             }
             table {
-                tr { th { (l.pick("用户名", "Username")) } th { (l.pick("角色", "Role")) } th { (l.pick("区", "District")) } th { (l.pick("状态", "State")) } th {} }
+                tr { th { (l.pick("用户名", "Username")) } th { (l.pick("角色", "Role")) } th { (l.pick("区", "District")) } th { (l.pick("状态", "State")) } th { (l.pick("操作", "Actions")) } }
                 @for u in rows {
                     tr {
                         td { (u.username) } td { (u.role) } td { (u.district.as_deref().unwrap_or("")) }

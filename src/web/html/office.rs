@@ -33,7 +33,8 @@ table{border-collapse:collapse;background:#fff;width:100%;font-size:.95rem}\
 th,td{border:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}\
 th{background:#eef2f7}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .scroll{overflow-x:auto}\
-.ok{color:#0b6e3a}.below{color:#b00020}.dir{font-style:italic;color:#6b4e00}.sup{color:#777}\
+.ok{color:#0b6e3a}.below{color:#b00020}.dir{font-style:italic;color:#6b4e00}.sup{color:#555}\
+details.long>summary{cursor:pointer;margin:1.6rem 0 .5rem}details.long>summary h2{display:inline;margin:0}\
 .bar{display:inline-block;height:.6rem;background:#0a4f9e;vertical-align:middle;margin-right:.3rem}\
 form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;background:#fff;padding:.6rem;border-radius:.4rem}\
 form.inline{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center;margin:0}\
@@ -358,7 +359,7 @@ pub(super) fn pace_section(
             Lang::Zh => format!("测评验收日 {}，还有 {} 天（含今天）。近7天的进度按有效问卷（不含质量标记和已作废问卷）计算，各种收集方式合计。", p.evaluation_date, p.days_left),
             Lang::En => format!("Evaluation on {}, {} days from today (today included). The last 7 days' pace counts complete responses without quality flags or supersessions, all modes together.", p.evaluation_date, p.days_left),
         }) }
-        div.scroll { table {
+        div.scroll tabindex="0" { table {
             tr {
                 th { (if district.is_some() { l.pick("社区", "Community") } else { l.pick("区", "District") }) }
                 th { (l.pick("有效问卷", "Completes")) } th { (l.pick("计划", "Planned")) }
@@ -477,7 +478,7 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
             (filters(l, &format!("/office/{}", s.id), fig, f, &communities))
             @if let Some(h) = v.household { (super::household::section(l, s, h, fig, None)) }
             (method_lines(l, fig))
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 tr {
                     th { (l.pick("区", "District")) } th { (l.pick("今日", "Today")) } th { (l.pick("累计", "Total")) }
                     th { (l.pick("进度/计划样本", "Progress / planned")) } th { (l.pick("标记", "Flagged")) }
@@ -586,7 +587,7 @@ pub fn quality(
                 @if by_flag.is_empty() { tr { td colspan="4" { (l.pick("暂无被标记的问卷。", "No flagged responses.")) } } }
             }
             h2 { (l.pick("最近被标记的问卷", "Latest flagged responses")) }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 tr { th { "#" } th { (l.pick("提交时间", "Submitted")) } th { (l.pick("居住区", "District")) } th { (l.pick("调查点", "Collection point")) } th { (l.pick("方式", "Mode")) } th { (l.pick("标记", "Flags")) } }
                 @for r in rows.iter().take(300) {
                     tr { td.n { (r.id) } td { (r.submitted_at) } td { (r.district) } td { (r.collection_point) } td { (crate::labels::mode_code_name(&r.channel, l)) }

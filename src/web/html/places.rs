@@ -27,7 +27,7 @@ pub fn place_table(
         _ => l.pick("社区", "Community"),
     };
     html! {
-        div.scroll { table {
+        div.scroll tabindex="0" { table {
             tr {
                 th { (first) } th { (l.pick("今日", "Today")) } th { (l.pick("累计", "Total")) }
                 th { (l.pick("进度/计划样本", "Progress / planned")) } th { (l.pick("标记", "Flagged")) }
@@ -103,7 +103,7 @@ pub fn weak_spots(l: Lang, w: &WeakSpots, download: &str, q: &str) -> Markup {
         @if w.significant.is_empty() && w.below.is_empty() {
             p { (l.pick("没有可判断为低于目标的社区。", "No community can be judged below its target.")) }
         } @else {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 tr { th { (l.pick("社区", "Community")) } th { (l.pick("指标", "Indicator")) } th { (l.pick("估计值（置信区间）", "Rate (interval)")) }
                     th { (l.pick("目标", "Target")) } th { (l.pick("受访人数", "n")) } th { (l.pick("与目标相比", "Against the target")) } }
                 @if !w.significant.is_empty() {
@@ -176,7 +176,7 @@ pub fn community(v: &View<'_>, district: &str, community: &str, grids: &[PlaceRo
             }
             (method_lines(l, fig))
             h2 { (l.pick("各项指标（居住在本社区的受访者）", "Indicators (respondents living here)")) }
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 tr { th { (l.pick("指标", "Indicator")) } th { (cname) } th { (l.pick("发布所需受访人数", "Respondents for a publishable figure")) } }
                 @for qq in &rates {
                     @let e = places::rate(s, fig, Level::Community, &group, &qq.id);
@@ -223,24 +223,16 @@ pub fn district(v: &View<'_>, code: &str, below: &DistrictView) -> Markup {
             h1 { (name) " · " (s.title.get(l)) }
             @if session.user.sees_city() { p.meta { a href={ "/office/" (s.id) "?" (q) } { (l.pick("← 全市", "← City")) } } }
             (filters(l, &format!("/office/{}/d/{code}", s.id), fig, f, &communities))
-            @if let Some(h) = v.household { (super::household::section(l, s, h, fig, Some(code))) }
             (method_lines(l, fig))
             @if let Some(c) = counts {
                 table { tr { th { (l.pick("今日", "Today")) } th { (l.pick("累计", "Total")) } th { (l.pick("进度/计划样本", "Progress / planned")) } th { (l.pick("标记", "Flagged")) } }
                     tr { (counts_cells(c)) } }
             }
             @let base = format!("/office/{}/d/{code}", s.id);
-            @if !below.streets.is_empty() {
-                h2 { (l.pick("各街道（居住地）", "Streets (where residents live)")) }
-                (place_table(v, &below.streets, &|r| Some(format!("{base}/s/{}?{q}", r.code))))
-            }
-            h2 { (l.pick("各社区（居住地）", "Communities (where residents live)")) }
-            (place_table(v, &below.communities, &|r| (!r.code.is_empty()).then(|| format!("{base}/c/{}?{q}", r.code))))
-            p.meta { (l.pick("社区是受访者自己选择的居住社区，不是二维码张贴地点；样本少的社区不发布数字。", "Communities are where respondents say they live, not where the code hung; small ones publish no figure.")) }
+            // What an officer comes for first: where the district falls short.
             (weak_spots(l, &below.weak, &format!("{base}/download/"), &q))
-            (maps(l, s, &format!("{base}/chart/"), &q))
-            h2 { (l.pick("各调查点（二维码张贴处）", "By collection point (where the code hung)")) }
-            div.scroll { table {
+            h2 { (l.pick("本区及各调查点（二维码张贴处）", "The district and each collection point (where the code hung)")) }
+            div.scroll tabindex="0" role="region" aria-label=(l.pick("各调查点", "By collection point")) { table {
                 tr { th { (l.pick("指标", "Indicator")) } th { (name) }
                     @for (_, cn) in &communities { th { (cn) } } }
                 @for qq in &rates {
@@ -252,15 +244,28 @@ pub fn district(v: &View<'_>, code: &str, below: &DistrictView) -> Markup {
                 }
             } }
             (target_note(l))
-            p.meta { (l.pick("按二维码张贴地点统计，用于查看各点的收集情况；居民的居住社区见上表。", "By where the code hung, to follow collection at each point; where residents live is in the tables above.")) }
+            p.meta { (l.pick("按二维码张贴地点统计，用于查看各点的收集情况；居民的居住社区见下面的街道和社区表。", "By where the code hung, to follow collection at each point; where residents live is in the street and community tables below.")) }
+            @if let Some(h) = v.household { (super::household::section(l, s, h, fig, Some(code))) }
+            @if !below.streets.is_empty() {
+                h2 { (l.pick("各街道（居住地）", "Streets (where residents live)")) }
+                (place_table(v, &below.streets, &|r| Some(format!("{base}/s/{}?{q}", r.code))))
+            }
+            details.long {
+                summary { h2 { (l.pick("各社区（居住地）", "Communities (where residents live)")) " " small.meta { (below.communities.len()) (l.pick(" 个", " communities")) } } }
+                (place_table(v, &below.communities, &|r| (!r.code.is_empty()).then(|| format!("{base}/c/{}?{q}", r.code))))
+                p.meta { (l.pick("社区是受访者自己选择的居住社区，不是二维码张贴地点；样本少的社区不发布数字。", "Communities are where respondents say they live, not where the code hung; small ones publish no figure.")) }
+            }
+            (maps(l, s, &format!("{base}/chart/"), &q))
             @if let Some(p) = fig.pace(s).filter(|p| p.communities.iter().any(|r| r.district == code)) { (pace_section(l, s, &p, Some(code))) }
-            h2 { (l.pick("逐题结果（未加权人数）", "Question by question (unweighted counts)")) }
-            @for dd in dist {
-                h3 style="font-size:1rem;margin:1rem 0 .3rem" { (dd.label) " " small.meta { "n=" (dd.answered) } }
-                table { @for (opt, n) in &dd.options {
-                    @let share = if dd.answered > 0 { *n as f64 / dd.answered as f64 } else { 0.0 };
-                    tr { td style="width:40%" { (opt) } td.n style="width:8%" { (n) } td { span.bar style={ "width:" (format!("{:.1}", share * 20.0)) "rem" } {} (format!("{:.1}%", share * 100.0)) } }
-                } }
+            details.long {
+                summary { h2 { (l.pick("逐题结果（未加权人数）", "Question by question (unweighted counts)")) " " small.meta { (dist.len()) (l.pick(" 题", " questions")) } } }
+                @for dd in dist {
+                    h3 style="font-size:1rem;margin:1rem 0 .3rem" { (dd.label) " " small.meta { "n=" (dd.answered) } }
+                    table { @for (opt, n) in &dd.options {
+                        @let share = if dd.answered > 0 { *n as f64 / dd.answered as f64 } else { 0.0 };
+                        tr { td style="width:40%" { (opt) } td.n style="width:8%" { (n) } td { span.bar style={ "width:" (format!("{:.1}", share * 20.0)) "rem" } {} (format!("{:.1}%", share * 100.0)) } }
+                    } }
+                }
             }
             h2 { (l.pick("下载与海报", "Downloads and posters")) }
             p.downloads {

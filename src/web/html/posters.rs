@@ -17,7 +17,7 @@ pub fn posters(l: Lang, s: &Survey, items: &[(crate::qr::Place, String)]) -> Mar
         (DOCTYPE)
         html lang=(l.pick("zh-CN", "en")) {
             head { meta charset="utf-8"; title { (s.title.get(l)) " · " (l.pick("二维码海报", "QR posters")) } style { (PreEscaped(css)) } }
-            body {
+            body { main {
                 p.hint { (l.pick("用浏览器“打印”（可选“另存为PDF”），纸张A4。每个调查点一页，共 ", "Print with the browser (or “Save as PDF”), A4 paper. One page per collection point, "))
                     (items.len()) (l.pick(" 页。", " pages.")) }
                 @for (p, svg) in items {
@@ -31,7 +31,7 @@ pub fn posters(l: Lang, s: &Survey, items: &[(crate::qr::Place, String)]) -> Mar
                             "Anonymous: no names or phone numbers are asked and no IP addresses are kept. Answers are used only for statistics.")) }
                     }
                 }
-            }
+            } }
         }
     }
 }

@@ -117,7 +117,7 @@ pub fn voices(
             }
             @if !counts.is_empty() && counts.iter().any(|r| r.answers > 0) {
                 h2 { (l.pick("各区主题（已确认的按确认，其余按关键词提出）", "Themes by district (as confirmed, else proposed from keywords)")) }
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     tr { th { (l.pick("区", "District")) } th { (l.pick("回答数", "Answers")) } th { (l.pick("已确认", "Confirmed")) }
                         @for t in &s.themes { th { a href=(href(s, f, l, None, Some(&t.code))) { (t.name.get(l)) } } } }
                     @for r in counts {
@@ -209,7 +209,7 @@ pub fn interviewers(
                 @if !flagged.is_empty() {
                     p { strong.flag { (l.pick("需要核实：", "To check: ")) (flagged.join(l.pick("、", ", "))) } }
                 }
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     tr {
                         th { (l.pick("访员", "Interviewer")) } th { (l.pick("问卷", "Interviews")) }
                         th { (l.pick("用时中位数", "Median time")) } th { (l.pick("答案雷同比例", "Straight-lined")) }
@@ -246,7 +246,7 @@ pub fn interviewers(
                 Lang::En => format!("{} groups of {} or more counted QR responses at one poster within one hour; each group's share of top answers against every QR response of its districts (same weighting, one-sided, Bonferroni over the groups: flag at p < {:.5}). The groups with the lowest p-values:", c.points_tested, crate::dashboard::interviewers::MIN_GROUP, c.point_threshold),
             }) }
             @if !c.points.is_empty() {
-                div.scroll { table {
+                div.scroll tabindex="0" { table {
                     tr { th { (l.pick("调查点", "Place")) } th { (l.pick("时段", "Hour")) } th { (l.pick("问卷", "Responses")) }
                         th { (l.pick("“最满意”比例", "Top answers")) } th { (l.pick("同区扫码", "QR, same districts")) } th { "p" } th { (l.pick("判断", "Verdict")) } }
                     @for r in &c.points {
@@ -281,7 +281,7 @@ fn rates_section(l: Lang, s: &Survey, c: &crate::dashboard::interviewers::Check)
     };
     let table = |rows: &[&RateRow], first: &str, name: &dyn Fn(&str) -> String| {
         html! {
-            div.scroll { table {
+            div.scroll tabindex="0" { table {
                 tr {
                     th { (first) } th { "I" } th { "P" } th { "R" } th { "NC" } th { "O" } th { "U" } th { "NE" }
                     @for k in 1..=6 { th { "RR" (k) } } @for k in 1..=4 { th { "COOP" (k) } }
@@ -354,15 +354,16 @@ pub fn funnel(
             th { (first) } th { (l.pick("问卷打开次数", "Views")) } th { (l.pick("开始作答", "Started")) } th { (l.pick("提交", "Submitted")) }
             th { (l.pick("自填提交/打开", "Self-completed / views")) } th { (l.pick("甄别未通过", "Screened out")) }
             th { (l.pick("完成", "Completes")) } th { (l.pick("质量标记", "Flagged")) } th { (l.pick("已作废", "Superseded")) }
-            th { (l.pick("计入估计", "Counted")) }
+            th { (l.pick("计入估计", "Counted")) } th { (l.pick("超限未计的打开", "Views left out")) }
         } }
     };
     let row = |name: String, c: &Step| {
         html! { tr {
             td style="white-space:nowrap" { (name) } td.n { (c.views) } td.n { (c.starts) } td.n { (c.submitted) } td.n { (share(c.self_submitted, c.views)) }
-            td.n { (c.screened_out) } td.n { (c.completes) } td.n { (c.flagged) } td.n { (c.superseded) } td.n { (c.counted) }
+            td.n { (c.screened_out) } td.n { (c.completes) } td.n { (c.flagged) } td.n { (c.superseded) } td.n { (c.counted) } td.n { (c.left_out) }
         } }
     };
+    let left_out = f.districts.last().map_or(0, |(_, all)| all.left_out);
     let back = match district {
         Some(d) => format!("/office/{}/d/{d}?lang={}", s.id, l.code()),
         None => format!("/office/{}?lang={}", s.id, l.code()),
@@ -379,17 +380,26 @@ pub fn funnel(
             p.meta { (l.pick(
                 "按调查点所在区（二维码张贴处）和收集方式统计：问卷页面被打开的次数、开始作答的次数（页面脚本在第一个回答时报告；关闭JavaScript的浏览器不报告）——都只计数，不记录任何人、设备或地址——以及提交、甄别未通过、完成、质量标记、已作废和计入估计的问卷。各步分别计数，不追踪个人，所以比例是总数之比。",
                 "By the district of the collection place (where the code hung) and channel: how often the questionnaire was opened and begun (the page's script reports the first answer; browsers without JavaScript do not) — counts only, no person, device or address kept — then submissions, screen-outs, completes, flagged, superseded and counted. Each step is counted on its own, no one is followed, so the shares are of totals.")) }
-            div.scroll { table {
+            div.scroll tabindex="0" role="region" aria-label=(l.pick("按区的应答漏斗", "Funnel by district")) { table {
                 (head(l.pick("调查点所在区", "Collection district")))
                 @for (d, c) in &f.districts {
                     (row(district_name(s, d, l), c))
                 }
             } }
+            p.meta {
+                @if left_out > 0 {
+                    (l.pick("有 ", "")) strong { (left_out) } (l.pick(
+                        " 次打开或开始作答来自同一来源、超过了与提交相同的每来源限额（真实居民达不到的速度，多为脚本），没有计入上表的打开和开始作答次数；页面照常显示给他们。",
+                        " views or starts came from one source beyond the per-source limit that submissions have (faster than residents read: mostly scripts) and are not in the views and starts above; the page was shown to them all the same."))
+                } @else {
+                    (l.pick("没有来源超过每来源限额：所有打开和开始作答都已计入。", "No source went beyond the per-source limit: every view and start is counted."))
+                }
+            }
             h2 { (l.pick("按收集方式", "By channel")) }
-            table {
+            div.scroll tabindex="0" role="region" aria-label=(l.pick("按收集方式的应答漏斗", "Funnel by channel")) { table {
                 (head(l.pick("方式", "Channel")))
                 @for (ch, c) in &f.channels { (row(crate::labels::mode_code_name(ch, l).to_string(), c)) }
-            }
+            } }
             h2 { (l.pick("甄别未通过的原因", "Why screened out")) }
             @if f.reasons.is_empty() {
                 p { (l.pick("本轮没有甄别未通过的问卷。", "No screen-outs in this wave.")) }

@@ -217,13 +217,14 @@ pub async fn funnel_page(
     let district = district.filter(|d| !d.is_empty());
     let s = access::scoped(app, &session, id, district)?;
     app.flush_views().await?;
-    let (sv, d, l) = (
+    let (sv, d, l, cache) = (
         s.clone(),
         district.map(str::to_string),
         Lang::from_code(lang),
+        app.figures.clone(),
     );
     let f = app
-        .blocking(move |store| dashboard::funnel::funnel(store, &sv, d.as_deref(), l))
+        .blocking(move |store| cache.funnel(store, &sv, d.as_deref(), l))
         .await?;
     Ok(crate::web::html::voices::funnel(
         l,

@@ -1,0 +1,1 @@
+ALTER TABLE questionnaire_views DROP COLUMN left_out;
