@@ -61,6 +61,16 @@ type SampleMemo = HashMap<String, (HouseholdKey, Option<Arc<SampleStatus>>)>;
 /// What the household figures depend on: the definition and the sample's rows.
 type HouseholdKey = (String, [i64; 7]);
 
+/// Each survey's call-back checks, with what they were computed from (the sample's
+/// rows, the call-backs drawn and their outcomes).
+type CallbackMemo = HashMap<
+    String,
+    (
+        (HouseholdKey, [i64; 2]),
+        Arc<Vec<crate::households::CallbackCheck>>,
+    ),
+>;
+
 /// Surveys as the dashboard last read them, each behind its own lock.
 pub struct Cache {
     surveys: Mutex<HashMap<String, Arc<Mutex<Option<State>>>>>,
@@ -68,6 +78,7 @@ pub struct Cache {
     snapshot_every: u64,
     households: Mutex<HouseholdMemo>,
     samples: Mutex<SampleMemo>,
+    callbacks: Mutex<CallbackMemo>,
     /// Each survey's open answers counted, and when they were last recounted.
     voices: Mutex<HashMap<String, (Option<Instant>, voices::Counts)>>,
 }
@@ -80,6 +91,7 @@ impl Default for Cache {
             snapshot_every: SNAPSHOT_EVERY,
             households: Mutex::default(),
             samples: Mutex::default(),
+            callbacks: Mutex::default(),
             voices: Mutex::default(),
         }
     }
@@ -387,8 +399,45 @@ impl Cache {
     ) -> Result<interviewers::Check, DashboardError> {
         let loaded = self.load(store, survey)?;
         let status = self.sample_status(store, survey)?;
-        let field = interviewers::field_checks_from(store, survey, status.as_deref())?;
+        let callbacks = match status {
+            Some(_) => Some(self.callback_checks(store, survey)?),
+            None => None,
+        };
+        let field = interviewers::field_checks_from(
+            status.as_deref(),
+            callbacks.as_deref().map(Vec::as_slice),
+        );
         interviewers::check_from(store, survey, &loaded.checks, field)
+    }
+
+    /// The household sample's call-back checks per interviewer, computed once per
+    /// state of its interviews, call-backs and outcomes (each computation reads every
+    /// household interview of the wave).
+    pub fn callback_checks(
+        &self,
+        store: &Store,
+        survey: &Survey,
+    ) -> Result<Arc<Vec<crate::households::CallbackCheck>>, DashboardError> {
+        let key = (
+            (
+                survey.version.clone(),
+                store.household_sample_version(&survey.id)?,
+            ),
+            store.callbacks_version(&survey.id)?,
+        );
+        let memo = || {
+            self.callbacks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((k, c)) = memo().get(&survey.id) {
+            if *k == key {
+                return Ok(c.clone());
+            }
+        }
+        let c = Arc::new(crate::households::callback_checks(store, survey)?);
+        memo().insert(survey.id.clone(), (key, c.clone()));
+        Ok(c)
     }
 
     /// The response funnel of the current wave ([`funnel::funnel`]) from the sums kept
@@ -434,6 +483,21 @@ impl Cache {
         let rows = counts.rows(store, survey, district)?;
         memo().insert(survey.id.clone(), (counted_at, counts));
         Ok(rows)
+    }
+
+    /// Does at start what a survey's first office pages would: its aggregates from the
+    /// snapshot, the default view's figures, the household sample's figures and status,
+    /// the call-back checks and the open answers' counts. A page asked for meanwhile
+    /// waits for the part it needs, no longer than it would have taken.
+    pub fn warm(&self, store: &Store, survey: &Survey) -> Result<(), DashboardError> {
+        let loaded = self.load(store, survey)?;
+        self.figures(survey, &loaded, &Filter::default(), Lang::Zh)?;
+        self.household(store, survey, &survey.wave.to_string(), Lang::Zh)?;
+        if self.sample_status(store, survey)?.is_some() {
+            self.callback_checks(store, survey)?;
+        }
+        self.voice_counts(store, survey, None)?;
+        Ok(())
     }
 
     /// [`figures`] for `loaded`, computed once per state of the data.

@@ -503,21 +503,19 @@ pub fn check_from(
 }
 
 /// The household sample's checks: call-backs per interviewer and where the phone
-/// placed each interview (`status`: the sample's status, when it has one).
+/// placed each interview (`status`: the sample's status, when it has one; `callbacks`:
+/// its call-back checks).
 pub fn field_checks_from(
-    store: &Store,
-    s: &Survey,
     status: Option<&crate::households::SampleStatus>,
-) -> Result<Option<FieldChecks>, DashboardError> {
-    let Some(st) = status else {
-        return Ok(None);
-    };
-    Ok(Some(FieldChecks {
-        callbacks: crate::households::callback_checks(store, s)?,
+    callbacks: Option<&[crate::households::CallbackCheck]>,
+) -> Option<FieldChecks> {
+    let (st, callbacks) = (status?, callbacks?);
+    Some(FieldChecks {
+        callbacks: callbacks.to_vec(),
         located: st
             .by_interviewer
             .iter()
             .map(|p| (p.key.clone(), p.located, p.inside))
             .collect(),
-    }))
+    })
 }

@@ -94,17 +94,64 @@ pub fn callback_checks(
     ))
 }
 
-/// The call-backs page's two lists from one read of the wave's interviews and
-/// call-backs (each read is a scan of every household interview of the wave).
-pub fn callback_view(
+/// Call-backs listed per page (each row carries its own outcome form).
+pub const CALLBACKS_PER_PAGE: usize = 100;
+
+/// One page of the call-back list: those still to do first, newest first.
+pub struct CallbackPage {
+    pub tasks: Vec<CallbackTask>,
+    /// Call-backs drawn in the wave, and of those still without an outcome.
+    pub total: usize,
+    pub to_do: usize,
+    /// This page (from 0) and how many there are.
+    pub page: usize,
+    pub pages: usize,
+}
+
+/// Page `page` of the wave's call-backs, with their households: reads the call-backs
+/// and only this page's interviews and households.
+pub fn callback_page(
     store: &Store,
     survey: &Survey,
-) -> Result<(Vec<CallbackTask>, Vec<CallbackCheck>), HouseholdError> {
-    let wave = survey.wave as i32;
-    let interviews = store.household_interviews(&survey.id, wave)?;
-    let rows = store.callbacks(&survey.id, wave)?;
-    let checks = checks_of(&interviews, &rows);
-    Ok((tasks_of(store, survey, &interviews, rows)?, checks))
+    page: usize,
+) -> Result<CallbackPage, HouseholdError> {
+    let mut rows = store.callbacks(&survey.id, survey.wave as i32)?;
+    let (total, to_do) = (
+        rows.len(),
+        rows.iter().filter(|r| r.outcome.is_none()).count(),
+    );
+    rows.sort_by_key(|r| (r.outcome.is_some(), std::cmp::Reverse(r.id)));
+    let pages = total.div_ceil(CALLBACKS_PER_PAGE).max(1);
+    let page = page.min(pages - 1);
+    let rows: Vec<_> = rows
+        .into_iter()
+        .skip(page * CALLBACKS_PER_PAGE)
+        .take(CALLBACKS_PER_PAGE)
+        .collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.response_id).collect();
+    let of_response: std::collections::HashMap<i64, i64> = store
+        .responses_by_ids(&survey.id, &ids)?
+        .into_iter()
+        .filter_map(|r| Some((r.id, r.household_id?)))
+        .collect();
+    let households: Vec<i64> = of_response.values().copied().collect();
+    let mut households = store.households_by_ids(&survey.id, &households)?;
+    let tasks = rows
+        .into_iter()
+        .map(|row| {
+            let household = of_response
+                .get(&row.response_id)
+                .and_then(|h| households.remove(h));
+            CallbackTask { row, household }
+        })
+        .collect();
+    Ok(CallbackPage {
+        tasks,
+        total,
+        to_do,
+        page,
+        pages,
+    })
 }
 
 fn checks_of(

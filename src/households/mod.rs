@@ -18,8 +18,8 @@ mod weights;
 pub use crate::sampling::FrameEntry;
 pub use assign::{assign, Target};
 pub use callbacks::{
-    callback_checks, callback_tasks, callback_view, draw_callbacks, record_callback, CallbackCheck,
-    CallbackTask, CALLBACK_OUTCOMES,
+    callback_checks, callback_page, callback_tasks, draw_callbacks, record_callback, CallbackCheck,
+    CallbackPage, CallbackTask, CALLBACKS_PER_PAGE, CALLBACK_OUTCOMES,
 };
 pub use draw::{draw, Drawn};
 pub use error::HouseholdError;

@@ -542,6 +542,21 @@ impl Store {
         })?)
     }
 
+    /// What the call-back checks depend on besides the sample's interviews: the newest
+    /// call-back drawn for the survey and the newest outcome recorded (any survey's).
+    pub fn callbacks_version(&self, survey_id: &str) -> Result<[i64; 2]> {
+        use diesel::dsl::max;
+        let mut c = self.conn()?;
+        let drawn: Option<i64> = callbacks::table
+            .filter(callbacks::survey_id.eq(survey_id))
+            .select(max(callbacks::id))
+            .first(&mut c)?;
+        let outcome: Option<i64> = callback_outcomes::table
+            .select(max(callback_outcomes::id))
+            .first(&mut c)?;
+        Ok([drawn.unwrap_or(0), outcome.unwrap_or(0)])
+    }
+
     /// The call-backs of a survey's wave, each with its newest outcome.
     pub fn callbacks(&self, survey_id: &str, wave: i32) -> Result<Vec<CallbackRow>> {
         let mut c = self.conn()?;

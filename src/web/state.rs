@@ -291,9 +291,10 @@ impl App {
     }
 
     /// Reads every survey into the dashboard's cache in the background (from the saved
-    /// snapshot when it fits, else in one pass over the responses), so the first
-    /// dashboard page after a start does not wait for it. A request that comes first
-    /// waits on the same survey's lock and gets the same work.
+    /// snapshot when it fits, else in one pass over the responses) and computes what
+    /// its first office pages need (`Cache::warm`), so the first pages after a start do
+    /// not wait for it. A request that comes first waits on the same survey's lock and
+    /// gets the same work.
     pub fn warm_up(&self) {
         let (cache, store) = (self.figures.clone(), self.store.clone());
         let surveys: Vec<Arc<Survey>> = self.surveys.values().cloned().collect();
@@ -301,8 +302,15 @@ impl App {
             .name("minyi-warm-up".into())
             .spawn(move || {
                 for s in surveys {
-                    if let Err(e) = cache.load(&store, &s) {
-                        log::warn!("reading `{}` for the dashboard: {e}", s.id);
+                    let t = Instant::now();
+                    match cache.warm(&store, &s) {
+                        Ok(()) => log::info!(
+                            "dashboard of `{}` ready in {:.1} s",
+                            s.id,
+                            t.elapsed().as_secs_f64()
+                        ),
+                        // The pages compute it when asked (and say what is wrong).
+                        Err(e) => log::warn!("preparing the dashboard of `{}`: {e}", s.id),
                     }
                 }
             });

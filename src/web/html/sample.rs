@@ -7,7 +7,7 @@ use maud::{html, Markup, PreEscaped};
 use super::office::layout;
 use super::Who;
 use crate::definition::{Lang, Survey};
-use crate::households::{CallbackCheck, CallbackTask, Progress, SampleStatus, CALLBACK_OUTCOMES};
+use crate::households::{CallbackCheck, Progress, SampleStatus, CALLBACK_OUTCOMES};
 use crate::labels::{district_name, pct};
 
 /// What the sample page shows besides the status.
@@ -186,10 +186,21 @@ pub fn callbacks(
     l: Lang,
     who: &Who<'_>,
     s: &Survey,
-    lines: &[CallbackTask],
+    list: &crate::households::CallbackPage,
     checks: &[CallbackCheck],
     message: Option<&str>,
 ) -> Markup {
+    let lines = &list.tasks;
+    let page_link = |p: usize| format!("/office/{}/callbacks?lang={}&page={p}", s.id, l.code());
+    let pager = html! {
+        @if list.pages > 1 {
+            nav.pager aria-label=(l.pick("回访名单分页", "Call-back list pages")) {
+                @if list.page > 0 { a href=(page_link(list.page - 1)) { (l.pick("← 上一页", "← Previous")) } " " }
+                (l.pick("第 ", "Page ")) (list.page + 1) " / " (list.pages) (l.pick(" 页", ""))
+                @if list.page + 1 < list.pages { " " a href=(page_link(list.page + 1)) { (l.pick("下一页 →", "Next →")) } }
+            }
+        }
+    };
     let outcome_name = |o: &str| {
         CALLBACK_OUTCOMES
             .iter()
@@ -231,6 +242,11 @@ pub fn callbacks(
             h2 { (l.pick("回访名单", "To call back")) }
             @if lines.is_empty() { p { (l.pick("还没有抽取回访。", "No call-backs drawn yet.")) } }
             @if !lines.is_empty() {
+                p.meta { (match l {
+                    Lang::Zh => format!("本轮共抽取 {} 份回访，{} 份待回访；待回访的排在前面，每页 {} 份。", list.total, list.to_do, crate::households::CALLBACKS_PER_PAGE),
+                    Lang::En => format!("{} call-backs drawn this wave, {} still to do; those to do come first, {} a page.", list.total, list.to_do, crate::households::CALLBACKS_PER_PAGE),
+                }) }
+                (pager)
                 div.scroll tabindex="0" role="region" aria-label=(l.pick("回访名单", "Call-backs to make")) { table {
                     thead { tr {
                         th scope="col" { (l.pick("住户", "household")) } th scope="col" { (l.pick("地址", "address")) }
@@ -267,6 +283,7 @@ pub fn callbacks(
                         }
                     } }
                 } }
+                (pager)
                 p.meta { (l.pick("说明中的电话号码、身份证号等个人信息会在保存前自动遮盖。", "Phone numbers, ID numbers and other personal data in a note are masked before it is stored.")) }
             }
         },

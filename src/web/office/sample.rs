@@ -236,28 +236,34 @@ pub async fn sheet(
     Ok(Download::bytes(name, kind, bytes))
 }
 
-/// The call-backs: per interviewer what they found, and the list to call.
-#[get("/office/<id>/callbacks?<lang>")]
+/// The call-backs: per interviewer what they found, and the list to call (those
+/// still to do first, a page at a time).
+#[get("/office/<id>/callbacks?<lang>&<page>")]
 pub async fn callbacks_page(
     app: &State<App>,
     session: Session,
     id: &str,
     lang: Option<&str>,
+    page: Option<usize>,
     flash: Option<FlashMessage<'_>>,
 ) -> Result<maud::Markup, WebError> {
     let s = app.survey(id)?;
     session.need(session.user.is_admin())?;
     let l = Lang::from_code(lang);
-    let sv = s.clone();
-    let (tasks, checks) = app
-        .blocking(move |store| households::callback_view(store, &sv))
+    let (sv, cache) = (s.clone(), app.figures.clone());
+    let (list, checks) = app
+        .blocking(move |store| {
+            let checks = cache.callback_checks(store, &sv)?;
+            let list = households::callback_page(store, &sv, page.unwrap_or(0))?;
+            Ok::<_, WebError>((list, checks))
+        })
         .await?;
     let message = flash.map(|f| f.message().to_string());
     Ok(html::callbacks(
         l,
         &session.who(),
         &s,
-        &tasks,
+        &list,
         &checks,
         message.as_deref(),
     ))
