@@ -302,9 +302,11 @@ pub fn prepare(
     let checks = (status == STATUS_COMPLETE).then_some(quality::HistoryCheck {
         min_seconds: survey.min_seconds,
     });
+    // Masked above: indexed as it is stored.
     let index = (status == STATUS_COMPLETE)
-        .then(|| index_answer(survey, answers))
-        .flatten();
+        .then(|| open_answer(survey, answers))
+        .flatten()
+        .map(|(q, text)| index_of(q, text));
     Ok(Prepared {
         index,
         response: new,
@@ -315,38 +317,32 @@ pub fn prepare(
     })
 }
 
-/// A complete response's answer to the survey's open question as the voices page's
-/// index keeps it: masked with the survey's rules (stored answers already are, unless
-/// stored before the rules were) and segmented into words, once.
-fn index_answer(
-    survey: &Survey,
-    answers: &serde_json::Map<String, serde_json::Value>,
-) -> Option<AnswerIndex> {
+/// A response's answer to the survey's open question, when it gave one.
+fn open_answer<'a>(
+    survey: &'a Survey,
+    answers: &'a serde_json::Map<String, serde_json::Value>,
+) -> Option<(&'a crate::definition::Question, &'a str)> {
     let q = survey.open_question()?;
     let text = answers.get(&q.id)?.as_str()?.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let answer = survey.masker().mask(text).0;
-    let words = crate::words::tokens(&answer)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    Some(AnswerIndex {
-        question: q.id.clone(),
-        answer,
-        words,
-    })
+    (!text.is_empty()).then_some((q, text))
 }
 
-/// [`index_answer`] of a response about to be stored (`minyi demo`) or stored before
-/// the index existed: its status and answers (JSON).
+/// An open answer (masked) as the voices page's index keeps it: segmented into words,
+/// once, here rather than on the writer's thread.
+fn index_of(q: &crate::definition::Question, answer: &str) -> AnswerIndex {
+    AnswerIndex::new(&q.id, &crate::words::tokens(answer), answer)
+}
+
+/// [`index_of`] a response stored or made outside the intake (`minyi demo`, the
+/// backlog, a redaction): its status and answers (JSON), the open answer masked with
+/// the survey's current rules first (it may have been stored before them).
 pub fn answer_index(survey: &Survey, status: &str, answers: &str) -> Option<AnswerIndex> {
     if status != STATUS_COMPLETE {
         return None;
     }
     let answers: serde_json::Map<String, serde_json::Value> = serde_json::from_str(answers).ok()?;
-    index_answer(survey, &answers)
+    let (q, text) = open_answer(survey, &answers)?;
+    Some(index_of(q, &survey.masker().mask(text).0))
 }
 
 /// Indexes a survey's responses stored before the voices page's index existed (the
@@ -373,15 +369,14 @@ pub fn index_backlog(store: &Store, survey: &Survey) -> Result<usize, CollectErr
     }
 }
 
-/// Masks personal data typed into the free-text answers, before anything is stored;
-/// whether anything was masked (the thank-you page says so).
-fn mask_personal_data(survey: &Survey, outcome: &mut Outcome) -> bool {
-    let answers = match outcome {
-        Outcome::Complete(a) => a,
-        Outcome::ScreenedOut { answers, .. } => answers,
-    };
-    let masker = survey.masker();
-    let mut masked = false;
+/// Masks the survey's free-text answers in place with `masker`: for each one it
+/// holds, whether the text changed and the kinds of personal data found.
+fn mask_free_text(
+    survey: &Survey,
+    masker: &crate::privacy::Masker,
+    answers: &mut serde_json::Map<String, serde_json::Value>,
+) -> Vec<(bool, Vec<crate::privacy::Kind>)> {
+    let mut found = Vec::new();
     for q in survey
         .questions
         .iter()
@@ -389,11 +384,23 @@ fn mask_personal_data(survey: &Survey, outcome: &mut Outcome) -> bool {
     {
         if let Some(serde_json::Value::String(text)) = answers.get_mut(&q.id) {
             let (out, kinds) = masker.mask(text);
-            masked |= !kinds.is_empty();
+            found.push((out != *text, kinds));
             *text = out;
         }
     }
-    masked
+    found
+}
+
+/// Masks personal data typed into the free-text answers, before anything is stored;
+/// whether anything was masked (the thank-you page says so).
+fn mask_personal_data(survey: &Survey, outcome: &mut Outcome) -> bool {
+    let answers = match outcome {
+        Outcome::Complete(a) => a,
+        Outcome::ScreenedOut { answers, .. } => answers,
+    };
+    mask_free_text(survey, &survey.masker(), answers)
+        .iter()
+        .any(|(_, kinds)| !kinds.is_empty())
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -461,12 +468,6 @@ pub fn redact(
     dry_run: bool,
 ) -> Result<Redaction, CollectError> {
     let masker = survey.masker();
-    let texts: Vec<&str> = survey
-        .questions
-        .iter()
-        .filter(|q| q.kind == crate::definition::Kind::Text)
-        .map(|q| q.id.as_str())
-        .collect();
     let mut found = Redaction::default();
     let mut changes = Vec::new();
     let mut after = 0;
@@ -482,15 +483,12 @@ pub fn redact(
                 continue;
             };
             let mut kinds: Vec<&'static str> = Vec::new();
-            for q in &texts {
-                if let Some(serde_json::Value::String(text)) = answers.get_mut(*q) {
-                    let (out, k) = masker.mask(text);
-                    if out != *text {
-                        *text = out;
-                        found.answers += 1;
-                        kinds.extend(k.iter().map(|k| k.name()));
-                    }
-                }
+            for (_, k) in mask_free_text(survey, &masker, &mut answers)
+                .iter()
+                .filter(|(changed, _)| *changed)
+            {
+                found.answers += 1;
+                kinds.extend(k.iter().map(|k| k.name()));
             }
             if kinds.is_empty() {
                 continue;

@@ -49,36 +49,67 @@ struct State {
     from_snapshot: bool,
 }
 
-/// The household sample's figures of one survey, wave and language (`None`: the wave
-/// has none), with what they were computed from.
-type HouseholdMemo =
-    HashMap<(String, String, &'static str), (HouseholdKey, Option<Arc<HouseholdFigures>>)>;
-
-/// Each survey's household sample status (`None`: no sample), with what it was
-/// computed from.
-type SampleMemo = HashMap<String, (HouseholdKey, Option<Arc<SampleStatus>>)>;
-
-/// What the household figures depend on: the definition and the sample's rows.
+/// What the household sample's figures, status and checks depend on: the definition
+/// and the sample's rows (`Store::household_sample_version`).
 type HouseholdKey = (String, [i64; 7]);
 
-/// Each survey's call-back checks, with what they were computed from (the sample's
-/// rows, the call-backs drawn and their outcomes).
-type CallbackMemo = HashMap<
-    String,
-    (
-        (HouseholdKey, [i64; 2]),
-        Arc<Vec<crate::households::CallbackCheck>>,
-    ),
->;
+/// The call-back checks' key: the sample's, and the call-backs drawn and their
+/// outcomes.
+type CallbackKey = (HouseholdKey, [i64; 2]);
+
+/// Values computed once per state of what they depend on (`K`), for each of a few
+/// places (`A`: a survey, or a survey's wave and language).
+struct Memo<A, K, V> {
+    kept: Mutex<HashMap<A, (K, V)>>,
+    /// At most this many places; a full memo starts over.
+    most: usize,
+}
+
+impl<A, K, V> Memo<A, K, V> {
+    fn new(most: usize) -> Self {
+        Memo {
+            kept: Mutex::default(),
+            most,
+        }
+    }
+}
+
+impl<A: std::hash::Hash + Eq, K: PartialEq, V: Clone> Memo<A, K, V> {
+    /// The value kept for `at` when it was computed under `key`, else `compute`'s
+    /// (computed outside the lock, then kept).
+    fn get_or<E>(&self, at: A, key: K, compute: impl FnOnce() -> Result<V, E>) -> Result<V, E> {
+        let kept = || {
+            self.kept
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((k, v)) = kept().get(&at) {
+            if *k == key {
+                return Ok(v.clone());
+            }
+        }
+        let v = compute()?;
+        let mut m = kept();
+        if m.len() >= self.most {
+            m.clear();
+        }
+        m.insert(at, (key, v.clone()));
+        Ok(v)
+    }
+}
 
 /// Surveys as the dashboard last read them, each behind its own lock.
 pub struct Cache {
     surveys: Mutex<HashMap<String, Arc<Mutex<Option<State>>>>>,
     versions: std::sync::atomic::AtomicU64,
     snapshot_every: u64,
-    households: Mutex<HouseholdMemo>,
-    samples: Mutex<SampleMemo>,
-    callbacks: Mutex<CallbackMemo>,
+    /// The household sample's figures per survey, wave and language (`None`: the wave
+    /// has none).
+    households: Memo<(String, String, &'static str), HouseholdKey, Option<Arc<HouseholdFigures>>>,
+    /// Each survey's household sample status (`None`: no sample).
+    samples: Memo<String, HouseholdKey, Option<Arc<SampleStatus>>>,
+    /// Each survey's call-back checks.
+    callbacks: Memo<String, CallbackKey, Arc<Vec<crate::households::CallbackCheck>>>,
     /// Each survey's open answers counted, and when they were last recounted.
     voices: Mutex<HashMap<String, (Option<Instant>, voices::Counts)>>,
 }
@@ -89,9 +120,9 @@ impl Default for Cache {
             surveys: Mutex::default(),
             versions: Default::default(),
             snapshot_every: SNAPSHOT_EVERY,
-            households: Mutex::default(),
-            samples: Mutex::default(),
-            callbacks: Mutex::default(),
+            households: Memo::new(FIGURES_KEPT),
+            samples: Memo::new(usize::MAX),
+            callbacks: Memo::new(usize::MAX),
             voices: Mutex::default(),
         }
     }
@@ -127,6 +158,17 @@ fn fresh(survey: &Survey) -> State {
         loaded: None,
         from_snapshot: false,
     }
+}
+
+/// The household sample's key (`None`: the survey has no household sample).
+fn household_key(store: &Store, survey: &Survey) -> Result<Option<HouseholdKey>, DashboardError> {
+    if survey.household_sample.is_none() {
+        return Ok(None);
+    }
+    Ok(Some((
+        survey.version.clone(),
+        store.household_sample_version(&survey.id)?,
+    )))
 }
 
 /// The supersession ids, for folding rows.
@@ -333,32 +375,25 @@ impl Cache {
         wave: &str,
         lang: Lang,
     ) -> Result<Option<Arc<HouseholdFigures>>, DashboardError> {
-        if survey.household_sample.is_none() {
-            return Ok(None);
+        match household_key(store, survey)? {
+            Some(key) => self.household_at(store, survey, wave, lang, key),
+            None => Ok(None),
         }
-        let key: HouseholdKey = (
-            survey.version.clone(),
-            store.household_sample_version(&survey.id)?,
-        );
+    }
+
+    fn household_at(
+        &self,
+        store: &Store,
+        survey: &Survey,
+        wave: &str,
+        lang: Lang,
+        key: HouseholdKey,
+    ) -> Result<Option<Arc<HouseholdFigures>>, DashboardError> {
         let at = (survey.id.clone(), wave.to_string(), lang.code());
-        let memo = || {
-            self.households
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some((k, f)) = memo().get(&at) {
-            if *k == key {
-                return Ok(f.clone());
-            }
-        }
         // A wave without household interviews is remembered too: its views stay cheap.
-        let f = household_figures(store, survey, wave, lang)?.map(Arc::new);
-        let mut m = memo();
-        if m.len() >= FIGURES_KEPT {
-            m.clear();
-        }
-        m.insert(at, (key, f.clone()));
-        Ok(f)
+        self.households.get_or(at, key, || {
+            Ok(household_figures(store, survey, wave, lang)?.map(Arc::new))
+        })
     }
 
     /// Where the household sample stands (`households::sample_status`), computed once
@@ -368,26 +403,21 @@ impl Cache {
         store: &Store,
         survey: &Survey,
     ) -> Result<Option<Arc<SampleStatus>>, DashboardError> {
-        if survey.household_sample.is_none() {
-            return Ok(None);
+        match household_key(store, survey)? {
+            Some(key) => self.sample_status_at(store, survey, key),
+            None => Ok(None),
         }
-        let key: HouseholdKey = (
-            survey.version.clone(),
-            store.household_sample_version(&survey.id)?,
-        );
-        let memo = || {
-            self.samples
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some((k, st)) = memo().get(&survey.id) {
-            if *k == key {
-                return Ok(st.clone());
-            }
-        }
-        let st = crate::households::sample_status(store, survey)?.map(Arc::new);
-        memo().insert(survey.id.clone(), (key, st.clone()));
-        Ok(st)
+    }
+
+    fn sample_status_at(
+        &self,
+        store: &Store,
+        survey: &Survey,
+        key: HouseholdKey,
+    ) -> Result<Option<Arc<SampleStatus>>, DashboardError> {
+        self.samples.get_or(survey.id.clone(), key, || {
+            Ok(crate::households::sample_status(store, survey)?.map(Arc::new))
+        })
     }
 
     /// The interviewer checks from the sums kept with the tally (the rows are not read
@@ -398,15 +428,16 @@ impl Cache {
         survey: &Survey,
     ) -> Result<interviewers::Check, DashboardError> {
         let loaded = self.load(store, survey)?;
-        let status = self.sample_status(store, survey)?;
-        let callbacks = match status {
-            Some(_) => Some(self.callback_checks(store, survey)?),
+        let field = match household_key(store, survey)? {
+            Some(key) => match self.sample_status_at(store, survey, key.clone())? {
+                Some(status) => {
+                    let callbacks = self.callback_checks_at(store, survey, key)?;
+                    Some(interviewers::field_checks_from(&status, &callbacks))
+                }
+                None => None,
+            },
             None => None,
         };
-        let field = interviewers::field_checks_from(
-            status.as_deref(),
-            callbacks.as_deref().map(Vec::as_slice),
-        );
         interviewers::check_from(store, survey, &loaded.checks, field)
     }
 
@@ -418,26 +449,20 @@ impl Cache {
         store: &Store,
         survey: &Survey,
     ) -> Result<Arc<Vec<crate::households::CallbackCheck>>, DashboardError> {
-        let key = (
-            (
-                survey.version.clone(),
-                store.household_sample_version(&survey.id)?,
-            ),
-            store.callbacks_version(&survey.id)?,
-        );
-        let memo = || {
-            self.callbacks
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-        };
-        if let Some((k, c)) = memo().get(&survey.id) {
-            if *k == key {
-                return Ok(c.clone());
-            }
-        }
-        let c = Arc::new(crate::households::callback_checks(store, survey)?);
-        memo().insert(survey.id.clone(), (key, c.clone()));
-        Ok(c)
+        let key = household_key(store, survey)?.unwrap_or_else(|| (survey.version.clone(), [0; 7]));
+        self.callback_checks_at(store, survey, key)
+    }
+
+    fn callback_checks_at(
+        &self,
+        store: &Store,
+        survey: &Survey,
+        key: HouseholdKey,
+    ) -> Result<Arc<Vec<crate::households::CallbackCheck>>, DashboardError> {
+        let key = (key, store.callbacks_version(&survey.id)?);
+        self.callbacks.get_or(survey.id.clone(), key, || {
+            Ok(Arc::new(crate::households::callback_checks(store, survey)?))
+        })
     }
 
     /// The response funnel of the current wave ([`funnel::funnel`]) from the sums kept
@@ -492,9 +517,12 @@ impl Cache {
     pub fn warm(&self, store: &Store, survey: &Survey) -> Result<(), DashboardError> {
         let loaded = self.load(store, survey)?;
         self.figures(survey, &loaded, &Filter::default(), Lang::Zh)?;
-        self.household(store, survey, &survey.wave.to_string(), Lang::Zh)?;
-        if self.sample_status(store, survey)?.is_some() {
-            self.callback_checks(store, survey)?;
+        if let Some(key) = household_key(store, survey)? {
+            let wave = survey.wave.to_string();
+            self.household_at(store, survey, &wave, Lang::Zh, key.clone())?;
+            if self.sample_status_at(store, survey, key.clone())?.is_some() {
+                self.callback_checks_at(store, survey, key)?;
+            }
         }
         self.voice_counts(store, survey, None)?;
         Ok(())

@@ -11,8 +11,8 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::pairs;
 use crate::definition::{Lang, Survey};
+use crate::stats::pairs;
 use crate::storage::{StorageError, Store, StoredResponse, STATUS_COMPLETE};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use super::error::DashboardError;
-use super::pairs;
 use crate::definition::{Dimension, Survey, DONT_KNOW};
 use crate::stats::aapor::{self, Dispositions, Rates};
 use crate::stats::groups::{self, Higher};
+use crate::stats::pairs;
 use crate::storage::{Store, StoredResponse, STATUS_COMPLETE};
 
 /// Significance of the test, before the correction over interviewers.
@@ -159,7 +159,6 @@ pub struct Acc {
     wave: i32,
     counted: Vec<u64>,
     own: Vec<groups::Stratum>,
-    own_n: u64,
     /// Collection points as met (`at_point` refers to them by index).
     points: Vec<String>,
     #[serde(skip)]
@@ -188,12 +187,6 @@ struct Interviewed {
     seconds: Vec<f64>,
     /// Top-answer sums of the counted interviews, by district.
     strata: BTreeMap<u16, groups::Stratum>,
-}
-
-fn add_to(h: &mut groups::Stratum, y: f64) {
-    h.n += 1.0;
-    h.sum += y;
-    h.sum_sq += y * y;
 }
 
 impl Acc {
@@ -284,12 +277,11 @@ impl Acc {
             match (&r.interviewer, r.channel.as_str()) {
                 (Some(who), _) => {
                     if let Some(e) = self.by.get_mut(who) {
-                        add_to(e.strata.entry(d as u16).or_default(), y);
+                        e.strata.entry(d as u16).or_default().push(y);
                     }
                 }
                 (None, "qr" | "link") => {
-                    add_to(&mut self.own[d], y);
-                    self.own_n += 1;
+                    self.own[d].push(y);
                     if let (Some(point), "qr") = (&r.collection_community, r.channel.as_str()) {
                         let hour = chrono::Local
                             .from_utc_datetime(&r.submitted_at)
@@ -300,10 +292,10 @@ impl Acc {
                         let p = self.point(point);
                         let v = self.at_point.entry((p, hour)).or_default();
                         match v.iter_mut().find(|x| x.0 == d as u16) {
-                            Some(x) => add_to(&mut x.1, y),
+                            Some(x) => x.1.push(y),
                             None => {
                                 let mut h = groups::Stratum::default();
-                                add_to(&mut h, y);
+                                h.push(y);
                                 v.push((d as u16, h));
                             }
                         }
@@ -346,10 +338,7 @@ pub fn check_from(
     let mut qr = vec![groups::Stratum::default(); nd];
     for v in acc.at_point.values() {
         for (d, h) in v {
-            let q = &mut qr[*d as usize];
-            q.n += h.n;
-            q.sum += h.sum;
-            q.sum_sq += h.sum_sq;
+            qr[*d as usize].absorb(h);
         }
     }
     let mut compared: Vec<(&Hour, &BySums, Higher)> = tested
@@ -494,7 +483,7 @@ pub fn check_from(
         all,
         invites,
         threshold,
-        self_completed: acc.own_n as usize,
+        self_completed: acc.own.iter().map(|h| h.n).sum::<f64>() as usize,
         points,
         points_tested,
         point_threshold,
@@ -503,19 +492,17 @@ pub fn check_from(
 }
 
 /// The household sample's checks: call-backs per interviewer and where the phone
-/// placed each interview (`status`: the sample's status, when it has one; `callbacks`:
-/// its call-back checks).
+/// placed each interview (from the sample's status).
 pub fn field_checks_from(
-    status: Option<&crate::households::SampleStatus>,
-    callbacks: Option<&[crate::households::CallbackCheck]>,
-) -> Option<FieldChecks> {
-    let (st, callbacks) = (status?, callbacks?);
-    Some(FieldChecks {
+    status: &crate::households::SampleStatus,
+    callbacks: &[crate::households::CallbackCheck],
+) -> FieldChecks {
+    FieldChecks {
         callbacks: callbacks.to_vec(),
-        located: st
+        located: status
             .by_interviewer
             .iter()
             .map(|p| (p.key.clone(), p.located, p.inside))
             .collect(),
-    })
+    }
 }

@@ -27,7 +27,6 @@ mod flagged;
 pub mod funnel;
 mod household;
 pub mod interviewers;
-mod pairs;
 pub mod places;
 mod scope;
 mod view;

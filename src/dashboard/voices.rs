@@ -174,11 +174,6 @@ fn propose_among<W: AsRef<str>>(themes: &[Theme], text: &str, ws: &[W]) -> Vec<S
     }
 }
 
-/// The open question the page shows (the survey's first).
-pub fn open_question(s: &Survey) -> Option<&crate::definition::Question> {
-    s.open_question()
-}
-
 /// The newest confirmation of each answer: response id → (themes, by, at).
 pub type Confirmed = std::collections::HashMap<i64, (String, String, NaiveDateTime)>;
 
@@ -229,7 +224,7 @@ const BATCH: i64 = 1_000;
 /// pages: ids below `before`), themes are told from the indexed words, and only the
 /// page's responses are read.
 pub fn page(store: &Store, s: &Survey, f: &VoiceFilter) -> Result<VoicesPage, StorageError> {
-    let Some(q) = open_question(s) else {
+    let Some(q) = s.open_question() else {
         return Ok(VoicesPage {
             question: None,
             voices: vec![],
@@ -322,7 +317,7 @@ impl Counts {
         s: &Survey,
         recount: bool,
     ) -> Result<(), StorageError> {
-        let Some(q) = open_question(s) else {
+        let Some(q) = s.open_question() else {
             return Ok(());
         };
         let redactions = store.redaction_count()?;
@@ -396,7 +391,7 @@ impl Counts {
             .copied()
             .filter(|id| *id <= self.max_id)
             .collect();
-        let Some(q) = open_question(s) else {
+        let Some(q) = s.open_question() else {
             return Ok(rows);
         };
         let theme = |code: &str| s.themes.iter().position(|x| x.code == code);
@@ -450,7 +445,7 @@ fn quotes(store: &Store, s: &Survey, quotes: usize) -> Result<Vec<Quotes>, Stora
         .iter()
         .map(|t| (t.code.clone(), Vec::new()))
         .collect();
-    let Some(q) = open_question(s).filter(|_| quotes > 0) else {
+    let Some(q) = s.open_question().filter(|_| quotes > 0) else {
         return Ok(vec![]);
     };
     let confirmed = store.confirmed_themes(&s.id)?;
@@ -496,7 +491,7 @@ pub fn answer_district(
     s: &Survey,
     response: i64,
 ) -> Result<Option<String>, StorageError> {
-    let Some(q) = open_question(s) else {
+    let Some(q) = s.open_question() else {
         return Ok(None);
     };
     let rows = store.responses_by_ids(&s.id, &[response])?;

@@ -128,25 +128,8 @@ pub fn callback_page(
         .skip(page * CALLBACKS_PER_PAGE)
         .take(CALLBACKS_PER_PAGE)
         .collect();
-    let ids: Vec<i64> = rows.iter().map(|r| r.response_id).collect();
-    let of_response: std::collections::HashMap<i64, i64> = store
-        .responses_by_ids(&survey.id, &ids)?
-        .into_iter()
-        .filter_map(|r| Some((r.id, r.household_id?)))
-        .collect();
-    let households: Vec<i64> = of_response.values().copied().collect();
-    let mut households = store.households_by_ids(&survey.id, &households)?;
-    let tasks = rows
-        .into_iter()
-        .map(|row| {
-            let household = of_response
-                .get(&row.response_id)
-                .and_then(|h| households.remove(h));
-            CallbackTask { row, household }
-        })
-        .collect();
     Ok(CallbackPage {
-        tasks,
+        tasks: with_households(store, survey, rows)?,
         total,
         to_do,
         page,
@@ -205,32 +188,27 @@ pub struct CallbackTask {
 
 /// The current wave's call-backs, newest first, each with its household.
 pub fn callback_tasks(store: &Store, survey: &Survey) -> Result<Vec<CallbackTask>, HouseholdError> {
-    let wave = survey.wave as i32;
-    let interviews = store.household_interviews(&survey.id, wave)?;
-    tasks_of(
-        store,
-        survey,
-        &interviews,
-        store.callbacks(&survey.id, wave)?,
-    )
+    let mut rows = store.callbacks(&survey.id, survey.wave as i32)?;
+    rows.sort_by_key(|r| std::cmp::Reverse(r.id));
+    with_households(store, survey, rows)
 }
 
-fn tasks_of(
+/// Call-backs with the households whose interviews they check: one read of those
+/// responses and one of their households (per 500), whatever the wave's size.
+fn with_households(
     store: &Store,
     survey: &Survey,
-    interviews: &[crate::storage::HouseholdInterview],
     rows: Vec<crate::storage::CallbackRow>,
 ) -> Result<Vec<CallbackTask>, HouseholdError> {
-    let of_response: std::collections::HashMap<i64, i64> = interviews
-        .iter()
-        .map(|i| (i.response_id, i.household_id))
+    let ids: Vec<i64> = rows.iter().map(|r| r.response_id).collect();
+    let of_response: std::collections::HashMap<i64, i64> = store
+        .responses_by_ids(&survey.id, &ids)?
+        .into_iter()
+        .filter_map(|r| Some((r.id, r.household_id?)))
         .collect();
-    let ids: Vec<i64> = rows
-        .iter()
-        .filter_map(|r| of_response.get(&r.response_id).copied())
-        .collect();
-    let mut households = store.households_by_ids(&survey.id, &ids)?;
-    let mut tasks: Vec<CallbackTask> = rows
+    let households: Vec<i64> = of_response.values().copied().collect();
+    let mut households = store.households_by_ids(&survey.id, &households)?;
+    Ok(rows
         .into_iter()
         .map(|row| {
             let household = of_response
@@ -238,9 +216,7 @@ fn tasks_of(
                 .and_then(|h| households.remove(h));
             CallbackTask { row, household }
         })
-        .collect();
-    tasks.sort_by_key(|t| std::cmp::Reverse(t.row.id));
-    Ok(tasks)
+        .collect())
 }
 
 /// Records what call-back `id` found: one of [`CALLBACK_OUTCOMES`], with a short note.

@@ -61,6 +61,22 @@ pub struct Stratum {
     pub sum_sq: f64,
 }
 
+impl Stratum {
+    /// Adds one respondent's value.
+    pub fn push(&mut self, y: f64) {
+        self.n += 1.0;
+        self.sum += y;
+        self.sum_sq += y * y;
+    }
+
+    /// Adds another stratum's respondents (of the same weight).
+    pub fn absorb(&mut self, o: &Stratum) {
+        self.n += o.n;
+        self.sum += o.sum;
+        self.sum_sq += o.sum_sq;
+    }
+}
+
 /// [`stratified_mean`] from strata sums, when each stratum's respondents share one
 /// weight (district base weights): the same figures without the rows.
 pub fn stratified_mean_of_sums(strata: &[Stratum]) -> Option<Mean> {
@@ -84,12 +100,6 @@ pub fn stratified_mean_of_sums(strata: &[Stratum]) -> Option<Mean> {
         se: var.max(0.0).sqrt(),
         n: strata.iter().map(|h| h.n).sum::<f64>() as usize,
     })
-}
-
-/// Whether `a`'s weighted mean is higher than that of the strata sums `b`.
-pub fn higher_than_sums(a: &[Obs], b: &[Stratum]) -> Option<Higher> {
-    let (ma, mb) = (stratified_mean(a)?, stratified_mean_of_sums(b)?);
-    Some(compare(ma, mb))
 }
 
 /// Whether the weighted mean of strata sums `a` is higher than that of `b`.

@@ -24,6 +24,7 @@ pub mod estimate;
 pub mod groups;
 pub mod interval;
 pub mod pace;
+pub mod pairs;
 pub mod plan;
 pub mod sae;
 pub mod tally;

@@ -23,6 +23,7 @@ use super::domains::street_groups;
 use super::error::StatsError;
 use super::estimate;
 use super::indicators::Indicator;
+use super::pairs;
 use super::results::{Options, Report};
 use crate::definition::{Channel, Kind, Survey, DONT_KNOW};
 
@@ -123,28 +124,6 @@ impl DailyKey {
             cats: 0,
             flags: 0,
         }
-    }
-}
-
-/// A map with tuple keys as a list of pairs (JSON keys must be strings).
-mod pairs {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::BTreeMap;
-
-    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
-        m: &BTreeMap<K, V>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_seq(m.iter())
-    }
-
-    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
-    where
-        K: Deserialize<'de> + Ord,
-        V: Deserialize<'de>,
-        D: Deserializer<'de>,
-    {
-        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
     }
 }
 

@@ -548,11 +548,22 @@ fn durations(
 /// knows no questions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerIndex {
-    pub question: String,
+    question: String,
     /// The answer as stored (masked at intake).
-    pub answer: String,
-    /// Its words, in order.
-    pub words: Vec<String>,
+    answer: String,
+    /// Its words in order, each between single spaces (as the index row keeps them).
+    words: String,
+}
+
+impl AnswerIndex {
+    /// Made where the answer was segmented, so the writer's thread only binds it.
+    pub fn new(question: &str, words: &[&str], answer: &str) -> AnswerIndex {
+        AnswerIndex {
+            question: question.to_string(),
+            answer: answer.to_string(),
+            words: spaced(words),
+        }
+    }
 }
 
 #[derive(Insertable)]
@@ -564,7 +575,7 @@ struct NewAnswerWords<'a> {
     district: &'a str,
     community: Option<&'a str>,
     answer: &'a str,
-    words: String,
+    words: &'a str,
 }
 
 /// A stored response's answer to index.
@@ -602,7 +613,7 @@ pub(super) fn index(
             district: e.district,
             community: e.community,
             answer: &e.answer.answer,
-            words: spaced(&e.answer.words),
+            words: &e.answer.words,
         })
         .collect();
     match c {
@@ -642,7 +653,7 @@ pub(super) fn reindex(
         Some(a) => diesel::update(row)
             .set((
                 answer_words::answer.eq(&a.answer),
-                answer_words::words.eq(spaced(&a.words)),
+                answer_words::words.eq(&a.words),
             ))
             .execute(c)?,
         None => diesel::delete(row).execute(c)?,
@@ -650,12 +661,12 @@ pub(super) fn reindex(
     Ok(())
 }
 
-fn spaced(words: &[String]) -> String {
+fn spaced(words: &[&str]) -> String {
     let mut s = String::with_capacity(words.iter().map(|w| w.len() + 1).sum::<usize>() + 1);
     s.push(' ');
     for w in words {
         // A word never holds a space (jieba's tokens of letters only); one would split.
-        s.push_str(&w.replace(' ', ""));
+        w.split(' ').for_each(|part| s.push_str(part));
         s.push(' ');
     }
     s
@@ -667,6 +678,6 @@ mod tests {
 
     #[test]
     fn words_are_kept_between_single_spaces() {
-        assert_eq!(spaced(&["路灯".into(), "不亮".into()]), " 路灯 不亮 ");
+        assert_eq!(spaced(&["路灯", "不亮"]), " 路灯 不亮 ");
     }
 }

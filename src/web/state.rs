@@ -160,51 +160,33 @@ impl App {
     /// Beyond the intake's per-source limit it is counted as left out instead (the
     /// page is shown all the same).
     pub fn count_view(&self, at: CountedAt<'_>, source: &str) {
-        let add = if self.within_counter_limit(at.survey, source) {
-            (1, 0, 0)
-        } else {
-            (0, 0, 1)
-        };
-        self.count(at.survey, at.district, at.point, at.channel, add);
+        self.count(at, source, (1, 0, 0));
     }
 
     /// Counts a first answer given on the questionnaire (the page's script says so),
     /// under the same limit as the views.
     pub fn count_start(&self, at: CountedAt<'_>, source: &str) {
-        let add = if self.within_counter_limit(at.survey, source) {
-            (0, 1, 0)
+        self.count(at, source, (0, 1, 0));
+    }
+
+    /// Adds `counted` at `at`, or one left out when `source` is beyond the limit.
+    fn count(&self, at: CountedAt<'_>, source: &str, counted: crate::storage::Counted) {
+        let source = collect::keyed_hash(self.salt(at.survey), source);
+        let add = if self.counter_limits.check(&source).is_ok() {
+            counted
         } else {
             (0, 0, 1)
         };
-        self.count(at.survey, at.district, at.point, at.channel, add);
-    }
-
-    fn within_counter_limit(&self, survey: &str, source: &str) -> bool {
-        let source = collect::keyed_hash(self.salt(survey), source);
-        self.counter_limits.check(&source).is_ok()
-    }
-
-    fn count(
-        &self,
-        survey: &str,
-        district: &str,
-        point: Option<&str>,
-        channel: &str,
-        add: crate::storage::Counted,
-    ) {
         let day = chrono::Local::now().format("%Y-%m-%d").to_string();
         let key = (
-            survey.to_string(),
-            district.to_string(),
-            point.unwrap_or("").to_string(),
-            channel.to_string(),
+            at.survey.to_string(),
+            at.district.to_string(),
+            at.point.unwrap_or("").to_string(),
+            at.channel.to_string(),
             day,
         );
         let mut v = self.views.lock().unwrap_or_else(|e| e.into_inner());
-        let e = v.entry(key).or_insert((0, 0, 0));
-        e.0 += add.0;
-        e.1 += add.1;
-        e.2 += add.2;
+        add_counted(&mut v, key, add);
     }
 
     fn take_views(&self) -> Vec<(crate::storage::ViewKey, crate::storage::Counted)> {
@@ -233,11 +215,8 @@ impl App {
                     // Kept for the next flush: a database that is away loses no count.
                     log::warn!("questionnaire views not recorded yet: {e}");
                     let mut v = views.lock().unwrap_or_else(|e| e.into_inner());
-                    for (key, (n, started, left_out)) in pending {
-                        let c = v.entry(key).or_insert((0, 0, 0));
-                        c.0 += n;
-                        c.1 += started;
-                        c.2 += left_out;
+                    for (key, counted) in pending {
+                        add_counted(&mut v, key, counted);
                     }
                 }
             }
@@ -460,6 +439,17 @@ impl App {
     pub fn salt(&self, id: &str) -> &str {
         self.salts.get(id).map(String::as_str).unwrap_or("")
     }
+}
+
+fn add_counted(
+    views: &mut PendingViews,
+    key: crate::storage::ViewKey,
+    add: crate::storage::Counted,
+) {
+    let e = views.entry(key).or_insert((0, 0, 0));
+    e.0 += add.0;
+    e.1 += add.1;
+    e.2 += add.2;
 }
 
 fn take(views: &Mutex<PendingViews>) -> Vec<(crate::storage::ViewKey, crate::storage::Counted)> {

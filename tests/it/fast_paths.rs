@@ -43,6 +43,35 @@ fn top_share(s: &Survey, r: &StoredResponse) -> Option<f64> {
     (answered > 0.0).then(|| top / answered)
 }
 
+/// The districts (indices) of some rows, each once, in order.
+fn districts_of(s: &Survey, rows: &[&StoredResponse]) -> Vec<usize> {
+    let mut ds: Vec<usize> = rows
+        .iter()
+        .filter_map(|r| s.districts.iter().position(|d| d.code == r.district))
+        .collect();
+    ds.sort_unstable();
+    ds.dedup();
+    ds
+}
+
+/// The rows of `among` in the districts `ds`.
+fn in_districts<'a>(
+    s: &Survey,
+    among: &[&'a StoredResponse],
+    ds: &[usize],
+) -> Vec<&'a StoredResponse> {
+    among
+        .iter()
+        .copied()
+        .filter(|r| {
+            s.districts
+                .iter()
+                .position(|d| d.code == r.district)
+                .is_some_and(|d| ds.contains(&d))
+        })
+        .collect()
+}
+
 fn by_rows(app: &TestApp, s: &Survey) -> ByRows {
     use chrono::TimeZone;
     let rows: Vec<StoredResponse> = app
@@ -97,14 +126,8 @@ fn by_rows(app: &TestApp, s: &Survey) -> ByRows {
             .copied()
             .filter(|r| r.quality_flags.is_empty() && top_share(s, r).is_some())
             .collect();
-        let mut ds: Vec<usize> = scored.iter().filter_map(|r| district(r)).collect();
-        ds.sort_unstable();
-        ds.dedup();
-        let alone: Vec<&StoredResponse> = own
-            .iter()
-            .copied()
-            .filter(|r| district(r).is_some_and(|d| ds.contains(&d)))
-            .collect();
+        let ds = districts_of(s, &scored);
+        let alone = in_districts(s, &own, &ds);
         let mut secs: Vec<f64> = mine
             .iter()
             .filter_map(|r| {
@@ -159,14 +182,7 @@ fn by_rows(app: &TestApp, s: &Survey) -> ByRows {
         .into_iter()
         .filter(|(_, g)| g.len() >= interviewers::MIN_GROUP)
     {
-        let mut ds: Vec<usize> = group.iter().filter_map(|r| district(r)).collect();
-        ds.sort_unstable();
-        ds.dedup();
-        let around: Vec<&StoredResponse> = qr
-            .iter()
-            .copied()
-            .filter(|r| district(r).is_some_and(|d| ds.contains(&d)))
-            .collect();
+        let around = in_districts(s, &qr, &districts_of(s, &group));
         let c = groups::higher(&obs(&group), &obs(&around)).unwrap();
         points.insert(k, (group.len(), c));
     }
@@ -175,6 +191,30 @@ fn by_rows(app: &TestApp, s: &Survey) -> ByRows {
         points,
         self_completed: own.len(),
         completes,
+    }
+}
+
+/// A stored response as a new one with its own submission key (`key`).
+fn copy_of(s: &Survey, r: &StoredResponse, key: &str) -> minyi::storage::NewResponse {
+    minyi::storage::NewResponse {
+        survey_id: r.survey_id.clone(),
+        definition_version: r.definition_version.clone(),
+        wave: r.wave,
+        collection_district: r.collection_district.clone(),
+        collection_community: r.collection_community.clone(),
+        district: r.district.clone(),
+        channel: r.channel.clone(),
+        status: r.status.clone(),
+        started_at: r.started_at,
+        submitted_at: r.submitted_at,
+        answers: r.answers.clone(),
+        source_hash: key.to_string(),
+        submission_key: format!("{}:{key}", s.id),
+        quality_flags: r.quality_flags.clone(),
+        pattern_hash: r.pattern_hash.clone(),
+        interviewer: r.interviewer.clone(),
+        residence_community: r.residence_community.clone(),
+        ..Default::default()
     }
 }
 
@@ -195,29 +235,7 @@ fn again(app: &TestApp, s: &Survey, n: usize) {
         .enumerate()
         .map(|(i, r)| {
             let index = minyi::collect::answer_index(s, &r.status, &r.answers);
-            (
-                minyi::storage::NewResponse {
-                    survey_id: r.survey_id.clone(),
-                    definition_version: r.definition_version.clone(),
-                    wave: r.wave,
-                    collection_district: r.collection_district.clone(),
-                    collection_community: r.collection_community.clone(),
-                    district: r.district.clone(),
-                    channel: r.channel.clone(),
-                    status: r.status.clone(),
-                    started_at: r.started_at,
-                    submitted_at: r.submitted_at,
-                    answers: r.answers.clone(),
-                    source_hash: format!("again-{i}"),
-                    submission_key: format!("{}:again-{i}", s.id),
-                    quality_flags: r.quality_flags.clone(),
-                    pattern_hash: r.pattern_hash.clone(),
-                    interviewer: r.interviewer.clone(),
-                    residence_community: r.residence_community.clone(),
-                    ..Default::default()
-                },
-                index,
-            )
+            (copy_of(s, r, &format!("again-{i}")), index)
         })
         .collect();
     assert_eq!(app.store.insert_batch(&copies).unwrap(), 2 * n);
@@ -557,21 +575,15 @@ fn screened(app: &TestApp, s: &Survey, n: usize) {
             } else {
                 "{}"
             };
+            // Screening ended it: no flags, interviewer or residence of the original.
             let row = minyi::storage::NewResponse {
-                survey_id: r.survey_id.clone(),
-                definition_version: r.definition_version.clone(),
-                wave: r.wave,
-                collection_district: r.collection_district.clone(),
-                collection_community: r.collection_community.clone(),
-                district: r.district.clone(),
-                channel: r.channel.clone(),
                 status: "screened_out".into(),
-                started_at: r.started_at,
-                submitted_at: r.submitted_at,
                 answers: answers.into(),
-                source_hash: format!("screened-{i}"),
-                submission_key: format!("{}:screened-{i}", s.id),
-                ..Default::default()
+                quality_flags: String::new(),
+                pattern_hash: Default::default(),
+                interviewer: None,
+                residence_community: None,
+                ..copy_of(s, r, &format!("screened-{i}"))
             };
             (row, None)
         })

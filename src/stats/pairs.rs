@@ -1,5 +1,5 @@
-//! A map with tuple keys saved as a list of pairs (JSON keys must be strings), for
-//! the sums kept in the dashboard's snapshot.
+//! A map with tuple keys saved as a list of pairs (JSON keys must be strings): the
+//! tally's and the dashboard's sums in the snapshot (`#[serde(with = "pairs")]`).
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
