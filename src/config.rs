@@ -38,6 +38,41 @@ pub struct AppConfig {
     /// ("the database is unavailable", with Retry-After). Env: `ROCKET_DATABASE_WAIT_MS`.
     #[serde(default = "default_wait_ms")]
     pub database_wait_ms: u64,
+    /// Reached over HTTPS through a proxy that terminates TLS, though `base_url` does not
+    /// say https: cookies are marked `Secure` and pages carry HSTS (both also follow
+    /// from an https `base_url`). Env: `ROCKET_PUBLIC_HTTPS`.
+    #[serde(default)]
+    pub public_https: bool,
+    /// Minutes without activity after which a session ends (0: only the 12-hour
+    /// lifetime). Env: `ROCKET_SESSION_IDLE_MINUTES`.
+    #[serde(default = "default_idle")]
+    pub session_idle_minutes: u32,
+    /// Password rules: the least length, how many of the four kinds of character
+    /// (lower, upper, digit, other), how many earlier passwords may not be reused, and
+    /// after how many days a password must be changed (0: never). Env:
+    /// `ROCKET_PASSWORD_MIN_CHARS`, `ROCKET_PASSWORD_CLASSES`, `ROCKET_PASSWORD_HISTORY`,
+    /// `ROCKET_PASSWORD_MAX_AGE_DAYS`.
+    #[serde(default = "default_min_chars")]
+    pub password_min_chars: usize,
+    #[serde(default = "default_classes")]
+    pub password_classes: usize,
+    #[serde(default = "default_history")]
+    pub password_history: usize,
+    #[serde(default)]
+    pub password_max_age_days: u32,
+}
+
+fn default_idle() -> u32 {
+    crate::accounts::IDLE_MINUTES
+}
+fn default_min_chars() -> usize {
+    crate::accounts::PasswordRules::default().min_chars
+}
+fn default_classes() -> usize {
+    crate::accounts::PasswordRules::default().classes
+}
+fn default_history() -> usize {
+    crate::accounts::PasswordRules::default().history
 }
 
 fn default_wait_ms() -> u64 {
@@ -68,6 +103,12 @@ impl Default for AppConfig {
             trusted_proxies: Vec::new(),
             sqlite_synchronous: default_synchronous(),
             database_wait_ms: default_wait_ms(),
+            public_https: false,
+            session_idle_minutes: default_idle(),
+            password_min_chars: default_min_chars(),
+            password_classes: default_classes(),
+            password_history: default_history(),
+            password_max_age_days: 0,
         }
     }
 }
@@ -104,6 +145,33 @@ impl AppConfig {
         Ok(crate::storage::StoreOptions {
             synchronous,
             wait: std::time::Duration::from_millis(self.database_wait_ms),
+        })
+    }
+
+    /// The sign-in rules.
+    pub fn policy(&self) -> Result<crate::accounts::Policy, String> {
+        if !(1..=4).contains(&self.password_classes) {
+            return Err(format!(
+                "password_classes = {}: give how many of the four kinds of character (lower, upper, digit, other) a password must mix, 1 to 4",
+                self.password_classes
+            ));
+        }
+        if self.password_min_chars < 8 {
+            return Err(format!(
+                "password_min_chars = {}: use 8 or more (10 is the default)",
+                self.password_min_chars
+            ));
+        }
+        Ok(crate::accounts::Policy {
+            passwords: crate::accounts::PasswordRules {
+                min_chars: self.password_min_chars,
+                classes: self.password_classes,
+                history: self.password_history,
+                max_age_days: (self.password_max_age_days > 0)
+                    .then_some(self.password_max_age_days),
+            },
+            idle: (self.session_idle_minutes > 0)
+                .then(|| chrono::Duration::minutes(i64::from(self.session_idle_minutes))),
         })
     }
 

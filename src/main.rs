@@ -18,5 +18,14 @@ fn main() -> std::process::ExitCode {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
+    // Every file minyi makes — the SQLite database with its WAL and SHM (SQLite gives
+    // them the database's mode), backups, exports, briefings, the cookie key — is
+    // readable by the service's own user only (0600; directories 0700): they hold
+    // residents' answers and office accounts.
+    #[cfg(unix)]
+    // SAFETY: umask only sets the process's file-creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
     cli::run()
 }

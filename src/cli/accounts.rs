@@ -91,6 +91,8 @@ fn read_password(prompt: &str) -> Result<String> {
 pub fn user(c: UserCommand) -> Result<()> {
     let (_, cfg) = load_config()?;
     let store = open_store(&cfg)?;
+    let rules = cfg.policy().map_err(anyhow::Error::msg)?.passwords;
+    let asked = format!("({})", rules.describe(minyi::definition::Lang::En));
     match c {
         UserCommand::Add {
             username,
@@ -99,8 +101,16 @@ pub fn user(c: UserCommand) -> Result<()> {
         } => {
             let surveys = load_surveys(&cfg)?;
             let refs: Vec<&definition::Survey> = surveys.iter().collect();
-            let pw = read_password(&format!("Password for {username} (10+ characters): "))?;
-            minyi::accounts::add_user(&store, &refs, &username, &pw, &role, district.as_deref())?;
+            let pw = read_password(&format!("Password for {username} {asked}: "))?;
+            minyi::accounts::add_user(
+                &store,
+                &rules,
+                &refs,
+                &username,
+                &pw,
+                &role,
+                district.as_deref(),
+            )?;
             store.audit(
                 "command line",
                 "user_add",
@@ -112,8 +122,9 @@ pub fn user(c: UserCommand) -> Result<()> {
             println!("added {role} `{username}`; sign in at /login");
         }
         UserCommand::Passwd { username } => {
-            let pw = read_password(&format!("New password for {username} (10+ characters): "))?;
-            store.set_password(&username, &minyi::accounts::hash_password(&pw)?)?;
+            let pw = read_password(&format!("New password for {username} {asked}: "))?;
+            let now = chrono::Utc::now().naive_utc();
+            minyi::accounts::set_password(&store, &rules, &username, &pw, now)?;
             store.audit("command line", "user_passwd", &username)?;
             println!("changed the password of `{username}`");
         }

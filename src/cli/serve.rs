@@ -53,7 +53,9 @@ pub fn serve() -> Result<()> {
     let app = minyi::web::App::new(surveys, store, base)
         .context("preparing the surveys")?
         .with_limit(cfg.rate_per_source_per_minute)
-        .with_proxies(proxies);
+        .with_proxies(proxies)
+        .with_https(cfg.public_https)
+        .with_policy(cfg.policy().map_err(anyhow::Error::msg)?);
     app.warm_up();
     rocket::execute(async move { minyi::web::rocket(figment, app).launch().await })
         .map(|_| ())
@@ -96,20 +98,29 @@ fn persistent_secret(path: &Path) -> Result<String> {
 pub fn db_check() -> Result<()> {
     let (_, cfg) = load_config()?;
     let store = open_store(&cfg)?;
-    let report = store.integrity_check()?;
-    if report == ["ok"] {
+    let check = store.deep_check()?;
+    let audit = &check.audit;
+    if let Some((id, hash)) = &audit.head {
+        println!(
+            "audit log: {} rows, chained from row {} to row {id}; head hash {hash} (note it down elsewhere: it also shows whether rows were cut off the end)",
+            audit.rows,
+            audit.before_chain + 1
+        );
+    }
+    if check.is_sound() {
         println!(
             "database is sound: {}",
             minyi::storage::describe_url(&cfg.database_url)
         );
         return Ok(());
     }
-    for line in &report {
+    let problems = check.problems();
+    for line in &problems {
         println!("{line}");
     }
     bail!(
-        "the database check found {} problem(s); restore the latest backup (`minyi backup`) or copy the responses out with `minyi export` before anything else",
-        report.len()
+        "the database check found {} problem(s); for damaged pages or a broken audit chain, restore the latest backup (`minyi backup`) or copy the responses out with `minyi export` before anything else",
+        problems.len()
     )
 }
 

@@ -34,13 +34,28 @@ pub struct Demo {
 const BATCH: usize = 5000;
 
 /// A random password from the operating system's generator (never the seeded one).
+/// Three groups of five, easy to read out (no 0/O, 1/l), mixing every kind of
+/// character the password rules count: `kd7Fq-…`.
 fn password() -> String {
     use rand::Rng as _;
-    const A: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    const A: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut r = rand::thread_rng();
-    (0..12)
-        .map(|_| A[r.gen_range(0..A.len())] as char)
-        .collect()
+    loop {
+        let pw: String = (0..17)
+            .map(|i| match i {
+                5 | 11 => '-',
+                _ => A[r.gen_range(0..A.len())] as char,
+            })
+            .collect();
+        let kinds = [
+            pw.chars().any(|c| c.is_ascii_lowercase()),
+            pw.chars().any(|c| c.is_ascii_uppercase()),
+            pw.chars().any(|c| c.is_ascii_digit()),
+        ];
+        if kinds.iter().all(|k| *k) {
+            return pw;
+        }
+    }
 }
 
 /// Stores `per_wave` synthetic responses for the definition's wave (the last five
@@ -110,10 +125,23 @@ fn logins(store: &Store, survey: &Survey) -> Result<Vec<Login>, DemoError> {
         (super::responses::COACH, "interviewer", None),
     ] {
         let pw = password();
-        match accounts::add_user(store, &[survey], user, &pw, role, district.as_deref()) {
+        let rules = accounts::PasswordRules::default();
+        match accounts::add_user(
+            store,
+            &rules,
+            &[survey],
+            user,
+            &pw,
+            role,
+            district.as_deref(),
+        ) {
             Ok(_) => {}
             Err(AccountError::Storage(StorageError::UserExists(_))) => {
-                store.set_password(user, &accounts::hash_password(&pw)?)?;
+                store.set_password(
+                    user,
+                    &accounts::hash_password(&pw)?,
+                    chrono::Utc::now().naive_utc(),
+                )?;
                 store.set_disabled(user, false)?;
             }
             Err(e) => return Err(e.into()),

@@ -1,4 +1,5 @@
-//! The office's tables: accounts, API tokens, the audit log and survey closures.
+//! The office's tables: accounts, API tokens and survey closures (the audit log is in
+//! `audit`).
 //! Password hashing and role rules live in `crate::accounts`; this file only stores.
 
 use chrono::{NaiveDateTime, Utc};
@@ -6,7 +7,9 @@ use diesel::prelude::*;
 
 use super::conn::AnyConn;
 use super::error::{Result, StorageError};
-use super::schema::{api_tokens, audit_log, intake_tokens, sessions, survey_closures, users};
+use super::schema::{
+    api_tokens, intake_tokens, password_history, sessions, survey_closures, users,
+};
 use super::store::Store;
 
 /// An office account as stored.
@@ -20,17 +23,47 @@ pub struct UserRow {
     pub district: Option<String>,
     pub disabled: i32,
     pub created_at: NaiveDateTime,
+    /// When the password was last set (`None`: when the account was made, by a
+    /// version before password ages).
+    pub password_set_at: Option<NaiveDateTime>,
 }
 
-/// One line of the audit log.
-#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
-#[diesel(table_name = audit_log)]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: NaiveDateTime,
-    pub actor: String,
-    pub action: String,
-    pub detail: String,
+impl UserRow {
+    /// When the password was set.
+    pub fn password_since(&self) -> NaiveDateTime {
+        self.password_set_at.unwrap_or(self.created_at)
+    }
+}
+
+/// What became of a session asked for.
+#[derive(Debug)]
+pub enum SessionState {
+    /// Live: its account (enabled or not; the caller decides).
+    Live(UserRow),
+    /// Ended now because it was idle longer than allowed.
+    Idle,
+    /// Signed out, expired, or never existed.
+    Gone,
+}
+
+/// How often a live session's last activity is written: often enough for an idle
+/// timeout of minutes, rarely enough that a page load is not a write.
+const SEEN_EVERY_SECS: i64 = 60;
+
+fn remember_password(
+    c: &mut AnyConn,
+    user_id: i64,
+    password_hash: &str,
+    at: NaiveDateTime,
+) -> std::result::Result<(), diesel::result::Error> {
+    diesel::insert_into(password_history::table)
+        .values((
+            password_history::user_id.eq(user_id),
+            password_history::password_hash.eq(password_hash),
+            password_history::set_at.eq(at),
+        ))
+        .execute(c)
+        .map(|_| ())
 }
 
 fn unique_violation(e: &diesel::result::Error) -> bool {
@@ -50,6 +83,7 @@ impl Store {
         district: Option<&str>,
     ) -> Result<i64> {
         let mut c = self.conn()?;
+        let now = Utc::now().naive_utc();
         let r = diesel::insert_into(users::table)
             .values((
                 users::username.eq(username),
@@ -57,7 +91,8 @@ impl Store {
                 users::role.eq(role),
                 users::district.eq(district),
                 users::disabled.eq(0),
-                users::created_at.eq(Utc::now().naive_utc()),
+                users::created_at.eq(now),
+                users::password_set_at.eq(now),
             ))
             .execute(&mut c);
         match r {
@@ -67,10 +102,12 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        Ok(users::table
+        let id = users::table
             .filter(users::username.eq(username))
             .select(users::id)
-            .first(&mut c)?)
+            .first(&mut c)?;
+        remember_password(&mut c, id, password_hash, now)?;
+        Ok(id)
     }
 
     pub fn user_by_name(&self, username: &str) -> Result<Option<UserRow>> {
@@ -101,14 +138,45 @@ impl Store {
         }
     }
 
-    /// Sets a new password and signs the user out everywhere.
-    pub fn set_password(&self, username: &str, password_hash: &str) -> Result<()> {
-        self.update_user(username, |c| {
-            diesel::update(users::table.filter(users::username.eq(username)))
-                .set(users::password_hash.eq(password_hash))
-                .execute(c)
+    /// Sets a new password (remembered among the user's earlier ones) and signs the
+    /// user out everywhere.
+    /// `now`: when it was set, which starts its age.
+    pub fn set_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+        now: NaiveDateTime,
+    ) -> Result<()> {
+        let id = self
+            .user_by_name(username)?
+            .ok_or_else(|| StorageError::NoSuchUser(username.to_string()))?
+            .id;
+        let mut c = self.conn()?;
+        c.transaction(|c| {
+            diesel::update(users::table.find(id))
+                .set((
+                    users::password_hash.eq(password_hash),
+                    users::password_set_at.eq(now),
+                ))
+                .execute(c)?;
+            remember_password(c, id, password_hash, now)
         })?;
+        drop(c);
         self.end_sessions_of(username)
+    }
+
+    /// The hashes of the user's latest `n` passwords (the current one first).
+    pub fn recent_passwords(&self, username: &str, n: i64) -> Result<Vec<String>> {
+        let mut c = self.conn()?;
+        let id = users::table
+            .filter(users::username.eq(username))
+            .select(users::id);
+        Ok(password_history::table
+            .filter(password_history::user_id.eq_any(id))
+            .order(password_history::id.desc())
+            .limit(n)
+            .select(password_history::password_hash)
+            .load(&mut c)?)
     }
 
     /// Disables (signing the user out everywhere) or enables an account.
@@ -129,10 +197,10 @@ impl Store {
         &self,
         token_hash: &str,
         user_id: i64,
+        now: NaiveDateTime,
         expires_at: NaiveDateTime,
     ) -> Result<()> {
         let mut c = self.conn()?;
-        let now = Utc::now().naive_utc();
         diesel::delete(sessions::table.filter(sessions::expires_at.lt(now))).execute(&mut c)?;
         diesel::insert_into(sessions::table)
             .values((
@@ -145,16 +213,43 @@ impl Store {
         Ok(())
     }
 
-    /// The account of a live session (not signed out, not expired).
-    pub fn session_user(&self, token_hash: &str) -> Result<Option<UserRow>> {
+    /// The account of a live session (not signed out, not expired, not idle longer
+    /// than `idle`); a session found idle is ended. `touch`: this request is the
+    /// user's doing (a page's background refresh is not), so it counts as activity.
+    pub fn session_user(
+        &self,
+        token_hash: &str,
+        now: NaiveDateTime,
+        idle: Option<chrono::Duration>,
+        touch: bool,
+    ) -> Result<SessionState> {
         let mut c = self.conn()?;
-        Ok(sessions::table
+        let found: Option<(UserRow, NaiveDateTime, Option<NaiveDateTime>)> = sessions::table
             .inner_join(users::table)
             .filter(sessions::token_hash.eq(token_hash))
-            .filter(sessions::expires_at.gt(Utc::now().naive_utc()))
-            .select(UserRow::as_select())
+            .filter(sessions::expires_at.gt(now))
+            .select((
+                UserRow::as_select(),
+                sessions::created_at,
+                sessions::last_seen,
+            ))
             .first(&mut c)
-            .optional()?)
+            .optional()?;
+        let Some((user, created, seen)) = found else {
+            return Ok(SessionState::Gone);
+        };
+        let seen = seen.unwrap_or(created);
+        let this = sessions::table.filter(sessions::token_hash.eq(token_hash));
+        if idle.is_some_and(|idle| now - seen > idle) {
+            diesel::delete(this).execute(&mut c)?;
+            return Ok(SessionState::Idle);
+        }
+        if touch && (now - seen).num_seconds() >= SEEN_EVERY_SECS {
+            diesel::update(this)
+                .set(sessions::last_seen.eq(now))
+                .execute(&mut c)?;
+        }
+        Ok(SessionState::Live(user))
     }
 
     /// Signs a session out.
@@ -259,30 +354,6 @@ impl Store {
                 intake_tokens::created_at,
                 intake_tokens::revoked_at,
             ))
-            .load(&mut c)?)
-    }
-
-    /// Appends to the audit log.
-    pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<()> {
-        let mut c = self.conn()?;
-        diesel::insert_into(audit_log::table)
-            .values((
-                audit_log::at.eq(Utc::now().naive_utc()),
-                audit_log::actor.eq(actor),
-                audit_log::action.eq(action),
-                audit_log::detail.eq(detail),
-            ))
-            .execute(&mut c)?;
-        Ok(())
-    }
-
-    /// The latest audit entries, newest first.
-    pub fn audit_log(&self, limit: i64) -> Result<Vec<AuditRow>> {
-        let mut c = self.conn()?;
-        Ok(audit_log::table
-            .order(audit_log::id.desc())
-            .limit(limit)
-            .select(AuditRow::as_select())
             .load(&mut c)?)
     }
 

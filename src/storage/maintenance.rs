@@ -10,7 +10,89 @@ use super::error::{Result, StorageError};
 use super::schema::responses;
 use super::store::Store;
 
+/// The mode of a file that its group or others may use, if it is one.
+#[cfg(unix)]
+fn others_may_read(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn others_may_read(_: &Path) -> Option<u32> {
+    None
+}
+
+/// What `minyi db check` and the Database page report.
+#[derive(Debug, Clone)]
+pub struct DeepCheck {
+    /// The page check: `["ok"]` when sound.
+    pub pages: Vec<String>,
+    /// The audit log's hash chain.
+    pub audit: super::ChainReport,
+    /// SQLite files that users other than the service's own can read.
+    pub open_files: Vec<String>,
+}
+
+impl DeepCheck {
+    pub fn is_sound(&self) -> bool {
+        self.pages == ["ok"] && self.audit.is_intact() && self.open_files.is_empty()
+    }
+
+    /// Every problem, one sentence each (empty when sound).
+    pub fn problems(&self) -> Vec<String> {
+        let pages = self.pages.iter().filter(|p| *p != "ok").cloned();
+        let chain = self.audit.first_break.iter().map(|b| b.to_string());
+        pages
+            .chain(chain)
+            .chain(self.open_files.iter().cloned())
+            .collect()
+    }
+}
+
 impl Store {
+    /// Every check at once: the pages, the audit chain, the files' modes.
+    pub fn deep_check(&self) -> Result<DeepCheck> {
+        Ok(DeepCheck {
+            pages: self.integrity_check()?,
+            audit: self.audit_chain()?,
+            open_files: self.open_files()?,
+        })
+    }
+
+    /// The database file, its WAL and SHM, where others than the owner may read or
+    /// write them (files minyi makes are 0600; one made by an older version, or
+    /// copied in, may not be).
+    fn open_files(&self) -> Result<Vec<String>> {
+        #[derive(QueryableByName)]
+        struct File {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            file: String,
+        }
+        let mut c = self.conn()?;
+        let AnyConn::Sqlite(c) = &mut *c else {
+            return Ok(Vec::new());
+        };
+        let files: Vec<File> =
+            diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .load(c)?;
+        let mut open = Vec::new();
+        for f in files.into_iter().filter(|f| !f.file.is_empty()) {
+            for path in [
+                f.file.clone(),
+                format!("{}-wal", f.file),
+                format!("{}-shm", f.file),
+            ] {
+                if let Some(mode) = others_may_read(Path::new(&path)) {
+                    open.push(format!(
+                        "{path} can be read by other users (mode {mode:o}): run `chmod 600 {path}` as the service's user"
+                    ));
+                }
+            }
+        }
+        Ok(open)
+    }
+
     /// Runs the database's consistency check: `["ok"]` when sound.
     pub fn integrity_check(&self) -> Result<Vec<String>> {
         #[derive(QueryableByName)]

@@ -6,13 +6,15 @@
 //! `conn` (the connection type, a URL's backend), `rows` (the response rows),
 //! `responses` (append and read), `writer` (the one writer thread and its quality
 //! windows), `fieldwork` (invitations, interview attempts, views, confirmed themes),
-//! `accounts` (users, sessions, tokens, the audit log, closures), `snapshots` (the
+//! `accounts` (users, sessions, tokens, closures), `audit` (the hash-chained audit
+//! log), `snapshots` (the
 //! dashboard's saved aggregates), `sample` (the household sample: address lists,
 //! draws, assignments, visits, call-backs), `maintenance` (deep check, backup,
 //! restore).
 
 mod accounts;
 mod answers;
+mod audit;
 mod conn;
 mod error;
 mod fieldwork;
@@ -25,12 +27,13 @@ mod snapshots;
 mod store;
 mod writer;
 
-pub use accounts::{AuditRow, UserRow};
+pub use accounts::{SessionState, UserRow};
 pub use answers::{AnswerFilter, AnswerIndex, IndexedAnswer};
+pub use audit::{AuditRow, ChainBreak, ChainReport};
 pub use conn::AnyConn;
 pub use error::{Result, StorageError};
 pub use fieldwork::{Counted, NewAttempt, ViewKey};
-pub use maintenance::{restore, Restored};
+pub use maintenance::{restore, DeepCheck, Restored};
 pub use rows::{NewResponse, StoredResponse, STATUS_COMPLETE, STATUS_SCREENED};
 pub use sample::{
     CallbackRow, CommunityRow, DrawRow, HouseholdInterview, HouseholdRow, NewDraw, NewVisit,

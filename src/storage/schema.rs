@@ -99,6 +99,7 @@ diesel::table! {
         district -> Nullable<Text>,
         disabled -> Integer,
         created_at -> Timestamp,
+        password_set_at -> Nullable<Timestamp>,
     }
 }
 
@@ -118,6 +119,7 @@ diesel::table! {
         actor -> Text,
         action -> Text,
         detail -> Text,
+        hash -> Nullable<Text>,
     }
 }
 
@@ -135,6 +137,16 @@ diesel::table! {
         user_id -> BigInt,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        last_seen -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    password_history (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        password_hash -> Text,
+        set_at -> Timestamp,
     }
 }
 
@@ -327,6 +339,7 @@ diesel::joinable!(redactions -> responses (response_id));
 diesel::joinable!(answer_words -> responses (response_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(password_history -> users (user_id));
 diesel::joinable!(sample_households -> sample_draws (draw_id));
 diesel::joinable!(sample_communities -> sample_draws (draw_id));
 diesel::joinable!(household_visits -> sample_households (household_id));
@@ -361,4 +374,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     redactions,
     answer_words,
     answer_words_backlog,
+    password_history,
 );

@@ -171,6 +171,7 @@ impl Store {
                         source,
                     })?;
                 }
+                create_private(&path)?;
                 // MultiConnection tries PostgreSQL first; a bare path is no libpq
                 // connection string, so it falls through to SQLite at once.
                 Manager::new(path.to_string_lossy())
@@ -342,6 +343,27 @@ impl Store {
             }
             AnyConn::Postgres(_) => Ok(None),
         }
+    }
+}
+
+/// Creates a new SQLite database file readable by the service's user only (0600),
+/// whatever the umask: SQLite gives its WAL and SHM the database's mode.
+fn create_private(path: &Path) -> Result<()> {
+    if path.as_os_str() == ":memory:" || path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process made it in the meantime: theirs is as good.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StorageError::Open(format!(
+            "cannot create the database file {}: {e}",
+            path.display()
+        ))),
     }
 }
 

@@ -1,13 +1,20 @@
 //! The scripts minyi serves as files (compiled in): pages name them in `<script src>`,
-//! so the Content-Security-Policy allows scripts from this origin only.
+//! so the Content-Security-Policy allows scripts from this origin only (`script-src
+//! 'self'`, no inline script anywhere).
+
+use std::sync::LazyLock;
 
 use rocket::get;
 use rocket::http::{ContentType, Header};
+use sha2::{Digest, Sha256};
 
 const FIELD_JS: &str = include_str!("../../assets/js/field.js");
 const SW_JS: &str = include_str!("../../assets/js/sw.js");
+const QUESTIONNAIRE_JS: &str = include_str!("../../assets/js/questionnaire.js");
+const LIVE_JS: &str = include_str!("../../assets/js/live.js");
+const IDLE_JS: &str = include_str!("../../assets/js/idle.js");
 
-/// A script, revalidated on every load (a new release reaches phones at once).
+/// A script and how long a browser may keep it.
 #[derive(rocket::Responder)]
 pub struct Script {
     body: &'static str,
@@ -15,24 +22,70 @@ pub struct Script {
     cache: Header<'static>,
 }
 
-fn script(body: &'static str) -> Script {
+fn script(body: &'static str, cache: &'static str) -> Script {
     Script {
         body,
         kind: ContentType::JavaScript,
-        cache: Header::new("Cache-Control", "no-cache"),
+        cache: Header::new("Cache-Control", cache),
     }
 }
 
-#[get("/assets/<file>")]
-pub fn asset(file: &str) -> Option<Script> {
+/// Revalidated on every load: a new release reaches phones at once.
+const REVALIDATE: &str = "no-cache";
+/// For an address that names the script's content: a phone on a slow network fetches
+/// the questionnaire's script once, not with every questionnaire.
+const KEEP: &str = "public, max-age=31536000, immutable";
+
+fn body_of(file: &str) -> Option<&'static str> {
     match file {
-        "field.js" => Some(script(FIELD_JS)),
+        "field.js" => Some(FIELD_JS),
+        "questionnaire.js" => Some(QUESTIONNAIRE_JS),
+        "live.js" => Some(LIVE_JS),
+        "idle.js" => Some(IDLE_JS),
         _ => None,
     }
+}
+
+/// The first 12 hex digits of each script's SHA-256, computed once.
+static VERSIONS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
+    ["field.js", "questionnaire.js", "live.js", "idle.js"]
+        .into_iter()
+        .filter_map(|f| {
+            let digest = Sha256::digest(body_of(f)?.as_bytes());
+            Some((f, hex::encode(&digest[..6])))
+        })
+        .collect()
+});
+
+fn version(file: &str) -> Option<&'static str> {
+    VERSIONS
+        .iter()
+        .find(|(f, _)| *f == file)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The address of a script that changes with its content (`/assets/live.js?v=…`), so
+/// browsers may keep it; an unknown name gets its plain address.
+pub fn url(file: &str) -> String {
+    match version(file) {
+        Some(v) => format!("/assets/{file}?v={v}"),
+        None => format!("/assets/{file}"),
+    }
+}
+
+#[get("/assets/<file>?<v>")]
+pub fn asset(file: &str, v: Option<&str>) -> Option<Script> {
+    let body = body_of(file)?;
+    let cache = if v.is_some() && v == version(file) {
+        KEEP
+    } else {
+        REVALIDATE
+    };
+    Some(script(body, cache))
 }
 
 /// The interviewers' service worker, at the root of the scope it serves (`/office/`).
 #[get("/office/sw.js")]
 pub fn service_worker() -> Script {
-    script(SW_JS)
+    script(SW_JS, REVALIDATE)
 }

@@ -421,9 +421,14 @@ pub fn unauthorized(req: &Request<'_>) -> SignIn {
     if is_api(req) {
         return SignIn::Api;
     }
+    use super::session::{Ended, Why};
     let next = req.uri().to_string();
     let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
-    SignIn::Page(format!("/login?next={next}"))
+    match req.local_cache(|| Ended(None)).0 {
+        Some(Why::PasswordAged) => SignIn::Page("/office/password?aged=1".into()),
+        Some(Why::Idle) => SignIn::Page(format!("/login?next={next}&why=idle")),
+        None => SignIn::Page(format!("/login?next={next}")),
+    }
 }
 
 fn caught(status: Status, zh: (&str, &str), en: (&str, &str)) -> WebError {

@@ -23,15 +23,18 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-#[get("/login?<next>&<lang>&<error>")]
+#[get("/login?<next>&<lang>&<error>&<why>")]
 pub fn login_page(
     jar: &CookieJar<'_>,
+    app: &State<App>,
     next: Option<&str>,
     lang: Option<&str>,
     error: Option<&str>,
+    why: Option<&str>,
 ) -> maud::Markup {
     let l = Lang::from_code(lang);
-    pages::login(l, &safe_next(next), error, &session::login_token(jar))
+    let idle = app.policy.idle.filter(|_| why == Some("idle"));
+    pages::login(l, &safe_next(next), error, idle, &session::login_token(jar))
 }
 
 #[derive(FromForm)]
@@ -79,7 +82,10 @@ impl Refusal {
                     .into(),
             ),
         };
-        (status, pages::login(l, next, Some(l.pick(&zh, &en)), token))
+        (
+            status,
+            pages::login(l, next, Some(l.pick(&zh, &en)), None, token),
+        )
     }
 }
 
@@ -119,9 +125,10 @@ async fn sign_in(
     let user = check_password(app, &username, form.password, &keys)
         .await
         .ok_or(Refusal::Wrong)?;
-    let new = NewSession::new();
+    let now = app.now();
+    let new = NewSession::new(now);
     let (hash, id, expires) = (accounts::token_hash(&new.nonce), user.id, new.expires_at());
-    app.blocking(move |s| s.add_session(&hash, id, expires))
+    app.blocking(move |s| s.add_session(&hash, id, now, expires))
         .await
         .map_err(|_| Refusal::Unavailable)?;
     new.set_cookie(jar, user.id);

@@ -11,7 +11,7 @@
 //! request), `form` (bodies), `error` (the one [`WebError`] and the catchers),
 //! `limits` (rate limits), `html` (every template).
 
-mod assets;
+pub(crate) mod assets;
 mod client;
 mod compress;
 mod error;
@@ -93,15 +93,44 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
 }
 
 fn security_headers() -> impl Fairing {
-    AdHoc::on_response("Security headers", |_, res| {
+    AdHoc::on_response("Security headers", |req, res| {
         Box::pin(async move {
             res.set_header(Header::new(
                 "Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; script-src 'self' 'unsafe-inline'; worker-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; worker-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             ));
             res.set_header(Header::new("X-Content-Type-Options", "nosniff"));
             res.set_header(Header::new("Referrer-Policy", "no-referrer"));
             res.set_header(Header::new("X-Frame-Options", "DENY"));
+            if req.rocket().state::<App>().is_some_and(|a| a.https) {
+                res.set_header(Header::new("Strict-Transport-Security", "max-age=31536000"));
+                secure_cookies(res);
+            }
         })
     })
+}
+
+/// Marks every cookie of a response `Secure`. Rocket writes the jar's cookies as
+/// `Set-Cookie` headers before the response fairings run, and sets the flag itself
+/// only when it terminates TLS; behind a proxy that does, this is the one place that
+/// covers every cookie minyi sets or removes.
+fn secure_cookies(res: &mut rocket::Response<'_>) {
+    let cookies: Vec<String> = res
+        .headers()
+        .get("Set-Cookie")
+        .map(|v| match rocket::http::Cookie::parse(v.to_string()) {
+            Ok(mut c) => {
+                c.set_secure(true);
+                c.to_string()
+            }
+            Err(_) => format!("{v}; Secure"),
+        })
+        .collect();
+    if cookies.is_empty() {
+        return;
+    }
+    res.remove_header("Set-Cookie");
+    for c in cookies {
+        res.adjoin_header(Header::new("Set-Cookie", c));
+    }
 }

@@ -6,7 +6,6 @@
 //! password or a disabled account ends it at once. The nonce doubles as the CSRF token:
 //! every form that changes something carries it, and a cross-site page can read neither.
 
-use chrono::Utc;
 use rocket::form::FromForm;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FromRequest, Outcome};
@@ -16,6 +15,7 @@ use super::error::WebError;
 use super::html::Who;
 use super::state::App;
 use crate::accounts::{self, User};
+use crate::storage::SessionState;
 
 pub const SESSION_COOKIE: &str = "minyi_session";
 /// A working day; after that the officer signs in again.
@@ -29,6 +29,8 @@ pub struct Session {
     pub user: User,
     /// The CSRF token of this session (`None` for token requests, which send no forms).
     pub csrf: Option<String>,
+    /// Seconds without activity after which this session ends (pages warn before).
+    pub idle_secs: Option<i64>,
 }
 
 impl Session {
@@ -49,6 +51,7 @@ impl Session {
         Who {
             user: &self.user,
             csrf: self.csrf(),
+            idle_secs: self.idle_secs,
         }
     }
 
@@ -99,7 +102,11 @@ impl<'r> FromRequest<'r> for Session {
                     return Outcome::Error((Status::ServiceUnavailable, ()));
                 };
                 return match row.as_ref().and_then(User::from_row) {
-                    Some(user) => Outcome::Success(Session { user, csrf: None }),
+                    Some(user) => Outcome::Success(Session {
+                        user,
+                        csrf: None,
+                        idle_secs: None,
+                    }),
                     None => Outcome::Error((Status::Unauthorized, ())),
                 };
             }
@@ -111,30 +118,70 @@ impl<'r> FromRequest<'r> for Session {
         else {
             return Outcome::Error((Status::Unauthorized, ()));
         };
-        if exp < Utc::now().timestamp() {
+        let now = app.now();
+        if exp < now.and_utc().timestamp() {
             jar.remove_private(Cookie::from(SESSION_COOKIE));
             return Outcome::Error((Status::Unauthorized, ()));
         }
-        // The session must still be in the database (signing out deletes it) and
-        // belong to the cookie's user.
+        // The session must still be in the database (signing out deletes it), belong to
+        // the cookie's user and not have been idle too long. A page's background
+        // refresh of its figures (`/api/`, with the cookie) is not the user's doing:
+        // it must not keep an unattended screen signed in.
         let hash = accounts::token_hash(&nonce);
+        let idle = app.policy.idle;
+        let touch = !req.uri().path().starts_with("/api/");
         // A database that cannot be asked says nothing about the session: 503, and
         // the cookie stays, so the officer is still signed in when it returns.
-        let Ok(row) = app.blocking(move |s| s.session_user(&hash)).await else {
+        let Ok(state) = app
+            .blocking(move |s| s.session_user(&hash, now, idle, touch))
+            .await
+        else {
             return Outcome::Error((Status::ServiceUnavailable, ()));
         };
-        match row.filter(|r| r.id == id).as_ref().and_then(User::from_row) {
-            Some(user) => Outcome::Success(Session {
-                user,
-                csrf: Some(nonce),
-            }),
-            None => {
+        let row = match state {
+            SessionState::Live(row) if row.id == id => row,
+            SessionState::Idle => {
                 jar.remove_private(Cookie::from(SESSION_COOKIE));
-                Outcome::Error((Status::Unauthorized, ()))
+                req.local_cache(|| Ended(Some(Why::Idle)));
+                return Outcome::Error((Status::Unauthorized, ()));
             }
+            _ => {
+                jar.remove_private(Cookie::from(SESSION_COOKIE));
+                return Outcome::Error((Status::Unauthorized, ()));
+            }
+        };
+        let Some(user) = User::from_row(&row) else {
+            jar.remove_private(Cookie::from(SESSION_COOKIE));
+            return Outcome::Error((Status::Unauthorized, ()));
+        };
+        // A password past its age opens only the Password page (and signing out).
+        let path = req.uri().path();
+        if app.policy.passwords.expired(row.password_since(), now)
+            && !(path == "/office/password" || path == "/logout")
+        {
+            req.local_cache(|| Ended(Some(Why::PasswordAged)));
+            return Outcome::Error((Status::Unauthorized, ()));
         }
+        Outcome::Success(Session {
+            user,
+            csrf: Some(nonce),
+            idle_secs: idle.map(|d| d.num_seconds()),
+        })
     }
 }
+
+/// Why a request with a session cookie was sent away (kept for the 401 catcher, which
+/// sends the browser where it can go on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// The session was idle longer than allowed and has ended.
+    Idle,
+    /// The password is older than the rules allow: only the Password page opens.
+    PasswordAged,
+}
+
+/// The request-local record of [`Why`] (`None`: signed out for another reason).
+pub struct Ended(pub Option<Why>);
 
 /// The sign-in form's token: the one in its cookie, or a new one (and cookie).
 pub fn login_token(jar: &CookieJar<'_>) -> String {
@@ -163,10 +210,11 @@ pub struct NewSession {
 }
 
 impl NewSession {
-    pub fn new() -> NewSession {
+    /// A session beginning at `now` (the server's clock, see `App::now`).
+    pub fn new(now: chrono::NaiveDateTime) -> NewSession {
         NewSession {
             nonce: crate::collect::new_submission_key(),
-            expires: Utc::now().timestamp() + SESSION_HOURS * 3600,
+            expires: now.and_utc().timestamp() + SESSION_HOURS * 3600,
         }
     }
 
@@ -189,12 +237,6 @@ impl NewSession {
             rocket::time::OffsetDateTime::now_utc() + rocket::time::Duration::hours(SESSION_HOURS),
         );
         jar.add_private(c);
-    }
-}
-
-impl Default for NewSession {
-    fn default() -> Self {
-        Self::new()
     }
 }
 

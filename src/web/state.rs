@@ -22,6 +22,13 @@ pub struct App {
     salts: BTreeMap<String, String>,
     store: Store,
     pub base_url: String,
+    /// Reached over HTTPS (`base_url` is https, or `public_https`): cookies go `Secure`
+    /// and pages carry HSTS.
+    pub https: bool,
+    /// Password rules and the idle timeout.
+    pub policy: crate::accounts::Policy,
+    /// Seconds added to the wall clock (tests move it with `advance_clock`).
+    clock_shift: std::sync::atomic::AtomicI64,
     limits: Limits,
     /// The same limit for the public view and start counters, apart from submissions
     /// (a resident's views never use up their submission).
@@ -141,6 +148,9 @@ impl App {
             surveys: map,
             salts,
             store,
+            https: base_url.starts_with("https://"),
+            policy: crate::accounts::Policy::default(),
+            clock_shift: Default::default(),
             base_url,
             limits: Limits::new(DEFAULT_PER_SOURCE),
             counter_limits: Limits::new(DEFAULT_PER_SOURCE),
@@ -246,12 +256,33 @@ impl App {
         self
     }
 
+    /// The office's sign-in rules.
+    pub fn with_policy(mut self, policy: crate::accounts::Policy) -> App {
+        self.policy = policy;
+        self
+    }
+
+    /// Now, as sessions and sign-in codes see it (UTC).
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        let shift = self.clock_shift.load(std::sync::atomic::Ordering::Relaxed);
+        chrono::Utc::now().naive_utc() + chrono::Duration::seconds(shift)
+    }
+
+    /// Marks the service as reached over HTTPS though `base_url` does not say so (a
+    /// proxy in front terminates TLS): `Secure` cookies and HSTS.
+    pub fn with_https(mut self, on: bool) -> App {
+        self.https |= on;
+        self
+    }
+
     /// Moves the rate limiter's clock forward (tests of arrivals over minutes; only
     /// with the `test-hooks` feature).
     #[cfg(feature = "test-hooks")]
     pub fn advance_clock(&self, by: std::time::Duration) {
         self.limits.advance(by);
         self.counter_limits.advance(by);
+        self.clock_shift
+            .fetch_add(by.as_secs() as i64, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Runs `f` with the store on the blocking pool and awaits it: database reads and

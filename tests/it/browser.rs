@@ -293,6 +293,7 @@ fn resident_answers_on_a_phone_and_the_open_dashboard_updates() {
         seed(&store, &survey, 60);
         minyi::accounts::add_user(
             &store,
+            &minyi::accounts::PasswordRules::default(),
             &[&survey],
             "officer-xc",
             "officer password 1",
@@ -591,6 +592,7 @@ fn household_interviews_answered_offline_arrive_once_each() {
         store.register_definition(&survey).unwrap();
         minyi::accounts::add_user(
             &store,
+            &minyi::accounts::PasswordRules::default(),
             &[&survey],
             "field-1",
             "field password 1",

@@ -184,6 +184,7 @@ impl TestApp {
         let refs: Vec<&minyi::definition::Survey> = surveys.iter().collect();
         minyi::accounts::add_user(
             &self.store,
+            &minyi::accounts::PasswordRules::default(),
             &refs,
             name,
             "a long password 1",

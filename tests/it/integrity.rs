@@ -212,6 +212,7 @@ fn the_json_intake_needs_an_intake_token() {
     let refs: Vec<&minyi::definition::Survey> = surveys.iter().collect();
     let uid = minyi::accounts::add_user(
         &app.store,
+        &minyi::accounts::PasswordRules::default(),
         &refs,
         "reader",
         "a long password 1",

@@ -4,6 +4,9 @@ mod common;
 
 /// The JSON intake API.
 mod api;
+/// What a 等保 2.0 assessment checks: idle sessions, password rules, the audit chain,
+/// file modes, HTTPS cookies, no inline script.
+mod assessment;
 /// Mangled definitions, garbage forms and JSON: clear 4xx, no panics, nothing stored.
 mod bad_input;
 /// Headless Chromium: a resident on a phone, an officer's dashboard updating live.

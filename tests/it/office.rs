@@ -515,9 +515,10 @@ fn failed_logins_are_throttled_and_logged() {
     let s = survey(&app);
     minyi::accounts::add_user(
         &app.store,
+        &minyi::accounts::PasswordRules::default(),
         &[&s],
         "target",
-        "the right password",
+        "the right password 1",
         "viewer",
         None,
     )
@@ -534,7 +535,7 @@ fn failed_logins_are_throttled_and_logged() {
         assert_eq!(try_login("wrong+password"), Status::Unauthorized);
     }
     // Now even the right password waits.
-    assert_eq!(try_login("the+right+password"), Status::TooManyRequests);
+    assert_eq!(try_login("the+right+password+1"), Status::TooManyRequests);
     let failures = app
         .store
         .audit_log(100)
@@ -558,8 +559,16 @@ fn failed_logins_are_throttled_and_logged() {
 fn session_cookie_is_private_httponly_and_logout_needs_the_token() {
     let app = app_with_data();
     let s = survey(&app);
-    minyi::accounts::add_user(&app.store, &[&s], "v1", "a long password 1", "viewer", None)
-        .unwrap();
+    minyi::accounts::add_user(
+        &app.store,
+        &minyi::accounts::PasswordRules::default(),
+        &[&s],
+        "v1",
+        "a long password 1",
+        "viewer",
+        None,
+    )
+    .unwrap();
     let b = app.second_browser();
     // Without the sign-in form's token (a cross-site form): refused, nobody signed in.
     let r = b
@@ -753,6 +762,7 @@ fn token_api_follows_the_users_role() {
     let s = survey(&app);
     let uid = minyi::accounts::add_user(
         &app.store,
+        &minyi::accounts::PasswordRules::default(),
         &[&s],
         "platform",
         "a long password 1",
@@ -1279,6 +1289,7 @@ fn views_beyond_the_per_source_limit_are_left_out_of_the_funnel() {
     }
     minyi::accounts::add_user(
         &app.store,
+        &minyi::accounts::PasswordRules::default(),
         &[&survey(&app)],
         "chief",
         "a long password 1",

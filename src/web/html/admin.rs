@@ -66,7 +66,12 @@ pub fn users(
     )
 }
 
-pub fn password(l: Lang, session: &Who<'_>, msg: Option<(bool, &str)>) -> Markup {
+pub fn password(
+    l: Lang,
+    session: &Who<'_>,
+    msg: Option<(bool, String)>,
+    rules: &crate::accounts::PasswordRules,
+) -> Markup {
     layout(
         l,
         l.pick("修改密码", "Change password"),
@@ -83,7 +88,8 @@ pub fn password(l: Lang, session: &Who<'_>, msg: Option<(bool, &str)>) -> Markup
                 input type="hidden" name="csrf" value=(session.csrf);
                 input type="hidden" name="lang" value=(l.code());
                 label { (l.pick("当前密码", "Current password")) input type="password" name="current" autocomplete="current-password" required; }
-                label { (l.pick("新密码（至少10位）", "New password (10 characters or more)")) input type="password" name="new" autocomplete="new-password" required; }
+                p.meta #rules { (l.pick("新密码要求：", "The new password: ")) (rules.describe(l)) (l.pick("。", ".")) }
+                label { (l.pick("新密码", "New password")) input type="password" name="new" autocomplete="new-password" aria-describedby="rules" minlength=(rules.min_chars) required; }
                 label { (l.pick("再输一次新密码", "New password again")) input type="password" name="again" autocomplete="new-password" required; }
                 button type="submit" { (l.pick("修改", "Change")) }
             }
@@ -175,8 +181,8 @@ pub fn interview_notice(
     }
 }
 
-pub fn db_check(l: Lang, session: &Who<'_>, report: &[String]) -> Markup {
-    let sound = report == ["ok"];
+pub fn db_check(l: Lang, session: &Who<'_>, check: &crate::storage::DeepCheck) -> Markup {
+    let audit = &check.audit;
     layout(
         l,
         l.pick("数据库检查", "Database check"),
@@ -184,13 +190,32 @@ pub fn db_check(l: Lang, session: &Who<'_>, report: &[String]) -> Markup {
         None,
         html! {
             h1 { (l.pick("数据库检查", "Database check")) }
-            p.meta { (l.pick("逐页检查数据库文件（SQLite integrity_check；PostgreSQL 由服务器自行检查）。负载均衡的健康检查 /healthz 只确认数据库能应答。",
-                "Checks every page of the database file (SQLite integrity_check; PostgreSQL checks its own pages). The load balancers' /healthz only asks whether the database answers.")) }
-            @if sound {
+            p.meta { (l.pick("逐页检查数据库文件（SQLite integrity_check；PostgreSQL 由服务器自行检查），逐行核对操作日志的哈希链，并检查数据库文件是否只有本服务的用户可读。负载均衡的健康检查 /healthz 只确认数据库能应答。",
+                "Checks every page of the database file (SQLite integrity_check; PostgreSQL checks its own pages), recomputes the audit log's hash chain row by row, and checks that only the service's user can read the database files. The load balancers' /healthz only asks whether the database answers.")) }
+            @if check.is_sound() {
                 p.note role="status" { (l.pick("数据库完好。", "The database is sound.")) }
             } @else {
-                p.warn role="alert" { (l.pick("发现问题：请先用 minyi export 导出数据，再恢复最近的备份（minyi backup）。", "Problems found: export the responses (minyi export) first, then restore the latest backup (minyi backup).")) }
-                ul { @for line in report { li { (line) } } }
+                p.warn role="alert" { (l.pick("发现问题：数据页损坏或操作日志链断裂时，请先用 minyi export 导出数据，再恢复最近的备份（minyi backup）。", "Problems found: for damaged pages or a broken audit chain, export the responses (minyi export) first, then restore the latest backup (minyi backup).")) }
+                ul { @for line in check.problems() { li { (line) } } }
+            }
+            h2 { (l.pick("操作日志哈希链", "The audit log's hash chain")) }
+            p {
+                (l.pick("每行操作日志带有其内容与上一行哈希的 SHA-256；有人绕过 minyi 修改或删除某行，链会在其后一行断开。", "Each audit row carries the SHA-256 of its content and the previous row's hash; a row altered or removed outside minyi breaks the chain at the next row."))
+            }
+            dl {
+                dt { (l.pick("行数", "Rows")) } dd { (audit.rows) }
+                @if audit.before_chain > 0 {
+                    dt { (l.pick("链之前的行（旧版本写入）", "Rows before the chain (written by an older version)")) } dd { (audit.before_chain) }
+                }
+                dt { (l.pick("链", "Chain")) }
+                dd { @match &audit.first_break {
+                    None => (l.pick("完整", "intact")),
+                    Some(b) => { (l.pick("断开于第 ", "broken at row ")) (b.id) (l.pick(" 行", "")) },
+                } }
+                @if let Some((id, hash)) = &audit.head {
+                    dt { (l.pick("链头（请另行记录，以便发现末尾被删除的行）", "Head (write it down elsewhere, to see whether rows were cut off the end)")) }
+                    dd { (l.pick("第 ", "row ")) (id) (l.pick(" 行：", ": ")) code { (hash) } }
+                }
             }
         },
     )

@@ -19,4 +19,6 @@ use crate::accounts::User;
 pub struct Who<'a> {
     pub user: &'a User,
     pub csrf: &'a str,
+    /// The idle timeout in seconds, for the page's warning (`idle.js`).
+    pub idle_secs: Option<i64>,
 }

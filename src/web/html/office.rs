@@ -47,18 +47,6 @@ button.danger{background:#b00020}\
 .downloads a{margin-right:1rem}\
 :focus-visible{outline:3px solid #e8a200;outline-offset:2px}";
 
-// Refreshes every element with data-k from the summary JSON, without reloading.
-const LIVE_JS: &str = "(function(){var m=document.querySelector('[data-live]');if(!m||!window.fetch)return;\
-var u=m.dataset.live;var st=JSON.parse(m.dataset.states||'{}');function pct(x){return (x*100).toFixed(1)+'%'}\
-function tick(){fetch(u,{credentials:'same-origin'}).then(function(r){return r.ok?r.json():null}).then(function(j){if(!j)return;\
-j.counts.forEach(function(c){['today','total','flagged'].forEach(function(k){var e=document.querySelector('[data-k=\"'+c.district+'.'+k+'\"]');if(e)e.textContent=c[k]})});\
-j.estimates.forEach(function(e){if(e.kind!=='proportion'||e.flag==='suppress')return;var k=e.indicator+'@'+e.group;\
-var el=document.querySelector('[data-k=\"'+k+'\"]');if(el)el.textContent=pct(e.estimate);\
-var c=document.querySelector('[data-c=\"'+k+'\"]');if(c)c.textContent=(e.ci_low!=null&&e.ci_high!=null?pct(e.ci_low)+'–'+pct(e.ci_high):'—')+' · n='+e.n;\
-var s=document.querySelector('[data-s=\"'+k+'\"]');if(s&&e.target_status){var w=st[e.target_status.state];if(w){s.textContent=w[0];s.title=w[1];s.parentNode.className=w[2]}}});\
-var t=document.getElementById('updated');if(t)t.textContent=new Date().toLocaleTimeString()}).catch(function(){})}\
-setInterval(tick,1000*(+m.dataset.every||15))})()";
-
 /// `live`: the summary URL the page refreshes from, and every how many seconds.
 pub fn layout(
     l: Lang,
@@ -98,7 +86,7 @@ pub fn layout_with(
                     @for src in scripts { script src=(src) defer {} }
                 }
             }
-            body {
+            body data-idle=[session.and_then(|s| s.idle_secs)] {
                 header.top {
                     strong { "民意 minyi" }
                     @if let Some(s) = session {
@@ -122,7 +110,10 @@ pub fn layout_with(
                 }
                 main data-live=[live.as_ref().map(|l| &l.0)] data-every=[live.as_ref().map(|l| l.1)]
                     data-states=[live.as_ref().map(|_| states_json(l))] { (body) }
-                @if session.is_some() { script { (PreEscaped(LIVE_JS)) } }
+                @if session.is_some() {
+                    script src=(crate::web::assets::url("live.js")) {}
+                    script src=(crate::web::assets::url("idle.js")) {}
+                }
             }
         }
     }
@@ -173,7 +164,14 @@ pub fn message(l: Lang, title: &str, detail: &str) -> Markup {
     )
 }
 
-pub fn login(l: Lang, next: &str, error: Option<&str>, csrf: &str) -> Markup {
+/// `idle`: the session before was ended for being idle this long.
+pub fn login(
+    l: Lang,
+    next: &str,
+    error: Option<&str>,
+    idle: Option<chrono::Duration>,
+    csrf: &str,
+) -> Markup {
     layout(
         l,
         l.pick("登录", "Sign in"),
@@ -182,6 +180,9 @@ pub fn login(l: Lang, next: &str, error: Option<&str>, csrf: &str) -> Markup {
         html! {
             h1 { (l.pick("创文办工作台登录", "Office sign-in")) }
             @if let Some(e) = error { p.warn role="alert" { (e) } }
+            @if let Some(d) = idle {
+                p.note role="status" { (l.pick("您已 {m} 分钟无操作，为安全已自动退出登录。请重新登录。", "You were signed out after {m} minutes without activity. Please sign in again.").replace("{m}", &d.num_minutes().to_string())) }
+            }
             form method="post" action="/login" style="max-width:22rem;display:grid;gap:.8rem" {
                 input type="hidden" name="next" value=(next);
                 input type="hidden" name="lang" value=(l.code());

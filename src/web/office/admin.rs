@@ -130,10 +130,12 @@ async fn add(app: &App, form: &NewUserForm<'_>) -> Result<Result<i64, AccountErr
         form.role.to_string(),
     );
     let surveys: Vec<std::sync::Arc<Survey>> = app.surveys.values().cloned().collect();
+    let rules = app.policy.passwords.clone();
     app.blocking(move |store| {
         let refs: Vec<&Survey> = surveys.iter().map(|s| s.as_ref()).collect();
         Ok::<_, WebError>(accounts::add_user(
             store,
+            &rules,
             &refs,
             &u,
             &p,
@@ -175,9 +177,33 @@ pub async fn user_action(
     Ok(Redirect::to("/office/users"))
 }
 
-#[get("/office/password?<lang>")]
-pub fn password_page(session: Session, lang: Option<&str>) -> maud::Markup {
-    html::password(Lang::from_code(lang), &session.who(), None)
+/// Use of a page that sent nothing else (typing into a long form): the session guard
+/// has counted it as activity, which is all this is for.
+#[get("/office/keepalive")]
+pub fn keepalive(_session: Session) -> Status {
+    Status::NoContent
+}
+
+/// `aged`: sent here because the password is older than the rules allow.
+#[get("/office/password?<lang>&<aged>")]
+pub fn password_page(
+    app: &State<App>,
+    session: Session,
+    lang: Option<&str>,
+    aged: Option<&str>,
+) -> maud::Markup {
+    let l = Lang::from_code(lang);
+    let msg = aged.map(|_| {
+        (
+            false,
+            l.pick(
+                "您的密码已超过规定的使用期限，请先修改密码再继续使用。",
+                "Your password is older than the rules allow: change it to go on.",
+            )
+            .to_string(),
+        )
+    });
+    html::password(l, &session.who(), msg, &app.policy.passwords)
 }
 
 #[derive(FromForm)]
@@ -202,7 +228,10 @@ pub async fn change_password(
     let (status, msg) = match changed {
         Ok(()) => (
             Status::Ok,
-            (true, l.pick("密码已修改。", "Password changed.")),
+            (
+                true,
+                l.pick("密码已修改。", "Password changed.").to_string(),
+            ),
         ),
         Err(e) => (
             Status::UnprocessableEntity,
@@ -217,7 +246,10 @@ pub async fn change_password(
         )
         .await;
     }
-    Ok((status, html::password(l, &session.who(), Some(msg))))
+    Ok((
+        status,
+        html::password(l, &session.who(), Some(msg), &app.policy.passwords),
+    ))
 }
 
 /// Changes the password on the blocking pool (argon2); the inner error is the user's.
@@ -232,25 +264,42 @@ async fn change(
         form.new.to_string(),
         form.again.to_string(),
     );
+    let rules = app.policy.passwords.clone();
+    let now = app.now();
     app.blocking(move |s| {
-        Ok::<_, WebError>(accounts::change_password(s, &name, &cur, &new, &again))
+        let change = accounts::PasswordChange {
+            current: &cur,
+            new: &new,
+            again: &again,
+        };
+        Ok::<_, WebError>(accounts::change_password(s, &rules, &name, change, now))
     })
     .await
 }
 
 /// Why a password change was refused, in the form's words (`None`: not the user's doing).
-fn refusal(e: &AccountError, l: Lang) -> Option<&'static str> {
+fn refusal(e: &AccountError, l: Lang) -> Option<String> {
+    let said = |zh: &str, en: &str| Some(l.pick(zh, en).to_string());
     match e {
-        AccountError::PasswordsDiffer => {
-            Some(l.pick("两次输入的新密码不一致。", "The two new passwords differ."))
-        }
-        AccountError::WrongPassword => {
-            Some(l.pick("当前密码不正确。", "The current password is wrong."))
-        }
-        AccountError::WeakPassword => Some(l.pick(
-            "新密码太短：至少10个字符。",
-            "The new password is too short: at least 10 characters.",
-        )),
+        AccountError::PasswordsDiffer => said("两次输入的新密码不一致。", "The two new passwords differ."),
+        AccountError::WrongPassword => said("当前密码不正确。", "The current password is wrong."),
+        AccountError::PasswordTooShort(n) => Some(
+            l.pick("新密码太短：至少{n}个字符。", "The new password is too short: at least {n} characters.")
+                .replace("{n}", &n.to_string()),
+        ),
+        AccountError::PasswordTooPlain { need, have } => Some(
+            l.pick(
+                "新密码只含{have}类字符：须含小写字母、大写字母、数字、其他字符（空格、标点、汉字）中的{need}类。",
+                "The new password mixes {have} kind(s) of character: use {need} of lower-case letters, capitals, digits and others (spaces, punctuation, Chinese).",
+            )
+            .replace("{have}", &have.to_string())
+            .replace("{need}", &need.to_string()),
+        ),
+        AccountError::PasswordHasUsername => said("新密码不能包含用户名。", "The new password may not contain the username."),
+        AccountError::PasswordReused(n) => Some(
+            l.pick("新密码不能与最近{n}次用过的密码相同。", "The new password may not be one of your last {n}.")
+                .replace("{n}", &n.to_string()),
+        ),
         _ => None,
     }
 }
@@ -274,12 +323,16 @@ pub async fn db_check(
     lang: Option<&str>,
 ) -> Result<maud::Markup, WebError> {
     session.need(session.user.is_admin())?;
-    let report = app.blocking(|s| s.integrity_check()).await?;
-    app.audit(&session.user.username, "db_check", &report.join("; "))
+    let check = app.blocking(|s| s.deep_check()).await?;
+    let summary = match check.problems() {
+        p if p.is_empty() => "ok".to_string(),
+        p => p.join("; "),
+    };
+    app.audit(&session.user.username, "db_check", &summary)
         .await;
     Ok(html::db_check(
         Lang::from_code(lang),
         &session.who(),
-        &report,
+        &check,
     ))
 }

@@ -41,6 +41,7 @@ pub fn routes() -> Vec<rocket::Route> {
         admin::audit,
         admin::db_check,
         admin::password_page,
+        admin::keepalive,
         admin::change_password,
         field::my_households,
         field::household_page,
