@@ -135,20 +135,15 @@ fn agent() -> ureq::Agent {
     )
 }
 
-/// Signs in as one of the demo's accounts; returns the session cookie.
-fn sign_in(server: &Server, user: &str, password: &str) -> String {
+/// Signs in as one of the demo's accounts, giving `second` (a recovery code) when the
+/// account asks for its second factor; returns the session cookie.
+fn sign_in(server: &Server, user: &str, password: &str, second: Option<&str>) -> String {
     let a = agent();
     let mut page = a
         .get(format!("{}/login", server.base))
         .call()
         .expect("login page");
-    let cookies: Vec<String> = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next().map(str::to_string))
-        .collect();
+    let cookies: Vec<String> = set_cookies(page.headers());
     let html = page.body_mut().read_to_string().expect("login page body");
     let marker = "name=\"csrf\" value=\"";
     let start = html.find(marker).expect("a CSRF field") + marker.len();
@@ -159,14 +154,31 @@ fn sign_in(server: &Server, user: &str, password: &str) -> String {
         .send_form([("csrf", csrf), ("username", user), ("password", password)])
         .expect("sign-in");
     assert_eq!(r.status(), 303, "signed in");
-    r.headers()
+    let mut set = set_cookies(r.headers());
+    if let Some(code) = second {
+        // The second step: the pending cookie from the password, the form's token.
+        set.extend(cookies);
+        let r = a
+            .post(format!("{}/login/code", server.base))
+            .header("Cookie", set.join("; "))
+            .send_form([("csrf", csrf), ("code", code)])
+            .expect("the second step");
+        assert_eq!(r.status(), 303, "signed in with the second factor");
+        set = set_cookies(r.headers());
+    }
+    set.into_iter()
+        .find(|c| c.starts_with("minyi_session="))
+        .expect("a session cookie")
+}
+
+/// The `name=value` of each cookie a response sets.
+fn set_cookies(headers: &ureq::http::HeaderMap) -> Vec<String> {
+    headers
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .find(|c| c.starts_with("minyi_session="))
-        .expect("a session cookie")
-        .to_string()
+        .filter_map(|v| v.split(';').next().map(str::to_string))
+        .collect()
 }
 
 /// One request, its body read to the end: (seconds, bytes).
@@ -453,17 +465,27 @@ fn run(size: usize, work: &Path) -> Row {
     };
     let password = password_of("demo-admin");
     let officer_password = password_of("demo-district");
+    // The admin's recovery codes (admins sign in with a second factor).
+    let recovery: Vec<String> = stdout
+        .lines()
+        .find(|l| {
+            l.trim_start()
+                .starts_with("demo-admin signs in in two steps")
+        })
+        .and_then(|l| l.split("(each works once):").nth(1))
+        .map(|codes| codes.split_whitespace().map(str::to_string).collect())
+        .expect("the demo admin's recovery codes");
 
     // Start from the snapshot the demo saved.
     let (server, start) = start_server(&dir, &db);
-    let cookie = sign_in(&server, "demo-admin", &password);
+    let cookie = sign_in(&server, "demo-admin", &password, Some(&recovery[0]));
     let first_page = get(&server, &cookie, VIEWS[0].1).0;
     let healthz = timing(&server, "", "/healthz");
     let views: Vec<(&str, Timing)> = VIEWS
         .iter()
         .map(|(name, path)| (*name, timing(&server, &cookie, path)))
         .collect();
-    let officer = sign_in(&server, "demo-district", &officer_password);
+    let officer = sign_in(&server, "demo-district", &officer_password, None);
     let district_views: Vec<(&str, Timing)> = DISTRICT_VIEWS
         .iter()
         .map(|(name, path)| (*name, timing(&server, &officer, path)))
@@ -504,7 +526,7 @@ fn run(size: usize, work: &Path) -> Row {
     // Once more without a usable snapshot: one pass over every row.
     spoil_snapshot(&db);
     let (server, _) = start_server(&dir, &db);
-    let cookie = sign_in(&server, "demo-admin", &password);
+    let cookie = sign_in(&server, "demo-admin", &password, Some(&recovery[1]));
     let cold_first_page = get(&server, &cookie, VIEWS[0].1).0;
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);

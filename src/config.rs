@@ -60,6 +60,14 @@ pub struct AppConfig {
     pub password_history: usize,
     #[serde(default)]
     pub password_max_age_days: u32,
+    /// The roles that must sign in with a second factor (an authenticator app's
+    /// codes): `["admin"]` unless set; `[]` for none. Env: `ROCKET_TWO_FACTOR_ROLES`.
+    #[serde(default = "default_two_factor")]
+    pub two_factor_roles: Vec<String>,
+}
+
+fn default_two_factor() -> Vec<String> {
+    vec!["admin".into()]
 }
 
 fn default_idle() -> u32 {
@@ -109,6 +117,7 @@ impl Default for AppConfig {
             password_classes: default_classes(),
             password_history: default_history(),
             password_max_age_days: 0,
+            two_factor_roles: default_two_factor(),
         }
     }
 }
@@ -162,7 +171,14 @@ impl AppConfig {
                 self.password_min_chars
             ));
         }
+        let two_factor = self
+            .two_factor_roles
+            .iter()
+            .map(|r| crate::accounts::Role::parse(r.trim()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("two_factor_roles: {e}"))?;
         Ok(crate::accounts::Policy {
+            two_factor,
             passwords: crate::accounts::PasswordRules {
                 min_chars: self.password_min_chars,
                 classes: self.password_classes,

@@ -133,12 +133,18 @@ fn escape_xml(s: &str) -> String {
 
 /// An SVG with the code and the place name under it.
 pub fn svg(place: &Place) -> Result<String, QrError> {
-    svg_with(place, true)
+    svg_with(&place.url, &place.label, true)
 }
 
 /// The code alone (posters print the place name in their own type).
 pub fn svg_code(place: &Place) -> Result<String, QrError> {
-    svg_with(place, false)
+    svg_with(&place.url, &place.label, false)
+}
+
+/// The code of any text (an authenticator app's enrolment), `label` read out by
+/// screen readers.
+pub fn svg_of(text: &str, label: &str) -> Result<String, QrError> {
+    svg_with(text, label, false)
 }
 
 /// A font size at which `label` fits `width` (CJK glyphs are 1 em wide, others about
@@ -154,8 +160,8 @@ fn fit_font(label: &str, width: usize) -> usize {
     ((width as f64 - 16.0) / ems).floor().clamp(10.0, 26.0) as usize
 }
 
-fn svg_with(place: &Place, with_label: bool) -> Result<String, QrError> {
-    let code = code(&place.url)?;
+fn svg_with(url: &str, label_text: &str, with_label: bool) -> Result<String, QrError> {
+    let code = code(url)?;
     let w = code.width();
     let quiet = 4;
     let module = 8;
@@ -174,13 +180,13 @@ fn svg_with(place: &Place, with_label: bool) -> Result<String, QrError> {
             }
         }
     }
-    let label = escape_xml(&place.label);
+    let label = escape_xml(label_text);
     let text = if with_label {
         format!(
             r##"<text x="{cx}" y="{ty}" font-family="Noto Sans SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif" font-size="{fs}" text-anchor="middle" fill="#000">{label}</text>"##,
             cx = side / 2,
             ty = side + 30,
-            fs = fit_font(&place.label, side),
+            fs = fit_font(label_text, side),
         )
     } else {
         String::new()

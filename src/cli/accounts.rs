@@ -27,6 +27,10 @@ pub enum UserCommand {
     Disable { username: String },
     /// Enable a disabled account.
     Enable { username: String },
+    /// Remove an account's second factor (a lost phone): signs it out everywhere; it
+    /// enrols again at its next sign-in where its role requires one.
+    #[command(name = "reset-2fa")]
+    Reset2fa { username: String },
     /// List accounts.
     List,
 }
@@ -138,10 +142,15 @@ pub fn user(c: UserCommand) -> Result<()> {
             store.audit("command line", "user_enable", &username)?;
             println!("enabled `{username}`");
         }
+        UserCommand::Reset2fa { username } => {
+            store.reset_totp(&username)?;
+            store.audit("command line", "2fa_reset", &username)?;
+            println!("removed the second factor of `{username}` and signed it out");
+        }
         UserCommand::List => {
             for u in store.users()? {
                 println!(
-                    "{:<24} {:<12} {:<8} {}",
+                    "{:<24} {:<12} {:<8} {:<9} {}",
                     u.username,
                     u.role,
                     u.district.as_deref().unwrap_or("-"),
@@ -149,6 +158,11 @@ pub fn user(c: UserCommand) -> Result<()> {
                         "disabled"
                     } else {
                         "enabled"
+                    },
+                    if u.totp_secret.is_some() {
+                        "two-step"
+                    } else {
+                        "password"
                     }
                 );
             }
@@ -258,6 +272,15 @@ pub fn demo(a: DemoArgs) -> Result<()> {
             l.district.as_deref().unwrap_or(""),
             l.password
         );
+    }
+    for l in &d.logins {
+        if let Some((key, codes)) = &l.second_factor {
+            println!(
+                "  {} signs in in two steps: add the key {key} to an authenticator app on a phone, or give one of these recovery codes (each works once): {}",
+                l.username,
+                codes.join(" ")
+            );
+        }
     }
     println!(
         "start the server with `cargo run -- serve` and sign in at {}/login",

@@ -15,6 +15,9 @@ pub struct Login {
     pub role: &'static str,
     pub district: Option<String>,
     pub password: String,
+    /// The admin's second factor (admins need one by default): the authenticator key
+    /// and the recovery codes, printed once with the password.
+    pub second_factor: Option<(String, Vec<String>)>,
 }
 
 pub struct Demo {
@@ -34,6 +37,23 @@ pub struct Demo {
 const BATCH: usize = 5000;
 
 /// A random password from the operating system's generator (never the seeded one).
+/// Gives a demo admin a second factor: a new key and recovery codes.
+fn enrol(store: &Store, user: &str) -> Result<(String, Vec<String>), DemoError> {
+    let id = store
+        .user_by_name(user)?
+        .ok_or_else(|| StorageError::NoSuchUser(user.to_string()))?
+        .id;
+    let secret = accounts::totp::new_secret();
+    let codes = accounts::totp::new_recovery_codes();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| accounts::totp::recovery_hash(c))
+        .collect();
+    store.enrol_totp(id, &secret, 0, &hashes, chrono::Utc::now().naive_utc())?;
+    store.audit("minyi demo", "2fa_enrol", user)?;
+    Ok((secret, codes))
+}
+
 /// Three groups of five, easy to read out (no 0/O, 1/l), mixing every kind of
 /// character the password rules count: `kd7Fq-…`.
 fn password() -> String {
@@ -126,7 +146,7 @@ fn logins(store: &Store, survey: &Survey) -> Result<Vec<Login>, DemoError> {
     ] {
         let pw = password();
         let rules = accounts::PasswordRules::default();
-        match accounts::add_user(
+        let added = accounts::add_user(
             store,
             &rules,
             &[survey],
@@ -134,7 +154,8 @@ fn logins(store: &Store, survey: &Survey) -> Result<Vec<Login>, DemoError> {
             &pw,
             role,
             district.as_deref(),
-        ) {
+        );
+        match added {
             Ok(_) => {}
             Err(AccountError::Storage(StorageError::UserExists(_))) => {
                 store.set_password(
@@ -147,11 +168,17 @@ fn logins(store: &Store, survey: &Survey) -> Result<Vec<Login>, DemoError> {
             Err(e) => return Err(e.into()),
         }
         store.audit("minyi demo", "user_add", &format!("{user} role={role}"))?;
+        let second_factor = if role == "admin" {
+            Some(enrol(store, user)?)
+        } else {
+            None
+        };
         logins.push(Login {
             username: user.into(),
             role,
             district,
             password: pw,
+            second_factor,
         });
     }
     Ok(logins)

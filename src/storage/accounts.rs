@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::conn::AnyConn;
 use super::error::{Result, StorageError};
 use super::schema::{
-    api_tokens, intake_tokens, password_history, sessions, survey_closures, users,
+    api_tokens, intake_tokens, password_history, recovery_codes, sessions, survey_closures, users,
 };
 use super::store::Store;
 
@@ -26,6 +26,8 @@ pub struct UserRow {
     /// When the password was last set (`None`: when the account was made, by a
     /// version before password ages).
     pub password_set_at: Option<NaiveDateTime>,
+    /// The TOTP secret (base32) when the account has enrolled a second factor.
+    pub totp_secret: Option<String>,
 }
 
 impl UserRow {
@@ -160,6 +162,110 @@ impl Store {
                 ))
                 .execute(c)?;
             remember_password(c, id, password_hash, now)
+        })?;
+        drop(c);
+        self.end_sessions_of(username)
+    }
+
+    /// Enrols a second factor: the secret, the step of the code that confirmed it (so
+    /// that code cannot sign in again) and new recovery codes, replacing any before.
+    pub fn enrol_totp(
+        &self,
+        user_id: i64,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+        now: NaiveDateTime,
+    ) -> Result<()> {
+        let mut c = self.conn()?;
+        c.transaction(|c| {
+            diesel::update(users::table.find(user_id))
+                .set((users::totp_secret.eq(secret), users::totp_step.eq(step)))
+                .execute(c)?;
+            diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
+                .execute(c)?;
+            for h in recovery_hashes {
+                diesel::insert_into(recovery_codes::table)
+                    .values((
+                        recovery_codes::user_id.eq(user_id),
+                        recovery_codes::code_hash.eq(h),
+                        recovery_codes::created_at.eq(now),
+                    ))
+                    .execute(c)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        Ok(())
+    }
+
+    /// Takes a code's time step if it is later than the last one taken: `false` when
+    /// this code (or a later one) was already used. One statement, so two servers
+    /// given the same code cannot both accept it.
+    pub fn take_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+        let mut c = self.conn()?;
+        let n = diesel::update(
+            users::table
+                .find(user_id)
+                .filter(users::totp_step.is_null().or(users::totp_step.lt(step))),
+        )
+        .set(users::totp_step.eq(step))
+        .execute(&mut c)?;
+        Ok(n == 1)
+    }
+
+    /// Uses up a recovery code: `false` when it is not one of the user's unused codes.
+    pub fn use_recovery_code(&self, user_id: i64, hash: &str, now: NaiveDateTime) -> Result<bool> {
+        let mut c = self.conn()?;
+        let n = diesel::update(
+            recovery_codes::table
+                .filter(recovery_codes::user_id.eq(user_id))
+                .filter(recovery_codes::code_hash.eq(hash))
+                .filter(recovery_codes::used_at.is_null()),
+        )
+        .set(recovery_codes::used_at.eq(now))
+        .execute(&mut c)?;
+        Ok(n == 1)
+    }
+
+    /// Whether the user has enrolled a second factor: its unused recovery codes if so.
+    pub fn second_factor_of(&self, user_id: i64) -> Result<Option<i64>> {
+        let mut c = self.conn()?;
+        let enrolled: bool = users::table
+            .find(user_id)
+            .select(users::totp_secret.is_not_null())
+            .first(&mut c)?;
+        drop(c);
+        enrolled
+            .then(|| self.recovery_codes_left(user_id))
+            .transpose()
+    }
+
+    /// How many unused recovery codes the user has.
+    pub fn recovery_codes_left(&self, user_id: i64) -> Result<i64> {
+        let mut c = self.conn()?;
+        Ok(recovery_codes::table
+            .filter(recovery_codes::user_id.eq(user_id))
+            .filter(recovery_codes::used_at.is_null())
+            .count()
+            .get_result(&mut c)?)
+    }
+
+    /// Removes the user's second factor (lost phone) and signs them out everywhere;
+    /// their next sign-in enrols again where the rules require it.
+    pub fn reset_totp(&self, username: &str) -> Result<()> {
+        let id = self
+            .user_by_name(username)?
+            .ok_or_else(|| StorageError::NoSuchUser(username.to_string()))?
+            .id;
+        let mut c = self.conn()?;
+        c.transaction(|c| {
+            diesel::update(users::table.find(id))
+                .set((
+                    users::totp_secret.eq(None::<String>),
+                    users::totp_step.eq(None::<i64>),
+                ))
+                .execute(c)?;
+            diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(id))).execute(c)
         })?;
         drop(c);
         self.end_sessions_of(username)

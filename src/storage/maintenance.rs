@@ -29,7 +29,7 @@ pub struct DeepCheck {
     /// The page check: `["ok"]` when sound.
     pub pages: Vec<String>,
     /// The audit log's hash chain.
-    pub audit: super::ChainReport,
+    pub audit: super::audit::ChainReport,
     /// SQLite files that users other than the service's own can read.
     pub open_files: Vec<String>,
 }

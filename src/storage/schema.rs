@@ -100,6 +100,18 @@ diesel::table! {
         disabled -> Integer,
         created_at -> Timestamp,
         password_set_at -> Nullable<Timestamp>,
+        totp_secret -> Nullable<Text>,
+        totp_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -340,6 +352,7 @@ diesel::joinable!(answer_words -> responses (response_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(password_history -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(sample_households -> sample_draws (draw_id));
 diesel::joinable!(sample_communities -> sample_draws (draw_id));
 diesel::joinable!(household_visits -> sample_households (household_id));
@@ -375,4 +388,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     answer_words,
     answer_words_backlog,
     password_history,
+    recovery_codes,
 );

@@ -416,16 +416,31 @@ impl<'r> Responder<'r, 'static> for SignIn {
     }
 }
 
+/// Why a request with a session cookie was sent away (kept for the 401 catcher, which
+/// sends the browser where it can go on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// The session was idle longer than allowed and has ended.
+    Idle,
+    /// The password is older than the rules allow: only the Password page opens.
+    PasswordAged,
+    /// The role needs a second factor and the account has none: only enrolment opens.
+    EnrolFirst,
+}
+
+/// The request-local record of [`Why`] (`None`: signed out for another reason).
+pub struct Ended(pub Option<Why>);
+
 #[catch(401)]
 pub fn unauthorized(req: &Request<'_>) -> SignIn {
     if is_api(req) {
         return SignIn::Api;
     }
-    use super::session::{Ended, Why};
     let next = req.uri().to_string();
     let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
     match req.local_cache(|| Ended(None)).0 {
         Some(Why::PasswordAged) => SignIn::Page("/office/password?aged=1".into()),
+        Some(Why::EnrolFirst) => SignIn::Page("/office/2fa".into()),
         Some(Why::Idle) => SignIn::Page(format!("/login?next={next}&why=idle")),
         None => SignIn::Page(format!("/login?next={next}")),
     }

@@ -50,6 +50,8 @@ pub fn rocket(figment: Figment, app: App) -> Rocket<Build> {
                 intake::parse_only,
                 login::login_page,
                 login::login,
+                login::code_page,
+                login::code,
                 login::logout,
                 health::health,
                 health::health_post,

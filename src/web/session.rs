@@ -11,10 +11,10 @@ use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FromRequest, Outcome};
 use rocket::Request;
 
-use super::error::WebError;
+use super::error::{Ended, WebError, Why};
 use super::html::Who;
 use super::state::App;
-use crate::accounts::{self, User};
+use crate::accounts::{self, constant_time_eq, User};
 use crate::storage::SessionState;
 
 pub const SESSION_COOKIE: &str = "minyi_session";
@@ -69,10 +69,6 @@ impl Session {
 #[derive(FromForm)]
 pub struct CsrfForm<'r> {
     pub csrf: &'r str,
-}
-
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn parse_cookie(v: &str) -> Option<(i64, String, i64)> {
@@ -154,12 +150,21 @@ impl<'r> FromRequest<'r> for Session {
             jar.remove_private(Cookie::from(SESSION_COOKIE));
             return Outcome::Error((Status::Unauthorized, ()));
         };
-        // A password past its age opens only the Password page (and signing out).
+        // A password past its age opens only the Password page, and an account whose
+        // role needs a second factor it has not enrolled only the enrolment page
+        // (each with signing out).
         let path = req.uri().path();
-        if app.policy.passwords.expired(row.password_since(), now)
-            && !(path == "/office/password" || path == "/logout")
-        {
+        let open =
+            |allowed: &str| path == allowed || path == "/logout" || path == "/office/keepalive";
+        if app.policy.passwords.expired(row.password_since(), now) && !open("/office/password") {
             req.local_cache(|| Ended(Some(Why::PasswordAged)));
+            return Outcome::Error((Status::Unauthorized, ()));
+        }
+        if app.policy.needs_second_factor(user.role)
+            && row.totp_secret.is_none()
+            && !open("/office/2fa")
+        {
+            req.local_cache(|| Ended(Some(Why::EnrolFirst)));
             return Outcome::Error((Status::Unauthorized, ()));
         }
         Outcome::Success(Session {
@@ -169,19 +174,6 @@ impl<'r> FromRequest<'r> for Session {
         })
     }
 }
-
-/// Why a request with a session cookie was sent away (kept for the 401 catcher, which
-/// sends the browser where it can go on).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Why {
-    /// The session was idle longer than allowed and has ended.
-    Idle,
-    /// The password is older than the rules allow: only the Password page opens.
-    PasswordAged,
-}
-
-/// The request-local record of [`Why`] (`None`: signed out for another reason).
-pub struct Ended(pub Option<Why>);
 
 /// The sign-in form's token: the one in its cookie, or a new one (and cookie).
 pub fn login_token(jar: &CookieJar<'_>) -> String {
@@ -238,6 +230,60 @@ impl NewSession {
         );
         jar.add_private(c);
     }
+}
+
+/// The sign-in's second step: whose password was right, until when. Private (so it
+/// cannot be forged) and short-lived; only the code page reads it.
+const PENDING_COOKIE: &str = "minyi_2fa";
+/// Minutes to type the code after the password.
+pub const PENDING_MINUTES: i64 = 5;
+
+/// Remembers that `username`'s password was right at `now`.
+pub fn set_pending(jar: &CookieJar<'_>, user_id: i64, username: &str, now: chrono::NaiveDateTime) {
+    let until = now.and_utc().timestamp() + PENDING_MINUTES * 60;
+    let mut c = Cookie::new(PENDING_COOKIE, format!("{user_id}|{until}|{username}"));
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Strict);
+    c.set_path("/login");
+    jar.add_private(c);
+}
+
+/// The account whose password was right, if that was within the last minutes.
+pub fn pending(jar: &CookieJar<'_>, now: chrono::NaiveDateTime) -> Option<(i64, String)> {
+    let c = jar.get_private(PENDING_COOKIE)?;
+    let mut it = c.value().splitn(3, '|');
+    let id = it.next()?.parse().ok()?;
+    let until: i64 = it.next()?.parse().ok()?;
+    let name = it.next()?.to_string();
+    (until >= now.and_utc().timestamp()).then_some((id, name))
+}
+
+pub fn clear_pending(jar: &CookieJar<'_>) {
+    let mut c = Cookie::from(PENDING_COOKIE);
+    c.set_path("/login");
+    jar.remove_private(c);
+}
+
+/// A second factor being enrolled: its secret, kept in a private cookie until the
+/// phone's first code confirms it (nothing is stored before then).
+const ENROL_COOKIE: &str = "minyi_totp_new";
+
+pub fn enrolling(jar: &CookieJar<'_>) -> Option<String> {
+    jar.get_private(ENROL_COOKIE).map(|c| c.value().to_string())
+}
+
+pub fn set_enrolling(jar: &CookieJar<'_>, secret: &str) {
+    let mut c = Cookie::new(ENROL_COOKIE, secret.to_string());
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Strict);
+    c.set_path("/office/2fa");
+    jar.add_private(c);
+}
+
+pub fn clear_enrolling(jar: &CookieJar<'_>) {
+    let mut c = Cookie::from(ENROL_COOKIE);
+    c.set_path("/office/2fa");
+    jar.remove_private(c);
 }
 
 /// Removes the session cookie.

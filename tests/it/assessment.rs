@@ -81,7 +81,7 @@ fn change_password(c: &Client, current: &str, new: &str) -> (Status, String) {
 #[test]
 fn an_idle_session_ends_and_use_keeps_it() {
     let app = TestApp::new();
-    add_user(&app, "chief", "admin");
+    add_user(&app, "chief", "viewer");
     let c = browser(&app, |a| a);
     assert_eq!(sign_in(&c, "chief", "a long password 1"), Status::SeeOther);
     // The page tells its script the timeout (30 minutes unless set).
@@ -116,7 +116,7 @@ fn an_idle_session_ends_and_use_keeps_it() {
 #[test]
 fn the_idle_timeout_follows_the_setting_and_can_be_off() {
     let app = TestApp::new();
-    add_user(&app, "chief", "admin");
+    add_user(&app, "chief", "viewer");
     let short = Policy {
         idle: Some(chrono::Duration::minutes(5)),
         ..Policy::default()
@@ -186,7 +186,7 @@ fn a_new_password_must_keep_every_rule_and_says_which_it_breaks() {
 #[test]
 fn a_password_past_its_age_opens_only_the_password_page() {
     let app = TestApp::new();
-    add_user(&app, "chief", "admin");
+    add_user(&app, "chief", "viewer");
     let aged = Policy {
         passwords: PasswordRules {
             max_age_days: Some(90),
@@ -276,9 +276,7 @@ fn an_edited_or_removed_audit_row_is_found_at_its_place() {
         .iter()
         .any(|p| p.contains(&format!("row {third}"))));
     // The Database page says the same to an admin.
-    let c = browser(&app, |a| a);
-    add_user(&app, "chief", "admin");
-    sign_in(&c, "chief", "a long password 1");
+    let c = app.signed_in("chief", "admin", None);
     let page = c
         .get("/office/db?lang=en")
         .dispatch()
@@ -315,7 +313,7 @@ fn the_database_files_are_the_services_own() {
 #[test]
 fn over_https_cookies_are_secure_and_hsts_is_sent() {
     let app = TestApp::new();
-    add_user(&app, "chief", "admin");
+    add_user(&app, "chief", "viewer");
     let cookies_of = |c: &Client| -> Vec<String> {
         let page = c.get("/login").dispatch().into_string().unwrap();
         let token = hidden_value(&page, "csrf");
@@ -405,4 +403,181 @@ fn no_page_runs_an_inline_script() {
         .contains("immutable"));
     let r = app.client.get("/assets/questionnaire.js?v=old").dispatch();
     assert_eq!(r.headers().get_one("Cache-Control"), Some("no-cache"));
+}
+
+/// The form of the enrolment page, posted with `code`.
+fn enrol_with(c: &Client, code: &str) -> (Status, String) {
+    let page = c
+        .get("/office/2fa?lang=en")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    let csrf = hidden_value(&page, "csrf");
+    let r = c
+        .post("/office/2fa")
+        .header(ContentType::Form)
+        .body(format!("csrf={csrf}&code={code}&lang=en"))
+        .dispatch();
+    (r.status(), r.into_string().unwrap_or_default())
+}
+
+/// The key the enrolment page shows (grouped by four for typing).
+fn shown_key(c: &Client) -> String {
+    let page = c.get("/office/2fa").dispatch().into_string().unwrap();
+    let at = page.find("id=\"secret\">").unwrap() + "id=\"secret\">".len();
+    page[at..at + page[at..].find('<').unwrap()].replace(' ', "")
+}
+
+#[test]
+fn an_admin_enrols_an_authenticator_then_signs_in_with_its_codes() {
+    let app = TestApp::new();
+    add_user(&app, "chief", "admin");
+    let c = browser(&app, |a| a);
+    assert_eq!(sign_in(&c, "chief", "a long password 1"), Status::SeeOther);
+    // Nothing opens before the second factor is enrolled.
+    assert_eq!(sent_to(&c, "/office/mini").as_deref(), Some("/office/2fa"));
+    let page = c
+        .get("/office/2fa?lang=en")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(page.contains("<svg") && page.contains("Turn on two-step sign-in"));
+    let key = shown_key(&c);
+    assert_eq!(shown_key(&c), key, "the same key until it is confirmed");
+    let (status, body) = enrol_with(&c, "000000");
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(body.contains("Wrong code"));
+    let enrolment_code = code_now(&c, &key);
+    let (status, body) = enrol_with(&c, &enrolment_code);
+    assert_eq!(status, Status::Ok, "{body}");
+    let codes: Vec<String> = body
+        .split("<li><code>")
+        .skip(1)
+        .map(|s| s[..s.find('<').unwrap()].to_string())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    assert_eq!(sent_to(&c, "/office/mini"), None);
+    assert!(c
+        .get("/office/2fa?lang=en")
+        .dispatch()
+        .into_string()
+        .unwrap()
+        .contains("Unused recovery codes: 10"));
+
+    // Next time: the password, then a code.
+    let b = browser(&app, |a| a);
+    let login = |typed: String| {
+        login_with(
+            &b,
+            "username=chief&password=a+long+password+1&next=/office",
+            || typed,
+        )
+        .status()
+    };
+    // The enrolment's code is used up; a made-up one is wrong.
+    assert_eq!(login(enrolment_code.clone()), Status::Unauthorized);
+    assert_eq!(login("123456".into()), Status::Unauthorized);
+    state(&b).advance_clock(Duration::from_secs(30));
+    let fresh = code_now(&b, &key);
+    assert_eq!(login(fresh.clone()), Status::SeeOther);
+    assert_eq!(sent_to(&b, "/office/mini"), None);
+    // A code seen over a shoulder cannot be replayed, on this server or another.
+    let other = browser(&app, |a| a);
+    state(&other).advance_clock(Duration::from_secs(30));
+    let replay = login_with(
+        &other,
+        "username=chief&password=a+long+password+1&next=/office",
+        || fresh.clone(),
+    );
+    assert_eq!(replay.status(), Status::Unauthorized);
+
+    // A recovery code signs in once.
+    let r1 = browser(&app, |a| a);
+    let with = |c: &Client, typed: &str| {
+        let typed = typed.to_uppercase();
+        login_with(
+            c,
+            "username=chief&password=a+long+password+1&next=/office",
+            || typed,
+        )
+        .status()
+    };
+    assert_eq!(with(&r1, &codes[3]), Status::SeeOther);
+    let r2 = browser(&app, |a| a);
+    assert_eq!(with(&r2, &codes[3]), Status::Unauthorized);
+    let log = app.store.audit_log(20).unwrap();
+    assert!(log
+        .iter()
+        .any(|r| r.action == "login" && r.detail == "second factor: recovery code (9 left)"));
+    assert!(log
+        .iter()
+        .any(|r| r.action == "login_failed" && r.detail == "second factor"));
+
+    // API tokens are not asked for a code.
+    let id = app.store.user_by_name("chief").unwrap().unwrap().id;
+    let (token, hash) = minyi::accounts::new_token();
+    app.store.add_token(id, &hash, "platform").unwrap();
+    let r = b
+        .get("/api/surveys/mini/summary")
+        .header(rocket::http::Header::new(
+            "Authorization",
+            format!("Bearer {token}"),
+        ))
+        .dispatch();
+    assert_eq!(r.status(), Status::Ok);
+
+    // A lost phone: reset on the server, and the next sign-in enrols again.
+    app.store.reset_totp("chief").unwrap();
+    assert!(
+        sent_to(&b, "/office").is_some_and(|t| t.starts_with("/login")),
+        "signed out"
+    );
+    let again = browser(&app, |a| a);
+    assert_eq!(
+        sign_in(&again, "chief", "a long password 1"),
+        Status::SeeOther
+    );
+    assert_eq!(sent_to(&again, "/office").as_deref(), Some("/office/2fa"));
+}
+
+#[test]
+fn the_code_must_follow_the_password_within_minutes() {
+    let app = TestApp::new();
+    add_user(&app, "chief", "admin");
+    let key = enrol_second_factor(&app.store, "chief");
+    let c = browser(&app, |a| a);
+    let r = login_form(&c, "username=chief&password=a+long+password+1&next=/office");
+    let to = r.headers().get_one("Location").unwrap().to_string();
+    assert!(to.starts_with("/login/code"), "{to}");
+    // Without the password first, the code page sends to the sign-in.
+    let stranger = browser(&app, |a| a);
+    assert!(sent_to(&stranger, "/login/code").is_some_and(|t| t.starts_with("/login?")));
+    state(&c).advance_clock(Duration::from_secs(6 * 60));
+    assert!(sent_to(&c, &to).is_some_and(|t| t.starts_with("/login?")));
+    let page = c.get("/login").dispatch().into_string().unwrap();
+    let token = hidden_value(&page, "csrf");
+    let code = code_now(&c, &key);
+    let r = c
+        .post("/login/code")
+        .header(ContentType::Form)
+        .body(format!("csrf={token}&code={code}&next=/office"))
+        .dispatch();
+    assert_eq!(r.status(), Status::Forbidden, "the password is asked again");
+}
+
+#[test]
+fn the_roles_that_need_a_second_factor_follow_the_setting() {
+    let app = TestApp::new();
+    add_user(&app, "chief", "admin");
+    add_user(&app, "reader", "viewer");
+    let viewers = Policy {
+        two_factor: vec![minyi::accounts::Role::Viewer],
+        ..Policy::default()
+    };
+    let c = browser(&app, |a| a.with_policy(viewers.clone()));
+    sign_in(&c, "reader", "a long password 1");
+    assert_eq!(sent_to(&c, "/office").as_deref(), Some("/office/2fa"));
+    let c = browser(&app, |a| a.with_policy(viewers));
+    sign_in(&c, "chief", "a long password 1");
+    assert_eq!(sent_to(&c, "/office"), None, "admins not, by this setting");
 }

@@ -231,7 +231,16 @@ fn driver(chromedriver: &Path) -> (Killed, u16) {
     (k, port)
 }
 
-async fn sign_in(c: &Client, base: &str, user: &str, password: &str, next: &str) {
+/// Signs in through the form; `second`: the code or recovery code the account's second
+/// factor asks for next.
+async fn sign_in(
+    c: &Client,
+    base: &str,
+    user: &str,
+    password: &str,
+    second: Option<&str>,
+    next: &str,
+) {
     c.goto(&format!("{base}/login?next={next}")).await.unwrap();
     c.find(Locator::Css("input[name=username]"))
         .await
@@ -251,6 +260,24 @@ async fn sign_in(c: &Client, base: &str, user: &str, password: &str, next: &str)
         .click()
         .await
         .unwrap();
+    if let Some(code) = second {
+        until(c, "the second step", |c| async move {
+            c.current_url().await.unwrap().path() == "/login/code"
+        })
+        .await;
+        c.find(Locator::Css("input[name=code]"))
+            .await
+            .unwrap()
+            .send_keys(code)
+            .await
+            .unwrap();
+        c.find(Locator::Css("form[action='/login/code'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
     until(c, "the sign-in", |c| async move {
         !c.current_url().await.unwrap().path().starts_with("/login")
     })
@@ -627,7 +654,7 @@ fn household_interviews_answered_offline_arrive_once_each() {
     let rt = rocket::tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let phone = browser(driver_port, &chromium, true).await;
-        sign_in(&phone, &base, "field-1", "field password 1", "/office/field").await;
+        sign_in(&phone, &base, "field-1", "field password 1", None, "/office/field").await;
         assert_eq!(phone.current_url().await.unwrap().path(), "/office/field");
         shot(&phone, "field-1-my-households").await;
         // The service worker keeps My households, each household's page and form.
@@ -733,7 +760,7 @@ fn household_interviews_answered_offline_arrive_once_each() {
         assert_eq!(queued(&phone).await, 1, "the visit stays on the phone");
         let store = minyi::storage::Store::open(&db).unwrap();
         assert!(store.visits_of(S, households[3]).unwrap().is_empty());
-        sign_in(&phone, &base, "field-1", "field password 1", "/office/field").await;
+        sign_in(&phone, &base, "field-1", "field password 1", None, "/office/field").await;
         until(&phone, "the visit sent after signing in", |c| async move { queued(&c).await == 0 }).await;
         let visits = store.visits_of(S, households[3]).unwrap();
         assert_eq!(visits.iter().map(|v| v.outcome.as_str()).collect::<Vec<_>>(), ["refusal"]);
@@ -829,6 +856,7 @@ fn every_page_passes_axe_core() {
         "/office/audit",
         "/office/db",
         "/office/password",
+        "/office/2fa",
         "/office?lang=en",
         "/office/civility-2026/d/XC?lang=en",
     ];
@@ -837,6 +865,8 @@ fn every_page_passes_axe_core() {
         "/office/civility-2026/voices?district=XC",
         "/office/civility-2026/funnel?district=XC",
         "/office/civility-2026/sample?district=XC",
+        // Not enrolled: the enrolment page with its QR code.
+        "/office/2fa",
     ];
     let interviewer_pages: &'static [&'static str] = &[
         "/office/interview",
@@ -874,7 +904,21 @@ fn every_page_passes_axe_core() {
             }
         };
         let c = browser(driver_port, &chromium, false).await;
-        sign_in(&c, &base, "demo-admin", &password("demo-admin"), "/office").await;
+        // The demo's admin has a second factor, as admins need by default.
+        let recovery = logins
+            .iter()
+            .find_map(|l| l.second_factor.as_ref())
+            .map(|(_, codes)| codes[0].clone())
+            .unwrap();
+        sign_in(
+            &c,
+            &base,
+            "demo-admin",
+            &password("demo-admin"),
+            Some(&recovery),
+            "/office",
+        )
+        .await;
         found.extend(check(c, admin_pages, "admin").await);
         let c = browser(driver_port, &chromium, false).await;
         sign_in(
@@ -882,6 +926,7 @@ fn every_page_passes_axe_core() {
             &base,
             "demo-district",
             &password("demo-district"),
+            None,
             "/office",
         )
         .await;
@@ -892,6 +937,7 @@ fn every_page_passes_axe_core() {
             &base,
             "demo-interviewer",
             &password("demo-interviewer"),
+            None,
             "/office/interview",
         )
         .await;

@@ -192,11 +192,14 @@ impl TestApp {
             district,
         )
         .unwrap();
+        // Admins sign in with a second factor by default, as in production.
+        let secret = (role == "admin").then(|| enrol_second_factor(&self.store, name));
         let b = self.second_browser();
         {
-            let r = login_form(
+            let r = login_two_steps(
                 &b,
                 &format!("username={name}&password=a+long+password+1&next=/office"),
+                secret.as_deref(),
             );
             assert_eq!(r.status(), Status::SeeOther, "login of {name}");
             assert_eq!(r.headers().get_one("Location"), Some("/office"));
@@ -300,6 +303,56 @@ pub fn login_form<'c>(c: &'c Client, body: &str) -> LocalResponse<'c> {
         .header(ContentType::Form)
         .body(format!("csrf={token}&{body}"))
         .dispatch()
+}
+
+/// Gives `name` a second factor, as an admin's enrolment does: its authenticator key.
+pub fn enrol_second_factor(store: &Store, name: &str) -> String {
+    let id = store.user_by_name(name).unwrap().unwrap().id;
+    let secret = minyi::accounts::totp::new_secret();
+    store
+        .enrol_totp(id, &secret, 0, &[], chrono::Utc::now().naive_utc())
+        .unwrap();
+    secret
+}
+
+/// The authenticator app's code of `secret` now, by the server's clock.
+pub fn code_now(c: &Client, secret: &str) -> String {
+    let now = c.rocket().state::<App>().unwrap().now();
+    minyi::accounts::totp::code_at(secret, now.and_utc().timestamp()).unwrap()
+}
+
+/// Signs in through both forms: the password, then, when the server asks, the
+/// second factor (`typed`: a code or a recovery code). The last answer.
+pub fn login_with<'c>(
+    c: &'c Client,
+    body: &str,
+    typed: impl FnOnce() -> String,
+) -> LocalResponse<'c> {
+    let r = login_form(c, body);
+    let Some(to) = r
+        .headers()
+        .get_one("Location")
+        .filter(|l| l.starts_with("/login/code"))
+        .map(str::to_string)
+    else {
+        return r;
+    };
+    let page = c.get(to).dispatch().into_string().unwrap();
+    let token = hidden_value(&page, "csrf");
+    let next: String =
+        form_urlencoded::byte_serialize(hidden_value(&page, "next").as_bytes()).collect();
+    let typed: String = form_urlencoded::byte_serialize(typed().as_bytes()).collect();
+    c.post("/login/code")
+        .header(ContentType::Form)
+        .body(format!("csrf={token}&code={typed}&next={next}"))
+        .dispatch()
+}
+
+/// [`login_with`] the current code of `secret` (`None`: no second step expected).
+pub fn login_two_steps<'c>(c: &'c Client, body: &str, secret: Option<&str>) -> LocalResponse<'c> {
+    login_with(c, body, || {
+        code_now(c, secret.expect("the server asked for a second factor"))
+    })
 }
 
 /// The value of `<input type="hidden" name=NAME value=...>`.

@@ -476,7 +476,7 @@ fn admins_manage_users_and_a_disabled_user_is_out_at_once() {
         .post("/office/users")
         .header(ContentType::Form)
         .body(format!(
-            "csrf={token}&username=officer-2&password=0123456789ab&role=district&district=NOPE"
+            "csrf={token}&username=officer-2&password=0123456789aB&role=district&district=NOPE"
         ))
         .dispatch();
     assert_eq!(r.status(), Status::UnprocessableEntity);
@@ -484,7 +484,7 @@ fn admins_manage_users_and_a_disabled_user_is_out_at_once() {
         .post("/office/users")
         .header(ContentType::Form)
         .body(format!(
-            "csrf={token}&username=new-viewer&password=0123456789ab&role=viewer&district="
+            "csrf={token}&username=new-viewer&password=0123456789aB&role=viewer&district="
         ))
         .dispatch();
     assert_eq!(r.status(), Status::SeeOther);
@@ -1297,7 +1297,12 @@ fn views_beyond_the_per_source_limit_are_left_out_of_the_funnel() {
         None,
     )
     .unwrap();
-    let r = login_form(&b, "username=chief&password=a+long+password+1&next=/office");
+    let secret = enrol_second_factor(&app.store, "chief");
+    let r = login_two_steps(
+        &b,
+        "username=chief&password=a+long+password+1&next=/office",
+        Some(&secret),
+    );
     assert_eq!(r.status(), Status::SeeOther);
     // The page writes this server's counters before it reads them.
     let html = b

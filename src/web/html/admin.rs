@@ -1,7 +1,7 @@
 //! HTML of the admin pages (users, password, audit log) and the interviewer's start
 //! page and banner.
 
-use maud::{html, Markup};
+use maud::{html, Markup, PreEscaped};
 use std::sync::Arc;
 
 use super::office::layout;
@@ -93,6 +93,80 @@ pub fn password(
                 label { (l.pick("再输一次新密码", "New password again")) input type="password" name="again" autocomplete="new-password" required; }
                 button type="submit" { (l.pick("修改", "Change")) }
             }
+        },
+    )
+}
+
+/// Enrolling an authenticator app: the QR code, the secret to type instead, the code.
+pub fn two_factor_enrol(
+    l: Lang,
+    session: &Who<'_>,
+    secret: &str,
+    qr_svg: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
+    // Groups of four are easier to type into an app by hand.
+    let grouped: Vec<String> = secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    layout(
+        l,
+        l.pick("两步验证", "Two-step sign-in"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("开启两步验证", "Turn on two-step sign-in")) }
+            @if let Some(e) = error { p.warn role="alert" { (e) } }
+            p { (l.pick("登录时除密码外，还需输入手机验证器应用生成的6位验证码：密码被盗也打不开本账号。",
+                "Besides the password, signing in will ask for a 6-digit code from an authenticator app on your phone: a stolen password alone no longer opens this account.")) }
+            ol {
+                li { (l.pick("在手机上安装验证器应用（如腾讯身份验证器、Google Authenticator、Microsoft Authenticator）。", "Install an authenticator app on your phone (Google Authenticator, Microsoft Authenticator or another).")) }
+                li { (l.pick("在应用中扫描下面的二维码，或手动输入密钥：", "Scan the QR code below in the app, or type the key by hand:"))
+                    " " code #secret { (grouped.join(" ")) } }
+                li { (l.pick("输入应用显示的6位数字。", "Enter the 6 digits the app shows.")) }
+            }
+            @if let Some(svg) = qr_svg { div.qr style="max-width:16rem" { (PreEscaped(svg)) } }
+            form method="post" action="/office/2fa" style="display:grid;gap:.6rem;max-width:24rem" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                input type="hidden" name="lang" value=(l.code());
+                label { (l.pick("验证码", "Code")) input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" required; }
+                button type="submit" { (l.pick("开启", "Turn on")) }
+            }
+        },
+    )
+}
+
+/// The recovery codes, shown once at enrolment.
+pub fn recovery_codes(l: Lang, session: &Who<'_>, codes: &[String]) -> Markup {
+    layout(
+        l,
+        l.pick("恢复码", "Recovery codes"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("两步验证已开启", "Two-step sign-in is on")) }
+            p.warn role="alert" { (l.pick("请立即抄写或打印下面的恢复码并妥善保管：手机不在身边时，每个恢复码可代替验证码登录一次。本页关闭后不再显示。",
+                "Write down or print these recovery codes now and keep them safe: without your phone, each signs you in once in place of a code. They are not shown again.")) }
+            ul #recovery-codes { @for c in codes { li { code { (c) } } } }
+            p { a href={ "/office?lang=" (l.code()) } { (l.pick("进入工作台", "Go to the office")) } }
+        },
+    )
+}
+
+/// Two-step sign-in is on: what is left and what to do when the phone is lost.
+pub fn two_factor_on(l: Lang, session: &Who<'_>, left: i64) -> Markup {
+    layout(
+        l,
+        l.pick("两步验证", "Two-step sign-in"),
+        Some(session),
+        None,
+        html! {
+            h1 { (l.pick("两步验证", "Two-step sign-in")) }
+            p.note role="status" { (l.pick("本账号已开启两步验证。", "Two-step sign-in is on for this account.")) }
+            p { (l.pick("未用的恢复码：", "Unused recovery codes: ")) (left) }
+            p.meta { (l.pick("手机丢失时，请管理员在服务器上运行 minyi user reset-2fa 用户名，之后重新开启。", "If the phone is lost, an admin runs minyi user reset-2fa USERNAME on the server; then turn it on again.")) }
         },
     )
 }

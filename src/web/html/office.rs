@@ -102,6 +102,7 @@ pub fn layout_with(
                         }
                         span { (s.user.username) " · " (role_name(s, l)) }
                         a href={ "/office/password?lang=" (l.code()) } { (l.pick("修改密码", "Password")) }
+                        a href={ "/office/2fa?lang=" (l.code()) } { (l.pick("两步验证", "Two-step sign-in")) }
                         form method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(s.csrf);
                             button type="submit" { (l.pick("退出", "Sign out")) }
@@ -194,6 +195,31 @@ pub fn login(
             p.meta { a href={ "/login?lang=" (l.pick("en", "zh")) "&next=" (next) } { (l.pick("English", "中文")) } }
             p.meta { (l.pick("账号由管理员创建（minyi user add）。居民填写问卷无需登录。",
                 "Accounts are created by an admin (minyi user add). Residents answer without signing in.")) }
+        },
+    )
+}
+
+/// The second step of signing in: the authenticator app's code or a recovery code.
+pub fn second_factor(l: Lang, next: &str, error: Option<&str>, csrf: &str) -> Markup {
+    layout(
+        l,
+        l.pick("两步验证", "Two-step sign-in"),
+        None,
+        None,
+        html! {
+            h1 { (l.pick("两步验证", "Two-step sign-in")) }
+            @if let Some(e) = error { p.warn role="alert" { (e) } }
+            p #code-help { (l.pick("请输入手机验证器应用（如腾讯身份验证器、Google Authenticator、Microsoft Authenticator）当前显示的6位数字。手机不在身边时，可输入一个恢复码（每个只能用一次）。",
+                "Enter the 6 digits your authenticator app (Google Authenticator, Microsoft Authenticator or another) shows now. Without your phone, enter one of your recovery codes (each works once).")) }
+            form method="post" action="/login/code" style="max-width:22rem;display:grid;gap:.8rem" {
+                input type="hidden" name="next" value=(next);
+                input type="hidden" name="lang" value=(l.code());
+                input type="hidden" name="csrf" value=(csrf);
+                label { (l.pick("验证码或恢复码", "Code or recovery code"))
+                    input name="code" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" aria-describedby="code-help" required autofocus; }
+                button type="submit" { (l.pick("登录", "Sign in")) }
+            }
+            p.meta { (l.pick("手机丢失且恢复码用完时，请管理员在服务器上运行 minyi user reset-2fa 用户名。", "Lost your phone and your recovery codes? An admin runs minyi user reset-2fa USERNAME on the server.")) }
         },
     )
 }

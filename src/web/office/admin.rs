@@ -1,9 +1,9 @@
 //! Admin actions: closing a survey, accounts (list, add, disable, enable), the audit
-//! log; and everyone's own password. Every change needs the session's CSRF token and
+//! log; and everyone's own password and second factor. Every change needs the session's CSRF token and
 //! is recorded in the audit log.
 
 use rocket::form::{Form, FromForm};
-use rocket::http::Status;
+use rocket::http::{CookieJar, Status};
 use rocket::response::Redirect;
 use rocket::{get, post, State};
 
@@ -12,7 +12,7 @@ use crate::definition::{Lang, Survey};
 use crate::storage::StorageError;
 use crate::web::error::WebError;
 use crate::web::html::admin as html;
-use crate::web::session::{CsrfForm, Session};
+use crate::web::session::{self, CsrfForm, Session};
 use crate::web::state::App;
 
 #[post("/office/<id>/close", data = "<form>")]
@@ -182,6 +182,98 @@ pub async fn user_action(
 #[get("/office/keepalive")]
 pub fn keepalive(_session: Session) -> Status {
     Status::NoContent
+}
+
+/// Two-step sign-in: enrol an authenticator app, or see that it is enrolled.
+#[get("/office/2fa?<lang>")]
+pub async fn two_factor_page(
+    app: &State<App>,
+    jar: &CookieJar<'_>,
+    session: Session,
+    lang: Option<&str>,
+) -> Result<maud::Markup, WebError> {
+    let l = Lang::from_code(lang);
+    let id = session.user.id;
+    match app.blocking(move |s| s.second_factor_of(id)).await? {
+        Some(left) => Ok(html::two_factor_on(l, &session.who(), left)),
+        None => Ok(enrol_page(app, jar, &session, l, None)),
+    }
+}
+
+/// The enrolment page for the secret being enrolled (a new one on first sight).
+fn enrol_page(
+    app: &App,
+    jar: &CookieJar<'_>,
+    session: &Session,
+    l: Lang,
+    error: Option<&str>,
+) -> maud::Markup {
+    let secret = session::enrolling(jar).unwrap_or_else(|| {
+        let s = accounts::totp::new_secret();
+        session::set_enrolling(jar, &s);
+        s
+    });
+    let issuer = format!(
+        "minyi {}",
+        app.base_url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+    );
+    let uri = accounts::totp::otpauth_uri(&secret, &session.user.username, &issuer);
+    let qr = crate::qr::svg_of(
+        &uri,
+        l.pick("验证器应用的二维码", "QR code for the authenticator app"),
+    )
+    .ok();
+    html::two_factor_enrol(l, &session.who(), &secret, qr.as_deref(), error)
+}
+
+#[derive(FromForm)]
+pub struct CodeForm<'r> {
+    csrf: &'r str,
+    code: &'r str,
+    lang: Option<&'r str>,
+}
+
+/// Confirms the enrolment with the app's first code; shows the recovery codes once.
+#[post("/office/2fa", data = "<form>")]
+pub async fn two_factor_enrol(
+    app: &State<App>,
+    jar: &CookieJar<'_>,
+    session: Session,
+    form: Form<CodeForm<'_>>,
+) -> Result<(Status, maud::Markup), WebError> {
+    let l = Lang::from_code(form.lang);
+    session.check_csrf(form.csrf)?;
+    let Some(secret) = session::enrolling(jar) else {
+        return Ok((
+            Status::UnprocessableEntity,
+            enrol_page(
+                app,
+                jar,
+                &session,
+                l,
+                Some(l.pick(
+                    "二维码已过期，请用下面的新二维码重新添加。",
+                    "That QR code expired: add the new one below instead.",
+                )),
+            ),
+        ));
+    };
+    let (id, typed, now) = (session.user.id, form.code.to_string(), app.now());
+    let codes = app
+        .blocking(move |s| accounts::enrol_second_factor(s, id, &secret, &typed, now))
+        .await?;
+    let Some(codes) = codes else {
+        let wrong = l.pick("验证码不正确：请输入应用中本账号当前显示的6位数字（手机时间需准确）。", "Wrong code: enter the 6 digits the app shows now for this account (the phone's clock must be right).");
+        return Ok((
+            Status::UnprocessableEntity,
+            enrol_page(app, jar, &session, l, Some(wrong)),
+        ));
+    };
+    session::clear_enrolling(jar);
+    app.audit(&session.user.username, "2fa_enrol", "").await;
+    Ok((Status::Ok, html::recovery_codes(l, &session.who(), &codes)))
 }
 
 /// `aged`: sent here because the password is older than the rules allow.

@@ -42,6 +42,8 @@ pub fn routes() -> Vec<rocket::Route> {
         admin::db_check,
         admin::password_page,
         admin::keepalive,
+        admin::two_factor_page,
+        admin::two_factor_enrol,
         admin::change_password,
         field::my_households,
         field::household_page,
