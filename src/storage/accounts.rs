@@ -48,9 +48,12 @@ pub enum SessionState {
     Gone,
 }
 
-/// How often a live session's last activity is written: often enough for an idle
-/// timeout of minutes, rarely enough that a page load is not a write.
-const SEEN_EVERY_SECS: i64 = 60;
+/// How often a live session's last activity is written: at most once a minute, so a
+/// page load is rarely a write, and at least ten times per idle timeout, so the
+/// timeout counts from within a tenth of it.
+fn seen_every_secs(idle: Option<chrono::Duration>) -> i64 {
+    idle.map_or(60, |i| (i.num_seconds() / 10).clamp(1, 60))
+}
 
 fn remember_password(
     c: &mut AnyConn,
@@ -350,7 +353,7 @@ impl Store {
             diesel::delete(this).execute(&mut c)?;
             return Ok(SessionState::Idle);
         }
-        if touch && (now - seen).num_seconds() >= SEEN_EVERY_SECS {
+        if touch && (now - seen).num_seconds() >= seen_every_secs(idle) {
             diesel::update(this)
                 .set(sessions::last_seen.eq(now))
                 .execute(&mut c)?;

@@ -174,9 +174,15 @@ fn tools(test: &str) -> Option<(PathBuf, PathBuf)> {
 
 /// `minyi serve` on `port` over `db`, with the surveys in `surveys`.
 fn serve(dir: &Path, surveys: &Path, db: &str, port: u16) -> Killed {
+    serve_with(dir, surveys, db, port, &[])
+}
+
+/// [`serve`] with settings of its own (`ROCKET_…` variables).
+fn serve_with(dir: &Path, surveys: &Path, db: &str, port: u16, env: &[(&str, &str)]) -> Killed {
     Killed(
         Command::new(env!("CARGO_BIN_EXE_minyi"))
             .arg("serve")
+            .envs(env.iter().copied())
             .current_dir(dir)
             .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_ADDRESS", "127.0.0.1")
@@ -809,6 +815,109 @@ async fn axe_violations(c: &Client, axe: &str) -> Vec<String> {
 /// Every office page (as the admin and the district officer), the interviewer's
 /// pages and the resident's, on the demo's data: axe-core 4 finds nothing to fix
 /// (WCAG 2.1 AA and best practice), at desktop width and the resident's at phone width.
+/// An office page left alone warns before its session ends, and "Keep working" keeps
+/// it: the idle timeout at one minute, the warning a third of it before.
+#[test]
+fn an_idle_page_warns_before_signing_out_and_can_go_on() {
+    let Some((chromium, chromedriver)) = tools("idle warning") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = surveys_dir(dir.path(), &[&format!("{FIXTURES}/mini.toml")]);
+    let survey = minyi::definition::load_file(&surveys.join("mini.toml")).unwrap();
+    let (db, pg) = test_database(dir.path());
+    {
+        let store = minyi::storage::Store::open(&db).unwrap();
+        minyi::accounts::add_user(
+            &store,
+            &minyi::accounts::PasswordRules::default(),
+            &[&survey],
+            "reader",
+            "quiet hours 1",
+            "viewer",
+            None,
+        )
+        .unwrap();
+    }
+    let port = free_port();
+    let mut server = serve_with(
+        dir.path(),
+        &surveys,
+        &db,
+        port,
+        &[("ROCKET_SESSION_IDLE_MINUTES", "1")],
+    );
+    let (_driver, driver_port) = driver(&chromedriver);
+    ready(&mut server, dir.path(), port, "minyi");
+    let base = format!("http://127.0.0.1:{port}");
+    rocket::tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async {
+            let c = browser(driver_port, &chromium, false).await;
+            sign_in(
+                &c,
+                &base,
+                "reader",
+                "quiet hours 1",
+                None,
+                "/office/password",
+            )
+            .await;
+            // Typed but not sent: what the page holds.
+            c.find(Locator::Css("input[name=current]"))
+                .await
+                .unwrap()
+                .send_keys("half typed")
+                .await
+                .unwrap();
+            let started = Instant::now();
+            let warning = Locator::Css("div.idle[role=alert]");
+            // Due about 40 s after the page loaded (a tick every 10 s).
+            rocket::tokio::time::sleep(Duration::from_secs(32)).await;
+            until(&c, "the idle warning", |c| async move {
+                match c.find(Locator::Css("div.idle[role=alert]")).await {
+                    Ok(e) => e.is_displayed().await.unwrap_or(false),
+                    Err(_) => false,
+                }
+            })
+            .await;
+            assert!(
+                started.elapsed() > Duration::from_secs(25),
+                "the warning came after {:?}, not a third of a minute before the end",
+                started.elapsed()
+            );
+            shot(&c, "idle-warning").await;
+            let text = c.find(warning).await.unwrap().text().await.unwrap();
+            assert!(text.contains("退出登录"), "{text}");
+            c.find(Locator::Css("div.idle button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            // Past the minute the session would have had, it is still there.
+            rocket::tokio::time::sleep(Duration::from_secs(35)).await;
+            let typed = c
+                .find(Locator::Css("input[name=current]"))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap();
+            assert_eq!(
+                typed.as_deref(),
+                Some("half typed"),
+                "the page kept what was typed"
+            );
+            c.goto(&format!("{base}/office")).await.unwrap();
+            let path = c.current_url().await.unwrap().path().to_string();
+            assert_eq!(path, "/office", "still signed in");
+            c.close().await.unwrap();
+        });
+    drop(server);
+    drop(DropSchema(pg));
+}
+
 #[test]
 fn every_page_passes_axe_core() {
     let Some((chromium, chromedriver)) = tools("axe") else {
