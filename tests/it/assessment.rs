@@ -581,3 +581,38 @@ fn the_roles_that_need_a_second_factor_follow_the_setting() {
     sign_in(&c, "chief", "a long password 1");
     assert_eq!(sent_to(&c, "/office"), None, "admins not, by this setting");
 }
+
+/// What the command line writes — the database it makes, a backup, an export — only
+/// the service's user can read.
+#[cfg(unix)]
+#[test]
+fn files_the_command_line_writes_are_the_services_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = surveys_dir(dir.path(), &[&format!("{FIXTURES}/mini.toml")]);
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_minyi"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("DATABASE_URL", "sqlite://data/minyi.sqlite3")
+            .env("ROCKET_SURVEYS_DIR", &surveys)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "minyi {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["migrate"]);
+    run(&["backup", "--out", "copy.sqlite3"]);
+    run(&["export", "--survey", "mini", "--out", "mini.csv"]);
+    for f in ["data/minyi.sqlite3", "copy.sqlite3", "mini.csv"] {
+        let mode = std::fs::metadata(dir.path().join(f))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{f}");
+    }
+}
