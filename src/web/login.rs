@@ -23,18 +23,19 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-#[get("/login?<next>&<lang>&<error>&<why>")]
+/// `why=idle`: the session before ended for want of use (the page says so in its own
+/// words; no text is ever taken from the address, so a link cannot put words on it).
+#[get("/login?<next>&<lang>&<why>")]
 pub fn login_page(
     jar: &CookieJar<'_>,
     app: &State<App>,
     next: Option<&str>,
     lang: Option<&str>,
-    error: Option<&str>,
     why: Option<&str>,
 ) -> maud::Markup {
     let l = Lang::from_code(lang);
     let idle = app.policy.idle.filter(|_| why == Some("idle"));
-    pages::login(l, &safe_next(next), error, idle, &session::login_token(jar))
+    pages::login(l, &safe_next(next), None, idle, &session::login_token(jar))
 }
 
 #[derive(FromForm)]

@@ -385,6 +385,14 @@ fn no_page_runs_an_inline_script() {
             "{uri}"
         );
     }
+    // No words from a link on the sign-in page (a phishing link cannot write there).
+    let page = app
+        .client
+        .get("/login?error=Call%20010-12345678%20now&why=Call%20now")
+        .dispatch()
+        .into_string()
+        .unwrap();
+    assert!(!page.contains("Call"), "text from the address on the page");
     // A script's versioned address may be kept for good; the plain one is revalidated.
     let page = app
         .client
