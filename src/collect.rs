@@ -437,6 +437,23 @@ pub fn verify_start_token(salt: &str, token: &str) -> Option<NaiveDateTime> {
     DateTime::<Utc>::from_timestamp_millis(ms).map(|d| d.naive_utc())
 }
 
+/// Random characters from `alphabet` (from the operating system's generator) in
+/// groups joined by `-` — `[4, 4, 4]` gives `abcd-efgh-jkmn`: codes a person reads off
+/// a card or a screen and types (invitations, recovery codes, demo passwords).
+pub fn readable_code(alphabet: &[u8], groups: &[usize]) -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|&n| {
+            (0..n)
+                .map(|_| alphabet[rng.gen_range(0..alphabet.len())] as char)
+                .collect()
+        })
+        .collect();
+    parts.join("-")
+}
+
 /// A fresh random submission key for a rendered form.
 pub fn new_submission_key() -> String {
     use rand::RngCore;

@@ -35,14 +35,8 @@ pub struct Issued {
 
 /// `count` random codes (from the operating system's generator).
 pub fn new_codes(count: usize) -> Vec<String> {
-    use rand::Rng;
-    let mut rng = rand::thread_rng();
     (0..count)
-        .map(|_| {
-            (0..LENGTH)
-                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-                .collect()
-        })
+        .map(|_| collect::readable_code(ALPHABET, &[LENGTH]))
         .collect()
 }
 

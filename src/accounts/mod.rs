@@ -10,8 +10,6 @@ use sha2::{Digest, Sha256};
 
 pub mod totp;
 
-pub use totp::constant_time_eq;
-
 use crate::definition::Survey;
 use crate::storage::{StorageError, Store, UserRow};
 
@@ -422,10 +420,23 @@ pub fn enrol_second_factor(
     let Some(step) = totp::matching_step(secret, typed, now.and_utc().timestamp()) else {
         return Ok(None);
     };
+    Ok(Some(enrol(store, user_id, secret, step, now)?))
+}
+
+/// Stores `secret` as `user_id`'s second factor, codes up to `step` used, with new
+/// recovery codes: those codes, to show once. The demo enrols its admin this way;
+/// an office user only through [`enrol_second_factor`].
+pub fn enrol(
+    store: &Store,
+    user_id: i64,
+    secret: &str,
+    step: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<String>, AccountError> {
     let codes = totp::new_recovery_codes();
     let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_hash(c)).collect();
     store.enrol_totp(user_id, secret, step, &hashes, now)?;
-    Ok(Some(codes))
+    Ok(codes)
 }
 
 /// A new random API token (shown once) and the hash that is stored.

@@ -3,6 +3,7 @@
 //! recovery codes. The code arithmetic is `totp-rs`'s; this file chooses the window,
 //! keeps a code from being used twice and writes what the phone scans.
 
+use constant_time_eq::constant_time_eq;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -47,11 +48,6 @@ pub fn matching_step(secret: &str, typed: &str, unix: i64) -> Option<i64> {
     })
 }
 
-/// Compares secrets in time that does not depend on where they differ.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// What the phone scans to add the account (`otpauth://totp/…`).
 pub fn otpauth_uri(secret: &str, username: &str, issuer: &str) -> String {
     let enc = |s: &str| -> String {
@@ -70,18 +66,9 @@ pub fn otpauth_uri(secret: &str, username: &str, issuer: &str) -> String {
 /// New recovery codes, each usable once: `xxxx-xxxx-xxxx` from letters and digits
 /// that are not mistaken for one another (60 bits each).
 pub fn new_recovery_codes() -> Vec<String> {
-    use rand::Rng as _;
     const A: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let mut r = rand::thread_rng();
     (0..RECOVERY_CODES)
-        .map(|_| {
-            (0..14)
-                .map(|i| match i {
-                    4 | 9 => '-',
-                    _ => A[r.gen_range(0..A.len())] as char,
-                })
-                .collect()
-        })
+        .map(|_| crate::collect::readable_code(A, &[4, 4, 4]))
         .collect()
 }
 

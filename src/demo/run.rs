@@ -36,7 +36,6 @@ pub struct Demo {
 /// Responses per transaction.
 const BATCH: usize = 5000;
 
-/// A random password from the operating system's generator (never the seeded one).
 /// Gives a demo admin a second factor: a new key and recovery codes.
 fn enrol(store: &Store, user: &str) -> Result<(String, Vec<String>), DemoError> {
     let id = store
@@ -44,35 +43,19 @@ fn enrol(store: &Store, user: &str) -> Result<(String, Vec<String>), DemoError> 
         .ok_or_else(|| StorageError::NoSuchUser(user.to_string()))?
         .id;
     let secret = accounts::totp::new_secret();
-    let codes = accounts::totp::new_recovery_codes();
-    let hashes: Vec<String> = codes
-        .iter()
-        .map(|c| accounts::totp::recovery_hash(c))
-        .collect();
-    store.enrol_totp(id, &secret, 0, &hashes, chrono::Utc::now().naive_utc())?;
+    let codes = accounts::enrol(store, id, &secret, 0, chrono::Utc::now().naive_utc())?;
     store.audit("minyi demo", "2fa_enrol", user)?;
     Ok((secret, codes))
 }
 
-/// Three groups of five, easy to read out (no 0/O, 1/l), mixing every kind of
-/// character the password rules count: `kd7Fq-…`.
-fn password() -> String {
-    use rand::Rng as _;
+/// A random password from the operating system's generator (never the seeded one):
+/// three groups of five, easy to read out (no 0/O, 1/l), drawn again until it keeps
+/// the password rules.
+fn password(rules: &accounts::PasswordRules, user: &str) -> String {
     const A: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut r = rand::thread_rng();
     loop {
-        let pw: String = (0..17)
-            .map(|i| match i {
-                5 | 11 => '-',
-                _ => A[r.gen_range(0..A.len())] as char,
-            })
-            .collect();
-        let kinds = [
-            pw.chars().any(|c| c.is_ascii_lowercase()),
-            pw.chars().any(|c| c.is_ascii_uppercase()),
-            pw.chars().any(|c| c.is_ascii_digit()),
-        ];
-        if kinds.iter().all(|k| *k) {
+        let pw = crate::collect::readable_code(A, &[5, 5, 5]);
+        if rules.check(user, &pw).is_ok() {
             return pw;
         }
     }
@@ -137,6 +120,7 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
 fn logins(store: &Store, survey: &Survey) -> Result<Vec<Login>, DemoError> {
     let mut logins = Vec::new();
     let first_district = survey.districts.first().map(|d| d.code.clone());
+    let rules = accounts::PasswordRules::default();
     for (user, role, district) in [
         ("demo-admin", "admin", None),
         ("demo-viewer", "viewer", None),
@@ -144,8 +128,7 @@ fn logins(store: &Store, survey: &Survey) -> Result<Vec<Login>, DemoError> {
         ("demo-interviewer", "interviewer", None),
         (super::responses::COACH, "interviewer", None),
     ] {
-        let pw = password();
-        let rules = accounts::PasswordRules::default();
+        let pw = password(&rules, user);
         let added = accounts::add_user(
             store,
             &rules,

@@ -152,12 +152,7 @@ impl Store {
         password_hash: &str,
         now: NaiveDateTime,
     ) -> Result<()> {
-        let id = self
-            .user_by_name(username)?
-            .ok_or_else(|| StorageError::NoSuchUser(username.to_string()))?
-            .id;
-        let mut c = self.conn()?;
-        c.transaction(|c| {
+        self.change_and_sign_out(username, |c, id| {
             diesel::update(users::table.find(id))
                 .set((
                     users::password_hash.eq(password_hash),
@@ -165,7 +160,23 @@ impl Store {
                 ))
                 .execute(c)?;
             remember_password(c, id, password_hash, now)
-        })?;
+        })
+    }
+
+    /// Changes `username`'s account by its id in one transaction, then signs it out
+    /// everywhere (a new password, a removed second factor).
+    fn change_and_sign_out<F>(&self, username: &str, f: F) -> Result<()>
+    where
+        F: FnOnce(&mut AnyConn, i64) -> std::result::Result<(), diesel::result::Error>,
+    {
+        let mut c = self.conn()?;
+        let id: i64 = users::table
+            .filter(users::username.eq(username))
+            .select(users::id)
+            .first(&mut c)
+            .optional()?
+            .ok_or_else(|| StorageError::NoSuchUser(username.to_string()))?;
+        c.transaction(|c| f(c, id))?;
         drop(c);
         self.end_sessions_of(username)
     }
@@ -256,22 +267,17 @@ impl Store {
     /// Removes the user's second factor (lost phone) and signs them out everywhere;
     /// their next sign-in enrols again where the rules require it.
     pub fn reset_totp(&self, username: &str) -> Result<()> {
-        let id = self
-            .user_by_name(username)?
-            .ok_or_else(|| StorageError::NoSuchUser(username.to_string()))?
-            .id;
-        let mut c = self.conn()?;
-        c.transaction(|c| {
+        self.change_and_sign_out(username, |c, id| {
             diesel::update(users::table.find(id))
                 .set((
                     users::totp_secret.eq(None::<String>),
                     users::totp_step.eq(None::<i64>),
                 ))
                 .execute(c)?;
-            diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(id))).execute(c)
-        })?;
-        drop(c);
-        self.end_sessions_of(username)
+            diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(id)))
+                .execute(c)
+                .map(|_| ())
+        })
     }
 
     /// The hashes of the user's latest `n` passwords (the current one first).

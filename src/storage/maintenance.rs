@@ -36,7 +36,7 @@ pub struct DeepCheck {
 
 impl DeepCheck {
     pub fn is_sound(&self) -> bool {
-        self.pages == ["ok"] && self.audit.is_intact() && self.open_files.is_empty()
+        self.problems().is_empty()
     }
 
     /// Every problem, one sentence each (empty when sound).

@@ -8,11 +8,18 @@ use rocket::get;
 use rocket::http::{ContentType, Header};
 use sha2::{Digest, Sha256};
 
-const FIELD_JS: &str = include_str!("../../assets/js/field.js");
 const SW_JS: &str = include_str!("../../assets/js/sw.js");
-const QUESTIONNAIRE_JS: &str = include_str!("../../assets/js/questionnaire.js");
-const LIVE_JS: &str = include_str!("../../assets/js/live.js");
-const IDLE_JS: &str = include_str!("../../assets/js/idle.js");
+
+/// The scripts served under `/assets/`, by name.
+const SCRIPTS: [(&str, &str); 4] = [
+    ("field.js", include_str!("../../assets/js/field.js")),
+    (
+        "questionnaire.js",
+        include_str!("../../assets/js/questionnaire.js"),
+    ),
+    ("live.js", include_str!("../../assets/js/live.js")),
+    ("idle.js", include_str!("../../assets/js/idle.js")),
+];
 
 /// A script and how long a browser may keep it.
 #[derive(rocket::Responder)]
@@ -37,23 +44,14 @@ const REVALIDATE: &str = "no-cache";
 const KEEP: &str = "public, max-age=31536000, immutable";
 
 fn body_of(file: &str) -> Option<&'static str> {
-    match file {
-        "field.js" => Some(FIELD_JS),
-        "questionnaire.js" => Some(QUESTIONNAIRE_JS),
-        "live.js" => Some(LIVE_JS),
-        "idle.js" => Some(IDLE_JS),
-        _ => None,
-    }
+    SCRIPTS.iter().find(|(f, _)| *f == file).map(|(_, b)| *b)
 }
 
 /// The first 12 hex digits of each script's SHA-256, computed once.
 static VERSIONS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
-    ["field.js", "questionnaire.js", "live.js", "idle.js"]
-        .into_iter()
-        .filter_map(|f| {
-            let digest = Sha256::digest(body_of(f)?.as_bytes());
-            Some((f, hex::encode(&digest[..6])))
-        })
+    SCRIPTS
+        .iter()
+        .map(|(f, body)| (*f, hex::encode(&Sha256::digest(body.as_bytes())[..6])))
         .collect()
 });
 

@@ -431,18 +431,23 @@ pub enum Why {
 /// The request-local record of [`Why`] (`None`: signed out for another reason).
 pub struct Ended(pub Option<Why>);
 
+/// `path?next=…`: a sign-in step that returns to `next` (a path on this site).
+pub(super) fn with_next(path: &str, next: &str) -> String {
+    let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    format!("{path}?next={next}")
+}
+
 #[catch(401)]
 pub fn unauthorized(req: &Request<'_>) -> SignIn {
     if is_api(req) {
         return SignIn::Api;
     }
-    let next = req.uri().to_string();
-    let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    let sign_in = with_next("/login", &req.uri().to_string());
     match req.local_cache(|| Ended(None)).0 {
         Some(Why::PasswordAged) => SignIn::Page("/office/password?aged=1".into()),
         Some(Why::EnrolFirst) => SignIn::Page("/office/2fa".into()),
-        Some(Why::Idle) => SignIn::Page(format!("/login?next={next}&why=idle")),
-        None => SignIn::Page(format!("/login?next={next}")),
+        Some(Why::Idle) => SignIn::Page(format!("{sign_in}&why=idle")),
+        None => SignIn::Page(sign_in),
     }
 }
 

@@ -8,7 +8,7 @@ use rocket::response::Redirect;
 use rocket::{get, post, State};
 
 use super::client::Client;
-use super::error::WebError;
+use super::error::{with_next, WebError};
 use super::html::office as pages;
 use super::session::{self, CsrfForm, NewSession, Session};
 use super::state::App;
@@ -126,13 +126,11 @@ pub async fn login(
     let token = session::login_token(jar);
     match sign_in(app, jar, &client, &form, fresh).await {
         Ok(Signed::In) => Ok(Redirect::to(next)),
-        Ok(Signed::NeedsCode) => {
-            let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
-            Ok(Redirect::to(format!(
-                "/login/code?next={next}&lang={}",
-                l.code()
-            )))
-        }
+        Ok(Signed::NeedsCode) => Ok(Redirect::to(format!(
+            "{}&lang={}",
+            with_next("/login/code", &next),
+            l.code()
+        ))),
         Err(r) => Err(r.page(l, &next, &token)),
     }
 }
@@ -147,8 +145,7 @@ pub fn code_page(
 ) -> Result<maud::Markup, Box<Redirect>> {
     let next = safe_next(next);
     if session::pending(jar, app.now()).is_none() {
-        let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
-        return Err(Box::new(Redirect::to(format!("/login?next={next}"))));
+        return Err(Box::new(Redirect::to(with_next("/login", &next))));
     }
     let token = session::login_token(jar);
     Ok(pages::second_factor(
@@ -200,11 +197,7 @@ async fn second_step(
     username: &str,
     typed: &str,
 ) -> Result<(), Refusal> {
-    let source = crate::collect::keyed_hash(&app.login_salt, &client.source);
-    let keys = [format!("u:{username}"), format!("s:{source}")];
-    if let Some(secs) = app.logins.wait(&keys) {
-        return Err(Refusal::Paused(secs));
-    }
+    let keys = unpaused(app, client, username)?;
     let (name, typed, now) = (username.to_string(), typed.to_string(), app.now());
     let checked = app
         .blocking(move |s| {
@@ -244,11 +237,7 @@ async fn sign_in(
         return Err(Refusal::Expired);
     }
     let username = form.username.trim().to_string();
-    let source = crate::collect::keyed_hash(&app.login_salt, &client.source);
-    let keys = [format!("u:{username}"), format!("s:{source}")];
-    if let Some(secs) = app.logins.wait(&keys) {
-        return Err(Refusal::Paused(secs));
-    }
+    let keys = unpaused(app, client, &username)?;
     let (user, second) = check_password(app, &username, form.password, &keys)
         .await
         .ok_or(Refusal::Wrong)?;
@@ -258,6 +247,17 @@ async fn sign_in(
     }
     start_session(app, jar, &user, "").await?;
     Ok(Signed::In)
+}
+
+/// The sign-in pause's keys for this username and source (both steps of a sign-in
+/// count against them), or how long the pause still lasts.
+fn unpaused(app: &App, client: &Client, username: &str) -> Result<[String; 2], Refusal> {
+    let source = crate::collect::keyed_hash(&app.login_salt, &client.source);
+    let keys = [format!("u:{username}"), format!("s:{source}")];
+    match app.logins.wait(&keys) {
+        Some(secs) => Err(Refusal::Paused(secs)),
+        None => Ok(keys),
+    }
 }
 
 /// Starts a session (cookie and row) and logs the sign-in with `how`.

@@ -11,7 +11,7 @@
 //! request), `form` (bodies), `error` (the one [`WebError`] and the catchers),
 //! `limits` (rate limits), `html` (every template).
 
-pub(crate) mod assets;
+mod assets;
 mod client;
 mod compress;
 mod error;

@@ -6,6 +6,7 @@
 //! password or a disabled account ends it at once. The nonce doubles as the CSRF token:
 //! every form that changes something carries it, and a cross-site page can read neither.
 
+use constant_time_eq::constant_time_eq;
 use rocket::form::FromForm;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FromRequest, Outcome};
@@ -14,7 +15,7 @@ use rocket::Request;
 use super::error::{Ended, WebError, Why};
 use super::html::Who;
 use super::state::App;
-use crate::accounts::{self, constant_time_eq, User};
+use crate::accounts::{self, User};
 use crate::storage::SessionState;
 
 pub const SESSION_COOKIE: &str = "minyi_session";
@@ -114,10 +115,18 @@ impl<'r> FromRequest<'r> for Session {
         else {
             return Outcome::Error((Status::Unauthorized, ()));
         };
+        // Sent away: the session cookie goes (when the session is over) and the 401
+        // catcher learns why, to send the browser where it can go on.
+        let away = |why: Option<Why>, over: bool| {
+            if over {
+                clear_cookie(jar);
+            }
+            req.local_cache(|| Ended(why));
+            Outcome::Error((Status::Unauthorized, ()))
+        };
         let now = app.now();
         if exp < now.and_utc().timestamp() {
-            jar.remove_private(Cookie::from(SESSION_COOKIE));
-            return Outcome::Error((Status::Unauthorized, ()));
+            return away(None, true);
         }
         // The session must still be in the database (signing out deletes it), belong to
         // the cookie's user and not have been idle too long. A page's background
@@ -136,19 +145,11 @@ impl<'r> FromRequest<'r> for Session {
         };
         let row = match state {
             SessionState::Live(row) if row.id == id => row,
-            SessionState::Idle => {
-                jar.remove_private(Cookie::from(SESSION_COOKIE));
-                req.local_cache(|| Ended(Some(Why::Idle)));
-                return Outcome::Error((Status::Unauthorized, ()));
-            }
-            _ => {
-                jar.remove_private(Cookie::from(SESSION_COOKIE));
-                return Outcome::Error((Status::Unauthorized, ()));
-            }
+            SessionState::Idle => return away(Some(Why::Idle), true),
+            _ => return away(None, true),
         };
         let Some(user) = User::from_row(&row) else {
-            jar.remove_private(Cookie::from(SESSION_COOKIE));
-            return Outcome::Error((Status::Unauthorized, ()));
+            return away(None, true);
         };
         // A password past its age opens only the Password page, and an account whose
         // role needs a second factor it has not enrolled only the enrolment page
@@ -157,15 +158,13 @@ impl<'r> FromRequest<'r> for Session {
         let open =
             |allowed: &str| path == allowed || path == "/logout" || path == "/office/keepalive";
         if app.policy.passwords.expired(row.password_since(), now) && !open("/office/password") {
-            req.local_cache(|| Ended(Some(Why::PasswordAged)));
-            return Outcome::Error((Status::Unauthorized, ()));
+            return away(Some(Why::PasswordAged), false);
         }
         if app.policy.needs_second_factor(user.role)
             && row.totp_secret.is_none()
             && !open("/office/2fa")
         {
-            req.local_cache(|| Ended(Some(Why::EnrolFirst)));
-            return Outcome::Error((Status::Unauthorized, ()));
+            return away(Some(Why::EnrolFirst), false);
         }
         Outcome::Success(Session {
             user,
@@ -175,17 +174,30 @@ impl<'r> FromRequest<'r> for Session {
     }
 }
 
+/// Adds a private (encrypted, authenticated), HttpOnly, same-site-only cookie under
+/// `path`: the sign-in form's token and the steps before a session.
+fn add_strict(jar: &CookieJar<'_>, name: &'static str, value: String, path: &'static str) {
+    let mut c = Cookie::new(name, value);
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Strict);
+    c.set_path(path);
+    jar.add_private(c);
+}
+
+/// Removes a cookie that [`add_strict`] set under `path`.
+fn remove_strict(jar: &CookieJar<'_>, name: &'static str, path: &'static str) {
+    let mut c = Cookie::from(name);
+    c.set_path(path);
+    jar.remove_private(c);
+}
+
 /// The sign-in form's token: the one in its cookie, or a new one (and cookie).
 pub fn login_token(jar: &CookieJar<'_>) -> String {
     if let Some(c) = jar.get_private(LOGIN_COOKIE) {
         return c.value().to_string();
     }
     let token = crate::collect::new_submission_key();
-    let mut c = Cookie::new(LOGIN_COOKIE, token.clone());
-    c.set_http_only(true);
-    c.set_same_site(SameSite::Strict);
-    c.set_path("/");
-    jar.add_private(c);
+    add_strict(jar, LOGIN_COOKIE, token.clone(), "/");
     token
 }
 
@@ -241,11 +253,12 @@ pub const PENDING_MINUTES: i64 = 5;
 /// Remembers that `username`'s password was right at `now`.
 pub fn set_pending(jar: &CookieJar<'_>, user_id: i64, username: &str, now: chrono::NaiveDateTime) {
     let until = now.and_utc().timestamp() + PENDING_MINUTES * 60;
-    let mut c = Cookie::new(PENDING_COOKIE, format!("{user_id}|{until}|{username}"));
-    c.set_http_only(true);
-    c.set_same_site(SameSite::Strict);
-    c.set_path("/login");
-    jar.add_private(c);
+    add_strict(
+        jar,
+        PENDING_COOKIE,
+        format!("{user_id}|{until}|{username}"),
+        "/login",
+    );
 }
 
 /// The account whose password was right, if that was within the last minutes.
@@ -259,9 +272,7 @@ pub fn pending(jar: &CookieJar<'_>, now: chrono::NaiveDateTime) -> Option<(i64, 
 }
 
 pub fn clear_pending(jar: &CookieJar<'_>) {
-    let mut c = Cookie::from(PENDING_COOKIE);
-    c.set_path("/login");
-    jar.remove_private(c);
+    remove_strict(jar, PENDING_COOKIE, "/login");
 }
 
 /// A second factor being enrolled: its secret, kept in a private cookie until the
@@ -273,17 +284,11 @@ pub fn enrolling(jar: &CookieJar<'_>) -> Option<String> {
 }
 
 pub fn set_enrolling(jar: &CookieJar<'_>, secret: &str) {
-    let mut c = Cookie::new(ENROL_COOKIE, secret.to_string());
-    c.set_http_only(true);
-    c.set_same_site(SameSite::Strict);
-    c.set_path("/office/2fa");
-    jar.add_private(c);
+    add_strict(jar, ENROL_COOKIE, secret.to_string(), "/office/2fa");
 }
 
 pub fn clear_enrolling(jar: &CookieJar<'_>) {
-    let mut c = Cookie::from(ENROL_COOKIE);
-    c.set_path("/office/2fa");
-    jar.remove_private(c);
+    remove_strict(jar, ENROL_COOKIE, "/office/2fa");
 }
 
 /// Removes the session cookie.

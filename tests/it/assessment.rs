@@ -12,34 +12,11 @@ use minyi::web::App;
 
 /// A browser (keeping cookies) of a server on `app`'s database, set up by `f`.
 fn browser(app: &TestApp, f: impl FnOnce(App) -> App) -> Client {
-    browser_at(app, "http://minyi.test", f)
-}
-
-fn browser_at(app: &TestApp, base: &str, f: impl FnOnce(App) -> App) -> Client {
-    let surveys = minyi::definition::load_dir(&app.dir.path().join("surveys")).unwrap();
-    let state = App::new(surveys, app.store.clone(), base.into()).unwrap();
-    let figment = rocket::Config::figment()
-        .merge((rocket::Config::SECRET_KEY, "4c".repeat(32)))
-        .merge(("log_level", "off"));
-    Client::tracked(minyi::web::rocket(figment, f(state))).unwrap()
-}
-
-fn state(c: &Client) -> &App {
-    c.rocket().state::<App>().unwrap()
+    app.browser_at("http://minyi.test", f)
 }
 
 fn add_user(app: &TestApp, name: &str, role: &str) {
-    let s = app.survey("mini");
-    minyi::accounts::add_user(
-        &app.store,
-        &PasswordRules::default(),
-        &[&s],
-        name,
-        "a long password 1",
-        role,
-        None,
-    )
-    .unwrap();
+    add_account(&app.store, &[&app.survey("mini")], name, role, None);
 }
 
 fn sign_in(c: &Client, name: &str, password: &str) -> Status {
@@ -89,14 +66,14 @@ fn an_idle_session_ends_and_use_keeps_it() {
     assert!(page.contains("data-idle=\"1800\""), "{page}");
     // Use every 20 minutes keeps it, for longer than the timeout in all.
     for _ in 0..3 {
-        state(&c).advance_clock(Duration::from_secs(20 * 60));
+        app_state(&c).advance_clock(Duration::from_secs(20 * 60));
         assert_eq!(sent_to(&c, "/office"), None);
     }
     // The page's background refresh of its figures is not use.
-    state(&c).advance_clock(Duration::from_secs(20 * 60));
+    app_state(&c).advance_clock(Duration::from_secs(20 * 60));
     let r = c.get("/api/surveys/mini/summary").dispatch();
     assert_eq!(r.status(), Status::Ok);
-    state(&c).advance_clock(Duration::from_secs(11 * 60));
+    app_state(&c).advance_clock(Duration::from_secs(11 * 60));
     let to = sent_to(&c, "/office/mini").expect("signed out");
     assert!(
         to.starts_with("/login?next=") && to.ends_with("why=idle"),
@@ -123,7 +100,7 @@ fn the_idle_timeout_follows_the_setting_and_can_be_off() {
     };
     let c = browser(&app, |a| a.with_policy(short));
     sign_in(&c, "chief", "a long password 1");
-    state(&c).advance_clock(Duration::from_secs(6 * 60));
+    app_state(&c).advance_clock(Duration::from_secs(6 * 60));
     assert!(sent_to(&c, "/office").is_some_and(|t| t.contains("why=idle")));
     let off = Policy {
         idle: None,
@@ -131,7 +108,7 @@ fn the_idle_timeout_follows_the_setting_and_can_be_off() {
     };
     let c = browser(&app, |a| a.with_policy(off));
     sign_in(&c, "chief", "a long password 1");
-    state(&c).advance_clock(Duration::from_secs(11 * 3600));
+    app_state(&c).advance_clock(Duration::from_secs(11 * 3600));
     assert_eq!(sent_to(&c, "/office"), None, "within the 12-hour lifetime");
     let page = c.get("/office").dispatch().into_string().unwrap();
     assert!(!page.contains("data-idle"));
@@ -197,7 +174,7 @@ fn a_password_past_its_age_opens_only_the_password_page() {
     let c = browser(&app, |a| a.with_policy(aged));
     sign_in(&c, "chief", "a long password 1");
     assert_eq!(sent_to(&c, "/office"), None, "a new password is not aged");
-    state(&c).advance_clock(Duration::from_secs(91 * 24 * 3600));
+    app_state(&c).advance_clock(Duration::from_secs(91 * 24 * 3600));
     assert_eq!(sign_in(&c, "chief", "a long password 1"), Status::SeeOther);
     assert_eq!(
         sent_to(&c, "/office/mini").as_deref(),
@@ -327,11 +304,11 @@ fn over_https_cookies_are_secure_and_hsts_is_sent() {
         assert_eq!(r.status(), Status::SeeOther);
         assert_eq!(
             r.headers().get_one("Strict-Transport-Security").is_some(),
-            state(c).https
+            app_state(c).https
         );
         r.headers().get("Set-Cookie").map(str::to_string).collect()
     };
-    let https = browser_at(&app, "https://minyi.example.gov.cn", |a| a);
+    let https = app.browser_at("https://minyi.example.gov.cn", |a| a);
     let set = cookies_of(&https);
     assert!(
         !set.is_empty() && set.iter().all(|c| c.contains("; Secure")),
@@ -485,13 +462,13 @@ fn an_admin_enrols_an_authenticator_then_signs_in_with_its_codes() {
     // The enrolment's code is used up; a made-up one is wrong.
     assert_eq!(login(enrolment_code.clone()), Status::Unauthorized);
     assert_eq!(login("123456".into()), Status::Unauthorized);
-    state(&b).advance_clock(Duration::from_secs(30));
+    app_state(&b).advance_clock(Duration::from_secs(30));
     let fresh = code_now(&b, &key);
     assert_eq!(login(fresh.clone()), Status::SeeOther);
     assert_eq!(sent_to(&b, "/office/mini"), None);
     // A code seen over a shoulder cannot be replayed, on this server or another.
     let other = browser(&app, |a| a);
-    state(&other).advance_clock(Duration::from_secs(30));
+    app_state(&other).advance_clock(Duration::from_secs(30));
     let replay = login_with(
         &other,
         "username=chief&password=a+long+password+1&next=/office",
@@ -560,7 +537,7 @@ fn the_code_must_follow_the_password_within_minutes() {
     // Without the password first, the code page sends to the sign-in.
     let stranger = browser(&app, |a| a);
     assert!(sent_to(&stranger, "/login/code").is_some_and(|t| t.starts_with("/login?")));
-    state(&c).advance_clock(Duration::from_secs(6 * 60));
+    app_state(&c).advance_clock(Duration::from_secs(6 * 60));
     assert!(sent_to(&c, &to).is_some_and(|t| t.starts_with("/login?")));
     let page = c.get("/login").dispatch().into_string().unwrap();
     let token = hidden_value(&page, "csrf");

@@ -145,11 +145,15 @@ impl TestApp {
     /// A browser (keeping its cookies) of a server on the same database with the given
     /// limit per source and minute.
     pub fn limited_browser(&self, per_source: u32) -> Client {
+        self.browser_at("http://minyi.test", |a| a.with_limit(per_source))
+    }
+
+    /// A browser (keeping its cookies) of a server on the same database, reached at
+    /// `base`, its state set up by `f` (limits, sign-in rules, HTTPS).
+    pub fn browser_at(&self, base: &str, f: impl FnOnce(App) -> App) -> Client {
         let surveys = minyi::definition::load_dir(&self.dir.path().join("surveys")).unwrap();
-        let app = App::new(surveys, self.store.clone(), "http://minyi.test".into())
-            .unwrap()
-            .with_limit(per_source);
-        Client::tracked(minyi::web::rocket(figment(), app)).unwrap()
+        let app = App::new(surveys, self.store.clone(), base.into()).unwrap();
+        Client::tracked(minyi::web::rocket(figment(), f(app))).unwrap()
     }
 
     /// A client (keeping no cookies) of a server on the same database, its state set up
@@ -171,27 +175,14 @@ impl TestApp {
 
     /// Another browser (no cookies) on the same server and database.
     pub fn second_browser(&self) -> Client {
-        let surveys = minyi::definition::load_dir(&self.dir.path().join("surveys")).unwrap();
-        let app = App::new(surveys, self.store.clone(), "http://minyi.test".into())
-            .unwrap()
-            .with_limit(u32::MAX);
-        Client::tracked(minyi::web::rocket(figment(), app)).unwrap()
+        self.browser_at("http://minyi.test", |a| a.with_limit(u32::MAX))
     }
 
     /// A new browser signed in to the office as a new user with this role.
     pub fn signed_in(&self, name: &str, role: &str, district: Option<&str>) -> Client {
         let surveys = minyi::definition::load_dir(&self.dir.path().join("surveys")).unwrap();
         let refs: Vec<&minyi::definition::Survey> = surveys.iter().collect();
-        minyi::accounts::add_user(
-            &self.store,
-            &minyi::accounts::PasswordRules::default(),
-            &refs,
-            name,
-            "a long password 1",
-            role,
-            district,
-        )
-        .unwrap();
+        add_account(&self.store, &refs, name, role, district);
         // Admins sign in with a second factor by default, as in production.
         let secret = (role == "admin").then(|| enrol_second_factor(&self.store, name));
         let b = self.second_browser();
@@ -305,6 +296,26 @@ pub fn login_form<'c>(c: &'c Client, body: &str) -> LocalResponse<'c> {
         .dispatch()
 }
 
+/// The password of the accounts [`add_account`] adds.
+pub const PASSWORD: &str = "a long password 1";
+
+/// Adds an office account with [`PASSWORD`] under the default password rules; its id.
+pub fn add_account(
+    store: &Store,
+    surveys: &[&minyi::definition::Survey],
+    name: &str,
+    role: &str,
+    district: Option<&str>,
+) -> i64 {
+    let rules = minyi::accounts::PasswordRules::default();
+    minyi::accounts::add_user(store, &rules, surveys, name, PASSWORD, role, district).unwrap()
+}
+
+/// The state of the server a client talks to (its clock, its settings).
+pub fn app_state(c: &Client) -> &App {
+    c.rocket().state::<App>().unwrap()
+}
+
 /// Gives `name` a second factor, as an admin's enrolment does: its authenticator key.
 pub fn enrol_second_factor(store: &Store, name: &str) -> String {
     let id = store.user_by_name(name).unwrap().unwrap().id;
@@ -317,7 +328,7 @@ pub fn enrol_second_factor(store: &Store, name: &str) -> String {
 
 /// The authenticator app's code of `secret` now, by the server's clock.
 pub fn code_now(c: &Client, secret: &str) -> String {
-    let now = c.rocket().state::<App>().unwrap().now();
+    let now = app_state(c).now();
     minyi::accounts::totp::code_at(secret, now.and_utc().timestamp()).unwrap()
 }
 

@@ -147,16 +147,7 @@ fn two_servers_share_one_database() {
     };
     // Both servers' dashboards show the sum of what both accepted.
     let s = minyi::definition::load_file(&dir.path().join("surveys/mini.toml")).unwrap();
-    let uid = minyi::accounts::add_user(
-        &store,
-        &minyi::accounts::PasswordRules::default(),
-        &[&s],
-        "office",
-        "a long password 1",
-        "viewer",
-        None,
-    )
-    .unwrap();
+    let uid = add_account(&store, &[&s], "office", "viewer", None);
     let (token, hash) = minyi::accounts::new_token();
     store.add_token(uid, &hash, "test").unwrap();
     let mut seen = Vec::new();

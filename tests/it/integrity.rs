@@ -3,7 +3,6 @@
 //! are durable; health checks are cheap; backups are consistent.
 
 use rocket::http::{ContentType, Header, Status};
-use rocket::local::blocking::Client;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -21,10 +20,6 @@ fn civility_json(key: &str) -> String {
         "sat_ecology": "4", "sat_traffic": "3", "sat_windows": "4", "sat_minors": "4",
         "civic_behaviour": "4", "sat_overall": "4", "sex": "f" } })
     .to_string()
-}
-
-fn app_state(c: &Client) -> &minyi::web::App {
-    c.rocket().state::<minyi::web::App>().unwrap()
 }
 
 /// Finding 1: a header does not choose the source. From an untrusted peer, 200
@@ -210,16 +205,7 @@ fn the_json_intake_needs_an_intake_token() {
     let (read, hash) = minyi::accounts::new_token();
     let surveys = minyi::definition::load_dir(&app.dir.path().join("surveys")).unwrap();
     let refs: Vec<&minyi::definition::Survey> = surveys.iter().collect();
-    let uid = minyi::accounts::add_user(
-        &app.store,
-        &minyi::accounts::PasswordRules::default(),
-        &refs,
-        "reader",
-        "a long password 1",
-        "viewer",
-        None,
-    )
-    .unwrap();
+    let uid = add_account(&app.store, &refs, "reader", "viewer", None);
     app.store.add_token(uid, &hash, "reader").unwrap();
     assert_eq!(post(Some(&read), "k3").status(), Status::Unauthorized);
     // The kiosk's token works and is recorded by its label, never itself.

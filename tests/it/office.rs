@@ -559,16 +559,7 @@ fn failed_logins_are_throttled_and_logged() {
 fn session_cookie_is_private_httponly_and_logout_needs_the_token() {
     let app = app_with_data();
     let s = survey(&app);
-    minyi::accounts::add_user(
-        &app.store,
-        &minyi::accounts::PasswordRules::default(),
-        &[&s],
-        "v1",
-        "a long password 1",
-        "viewer",
-        None,
-    )
-    .unwrap();
+    add_account(&app.store, &[&s], "v1", "viewer", None);
     let b = app.second_browser();
     // Without the sign-in form's token (a cross-site form): refused, nobody signed in.
     let r = b
@@ -760,16 +751,7 @@ fn the_page_refreshes_without_reload_and_works_without_javascript() {
 fn token_api_follows_the_users_role() {
     let app = app_with_data();
     let s = survey(&app);
-    let uid = minyi::accounts::add_user(
-        &app.store,
-        &minyi::accounts::PasswordRules::default(),
-        &[&s],
-        "platform",
-        "a long password 1",
-        "district",
-        Some("XC"),
-    )
-    .unwrap();
+    let uid = add_account(&app.store, &[&s], "platform", "district", Some("XC"));
     let (token, hash) = minyi::accounts::new_token();
     app.store.add_token(uid, &hash, "city platform").unwrap();
     let c = app.second_browser();
@@ -1287,16 +1269,7 @@ fn views_beyond_the_per_source_limit_are_left_out_of_the_funnel() {
             .dispatch();
         assert_eq!(r.status(), Status::NoContent);
     }
-    minyi::accounts::add_user(
-        &app.store,
-        &minyi::accounts::PasswordRules::default(),
-        &[&survey(&app)],
-        "chief",
-        "a long password 1",
-        "admin",
-        None,
-    )
-    .unwrap();
+    add_account(&app.store, &[&survey(&app)], "chief", "admin", None);
     let secret = enrol_second_factor(&app.store, "chief");
     let r = login_two_steps(
         &b,

@@ -248,16 +248,7 @@ fn postgres_cut_away_and_back_loses_nothing_and_recovers_without_a_restart() {
     let viewer = {
         let store = minyi::storage::Store::open(&db).unwrap();
         let s = minyi::definition::load_file(&dir.path().join("surveys/mini.toml")).unwrap();
-        let uid = minyi::accounts::add_user(
-            &store,
-            &minyi::accounts::PasswordRules::default(),
-            &[&s],
-            "office",
-            "a long password 1",
-            "viewer",
-            None,
-        )
-        .unwrap();
+        let uid = add_account(&store, &[&s], "office", "viewer", None);
         let (token, hash) = minyi::accounts::new_token();
         store.add_token(uid, &hash, "test").unwrap();
         token
@@ -760,16 +751,7 @@ fn serve_starts_with_only_database_url_and_servers_share_the_key() {
     {
         let store = minyi::storage::Store::open(&db).unwrap();
         let s = minyi::definition::load_file(&dir.path().join("surveys/mini.toml")).unwrap();
-        minyi::accounts::add_user(
-            &store,
-            &minyi::accounts::PasswordRules::default(),
-            &[&s],
-            "office",
-            "a long password 1",
-            "viewer",
-            None,
-        )
-        .unwrap();
+        add_account(&store, &[&s], "office", "viewer", None);
     }
     let [pa, pb] = free_ports::<2>();
     let start = |port: u16| {

@@ -245,19 +245,14 @@ pub async fn two_factor_enrol(
 ) -> Result<(Status, maud::Markup), WebError> {
     let l = Lang::from_code(form.lang);
     session.check_csrf(form.csrf)?;
+    let refused = |why: &str| {
+        let page = enrol_page(app, jar, &session, l, Some(why));
+        Ok((Status::UnprocessableEntity, page))
+    };
     let Some(secret) = session::enrolling(jar) else {
-        return Ok((
-            Status::UnprocessableEntity,
-            enrol_page(
-                app,
-                jar,
-                &session,
-                l,
-                Some(l.pick(
-                    "二维码已过期，请用下面的新二维码重新添加。",
-                    "That QR code expired: add the new one below instead.",
-                )),
-            ),
+        return refused(l.pick(
+            "二维码已过期，请用下面的新二维码重新添加。",
+            "That QR code expired: add the new one below instead.",
         ));
     };
     let (id, typed, now) = (session.user.id, form.code.to_string(), app.now());
@@ -265,10 +260,9 @@ pub async fn two_factor_enrol(
         .blocking(move |s| accounts::enrol_second_factor(s, id, &secret, &typed, now))
         .await?;
     let Some(codes) = codes else {
-        let wrong = l.pick("验证码不正确：请输入应用中本账号当前显示的6位数字（手机时间需准确）。", "Wrong code: enter the 6 digits the app shows now for this account (the phone's clock must be right).");
-        return Ok((
-            Status::UnprocessableEntity,
-            enrol_page(app, jar, &session, l, Some(wrong)),
+        return refused(l.pick(
+            "验证码不正确：请输入应用中本账号当前显示的6位数字（手机时间需准确）。",
+            "Wrong code: enter the 6 digits the app shows now for this account (the phone's clock must be right).",
         ));
     };
     session::clear_enrolling(jar);
