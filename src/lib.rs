@@ -20,6 +20,7 @@ pub mod fonts;
 pub mod households;
 pub mod invites;
 pub mod labels;
+pub mod ledger;
 pub mod pdf;
 pub mod privacy;
 pub mod qr;

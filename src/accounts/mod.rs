@@ -241,6 +241,21 @@ impl User {
     pub fn interviews(&self) -> bool {
         matches!(self.role, Role::Admin | Role::Interviewer)
     }
+    /// Opening a rectification item, and moving one along (work started, ready for
+    /// re-measurement, a progress note), in a district: admins anywhere, a district
+    /// officer in their own.
+    pub fn works_on_items(&self, district: &str) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::District => self.district.as_deref() == Some(district),
+            Role::Viewer | Role::Interviewer => false,
+        }
+    }
+    /// Signing an item off (销号) or reopening it: the city office's judgement, admins
+    /// only; the unit that did the work does not certify it.
+    pub fn signs_off_items(&self) -> bool {
+        self.role == Role::Admin
+    }
 }
 
 /// An argon2id hash (PHC string with its own random salt).

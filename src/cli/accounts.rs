@@ -263,6 +263,16 @@ pub fn demo(a: DemoArgs) -> Result<()> {
             f.households, f.visits, f.interviews, f.callbacks
         );
     }
+    if d.ledger.opened > 0 {
+        println!(
+            "rectification ledger: {} items opened from wave {}'s weak spots, {} signed off after wave {}, {} overdue",
+            d.ledger.opened,
+            d.waves[0],
+            d.ledger.signed_off,
+            d.waves[d.waves.len() - 1],
+            d.ledger.overdue
+        );
+    }
     println!("demo accounts (passwords shown only now):");
     for l in &d.logins {
         println!(

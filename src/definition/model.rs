@@ -169,6 +169,8 @@ pub struct Survey {
     pub small_area: SmallArea,
     /// `[household_sample]`: the design of a probability sample of households.
     pub household_sample: Option<HouseholdSample>,
+    /// `[rectification]`: the ledger's sign-off rule and responsible units.
+    pub rectification: Rectification,
     /// Problems that do not stop the survey (a place without a boundary, …).
     #[serde(skip)]
     pub warnings: Vec<super::diagnostic::Diagnostic>,
@@ -755,6 +757,54 @@ impl Theme {
             ),
             t("other", "其他", "Other", &[]),
         ]
+    }
+}
+
+/// `[rectification]`: when a ledger item may be signed off (销号) without a written
+/// reason, and the responsible units offered when one is opened.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rectification {
+    pub sign_off: SignOffRule,
+    /// The deciding wave must have begun after the item's deadline.
+    pub after_deadline: bool,
+    pub units: Vec<String>,
+}
+
+impl Default for Rectification {
+    fn default() -> Self {
+        Rectification {
+            sign_off: SignOffRule::NotSignificantlyBelow,
+            after_deadline: true,
+            units: Vec::new(),
+        }
+    }
+}
+
+/// What the re-measurement must show for an item to be signed off by rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignOffRule {
+    /// The place's rate is no longer significantly below its target.
+    NotSignificantlyBelow,
+    /// The place's rate is at or above its target.
+    AtOrAbove,
+    /// The rate rose significantly since the baseline.
+    Improved,
+}
+
+impl SignOffRule {
+    pub const ALL: [SignOffRule; 3] = [
+        SignOffRule::NotSignificantlyBelow,
+        SignOffRule::AtOrAbove,
+        SignOffRule::Improved,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SignOffRule::NotSignificantlyBelow => "not_significantly_below",
+            SignOffRule::AtOrAbove => "at_or_above",
+            SignOffRule::Improved => "improved",
+        }
     }
 }
 

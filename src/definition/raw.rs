@@ -27,6 +27,21 @@ pub struct RawFile {
     #[serde(default, rename = "theme")]
     pub themes: Vec<Spanned<RawTheme>>,
     pub household_sample: Option<Spanned<RawHouseholdSample>>,
+    pub rectification: Option<Spanned<RawRectification>>,
+}
+
+/// `[rectification]`: how the ledger's items are signed off, and the units they are
+/// given to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRectification {
+    /// not_significantly_below (default), at_or_above or improved.
+    pub sign_off: Option<Spanned<String>>,
+    /// Whether the deciding wave must have begun after the item's deadline (default true).
+    pub after_deadline: Option<bool>,
+    /// The responsible units offered when an item is opened (free text still allowed).
+    #[serde(default)]
+    pub units: Vec<Spanned<String>>,
 }
 
 /// `[household_sample]`: a probability sample of households, drawn as the evaluators

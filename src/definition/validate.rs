@@ -142,6 +142,7 @@ pub(super) fn validate(
         );
     }
     let small_area = small_area(&mut cx, raw.small_area, &districts);
+    let rectification = rectification(&mut cx, raw.rectification);
     let household_sample = household_sample(&mut cx, raw.household_sample, &districts);
     let themes = themes(&mut cx, raw.themes);
     let boundaries = boundaries_file.and_then(|f| {
@@ -202,6 +203,7 @@ pub(super) fn validate(
         planned_per_community: s.planned_per_community,
         boundaries,
         small_area,
+        rectification,
         household_sample,
         warnings,
         invitation_only: s.invitation_only,
@@ -1155,6 +1157,48 @@ fn household_sample(
         seed: seed.max(0) as u64,
         random_walk,
     })
+}
+
+fn rectification(cx: &mut Ctx<'_>, raw: Option<Spanned<raw::RawRectification>>) -> Rectification {
+    let Some(raw) = raw.map(Spanned::into_inner) else {
+        return Rectification::default();
+    };
+    let sign_off = match raw.sign_off {
+        None => SignOffRule::NotSignificantlyBelow,
+        Some(r) => match SignOffRule::ALL.iter().find(|x| x.code() == r.get_ref()) {
+            Some(x) => *x,
+            None => {
+                cx.err(
+                    r.span().start,
+                    format!("unknown sign-off rule `{}`", r.get_ref()),
+                    "use not_significantly_below (the default), at_or_above or improved",
+                );
+                SignOffRule::NotSignificantlyBelow
+            }
+        },
+    };
+    let mut units: Vec<String> = Vec::new();
+    for u in raw.units {
+        let name = u.get_ref().trim().to_string();
+        if name.is_empty() || units.contains(&name) {
+            cx.err(
+                u.span().start,
+                if name.is_empty() {
+                    "an empty responsible unit".to_string()
+                } else {
+                    format!("responsible unit `{name}` is listed twice")
+                },
+                "list each unit once, by the name the ledger should print",
+            );
+            continue;
+        }
+        units.push(name);
+    }
+    Rectification {
+        sign_off,
+        after_deadline: raw.after_deadline.unwrap_or(true),
+        units,
+    }
 }
 
 fn small_area(

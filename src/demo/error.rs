@@ -15,6 +15,8 @@ pub enum DemoError {
     Household(#[from] crate::households::HouseholdError),
     #[error("the demo drew a household sample but could not read it back")]
     NoSample,
+    #[error("the demo could not fill the rectification ledger: {0}")]
+    Ledger(#[from] crate::ledger::LedgerError),
     #[error("the demo data are stored, but the dashboard could not read them back: {0}")]
     Dashboard(#[from] crate::dashboard::DashboardError),
 }

@@ -6,10 +6,12 @@
 mod crowd;
 mod error;
 mod households;
+mod ledger;
 mod responses;
 mod run;
 
 pub use error::DemoError;
 pub use households::Fieldwork;
+pub use ledger::Items;
 pub use responses::COACH;
 pub use run::{run, Demo, Login};

@@ -31,6 +31,8 @@ pub struct Demo {
     pub rally: usize,
     /// The household sample's fieldwork (its interviews besides `responses`).
     pub fieldwork: super::households::Fieldwork,
+    /// The rectification ledger's items.
+    pub ledger: super::ledger::Items,
 }
 
 /// Responses per transaction.
@@ -105,8 +107,11 @@ pub fn run(store: &Store, survey: &Survey, per_wave: usize, seed: u64) -> Result
     // The dashboard's aggregates, saved: a server started next reads them instead of
     // every row.
     crate::dashboard::save_snapshot_now(store, survey)?;
+    let wave_list: Vec<i32> = ((current - waves as i32 + 1)..=current).collect();
+    let ledger = super::ledger::ledger(store, survey, &wave_list)?;
     Ok(Demo {
-        waves: ((current - waves as i32 + 1)..=current).collect(),
+        waves: wave_list,
+        ledger,
         responses: synth.data.len(),
         flagged: made.flagged,
         logins,

@@ -52,8 +52,8 @@ pub fn independent_difference(a: &Estimate, b: &Estimate, level: f64) -> Differe
 
 impl Difference {
     /// b − a with its standard error, a t interval and two-sided p on `df` degrees of
-    /// freedom (no p without a standard error).
-    fn of(
+    /// freedom (no p without a standard error; an infinite `df` is the normal).
+    pub fn of(
         (indicator, kind, domain): (&str, EstimateKind, &str),
         (a, estimate_a): (&str, f64),
         (b, estimate_b): (&str, f64),

@@ -37,6 +37,10 @@ pub enum StorageError {
     UserExists(String),
     #[error("there is no user `{0}`; list users on the office's Users page, or add one with `minyi user add`")]
     NoSuchUser(String),
+    #[error(
+        "ledger item {0} was changed by someone else meanwhile; reload its page and decide again"
+    )]
+    Changed(i64),
     #[error("survey `{0}` is already closed")]
     AlreadyClosed(String),
     #[error("an intake token labelled `{0}` already works; revoke it first (`minyi token revoke --intake --label \"{0}\"`) or choose another label")]

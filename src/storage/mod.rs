@@ -9,7 +9,8 @@
 //! `accounts` (users, sessions, tokens, closures), `audit` (the hash-chained audit
 //! log), `snapshots` (the
 //! dashboard's saved aggregates), `sample` (the household sample: address lists,
-//! draws, assignments, visits, call-backs), `maintenance` (deep check, backup,
+//! draws, assignments, visits, call-backs), `ledger` (the rectification ledger's
+//! items and their events), `maintenance` (deep check, backup,
 //! restore).
 
 mod accounts;
@@ -18,6 +19,7 @@ mod audit;
 mod conn;
 mod error;
 mod fieldwork;
+mod ledger;
 mod maintenance;
 mod responses;
 mod rows;
@@ -33,6 +35,7 @@ pub use audit::{AuditRow, ChainBreak, ChainReport};
 pub use conn::AnyConn;
 pub use error::{Result, StorageError};
 pub use fieldwork::{Counted, NewAttempt, ViewKey};
+pub use ledger::{EventRow, ItemRow, NewEvent, NewItem};
 pub use maintenance::{restore, DeepCheck, Restored};
 pub use rows::{NewResponse, StoredResponse, STATUS_COMPLETE, STATUS_SCREENED};
 pub use sample::{

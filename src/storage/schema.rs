@@ -200,6 +200,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    ledger_items (id) {
+        id -> BigInt,
+        survey_id -> Text,
+        district -> Text,
+        level -> Text,
+        place -> Text,
+        indicator -> Text,
+        problem -> Text,
+        unit -> Text,
+        measures -> Text,
+        deadline -> Text,
+        baseline_wave -> Integer,
+        baseline_estimate -> Nullable<Double>,
+        baseline_low -> Nullable<Double>,
+        baseline_high -> Nullable<Double>,
+        baseline_n -> Nullable<Double>,
+        baseline_target -> Nullable<Double>,
+        baseline_basis -> Text,
+        opened_by -> Text,
+        opened_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_events (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        seq -> Integer,
+        state -> Text,
+        note -> Text,
+        reason -> Nullable<Text>,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     answer_words (response_id) {
         response_id -> BigInt,
         survey_id -> Text,
@@ -359,6 +396,7 @@ diesel::joinable!(household_visits -> sample_households (household_id));
 diesel::joinable!(sample_assignments -> sample_households (household_id));
 diesel::joinable!(callbacks -> responses (response_id));
 diesel::joinable!(callback_outcomes -> callbacks (callback_id));
+diesel::joinable!(ledger_events -> ledger_items (item_id));
 diesel::allow_tables_to_appear_in_same_query!(
     definitions,
     survey_salts,
@@ -389,4 +427,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     answer_words_backlog,
     password_history,
     recovery_codes,
+    ledger_items,
+    ledger_events,
 );

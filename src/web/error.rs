@@ -342,12 +342,33 @@ impl From<crate::dashboard::DashboardError> for WebError {
     }
 }
 
+impl From<crate::ledger::LedgerError> for WebError {
+    fn from(e: crate::ledger::LedgerError) -> Self {
+        use crate::ledger::LedgerError as E;
+        match e {
+            E::Storage(s) => s.into(),
+            E::Dashboard(d) => d.into(),
+            E::Figure(_) => WebError::unavailable(&e),
+            E::NoSuchItem(..) | E::NoSuchPlace(_) => WebError::not_found(e.to_string()),
+            E::OfficeOnly(_) => {
+                WebError::plain(Status::Forbidden, "无权操作", "Not allowed", e.to_string())
+            }
+            other => WebError::plain(
+                Status::UnprocessableEntity,
+                "无法完成",
+                "Cannot do that",
+                other.to_string(),
+            ),
+        }
+    }
+}
+
 impl From<crate::storage::StorageError> for WebError {
     fn from(e: crate::storage::StorageError) -> Self {
         use crate::storage::StorageError as E;
         match e {
             E::NoSuchUser(_) | E::NoSuchResponse(..) => WebError::not_found(e.to_string()),
-            E::UserExists(_) | E::AlreadySuperseded(_) | E::AlreadyClosed(_) => {
+            E::UserExists(_) | E::AlreadySuperseded(_) | E::AlreadyClosed(_) | E::Changed(_) => {
                 WebError::plain(Status::Conflict, "冲突", "Conflict", e.to_string())
             }
             E::Unavailable(why) => {

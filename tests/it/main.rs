@@ -30,6 +30,8 @@ mod integrity;
 mod invites;
 /// The module map: no import circles, Rocket and Diesel in their layers.
 mod layering;
+/// The rectification ledger: items, states, roles, judged by the next wave.
+mod ledger;
 /// The office dashboard: roles on every page and download, CSRF, audit, interviews.
 mod office;
 /// The database away and back: PostgreSQL cut by a proxy, a full disk, restore drills,

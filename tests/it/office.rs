@@ -66,6 +66,10 @@ fn nothing_but_the_questionnaire_without_a_session() {
         "/office/civility-2026/voices?district=XC",
         "/office/civility-2026/interviewers",
         "/office/civility-2026/funnel",
+        "/office/civility-2026/ledger",
+        "/office/civility-2026/ledger.xlsx",
+        "/office/civility-2026/ledger/1",
+        "/office/civility-2026/ledger/new?district=XC",
         "/office/users",
         "/office/audit",
         "/office/interview",
@@ -80,6 +84,7 @@ fn nothing_but_the_questionnaire_without_a_session() {
     for uri in [
         "/api/surveys/civility-2026/estimates",
         "/api/surveys/civility-2026/summary",
+        "/api/surveys/civility-2026/ledger",
     ] {
         let r = anon.get(uri).dispatch();
         assert_eq!(r.status(), Status::Unauthorized, "{uri}");
@@ -98,6 +103,11 @@ fn nothing_but_the_questionnaire_without_a_session() {
         (
             "/office/civility-2026/voices/1/themes",
             "csrf=x&back=&theme=traffic",
+        ),
+        ("/office/civility-2026/ledger", "csrf=x&district=XC"),
+        (
+            "/office/civility-2026/ledger/1/change",
+            "csrf=x&seen=1&to=in_progress&note=",
         ),
         ("/logout", "csrf=x"),
     ] {

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod field;
 pub mod household;
+pub mod ledger;
 pub mod office;
 pub mod places;
 pub mod posters;

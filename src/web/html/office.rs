@@ -532,6 +532,7 @@ pub fn survey(v: &View<'_>, closed: Option<String>) -> Markup {
                 " " a href={ "/office/" (s.id) "/quality?lang=" (l.code()) } { (l.pick("查看数据质量", "Data quality")) }
                 " " a href={ "/office/" (s.id) "/voices?lang=" (l.code()) } { (l.pick("居民心声（开放题回答）", "Residents' voices (open answers)")) }
                 " " a href={ "/office/" (s.id) "/funnel?lang=" (l.code()) } { (l.pick("应答漏斗", "Response funnel")) }
+                " " a href={ "/office/" (s.id) "/ledger?lang=" (l.code()) } { (l.pick("整改台账", "Rectification ledger")) }
                 @if session.user.sees_city() { " " a href={ "/office/" (s.id) "/interviewers?lang=" (l.code()) } { (l.pick("访员核查", "Interviewer checks")) } }
                 @if s.household_sample.is_some() { " " a href={ "/office/" (s.id) "/sample?lang=" (l.code()) } { (l.pick("入户抽样", "Household sample")) } } }
             @if let Some(p) = fig.pace(s) { (pace_section(l, s, &p, None)) }

@@ -80,8 +80,11 @@ pub fn model_cell(l: Lang, e: Option<&crate::stats::Estimate>) -> Markup {
     }
 }
 
-/// The weak-spots section of a district (or the city) page, with its downloads.
-pub fn weak_spots(l: Lang, w: &WeakSpots, download: &str, q: &str) -> Markup {
+/// The weak-spots section of a district (or the city) page, with its downloads;
+/// `open`: the new-item address (with its wave and language) for users who may open
+/// ledger items here.
+pub fn weak_spots(l: Lang, w: &WeakSpots, download: &str, q: &str, open: Option<&str>) -> Markup {
+    let cols = if open.is_some() { "7" } else { "6" };
     let row = |x: &places::WeakSpot| {
         html! {
             tr {
@@ -91,6 +94,9 @@ pub fn weak_spots(l: Lang, w: &WeakSpots, download: &str, q: &str) -> Markup {
                 td.n { (pct(x.target)) }
                 td.n { (x.n) @if x.model { br; small.sup { (l.pick("直接 ", "direct ")) (x.direct.map_or(l.pick("样本不足", "too few").to_string(), pct)) } } }
                 td { (target_state(x.state, l)) @if !x.model && !publication_flag(x.flag, l).is_empty() { br; small.dir { (publication_flag(x.flag, l)) } } }
+                @if let Some(o) = open {
+                    td { a href={ (o) "&district=" (x.district) "&level=community&place=" (x.community) "&indicator=" (x.indicator) } { (l.pick("立项整改", "Open an item")) } }
+                }
             }
         }
     };
@@ -105,13 +111,14 @@ pub fn weak_spots(l: Lang, w: &WeakSpots, download: &str, q: &str) -> Markup {
         } @else {
             div.scroll tabindex="0" { table {
                 tr { th { (l.pick("社区", "Community")) } th { (l.pick("指标", "Indicator")) } th { (l.pick("估计值（置信区间）", "Rate (interval)")) }
-                    th { (l.pick("目标", "Target")) } th { (l.pick("受访人数", "n")) } th { (l.pick("与目标相比", "Against the target")) } }
+                    th { (l.pick("目标", "Target")) } th { (l.pick("受访人数", "n")) } th { (l.pick("与目标相比", "Against the target")) }
+                    @if open.is_some() { th { (l.pick("整改台账", "Ledger")) } } }
                 @if !w.significant.is_empty() {
-                    tr { th colspan="6" { (l.pick("显著低于目标（整个置信区间低于目标）", "Significantly below (the whole interval below the target)")) } }
+                    tr { th colspan=(cols) { (l.pick("显著低于目标（整个置信区间低于目标）", "Significantly below (the whole interval below the target)")) } }
                     @for x in &w.significant { (row(x)) }
                 }
                 @if !w.below.is_empty() {
-                    tr { th colspan="6" { (l.pick("低于目标，但差异不显著", "Below the target, not significantly")) } }
+                    tr { th colspan=(cols) { (l.pick("低于目标，但差异不显著", "Below the target, not significantly")) } }
                     @for x in &w.below { (row(x)) }
                 }
             } }
@@ -230,7 +237,9 @@ pub fn district(v: &View<'_>, code: &str, below: &DistrictView) -> Markup {
             }
             @let base = format!("/office/{}/d/{code}", s.id);
             // What an officer comes for first: where the district falls short.
-            (weak_spots(l, &below.weak, &format!("{base}/download/"), &q))
+            @let open = session.user.works_on_items(code).then(|| format!("/office/{}/ledger/new?wave={}&lang={}", s.id, fig.wave, l.code()));
+            (weak_spots(l, &below.weak, &format!("{base}/download/"), &q, open.as_deref()))
+            p { a href={ "/office/" (s.id) "/ledger?district=" (code) "&lang=" (l.code()) } { (l.pick("本区整改台账 →", "The district's rectification ledger →")) } }
             h2 { (l.pick("本区及各调查点（二维码张贴处）", "The district and each collection point (where the code hung)")) }
             div.scroll tabindex="0" role="region" aria-label=(l.pick("各调查点", "By collection point")) { table {
                 tr { th { (l.pick("指标", "Indicator")) } th { (name) }

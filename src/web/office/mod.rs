@@ -9,6 +9,7 @@ mod charts;
 mod downloads;
 mod field;
 mod interviews;
+mod ledger;
 mod pages;
 mod sample;
 
@@ -64,5 +65,12 @@ pub fn routes() -> Vec<rocket::Route> {
         interviews::interview_page,
         interviews::interview_submit,
         interviews::interview_attempt,
+        ledger::ledger_page,
+        ledger::ledger_download,
+        ledger::ledger_api,
+        ledger::new_item_page,
+        ledger::open_item,
+        ledger::item_page,
+        ledger::change_item,
     ]
 }

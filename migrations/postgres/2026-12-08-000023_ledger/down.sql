@@ -1,0 +1,2 @@
+DROP TABLE ledger_events;
+DROP TABLE ledger_items;

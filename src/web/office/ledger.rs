@@ -1,0 +1,352 @@
+//! The rectification ledger: the list with the monthly notice, an item's page, opening
+//! an item (from a weak spot or by hand), changing its state, the workbook and the
+//! read API. Admins everywhere; district officers their district's items; viewers
+//! read; interviewers nothing. Every change needs the session's CSRF token.
+
+use chrono::{Datelike, NaiveDate, TimeZone};
+use rocket::form::{Form, FromForm};
+use rocket::request::FlashMessage;
+use rocket::response::{Flash, Redirect};
+use rocket::serde::json::Json;
+use rocket::{get, post, State};
+
+use super::access;
+use super::downloads::Download;
+use crate::dashboard::FileKind;
+use crate::definition::Lang;
+use crate::ledger::{self, LedgerError, Level};
+use crate::web::error::WebError;
+use crate::web::html::ledger as html;
+use crate::web::session::Session;
+use crate::web::state::App;
+
+/// (now in UTC, as stored; the office's date, as deadlines are kept).
+fn clock(app: &App) -> (chrono::NaiveDateTime, NaiveDate) {
+    let now = app.now();
+    (now, chrono::Local.from_utc_datetime(&now).date_naive())
+}
+
+/// `?month=2026-12`, else the current month.
+fn month_of(month: Option<&str>, today: NaiveDate) -> (i32, u32) {
+    month
+        .and_then(|m| NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+        .map_or((today.year(), today.month()), |d| (d.year(), d.month()))
+}
+
+fn nonempty(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
+#[get("/office/<id>/ledger?<district>&<month>&<lang>")]
+pub async fn ledger_page(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: Option<&str>,
+    month: Option<&str>,
+    lang: Option<&str>,
+    flash: Option<FlashMessage<'_>>,
+) -> Result<maud::Markup, WebError> {
+    let district = access::estimates_scope(&session, "district", nonempty(district))?;
+    let s = access::scoped(app, &session, id, district)?;
+    let loaded = access::load(app, &s).await?;
+    let (l, (_, today)) = (Lang::from_code(lang), clock(app));
+    let month = month_of(month, today);
+    let (sv, d, cache) = (s.clone(), district.map(str::to_string), app.figures.clone());
+    let items = app
+        .blocking(move |store| ledger::items(store, &cache, &sv, &loaded, d.as_deref(), today, l))
+        .await?;
+    let notice = ledger::notice(&items, month);
+    Ok(html::ledger(
+        l,
+        &session.who(),
+        &html::LedgerPage {
+            survey: &s,
+            district,
+            items: &items,
+            notice: &notice,
+            month,
+            message: flash.map(|f| f.message().to_string()),
+        },
+    ))
+}
+
+/// The ledger and the month's notice as a workbook (`ledger.xlsx`), recorded as an
+/// export.
+#[get("/office/<id>/ledger.xlsx?<district>&<month>&<lang>")]
+pub async fn ledger_download(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: Option<&str>,
+    month: Option<&str>,
+    lang: Option<&str>,
+) -> Result<Download, WebError> {
+    let district = access::estimates_scope(&session, "district", nonempty(district))?;
+    let s = access::scoped(app, &session, id, district)?;
+    let loaded = access::load(app, &s).await?;
+    let (l, (_, today)) = (Lang::from_code(lang), clock(app));
+    let month = month_of(month, today);
+    let (sv, d, cache, who) = (
+        s.clone(),
+        district.map(str::to_string),
+        app.figures.clone(),
+        session.user.username.clone(),
+    );
+    let bytes = app
+        .blocking(move |store| {
+            let items = ledger::items(store, &cache, &sv, &loaded, d.as_deref(), today, l)?;
+            let notice = ledger::notice(&items, month);
+            let bytes = ledger::ledger_workbook(&sv, &items, &notice, month, d.as_deref(), l)?;
+            let scope = d.as_deref().unwrap_or("all");
+            store.audit(
+                &who,
+                "export",
+                &format!("{} {scope} ledger.xlsx ({} items)", sv.id, items.len()),
+            )?;
+            Ok::<_, LedgerError>(bytes)
+        })
+        .await?;
+    let name = format!("{}_{}_ledger.xlsx", s.id, district.unwrap_or("all"));
+    Ok(Download::bytes(name, FileKind::Xlsx, bytes))
+}
+
+/// The items and their states for other office systems (session or read token).
+#[get("/api/surveys/<id>/ledger?<district>&<lang>")]
+pub async fn ledger_api(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: Option<&str>,
+    lang: Option<&str>,
+) -> Result<Json<serde_json::Value>, WebError> {
+    let district = access::estimates_scope(&session, "district", nonempty(district))?;
+    let s = access::scoped(app, &session, id, district)?;
+    let loaded = access::load(app, &s).await?;
+    let (l, (_, today)) = (Lang::from_code(lang), clock(app));
+    let (sv, d, cache) = (s.clone(), district.map(str::to_string), app.figures.clone());
+    let items = app
+        .blocking(move |store| ledger::items(store, &cache, &sv, &loaded, d.as_deref(), today, l))
+        .await?;
+    Ok(Json(serde_json::json!({
+        "survey": s.id,
+        "district": district,
+        "sign_off_rule": s.rectification.sign_off.code(),
+        "sign_off_after_deadline": s.rectification.after_deadline,
+        "items": items,
+    })))
+}
+
+/// What the new-item form is opened with (a weak spot's link fills it in).
+#[derive(FromForm)]
+pub struct NewQuery<'r> {
+    district: &'r str,
+    level: Option<&'r str>,
+    place: Option<&'r str>,
+    indicator: Option<&'r str>,
+    wave: Option<i32>,
+    lang: Option<&'r str>,
+}
+
+#[get("/office/<id>/ledger/new?<q..>")]
+pub async fn new_item_page(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    q: NewQuery<'_>,
+) -> Result<maud::Markup, WebError> {
+    let s = app.survey(id)?;
+    session.need(session.user.works_on_items(q.district))?;
+    access::district_exists(&s, q.district)?;
+    let l = Lang::from_code(q.lang);
+    let level = match nonempty(q.level) {
+        None => Level::District,
+        Some(c) => Level::parse(c).ok_or_else(|| LedgerError::NoSuchLevel(c.to_string()))?,
+    };
+    let place = nonempty(q.place).unwrap_or(q.district).to_string();
+    match level {
+        Level::District => {}
+        Level::Street => access::place_exists(&s, q.district, Some(&place), None)?,
+        Level::Community => access::place_exists(&s, q.district, None, Some(&place))?,
+    }
+    let loaded = access::load(app, &s).await?;
+    let wave = q.wave.unwrap_or(s.wave as i32);
+    let indicator = nonempty(q.indicator).map(str::to_string);
+    let (sv, d, p, ind, cache) = (
+        s.clone(),
+        q.district.to_string(),
+        place.clone(),
+        indicator.clone(),
+        app.figures.clone(),
+    );
+    let baseline = app
+        .blocking(move |_| match ind {
+            Some(i) => ledger::preview(&cache, &sv, &loaded, level, &d, &p, &i, wave, l),
+            None => Ok(None),
+        })
+        .await?;
+    Ok(html::new_item(
+        l,
+        &session.who(),
+        &html::NewItem {
+            survey: &s,
+            district: q.district,
+            level,
+            place: &place,
+            indicator: indicator.as_deref(),
+            wave,
+            baseline: baseline.as_ref(),
+            today: clock(app).1,
+        },
+    ))
+}
+
+#[derive(FromForm)]
+pub struct OpenForm<'r> {
+    csrf: &'r str,
+    district: &'r str,
+    level: &'r str,
+    place: &'r str,
+    indicator: &'r str,
+    wave: i32,
+    problem: &'r str,
+    unit: &'r str,
+    measures: &'r str,
+    deadline: &'r str,
+}
+
+#[post("/office/<id>/ledger?<lang>", data = "<f>")]
+pub async fn open_item(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    lang: Option<&str>,
+    f: Form<OpenForm<'_>>,
+) -> Result<Flash<Redirect>, WebError> {
+    let s = app.survey(id)?;
+    session.need(session.user.works_on_items(f.district))?;
+    session.check_csrf(f.csrf)?;
+    let l = Lang::from_code(lang);
+    let o = ledger::Opening {
+        district: f.district.to_string(),
+        level: Level::parse(f.level)
+            .ok_or_else(|| LedgerError::NoSuchLevel(f.level.to_string()))?,
+        place: f.place.to_string(),
+        indicator: f.indicator.to_string(),
+        wave: f.wave,
+        problem: f.problem.to_string(),
+        unit: f.unit.to_string(),
+        measures: f.measures.to_string(),
+        deadline: f.deadline.to_string(),
+    };
+    let loaded = access::load(app, &s).await?;
+    let (sv, cache, by, at) = (
+        s.clone(),
+        app.figures.clone(),
+        session.user.username.clone(),
+        clock(app),
+    );
+    let item = app
+        .blocking(move |store| ledger::open(store, &cache, &sv, &loaded, &o, &by, at, l))
+        .await?;
+    Ok(Flash::success(
+        Redirect::to(format!("/office/{}/ledger/{item}?lang={}", s.id, l.code())),
+        l.pick("已立项。", "The item is open."),
+    ))
+}
+
+#[get("/office/<id>/ledger/<item>?<lang>", rank = 2)]
+pub async fn item_page(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    item: i64,
+    lang: Option<&str>,
+    flash: Option<FlashMessage<'_>>,
+) -> Result<maud::Markup, WebError> {
+    let s = app.survey(id)?;
+    session.need(session.user.sees_results())?;
+    let sv = s.clone();
+    let district = app
+        .blocking(move |store| ledger::item_district(store, &sv, item))
+        .await?
+        .ok_or_else(|| {
+            WebError::not_found(LedgerError::NoSuchItem(item, s.id.clone()).to_string())
+        })?;
+    session.need(session.user.sees_district(&district))?;
+    let loaded = access::load(app, &s).await?;
+    let (l, (_, today)) = (Lang::from_code(lang), clock(app));
+    let (sv, cache) = (s.clone(), app.figures.clone());
+    let found = app
+        .blocking(move |store| {
+            ledger::items(store, &cache, &sv, &loaded, Some(&district), today, l)
+        })
+        .await?
+        .into_iter()
+        .find(|i| i.id == item)
+        .ok_or_else(|| {
+            WebError::not_found(LedgerError::NoSuchItem(item, s.id.clone()).to_string())
+        })?;
+    Ok(html::item(
+        l,
+        &session.who(),
+        &s,
+        &found,
+        flash.map(|f| f.message().to_string()),
+    ))
+}
+
+#[derive(FromForm)]
+pub struct ChangeForm<'r> {
+    csrf: &'r str,
+    to: &'r str,
+    seen: i32,
+    note: &'r str,
+    reason: Option<&'r str>,
+}
+
+#[post("/office/<id>/ledger/<item>/change?<lang>", data = "<f>")]
+pub async fn change_item(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    item: i64,
+    lang: Option<&str>,
+    f: Form<ChangeForm<'_>>,
+) -> Result<Flash<Redirect>, WebError> {
+    let s = app.survey(id)?;
+    session.need(session.user.sees_results())?;
+    let sv = s.clone();
+    let district = app
+        .blocking(move |store| ledger::item_district(store, &sv, item))
+        .await?
+        .ok_or_else(|| {
+            WebError::not_found(LedgerError::NoSuchItem(item, s.id.clone()).to_string())
+        })?;
+    session.need(session.user.works_on_items(&district))?;
+    session.check_csrf(f.csrf)?;
+    let l = Lang::from_code(lang);
+    let c = ledger::Change {
+        to: ledger::State::parse(f.to).ok_or_else(|| LedgerError::NoSuchState(f.to.to_string()))?,
+        seen: f.seen,
+        note: f.note.to_string(),
+        reason: f.reason.map(str::to_string),
+    };
+    let loaded = access::load(app, &s).await?;
+    let (sv, cache, user, at) = (
+        s.clone(),
+        app.figures.clone(),
+        session.user.clone(),
+        clock(app),
+    );
+    let to = app
+        .blocking(move |store| ledger::change(store, &cache, &sv, &loaded, item, &c, &user, at))
+        .await?;
+    Ok(Flash::success(
+        Redirect::to(format!("/office/{}/ledger/{item}?lang={}", s.id, l.code())),
+        match l {
+            Lang::Zh => format!("已记录：{}。", to.name(l)),
+            Lang::En => format!("Recorded: {}.", to.name(l)),
+        },
+    ))
+}
