@@ -113,6 +113,7 @@ fn main() {
         include_flagged: false,
         voices: None,
         household: None,
+        ledger: None,
     };
     let mut files = 0;
     let stages = std::cell::RefCell::new(Vec::<(String, Instant)>::new());

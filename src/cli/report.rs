@@ -52,6 +52,8 @@ pub fn report(a: ReportArgs) -> Result<()> {
     // The open answers come from the database only (a responses CSV has them masked
     // but not their confirmed themes).
     let mut voices = None;
+    // The rectification ledger likewise (items live in the database).
+    let mut ledger = None;
     // The household sample's interviews are estimated apart, never in the tally.
     let (tally, household) = match &a.responses {
         Some(p) => {
@@ -71,8 +73,13 @@ pub fn report(a: ReportArgs) -> Result<()> {
             index_backlog(&store, &survey)?;
             voices = Some(minyi::dashboard::voices::for_pack(&store, &survey)?);
             let household = minyi::dashboard::household_data(&store, &survey)?.map(|(d, _)| d);
+            let cache = minyi::dashboard::Cache::default();
+            let loaded = cache.load(&store, &survey)?;
+            let lang = Lang::from_code(Some(&a.lang));
+            let today = chrono::Local::now().date_naive();
+            ledger = minyi::ledger::for_pack(&store, &cache, &survey, &loaded, today, lang)?;
             (
-                std::sync::Arc::unwrap_or_clone(minyi::dashboard::load(&store, &survey)?.tally),
+                std::sync::Arc::unwrap_or_clone(loaded.tally.clone()),
                 household,
             )
         }
@@ -98,6 +105,7 @@ pub fn report(a: ReportArgs) -> Result<()> {
         include_flagged: a.include_flagged,
         voices,
         household: household.as_ref(),
+        ledger: ledger.as_ref(),
     };
     let bar = indicatif::ProgressBar::new(6);
     bar.set_style(

@@ -141,7 +141,9 @@ impl Download {
 /// What the caller prepared for a download (see [`Download::needs`]).
 pub enum Prepared {
     Nothing,
-    Aggregates(Arc<Loaded>),
+    /// The aggregates, and the ledger's part of the pack (the ledger is read above
+    /// the dashboard, so its caller brings it).
+    Aggregates(Arc<Loaded>, Option<Arc<crate::report::LedgerPack>>),
     Figures(Arc<Figures>),
 }
 
@@ -173,8 +175,8 @@ pub fn download(
         }
         (
             Download::Pack | Download::BriefingDocx | Download::BriefingPdf,
-            Prepared::Aggregates(l),
-        ) => pack_file(store, s, &l, lang, d),
+            Prepared::Aggregates(l, ledger),
+        ) => pack_file(store, s, &l, ledger.as_deref(), lang, d),
         _ => Err(missing()),
     }
 }
@@ -187,6 +189,7 @@ fn pack_file(
     store: &Store,
     survey: &Survey,
     loaded: &Loaded,
+    ledger: Option<&crate::report::LedgerPack>,
     lang: Lang,
     d: Download,
 ) -> Result<File, DashboardError> {
@@ -215,6 +218,7 @@ fn pack_file(
             include_flagged: false,
             voices: Some(voices.clone()),
             household: household.as_ref().map(|(d, _)| d),
+            ledger,
         };
         match d {
             Download::Pack => crate::report::build_zip(&input),

@@ -158,6 +158,11 @@ fn wave_figures(
     wave: i32,
     l: Lang,
 ) -> Result<Arc<Figures>, LedgerError> {
+    // The dashboard's default view is usually this wave: share its memo.
+    let default = cache.figures(s, loaded, &Filter::default(), l)?;
+    if default.wave == wave.to_string() {
+        return Ok(default);
+    }
     let filter = Filter {
         wave: Some(wave.to_string()),
         ..Filter::default()

@@ -33,6 +33,12 @@ pub enum LedgerError {
     OfficeOnly(State),
     #[error("the latest measurement does not meet the sign-off rule; signing off anyway needs a written reason (at least 10 characters), which stays on the item and in the ledger")]
     ReasonNeeded,
+    #[error(transparent)]
+    Qr(#[from] crate::qr::QrError),
+    #[error(
+        "no item here is waiting for a re-survey: every item is signed off, or there are none"
+    )]
+    NothingToResurvey,
     #[error("state `{0}` is not a ledger state; use open, in_progress, awaiting, signed_off or reopened")]
     NoSuchState(String),
 }

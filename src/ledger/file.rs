@@ -236,3 +236,93 @@ pub fn ledger_workbook(
         &about,
     )?)
 }
+
+/// The ledger's part of the briefing pack: totals, this month's notice (a section of
+/// the briefing) and the workbook; `None` when the survey has no items.
+pub fn for_pack(
+    store: &crate::storage::Store,
+    cache: &crate::dashboard::Cache,
+    s: &Survey,
+    loaded: &crate::dashboard::Loaded,
+    today: chrono::NaiveDate,
+    l: Lang,
+) -> Result<Option<crate::report::LedgerPack>, LedgerError> {
+    use chrono::Datelike;
+    let items = super::book::items(store, cache, s, loaded, None, today, l)?;
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let month = (today.year(), today.month());
+    let notice = super::book::notice(&items, month);
+    let signed = items.iter().filter(|i| i.state == State::SignedOff).count();
+    let overdue = items.iter().filter(|i| i.overdue).count();
+    let against = items.iter().filter(|i| i.against_rule().is_some()).count();
+    let below = items
+        .iter()
+        .filter(|i| i.state != State::SignedOff)
+        .filter(|i| i.judgement.verdict == super::verdict::Verdict::StillSignificantlyBelow)
+        .count();
+    let summary = match l {
+        Lang::Zh => format!(
+            "整改台账共{}项：已销号{}项（其中{}项未按规则、另附理由），未销号{}项，其中逾期{}项、按最新一轮调查仍显著低于目标{}项。{}",
+            items.len(), signed, against, items.len() - signed, overdue, below, rule_words(&s.rectification, l)
+        ),
+        Lang::En => format!(
+            "The rectification ledger holds {} items: {} signed off ({} against the rule, with a reason), {} not, of which {} overdue and {} still significantly below the target in the latest wave. {}",
+            items.len(), signed, against, items.len() - signed, overdue, below, rule_words(&s.rectification, l)
+        ),
+    };
+    let mut table = notice_table(s, &notice, l);
+    table.name = match l {
+        Lang::Zh => format!("{}年{}月整改通报（按区和责任单位）", month.0, month.1),
+        Lang::En => format!(
+            "Rectification notice {}-{:02} by district and unit",
+            month.0, month.1
+        ),
+    };
+    let workbook = ledger_workbook(s, &items, &notice, month, None, l)?;
+    Ok(Some(crate::report::LedgerPack {
+        summary,
+        notice: table,
+        workbook,
+    }))
+}
+
+/// Posters for a targeted re-survey: the collection points of the places of the items
+/// not signed off (a community's own poster, a street's communities, a district's
+/// poster), each once; with how many items they cover.
+pub fn resurvey_posters(
+    s: &Survey,
+    items: &[Item],
+    base_url: &str,
+    l: Lang,
+) -> Result<(Vec<u8>, usize), LedgerError> {
+    use super::book::Level;
+    let open: Vec<&Item> = items
+        .iter()
+        .filter(|i| i.state != State::SignedOff)
+        .collect();
+    let wanted = |p: &crate::qr::Place| {
+        open.iter().any(|i| {
+            i.district == p.district
+                && match (i.level, p.community.as_deref()) {
+                    (Level::District, None) => true,
+                    (Level::Community, Some(c)) => c == i.place,
+                    (Level::Street, Some(c)) => s
+                        .district(&i.district)
+                        .and_then(|d| d.community(c))
+                        .is_some_and(|c| c.street_code.as_deref() == Some(i.place.as_str())),
+                    _ => false,
+                }
+        })
+    };
+    let places: Vec<crate::qr::Place> = crate::qr::places(s, base_url, l)
+        .into_iter()
+        .filter(|p| wanted(p))
+        .collect();
+    if places.is_empty() {
+        return Err(LedgerError::NothingToResurvey);
+    }
+    let n = places.len();
+    Ok((crate::qr::posters_pdf(s, &places, l)?, n))
+}

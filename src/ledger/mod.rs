@@ -17,6 +17,6 @@ pub use book::{
     Level, NoticeRow, Opening,
 };
 pub use error::LedgerError;
-pub use file::{ledger_table, ledger_workbook, notice_table};
+pub use file::{for_pack, ledger_table, ledger_workbook, notice_table, resurvey_posters};
 pub use state::State;
 pub use verdict::{judge, rule_words, Judgement, Measured, Verdict};

@@ -147,6 +147,9 @@ pub struct Judgement {
     /// Respondents the place would need in a wave to tell (too few, or not yet
     /// measured): the planner's sample size less those it has.
     pub more_needed: Option<u32>,
+    /// Respondents a wave should bring from the place to tell its rate from the
+    /// target (the re-survey's plan for the item).
+    pub planned: Option<u32>,
     /// Whether the definition's sign-off rule is met.
     pub rule_met: bool,
     /// The deciding wave began after the deadline (`None`: no such wave).
@@ -224,12 +227,12 @@ pub fn judge(
             Some(_) => Verdict::NoClearChange,
         },
     };
-    let more_needed = match (verdict, target) {
-        (Verdict::TooFew | Verdict::NotRemeasured, Some(t)) => needed(baseline.as_ref(), t, level)
-            .map(|n| {
-                let have = latest.as_ref().map_or(0.0, |m| m.n);
-                (n - have).max(0.0) as u32
-            }),
+    let planned = target.and_then(|t| needed(baseline.as_ref(), t, level));
+    let more_needed = match (verdict, planned) {
+        (Verdict::TooFew | Verdict::NotRemeasured, Some(n)) => {
+            let have = latest.as_ref().map_or(0.0, |m| m.n);
+            Some((n - have).max(0.0) as u32)
+        }
         _ => None,
     };
     let after_deadline = latest
@@ -250,6 +253,7 @@ pub fn judge(
         change,
         verdict,
         more_needed,
+        planned: planned.map(|n| n as u32),
         rule_met,
         after_deadline,
     }

@@ -250,7 +250,38 @@ pub fn build(s: &Survey, pack: &Pack, input: &PackInput<'_>, charts: &[(String, 
             )));
         }
     }
-    blocks.push(Block::Heading(l.pick("六、方法说明", "6. Methods").into()));
+    if let Some(g) = input.ledger {
+        blocks.push(Block::Heading(
+            l.pick("六、整改台账", "6. Rectification ledger").into(),
+        ));
+        blocks.push(Block::Para(g.summary.clone()));
+        let n = g.notice.header.len();
+        blocks.push(Block::Table(Table {
+            caption: g.notice.name.clone(),
+            header: g.notice.header.clone(),
+            rows: g
+                .notice
+                .rows
+                .iter()
+                .map(|r| r.iter().map(crate::figures::cell_text).collect())
+                .collect(),
+            widths: [1.4, 2.6]
+                .into_iter()
+                .chain(std::iter::repeat_n(1.0, n - 2))
+                .collect(),
+            numeric: [false, false]
+                .into_iter()
+                .chain(std::iter::repeat_n(true, n - 2))
+                .collect(),
+        }));
+    }
+    blocks.push(Block::Heading(
+        match input.ledger {
+            Some(_) => l.pick("七、方法说明", "7. Methods"),
+            None => l.pick("六、方法说明", "6. Methods"),
+        }
+        .into(),
+    ));
     for line in methods(s, pack, input) {
         blocks.push(Block::Para(line));
     }

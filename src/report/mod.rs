@@ -20,5 +20,5 @@ mod pdf;
 mod xlsx;
 
 pub use error::ReportError;
-pub use model::{Change, HouseholdPack, Pack, PackInput};
+pub use model::{Change, HouseholdPack, LedgerPack, Pack, PackInput};
 pub use pack::{build, build_file, build_zip};

@@ -27,6 +27,18 @@ pub struct PackInput<'a> {
     /// The household probability sample's interviews (every wave, each with its
     /// `design_weight` and `psu`), estimated apart from the tally's and never pooled.
     pub household: Option<&'a stats::Dataset>,
+    /// The rectification ledger's monthly notice, when the pack is made from the
+    /// database and the survey has items.
+    pub ledger: Option<&'a LedgerPack>,
+}
+
+/// The rectification ledger as the pack carries it: a line of totals, the month's
+/// notice by district and unit (a section of the briefing) and the ledger workbook
+/// (`ledger.xlsx` in the ZIP).
+pub struct LedgerPack {
+    pub summary: String,
+    pub notice: crate::figures::Table,
+    pub workbook: Vec<u8>,
 }
 
 /// The household sample of the reported wave, beside the convenience sample.

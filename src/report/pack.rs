@@ -97,6 +97,9 @@ pub fn build(input: &PackInput<'_>, out: &Path, step: &dyn Fn(&str)) -> Result<P
     step("workbook");
     let xlsx = xlsx::workbook(input.survey, &pack, input)?;
     write(out, "briefing.xlsx", &xlsx, &mut pack.files)?;
+    if let Some(l) = input.ledger {
+        write(out, "ledger.xlsx", &l.workbook, &mut pack.files)?;
+    }
     step("html");
     let page = html::page(input.survey, &pack, input, &charts_out);
     write(out, "report.html", page.as_bytes(), &mut pack.files)?;

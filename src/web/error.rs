@@ -348,8 +348,10 @@ impl From<crate::ledger::LedgerError> for WebError {
         match e {
             E::Storage(s) => s.into(),
             E::Dashboard(d) => d.into(),
-            E::Figure(_) => WebError::unavailable(&e),
-            E::NoSuchItem(..) | E::NoSuchPlace(_) => WebError::not_found(e.to_string()),
+            E::Figure(_) | E::Qr(_) => WebError::unavailable(&e),
+            E::NoSuchItem(..) | E::NoSuchPlace(_) | E::NothingToResurvey => {
+                WebError::not_found(e.to_string())
+            }
             E::OfficeOnly(_) => {
                 WebError::plain(Status::Forbidden, "无权操作", "Not allowed", e.to_string())
             }

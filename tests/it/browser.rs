@@ -961,6 +961,9 @@ fn every_page_passes_axe_core() {
         "/office/civility-2026/sample",
         "/office/civility-2026/callbacks",
         "/office/civility-2026/posters",
+        "/office/civility-2026/ledger",
+        "/office/civility-2026/ledger/1",
+        "/office/civility-2026/ledger/new?district=XC&level=community&place=xinhua-hpl&indicator=aware_campaign",
         "/office/users",
         "/office/audit",
         "/office/db",
@@ -974,6 +977,7 @@ fn every_page_passes_axe_core() {
         "/office/civility-2026/voices?district=XC",
         "/office/civility-2026/funnel?district=XC",
         "/office/civility-2026/sample?district=XC",
+        "/office/civility-2026/ledger",
         // Not enrolled: the enrolment page with its QR code.
         "/office/2fa",
     ];

@@ -486,3 +486,35 @@ fn a_design_weight_column_is_a_column_of_its_own() {
     );
     assert!(diags(&t, CENSUS).is_empty());
 }
+
+#[test]
+fn the_ledgers_sign_off_rule_and_units_are_checked() {
+    let t = format!(
+        "{}\n[rectification]\nsign_off = \"whenever\"\nunits = [\"街道办\", \"街道办\"]\n",
+        mini()
+    );
+    let d = diags(&t, CENSUS);
+    assert_eq!(d.len(), 2, "{d:#?}");
+    assert!(
+        d[0].message.contains("unknown sign-off rule `whenever`"),
+        "{}",
+        d[0]
+    );
+    assert_eq!(d[0].line, line_of(&t, "sign_off"));
+    assert!(d[0].help.contains("not_significantly_below"));
+    assert!(
+        d[1].message.contains("`街道办` is listed twice"),
+        "{}",
+        d[1]
+    );
+    // Without the section: the default rule, a wave after the deadline.
+    let s = parse_str(Path::new("surveys/t.toml"), &mini(), &|_| {
+        Ok(CENSUS.to_string())
+    })
+    .unwrap();
+    assert_eq!(
+        s.rectification.sign_off,
+        minyi::definition::SignOffRule::NotSignificantlyBelow
+    );
+    assert!(s.rectification.after_deadline);
+}

@@ -40,6 +40,7 @@ fn pack(lang: Lang) -> (tempfile::TempDir, minyi::report::Pack, Survey) {
         include_flagged: false,
         voices: None,
         household: None,
+        ledger: None,
     };
     let p = minyi::report::build(&input, dir.path(), &|_| {}).unwrap();
     (dir, p, s)

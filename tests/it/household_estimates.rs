@@ -339,6 +339,7 @@ fn the_pack_says_how_far_the_convenience_figures_are() {
         include_flagged: false,
         voices: None,
         household: data.as_ref(),
+        ledger: None,
     };
     let out = tempfile::tempdir().unwrap();
     let pack = minyi::report::build(&input, out.path(), &|_| {}).unwrap();

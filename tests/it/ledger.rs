@@ -25,6 +25,34 @@ fn items(c: &Client, query: &str) -> Vec<Value> {
     v["items"].as_array().unwrap().clone()
 }
 
+fn zip_entry(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = String::new();
+    z.by_name(name).unwrap().read_to_string(&mut out).unwrap();
+    out
+}
+
+/// Pages of a PDF as poppler's `pdfinfo` counts them (`None` without poppler, unless
+/// CI requires it).
+fn pdf_pages(pdf: &[u8]) -> Option<usize> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let Ok(o) = std::process::Command::new("pdfinfo").arg(&path).output() else {
+        assert!(
+            std::env::var_os("MINYI_REQUIRE_POPPLER").is_none(),
+            "MINYI_REQUIRE_POPPLER is set but poppler-utils is not installed"
+        );
+        skipped("ledger (the posters' page count)", "install poppler-utils");
+        return None;
+    };
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+}
+
 fn csrf(c: &Client, page: &str) -> String {
     hidden_value(
         &c.get(page.to_string()).dispatch().into_string().unwrap(),
@@ -160,6 +188,48 @@ fn the_demo_fills_the_ledger_and_every_page_shows_it() {
         .any(|r| r.iter().any(|c| c.to_string() == reason)));
     let notice = calamine::Reader::worksheet_range(&mut wb, "月度通报").unwrap();
     assert!(notice.height() > 1);
+    // Posters for the re-survey: one page per place of an item not signed off.
+    let open_places: std::collections::BTreeSet<(String, String)> = all
+        .iter()
+        .filter(|i| i["state"] != "signed_off")
+        .map(|i| {
+            (
+                i["district"].as_str().unwrap().into(),
+                i["place"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let pdf = a
+        .get(format!("/office/{S}/ledger/posters.pdf"))
+        .dispatch()
+        .into_bytes()
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    if let Some(pages) = pdf_pages(&pdf) {
+        assert_eq!(pages, open_places.len());
+    }
+    // Each open item has its re-survey plan on the ledger page.
+    assert!(html.contains("定向复测") && html.contains("计划受访者"));
+    assert!(all
+        .iter()
+        .all(|i| i["judgement"]["planned"].as_u64().is_some_and(|n| n > 0)));
+    // The briefing has the month's notice as a section; the pack carries the workbook.
+    let docx = a
+        .get(format!("/office/{S}/download/briefing.docx"))
+        .dispatch()
+        .into_bytes()
+        .unwrap();
+    let doc = zip_entry(&docx, "word/document.xml");
+    assert!(
+        doc.contains("六、整改台账") && doc.contains("整改通报") && doc.contains("七、方法说明")
+    );
+    let pack = a
+        .get(format!("/office/{S}/download/pack.zip"))
+        .dispatch()
+        .into_bytes()
+        .unwrap();
+    let z = zip::ZipArchive::new(std::io::Cursor::new(pack)).unwrap();
+    assert!(z.file_names().any(|n| n.is_ok_and(|n| n == "ledger.xlsx")));
     // The weak spots of the district page link to opening an item.
     let district = a
         .get(format!("/office/{S}/d/XC"))
@@ -483,6 +553,16 @@ fn each_role_works_on_its_own_items_only() {
         ),
     );
     assert_eq!(st, Status::Forbidden);
+    // Posters for re-surveying their district's open items, not another's.
+    let r = d.get(format!("/office/{S}/ledger/posters.pdf")).dispatch();
+    assert_eq!(r.status(), Status::Ok);
+    assert!(r.into_bytes().unwrap().starts_with(b"%PDF"));
+    assert_eq!(
+        d.get(format!("/office/{S}/ledger/posters.pdf?district=JY"))
+            .dispatch()
+            .status(),
+        Status::Forbidden
+    );
     // Viewers read everything and change nothing.
     let v = app.signed_in("viewer", "viewer", None);
     assert_eq!(items(&v, "").len(), all.len() + 1);

@@ -30,6 +30,7 @@ fn pack(lang: Lang) -> (tempfile::TempDir, minyi::report::Pack) {
         include_flagged: false,
         voices: None,
         household: None,
+        ledger: None,
     };
     let steps = std::cell::RefCell::new(Vec::new());
     let p = minyi::report::build(&input, dir.path(), &|s| {

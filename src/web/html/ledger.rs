@@ -19,6 +19,12 @@ pub struct LedgerPage<'a> {
     pub message: Option<String>,
 }
 
+/// A stored (UTC) time as the office reads it.
+fn local(t: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    use chrono::TimeZone;
+    chrono::Local.from_utc_datetime(&t).naive_local()
+}
+
 fn interval(low: Option<f64>, high: Option<f64>) -> String {
     match (low, high) {
         (Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)),
@@ -144,6 +150,28 @@ pub fn ledger(l: Lang, who: &Who<'_>, p: &LedgerPage<'_>) -> Markup {
                     } } }
                 } }
             }
+            @let open: Vec<&Item> = p.items.iter().filter(|i| i.state != State::SignedOff).collect();
+            @if !open.is_empty() {
+                h2 { (l.pick("定向复测", "Targeted re-survey")) }
+                p.meta { (l.pick("未销号事项所在地点下一轮需要的受访者：要把该地点的率与目标区分开，置信区间的半宽应不大于基线与目标的差距（至少3个百分点；95%置信水平，基线的设计效应）。“已有”为最新一轮该地点的受访者。",
+                    "Respondents the next wave needs where items are not signed off: enough for the interval's half-width to be no wider than the baseline's distance to the target (at least 3 points; 95% confidence, the baseline's design effect). \"So far\" is the latest wave's respondents there.")) }
+                div.scroll tabindex="0" role="region" aria-label=(l.pick("定向复测", "Targeted re-survey")) { table {
+                    thead { tr {
+                        th scope="col" { (l.pick("地点", "Place")) } th scope="col" { (l.pick("指标", "Indicator")) }
+                        th scope="col" { (l.pick("计划受访者", "Planned respondents")) } th scope="col" { (l.pick("最新一轮已有", "So far (latest wave)")) }
+                        th scope="col" { (l.pick("尚需", "Still needed")) }
+                    } }
+                    tbody { @for i in &open { tr {
+                        td { a href={ "/office/" (s.id) "/ledger/" (i.id) "?lang=" (l.code()) } { (i.place_name) } }
+                        td { (i.indicator_label) }
+                        @let have = i.judgement.latest.as_ref().map_or(0.0, |m| m.n);
+                        td.n { (i.judgement.planned.map_or("—".into(), |n| n.to_string())) }
+                        td.n { (have) }
+                        td.n { (i.judgement.planned.map_or("—".into(), |n| ((n as f64 - have).max(0.0)).to_string())) }
+                    } } }
+                } }
+                p.downloads { a href={ "/office/" (s.id) "/ledger/posters.pdf?lang=" (l.code()) (dq) } { (l.pick("复测地点的二维码海报 PDF", "QR posters of the re-survey places (PDF)")) } }
+            }
             @let districts: Vec<_> = s.districts.iter().filter(|d| who.user.works_on_items(&d.code) && p.district.is_none_or(|x| x == d.code)).collect();
             @if !districts.is_empty() {
                 h2 { (l.pick("手工立项", "Open an item by hand")) }
@@ -185,13 +213,15 @@ fn figure_rows(l: Lang, what: &str, m: Option<&Measured>) -> Markup {
 
 pub fn item(l: Lang, who: &Who<'_>, s: &Survey, i: &Item, message: Option<String>) -> Markup {
     let j = &i.judgement;
-    let next: Vec<State> = i
+    // Moving on first (the usual choice), a progress note last.
+    let mut next: Vec<State> = i
         .state
         .next()
         .iter()
         .copied()
         .filter(|t| !t.needs_office() || *t == i.state || who.user.signs_off_items())
         .collect();
+    next.sort_by_key(|t| *t == i.state);
     let works = who.user.works_on_items(&i.district);
     let seen = i.events.last().map_or(0, |e| e.seq);
     layout(
@@ -211,7 +241,7 @@ pub fn item(l: Lang, who: &Who<'_>, s: &Survey, i: &Item, message: Option<String
                 tr { th scope="row" { (l.pick("整改时限", "Deadline")) } td { (i.deadline.format("%Y-%m-%d")) @if i.overdue { " " strong.below { (l.pick("已逾期", "overdue")) } } } }
                 tr { th scope="row" { (l.pick("状态", "State")) } td { (i.state.name(l))
                     @if let Some(r) = i.against_rule() { br; span.dir { (l.pick("未按规则销号，理由：", "Signed off against the rule; reason: ")) (r) } } } }
-                tr { th scope="row" { (l.pick("立项", "Opened")) } td { (i.opened_at.format("%Y-%m-%d")) " · " (i.opened_by) } }
+                tr { th scope="row" { (l.pick("立项", "Opened")) } td { (local(i.opened_at).format("%Y-%m-%d")) " · " (i.opened_by) } }
             }
             h2 { (l.pick("复测结果", "Judged by the next measurement")) }
             p { strong class=(if j.verdict.good() { "ok" } else if j.verdict == crate::ledger::Verdict::StillSignificantlyBelow { "below" } else { "" }) { (j.verdict.name(l)) } }
@@ -262,7 +292,7 @@ pub fn item(l: Lang, who: &Who<'_>, s: &Survey, i: &Item, message: Option<String
                 thead { tr { th scope="col" { (l.pick("时间", "When")) } th scope="col" { (l.pick("状态", "State")) }
                     th scope="col" { (l.pick("说明", "Note")) } th scope="col" { (l.pick("操作人", "By")) } } }
                 tbody { @for e in &i.events { tr {
-                    td { (e.at.format("%Y-%m-%d %H:%M")) } td { (e.state.name(l)) }
+                    td { (local(e.at).format("%Y-%m-%d %H:%M")) } td { (e.state.name(l)) }
                     td { (e.note) @if let Some(r) = &e.reason { br; span.dir { (l.pick("未按规则销号的理由：", "Reason for signing off against the rule: ")) (r) } } }
                     td { (e.by) }
                 } } }
@@ -312,8 +342,11 @@ pub fn new_item(l: Lang, who: &Who<'_>, p: &NewItem<'_>) -> Markup {
             h1 { (l.pick("立项整改：", "Open an item: ")) (name) }
             @match p.baseline {
                 Some(m) => {
-                    p { (l.pick("基线（第", "Baseline (wave ")) (m.wave) (l.pick("轮，", ", ")) (basis(m.model, l)) "): "
-                        strong { (pct(m.estimate)) } " (" (interval(m.ci_low, m.ci_high)) ", n = " (m.n) ")"
+                    p { (match l {
+                            Lang::Zh => format!("基线：第{}轮，{}，", m.wave, basis(m.model, l)),
+                            Lang::En => format!("Baseline: wave {}, {}: ", m.wave, basis(m.model, l)),
+                        })
+                        strong { (pct(m.estimate)) } (l.pick("（", " (")) (interval(m.ci_low, m.ci_high)) (l.pick("，", ", ")) "n = " (m.n) (l.pick("）", ")"))
                         @if let Some(st) = m.state { " · " (crate::labels::target_state(st, l)) } }
                     p.meta { (l.pick("基线按该轮全部有效问卷计算（不按调查点或方式筛选），保存时由服务器重新计算并记录。", "The baseline is computed from all of the wave's counted responses (no collection point or mode filter), again by the server when the item is saved.")) }
                 }

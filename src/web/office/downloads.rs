@@ -84,7 +84,15 @@ async fn download(
 ) -> Result<Download, WebError> {
     let d = dashboard::Download::named(file, Scope::of(district))?;
     let prepared = match d.needs() {
-        Needs::Aggregates => Prepared::Aggregates(access::load(app, &s).await?),
+        Needs::Aggregates => {
+            let loaded = access::load(app, &s).await?;
+            let (sv, ld, cache, l) = (s.clone(), loaded.clone(), app.figures.clone(), view.lang());
+            let today = chrono::Local::now().date_naive();
+            let ledger = app
+                .blocking(move |store| crate::ledger::for_pack(store, &cache, &sv, &ld, today, l))
+                .await?;
+            Prepared::Aggregates(loaded, ledger.map(Arc::new))
+        }
         Needs::Figures => Prepared::Figures(access::figures(app, &s, view).await?),
         Needs::Rows | Needs::Nothing => Prepared::Nothing,
     };

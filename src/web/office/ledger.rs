@@ -111,6 +111,48 @@ pub async fn ledger_download(
     Ok(Download::bytes(name, FileKind::Xlsx, bytes))
 }
 
+/// Posters for a targeted re-survey of the items not signed off (a district's, or the
+/// city's), recorded as an export.
+#[get("/office/<id>/ledger/posters.pdf?<district>&<lang>")]
+pub async fn resurvey_posters(
+    app: &State<App>,
+    session: Session,
+    id: &str,
+    district: Option<&str>,
+    lang: Option<&str>,
+) -> Result<Download, WebError> {
+    let district = access::estimates_scope(&session, "district", nonempty(district))?;
+    let s = access::scoped(app, &session, id, district)?;
+    let loaded = access::load(app, &s).await?;
+    let (l, (_, today)) = (Lang::from_code(lang), clock(app));
+    let (sv, d, cache, who, base) = (
+        s.clone(),
+        district.map(str::to_string),
+        app.figures.clone(),
+        session.user.username.clone(),
+        app.base_url.clone(),
+    );
+    let bytes = app
+        .blocking(move |store| {
+            let items = ledger::items(store, &cache, &sv, &loaded, d.as_deref(), today, l)?;
+            let (pdf, pages) = ledger::resurvey_posters(&sv, &items, &base, l)?;
+            let scope = d.as_deref().unwrap_or("all");
+            store.audit(
+                &who,
+                "export",
+                &format!("{} {scope} re-survey posters ({pages} pages)", sv.id),
+            )?;
+            Ok::<_, LedgerError>(pdf)
+        })
+        .await?;
+    let name = format!(
+        "{}_{}_resurvey_posters.pdf",
+        s.id,
+        district.unwrap_or("all")
+    );
+    Ok(Download::bytes(name, FileKind::Pdf, bytes))
+}
+
 /// The items and their states for other office systems (session or read token).
 #[get("/api/surveys/<id>/ledger?<district>&<lang>")]
 pub async fn ledger_api(

@@ -67,6 +67,7 @@ pub fn routes() -> Vec<rocket::Route> {
         interviews::interview_attempt,
         ledger::ledger_page,
         ledger::ledger_download,
+        ledger::resurvey_posters,
         ledger::ledger_api,
         ledger::new_item_page,
         ledger::open_item,
