@@ -22,7 +22,7 @@ pub struct Items {
 /// Most items the demo opens.
 const MOST: usize = 8;
 
-const UNITS: [&str; 3] = ["街道办事处", "社区居委会", "区文明办"];
+const UNITS: [&str; 3] = ["办事处", "社区居委会", "文明办"];
 
 const MEASURES: [&str; 3] = [
     "入户宣传创建知识，更新社区宣传栏，组织志愿服务活动。",
@@ -77,11 +77,14 @@ pub fn ledger(store: &Store, survey: &Survey, waves: &[i32]) -> Result<Items, De
             indicator: w.indicator.clone(),
             wave: first,
             problem: String::new(),
-            unit: format!(
-                "{}{}",
-                w.street.clone().unwrap_or_default(),
-                UNITS[k % UNITS.len()]
-            ),
+            unit: match survey.rectification.units.as_slice() {
+                [] => format!(
+                    "{}{}",
+                    w.street.clone().unwrap_or_default(),
+                    UNITS[k % UNITS.len()]
+                ),
+                units => units[k % units.len()].clone(),
+            },
             measures: MEASURES[k % MEASURES.len()].to_string(),
             deadline: deadline.format("%Y-%m-%d").to_string(),
         };

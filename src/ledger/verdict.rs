@@ -182,11 +182,12 @@ pub fn change(a: &Measured, b: &Measured, level: f64) -> Option<Difference> {
 }
 
 /// Respondents a place needs in one wave for its interval to tell its rate from the
-/// target: a margin of error equal to the baseline's distance below the target (at
-/// least 3 points), around the target rate, with the baseline's design effect.
+/// target: a margin of error around the target rate equal to the baseline's distance
+/// below it, kept between 3 and 10 points (a place far below still needs enough
+/// respondents for a usable interval), with the baseline's design effect.
 fn needed(baseline: Option<&Measured>, target: f64, level: f64) -> Option<f64> {
     let p = target.clamp(0.05, 0.95);
-    let gap = baseline.map_or(0.05, |b| (target - b.estimate).max(0.03));
+    let gap = baseline.map_or(0.05, |b| (target - b.estimate).clamp(0.03, 0.10));
     let deff = baseline
         .map(|b| b.row.deff)
         .filter(|d| d.is_finite() && *d >= 1.0)

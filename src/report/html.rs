@@ -310,8 +310,8 @@ pub fn methods(s: &Survey, pack: &Pack, input: &PackInput<'_>) -> Vec<String> {
         .collect();
     let mut out = vec![
         match l {
-            Lang::Zh => format!("样本：本轮有效问卷{}份（{}）。调查对象为在本市居住半年以上的18周岁及以上居民；甄别未通过的问卷不计入。收集方式：{}。", total, per.join("，"), input.collection),
-            Lang::En => format!("Sample: {} complete questionnaires this wave ({}). Residents aged 18+ living here six months or more; screened-out questionnaires are not counted. Collection: {}.", total, per.join(", "), input.collection),
+            Lang::Zh => format!("样本：本轮有效问卷{}份（{}）。调查对象为在本市居住半年以上的18周岁及以上居民；甄别未通过的问卷不计入。{}。", total, per.join("，"), input.collection),
+            Lang::En => format!("Sample: {} complete questionnaires this wave ({}). Residents aged 18+ living here six months or more; screened-out questionnaires are not counted. {}{}.", total, per.join(", "), l.pick("", "Collected by "), input.collection.trim_start_matches("collected by ")),
         },
         match l {
             Lang::Zh => format!("加权：{}。以区为分层，各区成年人口来自人口普查表。", weighting_name(r.weighting, l)),

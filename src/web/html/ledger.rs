@@ -153,8 +153,8 @@ pub fn ledger(l: Lang, who: &Who<'_>, p: &LedgerPage<'_>) -> Markup {
             @let open: Vec<&Item> = p.items.iter().filter(|i| i.state != State::SignedOff).collect();
             @if !open.is_empty() {
                 h2 { (l.pick("定向复测", "Targeted re-survey")) }
-                p.meta { (l.pick("未销号事项所在地点下一轮需要的受访者：要把该地点的率与目标区分开，置信区间的半宽应不大于基线与目标的差距（至少3个百分点；95%置信水平，基线的设计效应）。“已有”为最新一轮该地点的受访者。",
-                    "Respondents the next wave needs where items are not signed off: enough for the interval's half-width to be no wider than the baseline's distance to the target (at least 3 points; 95% confidence, the baseline's design effect). \"So far\" is the latest wave's respondents there.")) }
+                p.meta { (l.pick("未销号事项所在地点下一轮需要的受访者：要把该地点的率与目标区分开，置信区间的半宽应不大于基线与目标的差距（3至10个百分点之间；95%置信水平，基线的设计效应）。“已有”为最新一轮该地点的受访者。",
+                    "Respondents the next wave needs where items are not signed off: enough for the interval's half-width to be no wider than the baseline's distance to the target (kept between 3 and 10 points; 95% confidence, the baseline's design effect). \"So far\" is the latest wave's respondents there.")) }
                 div.scroll tabindex="0" role="region" aria-label=(l.pick("定向复测", "Targeted re-survey")) { table {
                     thead { tr {
                         th scope="col" { (l.pick("地点", "Place")) } th scope="col" { (l.pick("指标", "Indicator")) }
