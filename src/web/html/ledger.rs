@@ -202,7 +202,7 @@ fn figure_rows(l: Lang, what: &str, m: Option<&Measured>) -> Markup {
                     td.n { strong { (pct(m.estimate)) } }
                     td.n { (interval(m.ci_low, m.ci_high)) }
                     td.n { (m.n) }
-                    td { (basis(m.model, l)) }
+                    td { (basis(m.model, l)) br; small.sup { @if m.model { "√MSE " } @else { (l.pick("标准误 ", "SE ")) } (format!("{:.1}", m.se * 100.0)) (l.pick(" 个百分点", " points")) } }
                     td { (m.state.map_or(l.pick("样本太少，无法判断", "too few to tell"), |st| crate::labels::target_state(st, l))) }
                 }
                 None => { td colspan="6" { (l.pick("无数据（该轮该地点无受访者或尚未复测）", "no figure (nobody there in that wave, or not re-measured yet)")) } }
@@ -247,7 +247,7 @@ pub fn item(l: Lang, who: &Who<'_>, s: &Survey, i: &Item, message: Option<String
             p { strong class=(if j.verdict.good() { "ok" } else if j.verdict == crate::ledger::Verdict::StillSignificantlyBelow { "below" } else { "" }) { (j.verdict.name(l)) } }
             div.scroll tabindex="0" role="region" aria-label=(l.pick("基线与复测", "Baseline and re-measurement")) { table {
                 thead { tr {
-                    th scope="col" {} th scope="col" { (l.pick("轮次", "Wave")) } th scope="col" { (l.pick("估计值", "Rate")) }
+                    th scope="col" { (l.pick("数据", "Figure")) } th scope="col" { (l.pick("轮次", "Wave")) } th scope="col" { (l.pick("估计值", "Rate")) }
                     th scope="col" { (l.pick("置信区间", "Interval")) } th scope="col" { (l.pick("受访人数", "n")) }
                     th scope="col" { (l.pick("估计方法", "Estimate")) } th scope="col" { (l.pick("与目标相比", "Against the target")) }
                 } }
