@@ -209,7 +209,9 @@ fn the_demo_fills_the_ledger_and_every_page_shows_it() {
         assert_eq!(pages, open_places.len());
     }
     // Each open item has its re-survey plan on the ledger page.
-    assert!(html.contains("定向复测") && html.contains("计划受访者"));
+    assert!(
+        html.contains("定向复测") && html.contains("计划受访者") && html.contains("到验收日每天需")
+    );
     assert!(all
         .iter()
         .all(|i| i["judgement"]["planned"].as_u64().is_some_and(|n| n > 0)));
@@ -599,6 +601,34 @@ fn each_role_works_on_its_own_items_only() {
             "{uri}"
         );
     }
+    // A read token acts with its user's role: the officer's district only.
+    let uid = app.store.user_by_name("officer-xc").unwrap().unwrap().id;
+    let (token, hash) = minyi::accounts::new_token();
+    app.store.add_token(uid, &hash, "city platform").unwrap();
+    let machine = app.second_browser();
+    let call = |uri: String| {
+        let r = machine
+            .get(uri)
+            .header(rocket::http::Header::new(
+                "Authorization",
+                format!("Bearer {token}"),
+            ))
+            .dispatch();
+        (r.status(), r.into_string().unwrap_or_default())
+    };
+    let (st, body) = call(format!("/api/surveys/{S}/ledger"));
+    assert_eq!(st, Status::Ok);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(!v["items"].as_array().unwrap().is_empty());
+    assert!(v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["district"] == "XC"));
+    assert_eq!(
+        call(format!("/api/surveys/{S}/ledger?district=JY")).0,
+        Status::Forbidden
+    );
     // Without a session: the sign-in page, or 401 for the API.
     let anon = app.second_browser();
     assert_eq!(

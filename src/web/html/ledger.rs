@@ -17,6 +17,8 @@ pub struct LedgerPage<'a> {
     pub notice: &'a [NoticeRow],
     pub month: (i32, u32),
     pub message: Option<String>,
+    /// The office's date (the re-survey's pace to the evaluation date).
+    pub today: NaiveDate,
 }
 
 /// A stored (UTC) time as the office reads it.
@@ -151,8 +153,15 @@ pub fn ledger(l: Lang, who: &Who<'_>, p: &LedgerPage<'_>) -> Markup {
                 } }
             }
             @let open: Vec<&Item> = p.items.iter().filter(|i| i.state != State::SignedOff).collect();
+            @let days = s.evaluation_date.map(|e| (e - p.today).num_days().max(1));
             @if !open.is_empty() {
                 h2 { (l.pick("定向复测", "Targeted re-survey")) }
+                @if let (Some(e), Some(d)) = (s.evaluation_date, days) {
+                    p.meta { (match l {
+                        Lang::Zh => format!("距测评验收日（{e}）还有 {d} 天。"),
+                        Lang::En => format!("{d} days to the evaluation date ({e})."),
+                    }) }
+                }
                 p.meta { (l.pick("未销号事项所在地点下一轮需要的受访者：要把该地点的率与目标区分开，置信区间的半宽应不大于基线与目标的差距（3至10个百分点之间；95%置信水平，基线的设计效应）。“已有”为最新一轮该地点的受访者。",
                     "Respondents the next wave needs where items are not signed off: enough for the interval's half-width to be no wider than the baseline's distance to the target (kept between 3 and 10 points; 95% confidence, the baseline's design effect). \"So far\" is the latest wave's respondents there.")) }
                 div.scroll tabindex="0" role="region" aria-label=(l.pick("定向复测", "Targeted re-survey")) { table {
@@ -160,6 +169,7 @@ pub fn ledger(l: Lang, who: &Who<'_>, p: &LedgerPage<'_>) -> Markup {
                         th scope="col" { (l.pick("地点", "Place")) } th scope="col" { (l.pick("指标", "Indicator")) }
                         th scope="col" { (l.pick("计划受访者", "Planned respondents")) } th scope="col" { (l.pick("最新一轮已有", "So far (latest wave)")) }
                         th scope="col" { (l.pick("尚需", "Still needed")) }
+                        @if days.is_some() { th scope="col" { (l.pick("到验收日每天需", "Per day to the evaluation")) } }
                     } }
                     tbody { @for i in &open { tr {
                         td { a href={ "/office/" (s.id) "/ledger/" (i.id) "?lang=" (l.code()) } { (i.place_name) } }
@@ -167,7 +177,9 @@ pub fn ledger(l: Lang, who: &Who<'_>, p: &LedgerPage<'_>) -> Markup {
                         @let have = i.judgement.latest.as_ref().map_or(0.0, |m| m.n);
                         td.n { (i.judgement.planned.map_or("—".into(), |n| n.to_string())) }
                         td.n { (have) }
-                        td.n { (i.judgement.planned.map_or("—".into(), |n| ((n as f64 - have).max(0.0)).to_string())) }
+                        @let still = i.judgement.planned.map(|n| (n as f64 - have).max(0.0));
+                        td.n { (still.map_or("—".into(), |n| n.to_string())) }
+                        @if let Some(d) = days { td.n { (still.map_or("—".into(), |n| (n / d as f64).ceil().to_string())) } }
                     } } }
                 } }
                 p.downloads { a href={ "/office/" (s.id) "/ledger/posters.pdf?lang=" (l.code()) (dq) } { (l.pick("复测地点的二维码海报 PDF", "QR posters of the re-survey places (PDF)")) } }

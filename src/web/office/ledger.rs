@@ -67,6 +67,7 @@ pub async fn ledger_page(
             notice: &notice,
             month,
             message: flash.map(|f| f.message().to_string()),
+            today,
         },
     ))
 }
