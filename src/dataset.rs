@@ -16,6 +16,11 @@ use crate::storage::{StoredResponse, STATUS_COMPLETE};
 pub enum DatasetError {
     #[error("{file}: cannot read CSV: {source}")]
     Csv { file: String, source: csv::Error },
+    #[error("{file}: {source}")]
+    Encoding {
+        file: String,
+        source: crate::encoding::EncodingError,
+    },
     #[error("{file}: the header has no `district` column; the responses CSV needs `district` plus one column per question id (as `minyi export` writes it)")]
     NoDistrict { file: String },
     #[error("{}", .0.join("\n"))]
@@ -25,14 +30,29 @@ pub enum DatasetError {
 /// At most this many cell errors are listed; the rest are counted.
 const MAX_ERRORS: usize = 20;
 
-/// Reads a responses CSV for `survey`. `file` names the source in messages.
+/// Reads a responses CSV for `survey`. `file` names the source in messages. The file
+/// may be as Excel saved it (GBK, UTF-8 with BOM, UTF-16 "Unicode text" with tabs):
+/// it is decoded as it is read, and messages name the encoding when it was not UTF-8.
 pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Dataset, DatasetError> {
+    let (input, sniffed) =
+        crate::encoding::Utf8Reader::new(input, None).map_err(|source| DatasetError::Encoding {
+            file: file.to_string(),
+            source,
+        })?;
+    let named;
+    let file = if sniffed.unusual() {
+        named = format!("{file} (read as {})", sniffed.name());
+        named.as_str()
+    } else {
+        file
+    };
     let csv_err = |source| DatasetError::Csv {
         file: file.to_string(),
         source,
     };
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
+        .delimiter(sniffed.delimiter())
         .from_reader(input);
     let header = header_of(&mut rdr).map_err(csv_err)?;
     let col = |n: &str| header.iter().position(|h| h == n);
@@ -425,12 +445,25 @@ fn codes(q: &crate::definition::Question) -> String {
 }
 
 /// Reads a census CSV (`district`, one column per weighting variable, `population`)
-/// that replaces the definition's census for one analysis.
+/// that replaces the definition's census for one analysis; its bytes as Excel may
+/// have saved them.
 pub fn read_census(
     survey: &Survey,
     file: &str,
-    text: &str,
+    bytes: &[u8],
 ) -> Result<crate::stats::Census, DatasetError> {
+    let (text, sniffed) =
+        crate::encoding::csv_text(bytes, None).map_err(|source| DatasetError::Encoding {
+            file: file.to_string(),
+            source,
+        })?;
+    let named;
+    let file = if sniffed.unusual() {
+        named = format!("{file} (read as {})", sniffed.name());
+        named.as_str()
+    } else {
+        file
+    };
     let mut census = crate::stats::Census::from_survey(survey).ok_or_else(|| {
         DatasetError::Cells(vec![format!("{file}: survey `{}` has no [weighting] section naming the weighting variables; add one to the definition", survey.id)])
     })?;

@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod dataset;
 pub mod definition;
 pub mod demo;
+pub mod encoding;
 pub mod export;
 pub mod figures;
 pub mod fonts;

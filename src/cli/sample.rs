@@ -127,7 +127,10 @@ pub fn sample(c: SampleCommand) -> Result<()> {
             let s = find_survey(&cfg, &survey)?;
             let store = open_store(&cfg)?;
             let name = file.display().to_string();
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {name}"))?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {name}"))?;
+            // An address list saved from Excel: GBK, UTF-8 with BOM or UTF-16 text.
+            let (text, _) = minyi::encoding::csv_text(&bytes, None)
+                .with_context(|| format!("reading {name}"))?;
             let entries = households::read_frame(&name, &text)?;
             let (fp, n) =
                 households::load_frame(&store, &s, &community, &entries, "minyi sample frame")?;

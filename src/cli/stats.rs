@@ -413,12 +413,11 @@ fn read_responses(
 fn census(a: &StatsArgs, survey: &Survey) -> Result<Option<stats::Census>> {
     Ok(match &a.census {
         Some(p) => {
-            let text =
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
             Some(minyi::dataset::read_census(
                 survey,
                 &p.display().to_string(),
-                &text,
+                &bytes,
             )?)
         }
         None => stats::Census::from_survey(survey),

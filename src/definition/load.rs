@@ -9,11 +9,13 @@ use super::raw;
 use super::validate;
 
 /// Parses and validates one definition from its text. `path` is used in messages and
-/// to resolve the census file; `read` loads that file (tests pass in-memory files).
+/// to resolve the files it names (census, places, outlines); `read` loads their bytes
+/// (tests pass in-memory files), which are decoded as Excel may have saved them
+/// (`crate::encoding`).
 pub fn parse_str(
     path: &Path,
     text: &str,
-    read: &dyn Fn(&Path) -> std::io::Result<String>,
+    read: &dyn Fn(&Path) -> std::io::Result<Vec<u8>>,
 ) -> Result<Survey, DefinitionError> {
     let mut hasher = Sha256::new();
     hasher.update(text.as_bytes());
@@ -36,7 +38,7 @@ pub fn load_file(path: &Path) -> Result<Survey, DefinitionError> {
         path: path.to_path_buf(),
         source,
     })?;
-    parse_str(path, &text, &|p| std::fs::read_to_string(p))
+    parse_str(path, &text, &|p| std::fs::read(p))
 }
 
 /// Loads every `*.toml` in a directory (or a single file), sorted by file name.

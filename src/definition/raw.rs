@@ -120,6 +120,9 @@ pub struct RawPlaces {
     pub file: Option<Spanned<String>>,
     /// GeoJSON with one feature per place code, for maps.
     pub boundaries: Option<Spanned<String>>,
+    /// The places file's encoding when it is not detected right (utf-8, gbk,
+    /// gb18030, utf-16).
+    pub encoding: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -172,6 +175,8 @@ pub struct RawWeighting {
     pub variables: Spanned<Vec<Spanned<String>>>,
     /// Census CSV path, relative to the definition file.
     pub census: Spanned<String>,
+    /// The census file's encoding when it is not detected right.
+    pub census_encoding: Option<Spanned<String>>,
     /// Primary sampling units within the district strata: a place level
     /// (`collection_community`, `community`, `grid`) or a column of the responses CSV.
     pub cluster: Option<Spanned<String>>,

@@ -16,6 +16,9 @@ const CENSUS_TOLERANCE: f64 = 0.005;
 struct Ctx<'a> {
     loc: &'a Locator<'a>,
     diags: Vec<Diagnostic>,
+    /// The places file was named but could not be read: the checks that count its
+    /// places stay silent (one message, not one per check that finds no places).
+    places_unread: bool,
 }
 
 impl Ctx<'_> {
@@ -39,12 +42,13 @@ fn valid_option_code(s: &str) -> bool {
 pub(super) fn validate(
     raw: RawFile,
     loc: &Locator<'_>,
-    read: &dyn Fn(&Path) -> std::io::Result<String>,
+    read: &dyn Fn(&Path) -> std::io::Result<Vec<u8>>,
     hasher: &mut Sha256,
 ) -> Result<Survey, DefinitionError> {
     let mut cx = Ctx {
         loc,
         diags: Vec::new(),
+        places_unread: false,
     };
     let survey_span = raw.survey.span();
     let s = raw.survey.into_inner();
@@ -102,17 +106,28 @@ pub(super) fn validate(
     let mut districts = districts(&mut cx, raw.districts);
     let mut archive = loc.text.to_string();
     let mut warnings = Vec::new();
-    let (places_file, boundaries_file) = match raw.places {
+    let (places_file, boundaries_file, places_encoding) = match raw.places {
         Some(p) => {
             let p = p.into_inner();
-            (p.file, p.boundaries)
+            (p.file, p.boundaries, p.encoding)
         }
-        None => (None, None),
+        None => (None, None, None),
     };
     if let Some(f) = &places_file {
-        if let Some(text) = read_beside(&mut cx, f, read, hasher, &mut archive, "places") {
-            let path = beside(loc.path, f.get_ref());
-            super::places::read(&mut cx.diags, &mut warnings, &path, &text, &mut districts);
+        let named = Named {
+            rel: f,
+            encoding: places_encoding.as_ref(),
+            key: "encoding (in [places])",
+            csv: true,
+        };
+        match read_beside(&mut cx, named, read, hasher, &mut archive, "places") {
+            Some((text, enc)) => {
+                let path = beside(loc.path, f.get_ref());
+                let from = cx.diags.len();
+                super::places::read(&mut cx.diags, &mut warnings, &path, &text, &mut districts);
+                read_as(&mut cx, from, &path, enc);
+            }
+            None => cx.places_unread = true,
         }
     }
     let questions = questions(&mut cx, raw.questions, &districts);
@@ -146,7 +161,13 @@ pub(super) fn validate(
     let household_sample = household_sample(&mut cx, raw.household_sample, &districts);
     let themes = themes(&mut cx, raw.themes);
     let boundaries = boundaries_file.and_then(|f| {
-        let text = read_beside(&mut cx, &f, read, hasher, &mut archive, "boundaries")?;
+        let named = Named {
+            rel: &f,
+            encoding: None,
+            key: "boundaries",
+            csv: false,
+        };
+        let (text, _) = read_beside(&mut cx, named, read, hasher, &mut archive, "boundaries")?;
         let path = beside(loc.path, f.get_ref());
         super::places::boundaries(&mut cx.diags, &mut warnings, &path, &text, &districts)
     });
@@ -278,31 +299,77 @@ fn beside(definition: &Path, rel: &str) -> std::path::PathBuf {
         .unwrap_or_else(|| Path::new(rel).to_path_buf())
 }
 
-/// Reads a file named in the definition, adding it to the version hash and the archive.
+/// A file named in the definition: its key's span, and the encoding named beside it.
+struct Named<'a> {
+    rel: &'a Spanned<String>,
+    /// `encoding = "gbk"` (its span, for a bad label).
+    encoding: Option<&'a Spanned<String>>,
+    /// The key that would name the encoding, for the help text.
+    key: &'a str,
+    /// A table to hand on as CSV (tabs between columns become commas).
+    csv: bool,
+}
+
+/// Reads a file named in the definition, decoded as declared or detected (UTF-8 with
+/// or without BOM, GBK/GB18030, UTF-16), adding its text to the version hash and the
+/// archive. Also the encoding's name when it was not plain UTF-8 with commas, for the
+/// file's messages.
 fn read_beside(
     cx: &mut Ctx<'_>,
-    rel: &Spanned<String>,
-    read: &dyn Fn(&Path) -> std::io::Result<String>,
+    f: Named<'_>,
+    read: &dyn Fn(&Path) -> std::io::Result<Vec<u8>>,
     hasher: &mut Sha256,
     archive: &mut String,
     what: &str,
-) -> Option<String> {
-    let path = beside(cx.loc.path, rel.get_ref());
-    match read(&path) {
-        Ok(t) => {
-            hasher.update(t.as_bytes());
-            archive.push_str(&format!("\n# ---- {what}: {} ----\n", rel.get_ref()));
-            archive.push_str(&t);
-            Some(t)
-        }
+) -> Option<(String, Option<&'static str>)> {
+    let path = beside(cx.loc.path, f.rel.get_ref());
+    let bytes = match read(&path) {
+        Ok(b) => b,
         Err(e) => {
             cx.err(
-                rel.span().start,
+                f.rel.span().start,
                 format!("cannot read the {what} file {}: {e}", path.display()),
                 "give the path relative to this definition file",
             );
-            None
+            return None;
         }
+    };
+    let declared = f.encoding.map(|e| e.get_ref().as_str());
+    let decoded = if f.csv {
+        crate::encoding::csv_text(&bytes, declared)
+    } else {
+        crate::encoding::decode(&bytes, declared)
+    };
+    let (t, sniffed) = match decoded {
+        Ok(x) => x,
+        Err(e @ crate::encoding::EncodingError::Unknown(_)) => {
+            let at = f.encoding.map_or(f.rel.span().start, |e| e.span().start);
+            cx.err(at, e.to_string(), "use utf-8, gbk, gb18030 or utf-16 (what Excel's \"Unicode text\" writes), or leave it out and let minyi detect it");
+            return None;
+        }
+        Err(e) => {
+            cx.err(
+                f.rel.span().start,
+                format!("cannot read the {what} file {}: {e}", path.display()),
+                format!(
+                    "save it from Excel as \"CSV UTF-8\", or name its encoding beside the file name: {} = \"gbk\"",
+                    f.key
+                ),
+            );
+            return None;
+        }
+    };
+    hasher.update(t.as_bytes());
+    archive.push_str(&format!("\n# ---- {what}: {} ----\n", f.rel.get_ref()));
+    archive.push_str(&t);
+    Some((t, sniffed.unusual().then(|| sniffed.name())))
+}
+
+/// Says, in each message about `path` from `from` on, how the file was read.
+fn read_as(cx: &mut Ctx<'_>, from: usize, path: &Path, encoding: Option<&str>) {
+    let Some(e) = encoding else { return };
+    for d in cx.diags[from..].iter_mut().filter(|d| d.file == path) {
+        d.message.push_str(&format!(" (the file was read as {e})"));
     }
 }
 
@@ -629,7 +696,7 @@ fn place_question(
                 "ask the resident's district (kind = \"district\") first; the community must lie in it",
             );
         }
-        if districts.iter().all(|d| d.communities.is_empty()) {
+        if districts.iter().all(|d| d.communities.is_empty()) && !cx.places_unread {
             cx.err(
                 q.kind.span().start,
                 format!("community question `{id}` has no communities to offer"),
@@ -1059,7 +1126,7 @@ fn household_sample(
         if n == 0 {
             continue;
         }
-        if n as usize > d.communities.len() {
+        if n as usize > d.communities.len() && !cx.places_unread {
             cx.err(
                 cspan,
                 format!(
@@ -1265,7 +1332,9 @@ fn small_area(
             })
             .map(|c| format!("{} ({})", c.name.zh, c.code))
             .collect();
-        if districts.iter().all(|d| d.communities.is_empty()) {
+        if cx.places_unread {
+            // Said once, where the places file is named.
+        } else if districts.iter().all(|d| d.communities.is_empty()) {
             cx.err(
                 at,
                 format!("covariate `{name}` needs communities"),
@@ -1324,7 +1393,7 @@ fn weighting(
     raw: Spanned<raw::RawWeighting>,
     questions: &[Question],
     districts: &[District],
-    read: &dyn Fn(&Path) -> std::io::Result<String>,
+    read: &dyn Fn(&Path) -> std::io::Result<Vec<u8>>,
     hasher: &mut Sha256,
     archive: &mut String,
 ) -> Option<Weighting> {
@@ -1358,28 +1427,18 @@ fn weighting(
         );
         return None;
     }
-    let rel = Path::new(raw.census.get_ref());
-    let census_path = cx
-        .loc
-        .path
-        .parent()
-        .map(|p| p.join(rel))
-        .unwrap_or_else(|| rel.to_path_buf());
-    let text = match read(&census_path) {
-        Ok(t) => t,
-        Err(e) => {
-            cx.err(
-                raw.census.span().start,
-                format!("cannot read census file {}: {e}", census_path.display()),
-                "give the path relative to this definition file",
-            );
-            return None;
-        }
+    let census_path = beside(cx.loc.path, raw.census.get_ref());
+    let named = Named {
+        rel: &raw.census,
+        encoding: raw.census_encoding.as_ref(),
+        key: "census_encoding (in [weighting])",
+        csv: true,
     };
-    hasher.update(text.as_bytes());
-    archive.push_str(&format!("\n# ---- census: {} ----\n", raw.census.get_ref()));
-    archive.push_str(&text);
-    let cells = census(cx, &census_path, &text, &vars, &var_questions, districts)?;
+    let (text, enc) = read_beside(cx, named, read, hasher, archive, "census")?;
+    let from = cx.diags.len();
+    let cells = census(cx, &census_path, &text, &vars, &var_questions, districts);
+    read_as(cx, from, &census_path, enc);
+    let cells = cells?;
     let cluster = raw.cluster.map(|c| {
         let name = c.get_ref().trim().to_string();
         if name.is_empty() || questions.iter().any(|q| q.id == name) {

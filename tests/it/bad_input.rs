@@ -49,7 +49,7 @@ proptest! {
         }
         let mangled: String = chars.into_iter().collect();
         let lines = mangled.lines().count() + 1;
-        match minyi::definition::parse_str(Path::new("surveys/m.toml"), &mangled, &|_| Ok(CENSUS.to_string())) {
+        match minyi::definition::parse_str(Path::new("surveys/m.toml"), &mangled, &|_| Ok(CENSUS.as_bytes().to_vec())) {
             Ok(s) => prop_assert!(!s.questions.is_empty()),
             Err(e) => {
                 let d = e.diagnostics();

@@ -15,7 +15,7 @@ fn mini() -> String {
 fn diags(text: &str, census: &str) -> Vec<Diagnostic> {
     let census = census.to_string();
     match parse_str(Path::new("surveys/t.toml"), text, &move |_| {
-        Ok(census.clone())
+        Ok(census.clone().into_bytes())
     }) {
         Ok(_) => vec![],
         Err(e) => e.diagnostics().to_vec(),
@@ -509,7 +509,7 @@ fn the_ledgers_sign_off_rule_and_units_are_checked() {
     );
     // Without the section: the default rule, a wave after the deadline.
     let s = parse_str(Path::new("surveys/t.toml"), &mini(), &|_| {
-        Ok(CENSUS.to_string())
+        Ok(CENSUS.as_bytes().to_vec())
     })
     .unwrap();
     assert_eq!(

@@ -17,6 +17,8 @@ mod charts;
 mod definitions;
 /// The Word and PDF briefing, the one-page summary, the posters PDF.
 mod documents;
+/// Files as Excel saves them: GBK, UTF-8 with BOM, UTF-16 text.
+mod excel_files;
 /// Office pages at a million read sums and indexes: the same figures as every row.
 mod fast_paths;
 /// kill -9 under load: nothing acknowledged is lost, the file stays sound.

@@ -20,12 +20,13 @@ fn check(places: &str, boundaries: Option<&str>) -> Result<minyi::definition::Su
     }
     let places = places.to_string();
     let boundaries = boundaries.map(str::to_string);
-    let read = move |p: &Path| -> std::io::Result<String> {
+    let read = move |p: &Path| -> std::io::Result<Vec<u8>> {
         match p.file_name().and_then(|n| n.to_str()) {
-            Some("mini.places.csv") => Ok(places.clone()),
-            Some("mini.census.csv") => Ok(census.clone()),
+            Some("mini.places.csv") => Ok(places.clone().into_bytes()),
+            Some("mini.census.csv") => Ok(census.clone().into_bytes()),
             Some("mini.geojson") => boundaries
                 .clone()
+                .map(String::into_bytes)
                 .ok_or_else(|| std::io::Error::other("none")),
             _ => Err(std::io::Error::other("no such file")),
         }
