@@ -272,7 +272,7 @@ struct Row {
 }
 
 /// Every office page an admin opens, and the API.
-const VIEWS: [(&str, &str); 19] = [
+const VIEWS: [(&str, &str); 21] = [
     ("survey page", "/office/civility-2026"),
     ("another wave", "/office/civility-2026?wave=1"),
     ("a mode (phone)", "/office/civility-2026?mode=phone"),
@@ -304,10 +304,12 @@ const VIEWS: [(&str, &str); 19] = [
     ("a chart (heat map)", "/office/civility-2026/chart/heat.svg"),
     ("posters page", "/office/civility-2026/posters"),
     ("office home", "/office"),
+    ("rectification ledger", "/office/civility-2026/ledger"),
+    ("a ledger item", "/office/civility-2026/ledger/1"),
 ];
 
 /// What a district officer (the demo's, of XC) opens.
-const DISTRICT_VIEWS: [(&str, &str); 8] = [
+const DISTRICT_VIEWS: [(&str, &str); 9] = [
     ("their district page", "/office/civility-2026/d/XC"),
     ("a street page", "/office/civility-2026/d/XC/s/xc-xinhua"),
     (
@@ -334,10 +336,14 @@ const DISTRICT_VIEWS: [(&str, &str); 8] = [
         "summary API of the district",
         "/api/surveys/civility-2026/summary?district=XC",
     ),
+    (
+        "ledger of the district",
+        "/office/civility-2026/ledger?district=XC",
+    ),
 ];
 
 /// Downloads besides the responses (those are timed with their memory below).
-const DOWNLOADS: [(&str, &str); 6] = [
+const DOWNLOADS: [(&str, &str); 7] = [
     (
         "weak spots CSV",
         "/office/civility-2026/download/weak_spots.csv",
@@ -354,6 +360,7 @@ const DOWNLOADS: [(&str, &str); 6] = [
         "briefing pack (zip)",
         "/office/civility-2026/download/pack.zip",
     ),
+    ("ledger workbook", "/office/civility-2026/ledger.xlsx"),
     (
         "district's weak spots workbook (officer)",
         "/office/civility-2026/d/XC/download/weak_spots.xlsx",
