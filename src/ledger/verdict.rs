@@ -23,8 +23,10 @@ pub struct Measured {
     pub n: f64,
     /// The small-area model's estimate, else the direct one.
     pub model: bool,
-    /// Against the target; `None`: too few respondents to tell.
+    /// Against the target; `None`: too few respondents to tell, or no target.
     pub state: Option<TargetState>,
+    /// Enough respondents (or the model) for the figure to be published and compared.
+    pub published: bool,
     pub target: Option<f64>,
     /// The wave's first day of responses (a wave "after the deadline" began after it).
     pub began: Option<NaiveDate>,
@@ -48,6 +50,7 @@ impl Measured {
                     .map(|t| t.state)
                     .filter(|s| *s != TargetState::CannotTell),
                 target: m.target_status.map(|t| t.target),
+                published: m.mse.is_finite(),
                 began,
                 row: e.clone(),
             },
@@ -64,15 +67,17 @@ impl Measured {
                     .map(|t| t.state)
                     .filter(|s| *s != TargetState::CannotTell && e.flag != Flag::Suppress),
                 target: e.target_status.map(|t| t.target),
+                published: e.n > 0.0 && e.flag != Flag::Suppress && e.se.is_finite(),
                 began,
                 row: e.clone(),
             },
         }
     }
 
-    /// Whether a rate can be judged at all (enough respondents, or the model).
+    /// Whether a rate can be judged at all (enough respondents, or the model, and a
+    /// target, or no target to judge it by).
     pub fn judged(&self) -> bool {
-        self.state.is_some()
+        self.published && (self.state.is_some() || self.target.is_none())
     }
 }
 
@@ -88,10 +93,15 @@ pub enum Verdict {
     NoLongerBelow,
     /// The latest rate's whole interval is below the target.
     StillSignificantlyBelow,
-    /// Below the target, not significantly, and significantly up since the baseline.
+    /// Below the target but not significantly, and significantly up since the
+    /// baseline.
     ImprovedSignificantly,
-    /// Below the target, not significantly, and no significant change.
+    /// Below the target but not significantly, no significant change.
     NoClearChange,
+    /// The indicator has no target; significantly up since the baseline.
+    UpWithoutTarget,
+    /// The indicator has no target; no significant rise since the baseline.
+    NoRiseWithoutTarget,
 }
 
 impl Verdict {
@@ -103,6 +113,8 @@ impl Verdict {
             Verdict::StillSignificantlyBelow => "still_significantly_below",
             Verdict::ImprovedSignificantly => "improved_significantly",
             Verdict::NoClearChange => "no_clear_change",
+            Verdict::UpWithoutTarget => "up_without_target",
+            Verdict::NoRiseWithoutTarget => "no_rise_without_target",
         }
     }
 
@@ -115,12 +127,20 @@ impl Verdict {
                 l.pick("仍显著低于目标", "still significantly below the target")
             }
             Verdict::ImprovedSignificantly => l.pick(
-                "显著提高（仍低于目标，差异不显著）",
-                "improved significantly (below the target, not significantly)",
+                "低于目标但不显著，比基线显著提高",
+                "not significantly below the target, significantly up since the baseline",
             ),
             Verdict::NoClearChange => l.pick(
-                "低于目标（不显著），无显著变化",
-                "below the target (not significantly), no significant change",
+                "低于目标但不显著，与基线相比无显著变化",
+                "not significantly below the target, no significant change since the baseline",
+            ),
+            Verdict::UpWithoutTarget => l.pick(
+                "比基线显著提高（该指标无目标）",
+                "significantly up since the baseline (no target)",
+            ),
+            Verdict::NoRiseWithoutTarget => l.pick(
+                "与基线相比未显著提高（该指标无目标）",
+                "not significantly up since the baseline (no target)",
             ),
         }
     }
@@ -129,7 +149,7 @@ impl Verdict {
     pub fn good(self) -> bool {
         matches!(
             self,
-            Verdict::NoLongerBelow | Verdict::ImprovedSignificantly
+            Verdict::NoLongerBelow | Verdict::ImprovedSignificantly | Verdict::UpWithoutTarget
         )
     }
 }
@@ -218,6 +238,10 @@ pub fn judge(
     let verdict = match latest.as_ref() {
         None if later_wave => Verdict::TooFew,
         None => Verdict::NotRemeasured,
+        Some(m) if !m.judged() => Verdict::TooFew,
+        // An indicator without a target: only the change can speak.
+        Some(m) if m.target.is_none() && up => Verdict::UpWithoutTarget,
+        Some(m) if m.target.is_none() => Verdict::NoRiseWithoutTarget,
         Some(m) => match m.state {
             None => Verdict::TooFew,
             Some(TargetState::SignificantlyAbove | TargetState::AtOrAbove) => {
@@ -283,5 +307,100 @@ pub fn rule_words(r: &Rectification, l: Lang) -> String {
         }
         (false, Lang::Zh) => format!("销号规则：基线之后的一轮调查中，{what}。"),
         (false, Lang::En) => format!("Sign-off rule: in a wave after the baseline, {what}."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{target::Basis, EstimateKind, TargetStatus};
+
+    /// A direct district rate of `n` respondents, against `target` when there is one.
+    fn rate(estimate: f64, se: f64, n: f64, target: Option<f64>) -> Estimate {
+        let (lo, hi) = (estimate - 1.96 * se, estimate + 1.96 * se);
+        let state = |t: f64| match () {
+            _ if lo > t => TargetState::SignificantlyAbove,
+            _ if estimate >= t => TargetState::AtOrAbove,
+            _ if hi < t => TargetState::SignificantlyBelow,
+            _ => TargetState::Below,
+        };
+        Estimate {
+            indicator: "aware".into(),
+            kind: EstimateKind::Proportion,
+            dimension: "awareness".into(),
+            domain: "district".into(),
+            group: "XC".into(),
+            n,
+            weighted_total: n,
+            estimate,
+            se,
+            ci_low: Some(lo),
+            ci_high: Some(hi),
+            deff: 1.0,
+            n_eff: n,
+            df: n - 1.0,
+            flag: if n < 30.0 { Flag::Suppress } else { Flag::Ok },
+            target_status: target.map(|t| TargetStatus {
+                state: state(t),
+                target: t,
+                low: Some(lo),
+                high: Some(hi),
+                basis: Basis::Interval,
+            }),
+            model: None,
+        }
+    }
+
+    fn verdict(a: Estimate, b: Estimate) -> Judgement {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        judge(
+            Some(Measured::of(&a, 1, None)),
+            Some(Measured::of(&b, 2, Some(day))),
+            true,
+            &Rectification::default(),
+            day - chrono::Duration::days(1),
+            0.95,
+        )
+    }
+
+    #[test]
+    fn the_latest_wave_decides_and_the_rule_follows() {
+        let j = verdict(
+            rate(0.60, 0.02, 400.0, Some(0.9)),
+            rate(0.70, 0.02, 400.0, Some(0.9)),
+        );
+        assert_eq!(j.verdict, Verdict::StillSignificantlyBelow);
+        assert!(j.change.as_ref().is_some_and(|d| d.ci_low > 0.0));
+        assert!(!j.rule_met);
+        let j = verdict(
+            rate(0.60, 0.02, 400.0, Some(0.9)),
+            rate(0.88, 0.02, 400.0, Some(0.9)),
+        );
+        assert_eq!(j.verdict, Verdict::ImprovedSignificantly);
+        assert!(
+            j.rule_met,
+            "not significantly below, in a wave after the deadline"
+        );
+        let j = verdict(
+            rate(0.60, 0.02, 400.0, Some(0.9)),
+            rate(0.92, 0.02, 400.0, Some(0.9)),
+        );
+        assert_eq!(j.verdict, Verdict::NoLongerBelow);
+        // Too few in the latest wave: not judged, and the planner says how many more.
+        let j = verdict(
+            rate(0.60, 0.02, 400.0, Some(0.9)),
+            rate(0.95, 0.05, 12.0, Some(0.9)),
+        );
+        assert_eq!(j.verdict, Verdict::TooFew);
+        assert!(j.more_needed.is_some_and(|n| n > 0) && !j.rule_met);
+    }
+
+    #[test]
+    fn an_indicator_without_a_target_is_judged_by_its_change_alone() {
+        let j = verdict(rate(0.60, 0.02, 400.0, None), rate(0.70, 0.02, 400.0, None));
+        assert_eq!(j.verdict, Verdict::UpWithoutTarget);
+        let j = verdict(rate(0.60, 0.02, 400.0, None), rate(0.61, 0.02, 400.0, None));
+        assert_eq!(j.verdict, Verdict::NoRiseWithoutTarget);
+        assert!(!j.rule_met, "no target: the default rule cannot be met");
     }
 }
