@@ -33,6 +33,13 @@ pub struct Sniffed {
 }
 
 impl Sniffed {
+    /// Plain UTF-8 with commas (what a workbook's cells are handed on as).
+    pub const PLAIN: Sniffed = Sniffed {
+        encoding: UTF_8,
+        bom: false,
+        tabs: false,
+    };
+
     /// The encoding as messages name it: "UTF-8", "GB18030 (GBK)", "UTF-16LE".
     pub fn name(&self) -> &'static str {
         if self.encoding == GB18030 {
@@ -184,6 +191,48 @@ pub fn csv_text(bytes: &[u8], declared: Option<&str>) -> Result<(String, Sniffed
         .into_inner()
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     Ok((String::from_utf8_lossy(&bytes).into_owned(), sniffed))
+}
+
+/// The first worksheet of an XLSX workbook as CSV text: each row a line, cells as
+/// Excel shows them (whole numbers without a decimal point), empty rows at the end
+/// left out.
+pub fn xlsx_csv(bytes: &[u8]) -> Result<String, EncodingError> {
+    use calamine::{Data, Reader};
+    let bad = |e: &dyn std::fmt::Display| {
+        EncodingError::Io(std::io::Error::other(format!(
+            "not a readable .xlsx workbook: {e}"
+        )))
+    };
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
+    let Some(first) = wb.sheet_names().first().cloned() else {
+        return Err(bad(&"it has no worksheet"));
+    };
+    let range = wb.worksheet_range(&first).map_err(|e| bad(&e))?;
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    for row in range.rows() {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Data::Empty => String::new(),
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                Data::Int(i) => i.to_string(),
+                other => other.to_string(),
+            })
+            .collect();
+        out.write_record(&cells).map_err(|e| bad(&e))?;
+    }
+    let bytes = out.into_inner().map_err(|e| bad(&e))?;
+    let text = String::from_utf8(bytes).map_err(|e| bad(&e))?;
+    // Rows Excel keeps formatted but empty would be lines of commas.
+    let trimmed: Vec<&str> = text.lines().collect();
+    let last = trimmed
+        .iter()
+        .rposition(|l| l.chars().any(|c| c != ','))
+        .map_or(0, |i| i + 1);
+    Ok(trimmed[..last].iter().map(|l| format!("{l}\n")).collect())
 }
 
 /// A reader that hands on a stream's text as UTF-8, decoding it as it goes (a

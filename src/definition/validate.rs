@@ -335,7 +335,10 @@ fn read_beside(
         }
     };
     let declared = f.encoding.map(|e| e.get_ref().as_str());
-    let decoded = if f.csv {
+    let xlsx = f.csv && f.rel.get_ref().to_ascii_lowercase().ends_with(".xlsx");
+    let decoded = if xlsx {
+        crate::encoding::xlsx_csv(&bytes).map(|t| (t, crate::encoding::Sniffed::PLAIN))
+    } else if f.csv {
         crate::encoding::csv_text(&bytes, declared)
     } else {
         crate::encoding::decode(&bytes, declared)
@@ -362,7 +365,11 @@ fn read_beside(
     hasher.update(t.as_bytes());
     archive.push_str(&format!("\n# ---- {what}: {} ----\n", f.rel.get_ref()));
     archive.push_str(&t);
-    Some((t, sniffed.unusual().then(|| sniffed.name())))
+    let how = match xlsx {
+        true => Some("an Excel workbook: its first sheet, line = row"),
+        false => sniffed.unusual().then(|| sniffed.name()),
+    };
+    Some((t, how))
 }
 
 /// Says, in each message about `path` from `from` on, how the file was read.

@@ -228,3 +228,68 @@ fn a_responses_export_saved_from_excel_gives_the_same_figures() {
         .unwrap_or_default();
     assert!(err.contains("x.csv") && err.contains("line"), "{err}");
 }
+
+/// A CSV's cells as the first sheet of a workbook (numbers as numbers, as Excel keeps
+/// them).
+fn as_workbook(csv: &str) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv.as_bytes());
+    for (r, rec) in rdr.records().enumerate() {
+        for (c, cell) in rec.unwrap().iter().enumerate() {
+            match cell.parse::<f64>() {
+                Ok(v) if r > 0 => ws.write_number(r as u32, c as u16, v).map(|_| ()),
+                _ => ws.write_string(r as u32, c as u16, cell).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn the_places_file_and_census_may_be_workbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    let surveys = surveys_dir(dir.path(), &[&format!("{SURVEYS}/{EXAMPLE}.toml")]);
+    let def = surveys.join(format!("{EXAMPLE}.toml"));
+    let original = minyi::definition::load_file(&def).unwrap();
+    let mut text = std::fs::read_to_string(&def).unwrap();
+    for f in ["places", "census"] {
+        let csv = std::fs::read_to_string(surveys.join(format!("{EXAMPLE}.{f}.csv"))).unwrap();
+        std::fs::write(
+            surveys.join(format!("{EXAMPLE}.{f}.xlsx")),
+            as_workbook(&csv),
+        )
+        .unwrap();
+        text = text.replace(
+            &format!("{EXAMPLE}.{f}.csv"),
+            &format!("{EXAMPLE}.{f}.xlsx"),
+        );
+    }
+    std::fs::write(&def, &text).unwrap();
+    let s = minyi::definition::load_file(&def).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(places_and_census(&s), places_and_census(&original));
+    // A mistake in the workbook: placed at its row, and said to be a workbook's.
+    let csv = std::fs::read_to_string(format!("{SURVEYS}/{EXAMPLE}.places.csv"))
+        .unwrap()
+        .replacen(",community,", ",communty,", 1);
+    std::fs::write(
+        surveys.join(format!("{EXAMPLE}.places.xlsx")),
+        as_workbook(&csv),
+    )
+    .unwrap();
+    let d = match minyi::definition::load_file(&def) {
+        Ok(_) => panic!("the mistake is found"),
+        Err(e) => e.diagnostics().to_vec(),
+    };
+    assert!(
+        d[0].message.contains("`communty` is not a place level"),
+        "{}",
+        d[0]
+    );
+    assert!(d[0].message.contains("workbook"), "{}", d[0]);
+    assert_eq!(d[0].line, 3);
+}
