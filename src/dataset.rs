@@ -39,13 +39,8 @@ pub fn read_csv<R: Read>(survey: &Survey, file: &str, input: R) -> Result<Datase
             file: file.to_string(),
             source,
         })?;
-    let named;
-    let file = if sniffed.unusual() {
-        named = format!("{file} (read as {})", sniffed.name());
-        named.as_str()
-    } else {
-        file
-    };
+    let named = sniffed.describe(file);
+    let file = named.as_str();
     let csv_err = |source| DatasetError::Csv {
         file: file.to_string(),
         source,
@@ -457,13 +452,8 @@ pub fn read_census(
             file: file.to_string(),
             source,
         })?;
-    let named;
-    let file = if sniffed.unusual() {
-        named = format!("{file} (read as {})", sniffed.name());
-        named.as_str()
-    } else {
-        file
-    };
+    let named = sniffed.describe(file);
+    let file = named.as_str();
     let mut census = crate::stats::Census::from_survey(survey).ok_or_else(|| {
         DatasetError::Cells(vec![format!("{file}: survey `{}` has no [weighting] section naming the weighting variables; add one to the definition", survey.id)])
     })?;

@@ -51,6 +51,15 @@ impl Sniffed {
         }
     }
 
+    /// A file's name for messages: with how it was read when that is worth saying.
+    pub fn describe(&self, file: &str) -> String {
+        if self.unusual() {
+            format!("{file} (read as {})", self.name())
+        } else {
+            file.to_string()
+        }
+    }
+
     /// Whether anything but plain UTF-8 with commas was read (worth saying).
     pub fn unusual(&self) -> bool {
         self.encoding != UTF_8 || self.tabs

@@ -13,6 +13,14 @@ pub fn pct(x: f64) -> String {
 }
 
 /// A quality flag's name for people.
+/// An interval of shares, "62.0%–71.3%"; "—" where there is none.
+pub fn pct_interval(low: Option<f64>, high: Option<f64>) -> String {
+    match (low, high) {
+        (Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)),
+        _ => "—".into(),
+    }
+}
+
 pub fn flag_name(f: &str, l: Lang) -> String {
     match f {
         quality::TOO_FAST => l.pick("答题过快", "too fast").into(),

@@ -101,6 +101,17 @@ pub struct Baseline {
     pub basis: String,
 }
 
+impl Baseline {
+    /// How the baseline was made, in words.
+    pub fn basis_name(&self, l: Lang) -> &'static str {
+        match self.basis.as_str() {
+            "model" => super::verdict::basis_name(true, l),
+            "direct" => super::verdict::basis_name(false, l),
+            _ => l.pick("无（手工立项）", "none (opened by hand)"),
+        }
+    }
+}
+
 /// An item with its history and its judgement by the latest wave.
 #[derive(Debug, Clone, Serialize)]
 pub struct Item {
@@ -137,6 +148,12 @@ impl Item {
     /// When it was last signed off, if it is.
     pub fn signed_off_at(&self) -> Option<NaiveDateTime> {
         (self.state == State::SignedOff).then(|| self.events.last().map(|e| e.at))?
+    }
+
+    /// Not signed off, and the latest wave still finds it significantly below target.
+    pub fn still_below(&self) -> bool {
+        self.state != State::SignedOff
+            && self.judgement.verdict == super::verdict::Verdict::StillSignificantlyBelow
     }
 
     /// The newest note.
@@ -382,11 +399,7 @@ fn default_problem(
 /// The district of an item (for the one access question before a change), or
 /// `None` when the survey has no such item.
 pub fn item_district(store: &Store, s: &Survey, id: i64) -> Result<Option<String>, LedgerError> {
-    Ok(store
-        .ledger_items(&s.id)?
-        .into_iter()
-        .find(|i| i.id == id)
-        .map(|i| i.district))
+    Ok(store.ledger_item_district(&s.id, id)?)
 }
 
 /// The survey's items (one district's with `district`), each judged by the latest
@@ -516,7 +529,9 @@ pub fn change(
     user: &User,
     (now, today): (NaiveDateTime, NaiveDate),
 ) -> Result<State, LedgerError> {
-    let item = items(store, cache, s, loaded, None, today, Lang::Zh)?
+    let district =
+        item_district(store, s, id)?.ok_or_else(|| LedgerError::NoSuchItem(id, s.id.clone()))?;
+    let item = items(store, cache, s, loaded, Some(&district), today, Lang::Zh)?
         .into_iter()
         .find(|i| i.id == id)
         .ok_or_else(|| LedgerError::NoSuchItem(id, s.id.clone()))?;
@@ -566,6 +581,32 @@ pub fn change(
     Ok(c.to)
 }
 
+/// The ledger's totals, as its page and the briefing state them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Totals {
+    pub items: usize,
+    pub signed_off: usize,
+    /// Of those signed off, against the rule (with a reason).
+    pub against_rule: usize,
+    /// Not signed off, deadline passed.
+    pub overdue: usize,
+    /// Not signed off, still significantly below in the latest wave.
+    pub still_below: usize,
+}
+
+impl Totals {
+    pub fn of(items: &[Item]) -> Totals {
+        let count = |f: &dyn Fn(&Item) -> bool| items.iter().filter(|i| f(i)).count();
+        Totals {
+            items: items.len(),
+            signed_off: count(&|i| i.state == State::SignedOff),
+            against_rule: count(&|i| i.against_rule().is_some()),
+            overdue: count(&|i| i.overdue),
+            still_below: count(&|i| i.still_below()),
+        }
+    }
+}
+
 /// One line of the monthly notice (通报): a district's unit and its items.
 #[derive(Debug, Clone, Serialize)]
 pub struct NoticeRow {
@@ -604,8 +645,7 @@ pub fn notice(items: &[Item], (year, month): (i32, u32)) -> Vec<NoticeRow> {
         if i.state != State::SignedOff {
             r.open += 1;
             r.overdue += i.overdue as usize;
-            r.still_below +=
-                (i.judgement.verdict == super::verdict::Verdict::StillSignificantlyBelow) as usize;
+            r.still_below += i.still_below() as usize;
         }
     }
     rows.into_values().collect()

@@ -5,19 +5,10 @@
 use super::book::{Item, NoticeRow};
 use super::error::LedgerError;
 use super::state::State;
-use super::verdict::rule_words;
+use super::verdict::{basis_name, rule_words};
 use crate::definition::{Lang, Survey};
 use crate::figures::{Cell, Table};
 use crate::labels::pct;
-
-/// How a figure was made, in a cell.
-fn basis(model: bool, l: Lang) -> &'static str {
-    if model {
-        l.pick("模型估计（Fay–Herriot）", "model (Fay–Herriot)")
-    } else {
-        l.pick("直接估计", "direct")
-    }
-}
 
 /// The 复测结果 cell: the latest wave's figure and the verdict.
 pub fn remeasured(i: &Item, l: Lang) -> String {
@@ -29,14 +20,14 @@ pub fn remeasured(i: &Item, l: Lang) -> String {
                 "第{}轮 {}（{}），{}",
                 m.wave,
                 pct(m.estimate),
-                basis(m.model, l),
+                basis_name(m.model, l),
                 out
             ),
             Lang::En => format!(
                 "wave {} {} ({}), {}",
                 m.wave,
                 pct(m.estimate),
-                basis(m.model, l),
+                basis_name(m.model, l),
                 out
             ),
         };
@@ -138,13 +129,7 @@ pub fn ledger_table(items: &[Item], l: Lang) -> Table {
                 ),
                 Cell::Int(i.baseline.wave as f64),
                 opt(i.baseline.estimate),
-                Cell::Text(match i.baseline.basis.as_str() {
-                    "model" => basis(true, l).to_string(),
-                    "direct" => basis(false, l).to_string(),
-                    _ => l
-                        .pick("无（手工立项）", "none (opened by hand)")
-                        .to_string(),
-                }),
+                Cell::Text(i.baseline.basis_name(l).to_string()),
                 opt(i.baseline.target),
                 opt(j.latest.as_ref().map(|m| m.estimate)),
                 opt(j.latest.as_ref().and_then(|m| m.ci_low)),
@@ -254,22 +239,15 @@ pub fn for_pack(
     }
     let month = (today.year(), today.month());
     let notice = super::book::notice(&items, month);
-    let signed = items.iter().filter(|i| i.state == State::SignedOff).count();
-    let overdue = items.iter().filter(|i| i.overdue).count();
-    let against = items.iter().filter(|i| i.against_rule().is_some()).count();
-    let below = items
-        .iter()
-        .filter(|i| i.state != State::SignedOff)
-        .filter(|i| i.judgement.verdict == super::verdict::Verdict::StillSignificantlyBelow)
-        .count();
+    let t = super::book::Totals::of(&items);
     let summary = match l {
         Lang::Zh => format!(
             "整改台账共{}项：已销号{}项（其中{}项未按规则、另附理由），未销号{}项，其中逾期{}项、按最新一轮调查仍显著低于目标{}项。{}",
-            items.len(), signed, against, items.len() - signed, overdue, below, rule_words(&s.rectification, l)
+            t.items, t.signed_off, t.against_rule, t.items - t.signed_off, t.overdue, t.still_below, rule_words(&s.rectification, l)
         ),
         Lang::En => format!(
             "The rectification ledger holds {} items: {} signed off ({} against the rule, with a reason), {} not, of which {} overdue and {} still significantly below the target in the latest wave. {}",
-            items.len(), signed, against, items.len() - signed, overdue, below, rule_words(&s.rectification, l)
+            t.items, t.signed_off, t.against_rule, t.items - t.signed_off, t.overdue, t.still_below, rule_words(&s.rectification, l)
         ),
     };
     let mut table = notice_table(s, &notice, l);

@@ -14,9 +14,9 @@ mod verdict;
 
 pub use book::{
     change, item_district, items, notice, open, place_name, preview, Baseline, Change, Event, Item,
-    Level, NoticeRow, Opening,
+    Level, NoticeRow, Opening, Totals,
 };
 pub use error::LedgerError;
 pub use file::{for_pack, ledger_table, ledger_workbook, notice_table, resurvey_posters};
 pub use state::State;
-pub use verdict::{judge, rule_words, Judgement, Measured, Verdict};
+pub use verdict::{basis_name, judge, rule_words, Judgement, Measured, Verdict};

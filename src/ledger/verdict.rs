@@ -34,6 +34,15 @@ pub struct Measured {
     row: Estimate,
 }
 
+/// How a figure was made, as every ledger output names it.
+pub fn basis_name(model: bool, l: Lang) -> &'static str {
+    if model {
+        l.pick("模型估计（Fay–Herriot）", "model estimate (Fay–Herriot)")
+    } else {
+        l.pick("直接估计", "direct estimate")
+    }
+}
+
 impl Measured {
     pub fn of(e: &Estimate, wave: i32, began: Option<NaiveDate>) -> Measured {
         match &e.model {

@@ -137,6 +137,17 @@ impl Store {
         }
     }
 
+    /// The district of one of a survey's items (`None`: no such item).
+    pub fn ledger_item_district(&self, survey_id: &str, id: i64) -> Result<Option<String>> {
+        let mut c = self.conn()?;
+        Ok(ledger_items::table
+            .filter(ledger_items::id.eq(id))
+            .filter(ledger_items::survey_id.eq(survey_id))
+            .select(ledger_items::district)
+            .first(&mut c)
+            .optional()?)
+    }
+
     /// A survey's items, oldest first.
     pub fn ledger_items(&self, survey_id: &str) -> Result<Vec<ItemRow>> {
         let mut c = self.conn()?;

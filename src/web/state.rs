@@ -268,6 +268,12 @@ impl App {
         chrono::Utc::now().naive_utc() + chrono::Duration::seconds(shift)
     }
 
+    /// Today's date where the office is (deadlines are days there), on the same clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        use chrono::TimeZone;
+        chrono::Local.from_utc_datetime(&self.now()).date_naive()
+    }
+
     /// Marks the service as reached over HTTPS though `base_url` does not say so (a
     /// proxy in front terminates TLS): `Secure` cookies and HSTS.
     pub fn with_https(mut self, on: bool) -> App {

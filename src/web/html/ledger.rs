@@ -7,8 +7,8 @@ use maud::{html, Markup};
 use super::office::layout;
 use super::Who;
 use crate::definition::{Lang, Survey};
-use crate::labels::{district_name, pct};
-use crate::ledger::{rule_words, Item, Level, Measured, NoticeRow, State};
+use crate::labels::{district_name, pct, pct_interval};
+use crate::ledger::{basis_name, rule_words, Item, Level, Measured, NoticeRow, State};
 
 pub struct LedgerPage<'a> {
     pub survey: &'a Survey,
@@ -25,21 +25,6 @@ pub struct LedgerPage<'a> {
 fn local(t: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
     use chrono::TimeZone;
     chrono::Local.from_utc_datetime(&t).naive_local()
-}
-
-fn interval(low: Option<f64>, high: Option<f64>) -> String {
-    match (low, high) {
-        (Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)),
-        _ => "—".into(),
-    }
-}
-
-fn basis(model: bool, l: Lang) -> &'static str {
-    if model {
-        l.pick("模型估计（Fay–Herriot）", "model estimate (Fay–Herriot)")
-    } else {
-        l.pick("直接估计", "direct estimate")
-    }
 }
 
 fn verdict_cell(i: &Item, l: Lang) -> Markup {
@@ -81,12 +66,7 @@ pub fn ledger(l: Lang, who: &Who<'_>, p: &LedgerPage<'_>) -> Markup {
     let (y, m) = p.month;
     let prev = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
     let next = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    let overdue = p.items.iter().filter(|i| i.overdue).count();
-    let signed = p
-        .items
-        .iter()
-        .filter(|i| i.state == State::SignedOff)
-        .count();
+    let t = crate::ledger::Totals::of(p.items);
     let dq = p
         .district
         .map(|d| format!("&district={d}"))
@@ -102,8 +82,8 @@ pub fn ledger(l: Lang, who: &Who<'_>, p: &LedgerPage<'_>) -> Markup {
             h1 { (l.pick("整改台账", "Rectification ledger")) " · " (scope) }
             @if let Some(msg) = &p.message { p.note role="status" { (msg) } }
             p.meta { (match l {
-                Lang::Zh => format!("共 {} 项：已销号 {}，未销号 {}，其中逾期 {}。", p.items.len(), signed, p.items.len() - signed, overdue),
-                Lang::En => format!("{} items: {} signed off, {} not, of which {} overdue.", p.items.len(), signed, p.items.len() - signed, overdue),
+                Lang::Zh => format!("共 {} 项：已销号 {}，未销号 {}，其中逾期 {}。", t.items, t.signed_off, t.items - t.signed_off, t.overdue),
+                Lang::En => format!("{} items: {} signed off, {} not, of which {} overdue.", t.items, t.signed_off, t.items - t.signed_off, t.overdue),
             }) }
             p.meta { (rule_words(&s.rectification, l)) " "
                 (l.pick("复测结果按该地点、该指标基线之后最新一轮的加权估计判断，与基线同样方法计算。", "The re-measurement is the place's weighted estimate for the indicator in the latest wave after the baseline, made as the baseline was.")) }
@@ -212,9 +192,9 @@ fn figure_rows(l: Lang, what: &str, m: Option<&Measured>) -> Markup {
                 Some(m) => {
                     td.n { (l.pick("第", "wave ")) (m.wave) (l.pick("轮", "")) }
                     td.n { strong { (pct(m.estimate)) } }
-                    td.n { (interval(m.ci_low, m.ci_high)) }
+                    td.n { (pct_interval(m.ci_low, m.ci_high)) }
                     td.n { (m.n) }
-                    td { (basis(m.model, l)) br; small.sup { @if m.model { "√MSE " } @else { (l.pick("标准误 ", "SE ")) } (format!("{:.1}", m.se * 100.0)) (l.pick(" 个百分点", " points")) } }
+                    td { (basis_name(m.model, l)) br; small.sup { @if m.model { "√MSE " } @else { (l.pick("标准误 ", "SE ")) } (format!("{:.1}", m.se * 100.0)) (l.pick(" 个百分点", " points")) } }
                     td { (m.state.map_or(l.pick("样本太少，无法判断", "too few to tell"), |st| crate::labels::target_state(st, l))) }
                 }
                 None => { td colspan="6" { (l.pick("无数据（该轮该地点无受访者或尚未复测）", "no figure (nobody there in that wave, or not re-measured yet)")) } }
@@ -268,9 +248,9 @@ pub fn item(l: Lang, who: &Who<'_>, s: &Survey, i: &Item, message: Option<String
                         th scope="row" { (l.pick("立项时的基线", "Baseline when opened")) }
                         td.n { (l.pick("第", "wave ")) (i.baseline.wave) (l.pick("轮", "")) }
                         td.n { (i.baseline.estimate.map_or("—".into(), pct)) }
-                        td.n { (interval(i.baseline.ci_low, i.baseline.ci_high)) }
+                        td.n { (pct_interval(i.baseline.ci_low, i.baseline.ci_high)) }
                         td.n { (i.baseline.n.map_or("—".into(), |n| n.to_string())) }
-                        td { (match i.baseline.basis.as_str() { "model" => basis(true, l), "direct" => basis(false, l), _ => l.pick("无（手工立项）", "none (opened by hand)") }) }
+                        td { (i.baseline.basis_name(l)) }
                         td { (i.baseline.target.map_or(String::new(), |t| format!("{}{}", l.pick("目标 ", "target "), pct(t)))) }
                     }
                     (figure_rows(l, l.pick("基线（按现有数据）", "Baseline (the rows now)"), j.baseline.as_ref()))
@@ -355,10 +335,10 @@ pub fn new_item(l: Lang, who: &Who<'_>, p: &NewItem<'_>) -> Markup {
             @match p.baseline {
                 Some(m) => {
                     p { (match l {
-                            Lang::Zh => format!("基线：第{}轮，{}，", m.wave, basis(m.model, l)),
-                            Lang::En => format!("Baseline: wave {}, {}: ", m.wave, basis(m.model, l)),
+                            Lang::Zh => format!("基线：第{}轮，{}，", m.wave, basis_name(m.model, l)),
+                            Lang::En => format!("Baseline: wave {}, {}: ", m.wave, basis_name(m.model, l)),
                         })
-                        strong { (pct(m.estimate)) } (l.pick("（", " (")) (interval(m.ci_low, m.ci_high)) (l.pick("，", ", ")) "n = " (m.n) (l.pick("）", ")"))
+                        strong { (pct(m.estimate)) } (l.pick("（", " (")) (pct_interval(m.ci_low, m.ci_high)) (l.pick("，", ", ")) "n = " (m.n) (l.pick("）", ")"))
                         @if let Some(st) = m.state { " · " (crate::labels::target_state(st, l)) } }
                     p.meta { (l.pick("基线按该轮全部有效问卷计算（不按调查点或方式筛选），保存时由服务器重新计算并记录。", "The baseline is computed from all of the wave's counted responses (no collection point or mode filter), again by the server when the item is saved.")) }
                 }

@@ -90,7 +90,7 @@ pub fn weak_spots(l: Lang, w: &WeakSpots, download: &str, q: &str, open: Option<
             tr {
                 td { (x.name) @if let Some(st) = &x.street { br; small.meta { (st) } } }
                 td { (x.label) }
-                td.n { (pct(x.estimate)) @if x.model { " " small.dir { (l.pick("模型估计", "model")) } } br; small { (match (x.ci_low, x.ci_high) { (Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)), _ => "—".into() }) } }
+                td.n { (pct(x.estimate)) @if x.model { " " small.dir { (l.pick("模型估计", "model")) } } br; small { (crate::labels::pct_interval(x.ci_low, x.ci_high)) } }
                 td.n { (pct(x.target)) }
                 td.n { (x.n) @if x.model { br; small.sup { (l.pick("直接 ", "direct ")) (x.direct.map_or(l.pick("样本不足", "too few").to_string(), pct)) } } }
                 td { (target_state(x.state, l)) @if !x.model && !publication_flag(x.flag, l).is_empty() { br; small.dir { (publication_flag(x.flag, l)) } } }

@@ -40,10 +40,7 @@ fn rate_cell_in(l: Lang, e: Option<&Estimate>, live: bool) -> Markup {
         return html! { td.sup title=(l.pick("有效样本少于30，不发布", "effective sample under 30: not published")) {
         (l.pick("样本不足", "too few")) br; small { "n=" (e.n) } } };
     }
-    let ci = match (e.ci_low, e.ci_high) {
-        (Some(a), Some(b)) => format!("{}–{}", pct(a), pct(b)),
-        _ => "—".into(),
-    };
+    let ci = crate::labels::pct_interval(e.ci_low, e.ci_high);
     let status = e.target_status.as_ref();
     let exact = status
         .filter(|t| t.basis == Basis::Exact)

@@ -87,7 +87,7 @@ async fn download(
         Needs::Aggregates => {
             let loaded = access::load(app, &s).await?;
             let (sv, ld, cache, l) = (s.clone(), loaded.clone(), app.figures.clone(), view.lang());
-            let today = chrono::Local::now().date_naive();
+            let today = app.today();
             let ledger = app
                 .blocking(move |store| crate::ledger::for_pack(store, &cache, &sv, &ld, today, l))
                 .await?;

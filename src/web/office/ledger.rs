@@ -3,18 +3,20 @@
 //! read API. Admins everywhere; district officers their district's items; viewers
 //! read; interviewers nothing. Every change needs the session's CSRF token.
 
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::{Datelike, NaiveDate};
 use rocket::form::{Form, FromForm};
 use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::serde::json::Json;
 use rocket::{get, post, State};
+use std::sync::Arc;
 
 use super::access;
 use super::downloads::Download;
-use crate::dashboard::FileKind;
-use crate::definition::Lang;
+use crate::dashboard::{Cache, FileKind, Loaded};
+use crate::definition::{Lang, Survey};
 use crate::ledger::{self, LedgerError, Level};
+use crate::storage::Store;
 use crate::web::error::WebError;
 use crate::web::html::ledger as html;
 use crate::web::session::Session;
@@ -22,8 +24,7 @@ use crate::web::state::App;
 
 /// (now in UTC, as stored; the office's date, as deadlines are kept).
 fn clock(app: &App) -> (chrono::NaiveDateTime, NaiveDate) {
-    let now = app.now();
-    (now, chrono::Local.from_utc_datetime(&now).date_naive())
+    (app.now(), app.today())
 }
 
 /// `?month=2026-12`, else the current month.
@@ -37,6 +38,48 @@ fn nonempty(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// What every read of the ledger starts from: the scope asked for (a district
+/// officer's own district whatever they ask), its survey and responses, the office's
+/// date. Owned, so the blocking pool can take a copy.
+#[derive(Clone)]
+struct Scope {
+    s: Arc<Survey>,
+    district: Option<String>,
+    loaded: Arc<Loaded>,
+    cache: Arc<Cache>,
+    today: NaiveDate,
+}
+
+impl Scope {
+    async fn of(
+        app: &App,
+        session: &Session,
+        id: &str,
+        district: Option<&str>,
+    ) -> Result<Scope, WebError> {
+        let district = access::estimates_scope(session, "district", nonempty(district))?;
+        let s = access::scoped(app, session, id, district)?;
+        Ok(Scope {
+            loaded: access::load(app, &s).await?,
+            s,
+            district: district.map(str::to_string),
+            cache: app.figures.clone(),
+            today: app.today(),
+        })
+    }
+
+    /// The scope's items, judged by the latest wave.
+    fn items(&self, store: &Store, l: Lang) -> Result<Vec<ledger::Item>, LedgerError> {
+        let d = self.district.as_deref();
+        ledger::items(store, &self.cache, &self.s, &self.loaded, d, self.today, l)
+    }
+
+    /// "XC" or "all", for file names and the audit log.
+    fn name(&self) -> &str {
+        self.district.as_deref().unwrap_or("all")
+    }
+}
+
 #[get("/office/<id>/ledger?<district>&<month>&<lang>")]
 pub async fn ledger_page(
     app: &State<App>,
@@ -47,27 +90,22 @@ pub async fn ledger_page(
     lang: Option<&str>,
     flash: Option<FlashMessage<'_>>,
 ) -> Result<maud::Markup, WebError> {
-    let district = access::estimates_scope(&session, "district", nonempty(district))?;
-    let s = access::scoped(app, &session, id, district)?;
-    let loaded = access::load(app, &s).await?;
-    let (l, (_, today)) = (Lang::from_code(lang), clock(app));
-    let month = month_of(month, today);
-    let (sv, d, cache) = (s.clone(), district.map(str::to_string), app.figures.clone());
-    let items = app
-        .blocking(move |store| ledger::items(store, &cache, &sv, &loaded, d.as_deref(), today, l))
-        .await?;
+    let sc = Scope::of(app, &session, id, district).await?;
+    let (l, month) = (Lang::from_code(lang), month_of(month, sc.today));
+    let read = sc.clone();
+    let items = app.blocking(move |store| read.items(store, l)).await?;
     let notice = ledger::notice(&items, month);
     Ok(html::ledger(
         l,
         &session.who(),
         &html::LedgerPage {
-            survey: &s,
-            district,
+            survey: &sc.s,
+            district: sc.district.as_deref(),
             items: &items,
             notice: &notice,
             month,
             message: flash.map(|f| f.message().to_string()),
-            today,
+            today: sc.today,
         },
     ))
 }
@@ -83,32 +121,26 @@ pub async fn ledger_download(
     month: Option<&str>,
     lang: Option<&str>,
 ) -> Result<Download, WebError> {
-    let district = access::estimates_scope(&session, "district", nonempty(district))?;
-    let s = access::scoped(app, &session, id, district)?;
-    let loaded = access::load(app, &s).await?;
-    let (l, (_, today)) = (Lang::from_code(lang), clock(app));
-    let month = month_of(month, today);
-    let (sv, d, cache, who) = (
-        s.clone(),
-        district.map(str::to_string),
-        app.figures.clone(),
-        session.user.username.clone(),
-    );
+    let sc = Scope::of(app, &session, id, district).await?;
+    let (l, month) = (Lang::from_code(lang), month_of(month, sc.today));
+    let (read, who) = (sc.clone(), session.user.username.clone());
     let bytes = app
         .blocking(move |store| {
-            let items = ledger::items(store, &cache, &sv, &loaded, d.as_deref(), today, l)?;
+            let items = read.items(store, l)?;
             let notice = ledger::notice(&items, month);
-            let bytes = ledger::ledger_workbook(&sv, &items, &notice, month, d.as_deref(), l)?;
-            let scope = d.as_deref().unwrap_or("all");
-            store.audit(
-                &who,
-                "export",
-                &format!("{} {scope} ledger.xlsx ({} items)", sv.id, items.len()),
-            )?;
+            let d = read.district.as_deref();
+            let bytes = ledger::ledger_workbook(&read.s, &items, &notice, month, d, l)?;
+            let what = format!(
+                "{} {} ledger.xlsx ({} items)",
+                read.s.id,
+                read.name(),
+                items.len()
+            );
+            store.audit(&who, "export", &what)?;
             Ok::<_, LedgerError>(bytes)
         })
         .await?;
-    let name = format!("{}_{}_ledger.xlsx", s.id, district.unwrap_or("all"));
+    let name = format!("{}_{}_ledger.xlsx", sc.s.id, sc.name());
     Ok(Download::bytes(name, FileKind::Xlsx, bytes))
 }
 
@@ -122,35 +154,27 @@ pub async fn resurvey_posters(
     district: Option<&str>,
     lang: Option<&str>,
 ) -> Result<Download, WebError> {
-    let district = access::estimates_scope(&session, "district", nonempty(district))?;
-    let s = access::scoped(app, &session, id, district)?;
-    let loaded = access::load(app, &s).await?;
-    let (l, (_, today)) = (Lang::from_code(lang), clock(app));
-    let (sv, d, cache, who, base) = (
-        s.clone(),
-        district.map(str::to_string),
-        app.figures.clone(),
+    let sc = Scope::of(app, &session, id, district).await?;
+    let l = Lang::from_code(lang);
+    let (read, who, base) = (
+        sc.clone(),
         session.user.username.clone(),
         app.base_url.clone(),
     );
     let bytes = app
         .blocking(move |store| {
-            let items = ledger::items(store, &cache, &sv, &loaded, d.as_deref(), today, l)?;
-            let (pdf, pages) = ledger::resurvey_posters(&sv, &items, &base, l)?;
-            let scope = d.as_deref().unwrap_or("all");
-            store.audit(
-                &who,
-                "export",
-                &format!("{} {scope} re-survey posters ({pages} pages)", sv.id),
-            )?;
+            let items = read.items(store, l)?;
+            let (pdf, pages) = ledger::resurvey_posters(&read.s, &items, &base, l)?;
+            let what = format!(
+                "{} {} re-survey posters ({pages} pages)",
+                read.s.id,
+                read.name()
+            );
+            store.audit(&who, "export", &what)?;
             Ok::<_, LedgerError>(pdf)
         })
         .await?;
-    let name = format!(
-        "{}_{}_resurvey_posters.pdf",
-        s.id,
-        district.unwrap_or("all")
-    );
+    let name = format!("{}_{}_resurvey_posters.pdf", sc.s.id, sc.name());
     Ok(Download::bytes(name, FileKind::Pdf, bytes))
 }
 
@@ -163,19 +187,15 @@ pub async fn ledger_api(
     district: Option<&str>,
     lang: Option<&str>,
 ) -> Result<Json<serde_json::Value>, WebError> {
-    let district = access::estimates_scope(&session, "district", nonempty(district))?;
-    let s = access::scoped(app, &session, id, district)?;
-    let loaded = access::load(app, &s).await?;
-    let (l, (_, today)) = (Lang::from_code(lang), clock(app));
-    let (sv, d, cache) = (s.clone(), district.map(str::to_string), app.figures.clone());
-    let items = app
-        .blocking(move |store| ledger::items(store, &cache, &sv, &loaded, d.as_deref(), today, l))
-        .await?;
+    let sc = Scope::of(app, &session, id, district).await?;
+    let (l, read) = (Lang::from_code(lang), sc.clone());
+    let items = app.blocking(move |store| read.items(store, l)).await?;
+    let r = &sc.s.rectification;
     Ok(Json(serde_json::json!({
-        "survey": s.id,
-        "district": district,
-        "sign_off_rule": s.rectification.sign_off.code(),
-        "sign_off_after_deadline": s.rectification.after_deadline,
+        "survey": sc.s.id,
+        "district": sc.district,
+        "sign_off_rule": r.sign_off.code(),
+        "sign_off_after_deadline": r.after_deadline,
         "items": items,
     })))
 }
@@ -239,7 +259,7 @@ pub async fn new_item_page(
             indicator: indicator.as_deref(),
             wave,
             baseline: baseline.as_ref(),
-            today: clock(app).1,
+            today: app.today(),
         },
     ))
 }
@@ -318,7 +338,7 @@ pub async fn item_page(
         })?;
     session.need(session.user.sees_district(&district))?;
     let loaded = access::load(app, &s).await?;
-    let (l, (_, today)) = (Lang::from_code(lang), clock(app));
+    let (l, today) = (Lang::from_code(lang), app.today());
     let (sv, cache) = (s.clone(), app.figures.clone());
     let found = app
         .blocking(move |store| {
